@@ -1,0 +1,37 @@
+/**
+ * `gw` command line: build, check, serve. Runs on Bun (see bin/gw.js).
+ * Each command lives in its own module and returns an exit code; only this file exits.
+ */
+const USAGE = `gw — an LLM gateway compiled from a typed config
+
+Usage:
+  gw check [config] [--format text|json|github]   validate a config, write nothing
+  gw build [config] [--out .gw/bundle.json]       validate and compile into a bundle
+  gw serve [config|bundle] [--port 4000] [--host 0.0.0.0] [--log-format text|json] [--data-dir .gw]
+
+With no config argument, gw looks for ./gateway.config.ts, then ./gateway.config.yaml.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "check":
+      return (await import("./check.ts")).runCheck(rest);
+    case "build":
+      return (await import("./build.ts")).runBuild(rest);
+    case "serve":
+      return (await import("./serve.ts")).runServe(rest);
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(USAGE);
+      return command === undefined ? 1 : 0;
+    default:
+      process.stderr.write(`gw: unknown command "${command}".\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+if (code !== -1) process.exitCode = code; // -1: a long-running command (serve) keeps the process alive

@@ -1,0 +1,119 @@
+/**
+ * The authored configuration: what an operator writes in `gateway.config.ts`
+ * (through `defineConfig`) or in `gateway.config.yaml` (same shape; env references
+ * there are written `os.environ/NAME`).
+ *
+ * This module is the public `gw-gateway/config` entry point. It must stay free of
+ * runtime dependencies: a config file imports it and nothing else.
+ *
+ * The JSON Schema in `schemas/gateway.config.schema.json` describes the same shape;
+ * keep the two in step (compiler/schema.test.ts checks they agree on the examples).
+ */
+
+/** A reference to an environment variable, resolved by `gw serve` at start-up. */
+export interface EnvRef {
+  readonly $env: string;
+}
+
+/** A secret: an env reference (preferred) or a literal string (the compiler warns). */
+export type Secret = string | EnvRef;
+
+/** Providers this build of gw speaks natively. `mock` answers locally without a network. */
+export type ProviderName = "openai" | "anthropic" | "mock";
+
+/** Prices in USD per million tokens. Overrides the built-in price table. */
+export interface PriceConfig {
+  inputPerMTok: number;
+  outputPerMTok: number;
+  /** Price of prompt tokens read from the provider's cache; defaults to inputPerMTok. */
+  cacheReadPerMTok?: number;
+  /** Price of prompt tokens written to the provider's cache; defaults to inputPerMTok. */
+  cacheWritePerMTok?: number;
+}
+
+export interface DeploymentConfig {
+  /** Which wire format to speak. */
+  provider: ProviderName;
+  /** The model name upstream, e.g. "gpt-4o-mini" or "claude-sonnet-4-5". */
+  model: string;
+  /** Optional stable name, shown in the `x-gw-deployment` header and logs. Defaults to `<model-name>/<index>`. */
+  name?: string;
+  /** Upstream base URL, e.g. "https://api.openai.com/v1". Defaults to the provider's public endpoint. */
+  baseUrl?: string;
+  /** Upstream API key. Use `env("OPENAI_API_KEY")`. */
+  apiKey?: Secret;
+  /** Relative share of traffic among this model's deployments. Default 1. */
+  weight?: number;
+  /** Per-attempt timeout in milliseconds. Defaults to the top-level `timeoutMs`. */
+  timeoutMs?: number;
+  /** Price override; otherwise looked up from @pydantic/genai-prices at build time. */
+  price?: PriceConfig;
+}
+
+export interface ModelConfig {
+  /** The public model name clients send as `model`. */
+  name: string;
+  /** Where requests for this model go; one is picked at random by weight. */
+  deployments: DeploymentConfig[];
+}
+
+export interface RetryConfig {
+  /** Retries after the first attempt, per model in the chain. Default 2. */
+  attempts?: number;
+  /** First backoff in milliseconds, doubled each retry, with full jitter. Default 200. */
+  initialBackoffMs?: number;
+  /** Backoff ceiling in milliseconds (also caps a provider's Retry-After). Default 5000. */
+  maxBackoffMs?: number;
+}
+
+export type BudgetPeriod = "day" | "week" | "month";
+
+export interface BudgetConfig {
+  /** Spend ceiling in USD for each period. */
+  usd: number;
+  /** Calendar period (UTC): day, ISO week starting Monday, or month. */
+  period: BudgetPeriod;
+}
+
+export interface TeamConfig {
+  name: string;
+  budget?: BudgetConfig;
+  /** Public model names this team may call. Omitted: every model. */
+  models?: string[];
+}
+
+export interface KeyConfig {
+  /** A label for logs and spend records, never the key itself. */
+  name: string;
+  /** The team this key belongs to. */
+  team: string;
+  /** The key callers send. Use `env("TEAM_KEY")`; only its SHA-256 hash is put in the bundle. */
+  key?: Secret;
+  /** Alternatively, the key's SHA-256 hash as hex, so the secret never has to be present at build time. */
+  keyHash?: string;
+}
+
+export interface GatewayConfig {
+  /** Optional JSON Schema reference for editors; ignored by the compiler. */
+  $schema?: string;
+  models: ModelConfig[];
+  /** Ordered fallback chains: `{ "gpt-4o": ["claude-sonnet", "gpt-4o-mini"] }`. */
+  fallbacks?: Record<string, string[]>;
+  retries?: RetryConfig;
+  /** Default per-attempt timeout in milliseconds. Default 60000. */
+  timeoutMs?: number;
+  teams?: TeamConfig[];
+  keys?: KeyConfig[];
+  /** A key that may call every model and is never budget-limited. */
+  masterKey?: Secret;
+}
+
+/** Identity helper that gives a config file types and autocompletion. */
+export function defineConfig<const T extends GatewayConfig>(config: T): T {
+  return config;
+}
+
+/** Reference an environment variable; resolved when `gw serve` starts, never written into the bundle. */
+export function env(name: string): EnvRef {
+  return { $env: name };
+}

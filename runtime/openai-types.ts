@@ -1,0 +1,156 @@
+/**
+ * The OpenAI Chat Completions wire shapes gw accepts and returns: only what gw reads or
+ * writes. The authority is OpenAI's OpenAPI description (CreateChatCompletionRequest,
+ * CreateChatCompletionResponse, CreateChatCompletionStreamResponse); tests validate gw's
+ * outputs against the subset kept in schemas/openai/.
+ */
+
+export type JsonObject = { [key: string]: unknown };
+
+export interface TextPart {
+  type: "text";
+  text: string;
+}
+
+export interface ImagePart {
+  type: "image_url";
+  image_url: { url: string; detail?: "auto" | "low" | "high" };
+}
+
+export type ContentPart = TextPart | ImagePart | { type: string; [key: string]: unknown };
+
+export interface ToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+export interface SystemMessage {
+  role: "system" | "developer";
+  content: string | TextPart[];
+  name?: string;
+}
+
+export interface UserMessage {
+  role: "user";
+  content: string | ContentPart[];
+  name?: string;
+}
+
+export interface AssistantMessage {
+  role: "assistant";
+  content?: string | TextPart[] | null;
+  tool_calls?: ToolCall[];
+  refusal?: string | null;
+  name?: string;
+}
+
+export interface ToolMessage {
+  role: "tool";
+  content: string | TextPart[];
+  tool_call_id: string;
+}
+
+export type ChatMessage = SystemMessage | UserMessage | AssistantMessage | ToolMessage;
+
+export interface FunctionTool {
+  type: "function";
+  function: { name: string; description?: string; parameters?: JsonObject; strict?: boolean | null };
+}
+
+export type ToolChoice =
+  | "none"
+  | "auto"
+  | "required"
+  | { type: "function"; function: { name: string } };
+
+export interface ChatCompletionRequest {
+  model: string;
+  messages: ChatMessage[];
+  stream?: boolean | null;
+  stream_options?: { include_usage?: boolean } | null;
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  n?: number | null;
+  stop?: string | string[] | null;
+  presence_penalty?: number | null;
+  frequency_penalty?: number | null;
+  seed?: number | null;
+  user?: string;
+  tools?: FunctionTool[];
+  tool_choice?: ToolChoice;
+  parallel_tool_calls?: boolean;
+  response_format?: { type: "text" | "json_object" | "json_schema"; json_schema?: JsonObject };
+  [key: string]: unknown;
+}
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details?: { cached_tokens?: number; audio_tokens?: number };
+  completion_tokens_details?: { reasoning_tokens?: number; audio_tokens?: number };
+}
+
+/**
+ * Usage as gw accounts for it. `cacheWriteTokens` exists because Anthropic bills cache
+ * writes separately; it is not part of the OpenAI wire usage.
+ */
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+}
+
+export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | "function_call";
+
+export interface ChatCompletion {
+  id: string;
+  object: "chat.completion";
+  created: number;
+  model: string;
+  choices: Array<{
+    index: number;
+    message: {
+      role: "assistant";
+      content: string | null;
+      refusal: string | null;
+      tool_calls?: ToolCall[];
+    };
+    finish_reason: FinishReason;
+    logprobs: null;
+  }>;
+  usage?: Usage;
+  system_fingerprint?: string | null;
+}
+
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: "function";
+  function?: { name?: string; arguments?: string };
+}
+
+export interface ChatCompletionChunk {
+  id: string;
+  object: "chat.completion.chunk";
+  created: number;
+  model: string;
+  choices: Array<{
+    index: number;
+    delta: {
+      role?: "assistant";
+      content?: string | null;
+      refusal?: string | null;
+      tool_calls?: ToolCallDelta[];
+    };
+    finish_reason: FinishReason | null;
+    logprobs?: null;
+  }>;
+  usage?: Usage | null;
+  system_fingerprint?: string | null;
+}

@@ -1,0 +1,50 @@
+/**
+ * The runtime's ports: everything host-specific (Bun's SQLite, the network, time) is
+ * injected at start-up through these, so the core runs on Node in tests with memory
+ * stores and a fake fetch, and on Bun in production.
+ */
+
+/** One priced request, written after the response has been sent. */
+export interface SpendRecord {
+  requestId: string;
+  /** Unix milliseconds at which the request arrived. */
+  timestamp: number;
+  /** Team of the calling key; null for the master key or an open gateway. */
+  team: string | null;
+  /** Name of the calling key (never the key itself). */
+  keyName: string | null;
+  /** Public model name. */
+  model: string;
+  deployment: string;
+  provider: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  costUsd: number;
+  latencyMs: number;
+  status: number;
+  stream: boolean;
+}
+
+export interface SpendStore {
+  /** Human-readable description for the start-up banner, e.g. "sqlite .gw/gw.db". */
+  readonly description: string;
+  /** Queue a record for durable storage; must not block the caller on I/O. */
+  record(entry: SpendRecord): void;
+  /** Total cost per team of the records at or after `sinceMs` (used to load budget counters at start-up). */
+  teamSpendSince(team: string, sinceMs: number): Promise<number>;
+  /** Write everything queued so far. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Clock {
+  /** Unix milliseconds. */
+  now(): number;
+}
+
+export type FetchFunction = (url: string, init: RequestInit) => Promise<Response>;
+
+export const systemClock: Clock = { now: () => Date.now() };
