@@ -2,6 +2,8 @@
  * `gw` command line: build, check, serve. Runs on Bun (see bin/gw.js).
  * Each command lives in its own module and returns an exit code; only this file exits.
  */
+export {};
+
 const USAGE = `gw — an LLM gateway compiled from a typed config
 
 Usage:

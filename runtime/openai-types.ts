@@ -95,8 +95,18 @@ export interface Usage {
 }
 
 /**
- * Usage as gw accounts for it. `cacheWriteTokens` exists because Anthropic bills cache
- * writes separately; it is not part of the OpenAI wire usage.
+ * Usage as gw accounts for it. The four billed counts are disjoint, so
+ * cost = inputTokens * input price + cacheReadTokens * cache-read price
+ *      + cacheWriteTokens * cache-write price + outputTokens * output price.
+ * - `inputTokens`: prompt tokens neither read from nor written to the provider's cache
+ *   (OpenAI: prompt_tokens - cached_tokens; Anthropic: input_tokens).
+ * - `cacheReadTokens`: prompt tokens served from the cache (OpenAI cached_tokens,
+ *   Anthropic cache_read_input_tokens).
+ * - `cacheWriteTokens`: prompt tokens written to the cache; Anthropic bills them
+ *   separately (cache_creation_input_tokens); it is not part of the OpenAI wire usage.
+ * - `outputTokens`: every generated token, reasoning included.
+ * - `reasoningTokens`: the part of `outputTokens` spent on reasoning; informational, never
+ *   priced a second time.
  */
 export interface TokenUsage {
   inputTokens: number;

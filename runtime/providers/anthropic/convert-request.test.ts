@@ -1,0 +1,261 @@
+import { describe, expect, it } from "vitest";
+import { GatewayError } from "../../errors.ts";
+import type { ChatCompletionRequest, ChatMessage } from "../../openai-types.ts";
+import type { ResolvedDeployment } from "../types.ts";
+import { anthropic } from "./index.ts";
+
+const deployment: ResolvedDeployment = {
+  id: "claude/0",
+  provider: "anthropic",
+  model: "claude-sonnet-4-5-20250929",
+  baseUrl: "https://api.anthropic.com",
+  apiKey: "sk-ant-test",
+  timeoutMs: 60_000,
+  price: null,
+};
+
+type Body = Record<string, unknown> & { messages: Array<{ role: string; content: Array<Record<string, unknown>> }> };
+
+function build(request: Partial<ChatCompletionRequest> & { messages: ChatMessage[] }, stream = false, target = deployment) {
+  const converted = anthropic.buildRequest({ model: "claude", ...request }, target, stream);
+  if (converted instanceof Promise) throw new Error("anthropic buildRequest must be synchronous");
+  return { ...converted, body: JSON.parse(converted.upstream.body) as Body };
+}
+
+function buildError(request: Partial<ChatCompletionRequest> & { messages: ChatMessage[] }): GatewayError {
+  try {
+    build(request);
+  } catch (error) {
+    if (error instanceof GatewayError) return error;
+    throw error;
+  }
+  throw new Error("expected a GatewayError");
+}
+
+const hello: ChatMessage[] = [{ role: "user", content: "Hello" }];
+
+describe("anthropic buildRequest", () => {
+  it("posts to /v1/messages with x-api-key and anthropic-version", () => {
+    const { upstream, body } = build({ messages: hello }, true);
+    expect(upstream.url).toBe("https://api.anthropic.com/v1/messages");
+    expect(upstream.method).toBe("POST");
+    expect(upstream.headers).toMatchObject({ "x-api-key": "sk-ant-test", "anthropic-version": "2023-06-01", "content-type": "application/json" });
+    expect(upstream.headers).not.toHaveProperty("authorization");
+    expect(body).toEqual({
+      model: "claude-sonnet-4-5-20250929",
+      messages: [{ role: "user", content: [{ type: "text", text: "Hello" }] }],
+      max_tokens: 16384,
+      stream: true,
+    });
+  });
+
+  it("moves system and developer messages into system, in order", () => {
+    const { body } = build({
+      messages: [
+        { role: "system", content: "You are terse." },
+        { role: "user", content: "Hi" },
+        { role: "developer", content: [{ type: "text", text: "Answer in French." }] },
+        { role: "user", content: "Again" },
+      ],
+    });
+    expect(body.system).toEqual([
+      { type: "text", text: "You are terse." },
+      { type: "text", text: "Answer in French." },
+    ]);
+    expect(body.messages).toEqual([{ role: "user", content: [{ type: "text", text: "Hi" }, { type: "text", text: "Again" }] }]);
+  });
+
+  it("merges consecutive same-role messages so roles alternate", () => {
+    const { body } = build({
+      messages: [
+        { role: "user", content: "one" },
+        { role: "user", content: "two" },
+        { role: "assistant", content: "three" },
+        { role: "assistant", content: [{ type: "text", text: "four" }] },
+        { role: "user", content: "five" },
+      ],
+    });
+    expect(body.messages.map((message) => message.role)).toEqual(["user", "assistant", "user"]);
+    expect(body.messages[0]!.content).toEqual([
+      { type: "text", text: "one" },
+      { type: "text", text: "two" },
+    ]);
+    expect(body.messages[1]!.content).toHaveLength(2);
+  });
+
+  it("converts image parts: data URLs to base64 sources, http(s) URLs to url sources", () => {
+    const { body } = build({
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "What is this?" },
+            { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } },
+            { type: "image_url", image_url: { url: "https://example.com/cat.jpg", detail: "high" } },
+          ],
+        },
+      ],
+    });
+    expect(body.messages[0]!.content).toEqual([
+      { type: "text", text: "What is this?" },
+      { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } },
+      { type: "image", source: { type: "url", url: "https://example.com/cat.jpg" } },
+    ]);
+  });
+
+  it("rejects images Anthropic cannot take with a 400 naming the part", () => {
+    const bmp = buildError({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/bmp;base64,Qk0=" } }] }] });
+    expect(bmp).toMatchObject({ status: 400, type: "invalid_request_error", param: "messages[0].content[0].image_url.url" });
+    const notBase64 = buildError({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png,raw" } }] }] });
+    expect(notBase64.status).toBe(400);
+    const audio = buildError({ messages: [{ role: "user", content: [{ type: "input_audio", input_audio: {} }] }] });
+    expect(audio).toMatchObject({ status: 400, param: "messages[0].content[0].type" });
+  });
+
+  it("turns assistant tool_calls into tool_use blocks and tool messages into tool_result blocks", () => {
+    const { body } = build({
+      messages: [
+        { role: "user", content: "Weather in Paris and Rome?" },
+        {
+          role: "assistant",
+          content: "Checking.",
+          tool_calls: [
+            { id: "call_1", type: "function", function: { name: "weather", arguments: '{"city":"Paris"}' } },
+            { id: "call_2", type: "function", function: { name: "weather", arguments: '{"city":"Rome"}' } },
+          ],
+        },
+        { role: "tool", tool_call_id: "call_1", content: "18C" },
+        { role: "tool", tool_call_id: "call_2", content: [{ type: "text", text: "24C" }] },
+        { role: "user", content: "Thanks, which is warmer?" },
+      ],
+    });
+    expect(body.messages).toEqual([
+      { role: "user", content: [{ type: "text", text: "Weather in Paris and Rome?" }] },
+      {
+        role: "assistant",
+        content: [
+          { type: "text", text: "Checking." },
+          { type: "tool_use", id: "call_1", name: "weather", input: { city: "Paris" } },
+          { type: "tool_use", id: "call_2", name: "weather", input: { city: "Rome" } },
+        ],
+      },
+      {
+        role: "user",
+        content: [
+          { type: "tool_result", tool_use_id: "call_1", content: "18C" },
+          { type: "tool_result", tool_use_id: "call_2", content: [{ type: "text", text: "24C" }] },
+          { type: "text", text: "Thanks, which is warmer?" },
+        ],
+      },
+    ]);
+  });
+
+  it("makes tool ids from other providers acceptable to Anthropic, consistently", () => {
+    const { body } = build({
+      messages: [
+        { role: "user", content: "go" },
+        { role: "assistant", content: null, tool_calls: [{ id: "functions.weather:0", type: "function", function: { name: "weather", arguments: "" } }] },
+        { role: "tool", tool_call_id: "functions.weather:0", content: "ok" },
+      ],
+    });
+    expect(body.messages[1]!.content[0]).toEqual({ type: "tool_use", id: "functions_weather_0", name: "weather", input: {} });
+    expect(body.messages[2]!.content[0]).toMatchObject({ tool_use_id: "functions_weather_0" });
+  });
+
+  it("rejects tool call arguments that are not a JSON object with a 400 naming the param", () => {
+    const error = buildError({
+      messages: [
+        { role: "user", content: "go" },
+        { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "f", arguments: "{not json" } }] },
+      ],
+    });
+    expect(error).toMatchObject({ status: 400, type: "invalid_request_error", param: "messages[1].tool_calls[0].function.arguments" });
+  });
+
+  it("converts tools and every tool_choice form", () => {
+    const tools: ChatCompletionRequest["tools"] = [
+      { type: "function", function: { name: "weather", description: "Get the weather", parameters: { type: "object", properties: { city: { type: "string" } } } } },
+      { type: "function", function: { name: "noop" } },
+    ];
+    const auto = build({ messages: hello, tools });
+    expect(auto.body.tools).toEqual([
+      { name: "weather", description: "Get the weather", input_schema: { type: "object", properties: { city: { type: "string" } } } },
+      { name: "noop", input_schema: { type: "object", properties: {} } },
+    ]);
+    expect(auto.body).not.toHaveProperty("tool_choice");
+    expect(build({ messages: hello, tools, tool_choice: "auto" }).body.tool_choice).toEqual({ type: "auto" });
+    expect(build({ messages: hello, tools, tool_choice: "required" }).body.tool_choice).toEqual({ type: "any" });
+    expect(build({ messages: hello, tools, tool_choice: "none" }).body.tool_choice).toEqual({ type: "none" });
+    expect(build({ messages: hello, tools, tool_choice: { type: "function", function: { name: "weather" } } }).body.tool_choice).toEqual({
+      type: "tool",
+      name: "weather",
+    });
+    expect(build({ messages: hello, tools, parallel_tool_calls: false }).body.tool_choice).toEqual({ type: "auto", disable_parallel_tool_use: true });
+    expect(build({ messages: hello, tools, tool_choice: "required", parallel_tool_calls: false }).body.tool_choice).toEqual({
+      type: "any",
+      disable_parallel_tool_use: true,
+    });
+  });
+
+  it("maps stop (string or array), sampling parameters and user", () => {
+    expect(build({ messages: hello, stop: "END" }).body.stop_sequences).toEqual(["END"]);
+    const { body, warnings } = build({ messages: hello, stop: ["a", "b"], temperature: 0.3, top_p: 0.9, user: "user-42" });
+    expect(body).toMatchObject({ stop_sequences: ["a", "b"], temperature: 0.3, top_p: 0.9, metadata: { user_id: "user-42" } });
+    expect(warnings).toEqual([]);
+  });
+
+  it("uses the client's max tokens, else a per-model default", () => {
+    expect(build({ messages: hello, max_tokens: 100 }).body.max_tokens).toBe(100);
+    expect(build({ messages: hello, max_tokens: 100, max_completion_tokens: 200 }).body.max_tokens).toBe(200);
+    expect(build({ messages: hello }, false, { ...deployment, model: "claude-3-haiku-20240307" }).body.max_tokens).toBe(4096);
+    expect(build({ messages: hello }, false, { ...deployment, model: "claude-3-5-sonnet-latest" }).body.max_tokens).toBe(8192);
+    expect(build({ messages: hello }, false, { ...deployment, model: "claude-opus-4-1" }).body.max_tokens).toBe(16384);
+  });
+
+  it("drops what Anthropic cannot do, with one warning each", () => {
+    const { body, warnings } = build({
+      messages: hello,
+      n: 3,
+      logprobs: true,
+      presence_penalty: 0.5,
+      frequency_penalty: 0.5,
+      seed: 1,
+      temperature: 1.5,
+    });
+    expect(body.temperature).toBe(1);
+    for (const key of ["n", "presence_penalty", "frequency_penalty", "seed", "logprobs", "temperature"]) {
+      expect(warnings.some((warning) => warning.includes(key))).toBe(true);
+    }
+    expect(warnings).toHaveLength(6);
+    for (const key of ["n", "presence_penalty", "frequency_penalty", "seed", "logprobs"]) expect(body).not.toHaveProperty(key);
+  });
+
+  it("implements response_format json_schema with a forced tool", () => {
+    const schema = { type: "object", properties: { answer: { type: "string" } }, required: ["answer"] };
+    const { body, warnings } = build({ messages: hello, response_format: { type: "json_schema", json_schema: { name: "a", schema } } });
+    expect(warnings).toEqual([]);
+    expect(body.tools).toEqual([expect.objectContaining({ name: "gw_response_format", input_schema: schema })]);
+    expect(body.tool_choice).toEqual({ type: "tool", name: "gw_response_format" });
+    const jsonObject = build({ messages: hello, response_format: { type: "json_object" } });
+    expect(jsonObject.body.tool_choice).toEqual({ type: "tool", name: "gw_response_format" });
+  });
+
+  it("drops response_format with a warning when the client also sends tools", () => {
+    const tools: ChatCompletionRequest["tools"] = [{ type: "function", function: { name: "f" } }];
+    const { body, warnings } = build({ messages: hello, tools, response_format: { type: "json_object" } });
+    expect((body.tools as Array<{ name: string }>).map((tool) => tool.name)).toEqual(["f"]);
+    expect(warnings).toEqual([expect.stringContaining("response_format")]);
+  });
+
+  it("rejects malformed input with clear 400s", () => {
+    expect(buildError({ messages: [] })).toMatchObject({ status: 400, param: "messages" });
+    expect(buildError({ messages: [{ role: "function", content: "x" } as unknown as ChatMessage] })).toMatchObject({
+      status: 400,
+      param: "messages[0].role",
+    });
+    expect(buildError({ messages: [{ role: "system", content: "only a system prompt" }] })).toMatchObject({ status: 400, param: "messages" });
+    expect(
+      buildError({ messages: hello, tools: [{ type: "function", function: { name: "gw_response_format" } }] }),
+    ).toMatchObject({ status: 400, param: "tools[0].function.name" });
+  });
+});

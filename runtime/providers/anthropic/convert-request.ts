@@ -1,0 +1,349 @@
+/**
+ * OpenAI chat request -> Anthropic Messages request.
+ *
+ * - system and developer messages, wherever they appear, become `system` text blocks, in order.
+ * - Anthropic wants user and assistant turns to alternate: consecutive messages of the same
+ *   role are merged; tool results become `tool_result` blocks of a user turn.
+ * - `max_tokens` is required by Anthropic. When the client sends neither max_tokens nor
+ *   max_completion_tokens, gw uses the model family's full output limit for Claude 3
+ *   (4096) and 3.5 (8192) and 16384 for newer models: far above typical answers, so an
+ *   OpenAI client is not cut short, yet low enough that a non-streaming call stays within
+ *   Anthropic's ten-minute guidance for non-streaming requests.
+ * - `response_format` json_object / json_schema is implemented with a forced tool whose
+ *   input schema is the requested schema (Anthropic has no JSON mode); the tool input comes
+ *   back as the message text. With client tools present it is dropped with a warning.
+ * - Parameters Anthropic cannot honour are dropped, each with a warning.
+ * @see https://docs.anthropic.com/en/api/messages
+ */
+import { invalidRequest } from "../../errors.ts";
+import type { ChatCompletionRequest, ChatMessage, JsonObject, TextPart } from "../../openai-types.ts";
+import type { JsonRecord } from "../openai/openai-api.ts";
+import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
+import { isRecord, responseFormatToolName } from "./anthropic-api.ts";
+import type {
+  AnthropicContentBlock,
+  AnthropicMessage,
+  AnthropicRequestBody,
+  AnthropicTextBlock,
+  AnthropicTool,
+  AnthropicToolChoice,
+} from "./anthropic-api.ts";
+import { createHeaders, messagesUrl } from "./endpoint.ts";
+
+/** Request fields this converter reads; anything else the client sends is dropped with a warning. */
+const handledParameters: ReadonlySet<string> = new Set([
+  "model",
+  "messages",
+  "stream",
+  "stream_options",
+  "max_tokens",
+  "max_completion_tokens",
+  "temperature",
+  "top_p",
+  "stop",
+  "user",
+  "tools",
+  "tool_choice",
+  "parallel_tool_calls",
+  "response_format",
+  "n",
+  "logprobs",
+]);
+
+const imageMediaTypes: ReadonlySet<string> = new Set(["image/jpeg", "image/png", "image/gif", "image/webp"]);
+
+export function defaultMaxTokens(model: string): number {
+  if (/claude-3-(?:haiku|opus|sonnet)/.test(model)) return 4096;
+  if (model.includes("claude-3-5-")) return 8192;
+  return 16384;
+}
+
+/** Anthropic tool ids must match ^[a-zA-Z0-9_-]+$; ids from other providers may not. */
+function toToolId(id: string): string {
+  return /^[a-zA-Z0-9_-]+$/.test(id) ? id : id.replace(/[^a-zA-Z0-9_-]/g, "_") || "tool";
+}
+
+function textOf(content: unknown, param: string): string {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) {
+    let text = "";
+    for (let index = 0; index < content.length; index++) {
+      const part: unknown = content[index];
+      if (!isRecord(part) || part.type !== "text" || typeof part.text !== "string") {
+        throw invalidRequest(`${param}[${index}] must be a text part for this message role.`, `${param}[${index}]`);
+      }
+      text += part.text;
+    }
+    return text;
+  }
+  if (content === null || content === undefined) return "";
+  throw invalidRequest(`${param} must be a string or an array of content parts.`, param);
+}
+
+function textBlocks(content: string | TextPart[], param: string): AnthropicTextBlock[] {
+  if (typeof content === "string") return content.length > 0 ? [{ type: "text", text: content }] : [];
+  if (!Array.isArray(content)) throw invalidRequest(`${param} must be a string or an array of content parts.`, param);
+  const blocks: AnthropicTextBlock[] = [];
+  for (let index = 0; index < content.length; index++) {
+    const part: unknown = content[index];
+    if (isRecord(part) && part.type === "refusal") continue;
+    if (!isRecord(part) || part.type !== "text" || typeof part.text !== "string") {
+      throw invalidRequest(`${param}[${index}] must be a text part for this message role.`, `${param}[${index}]`);
+    }
+    if (part.text.length > 0) blocks.push({ type: "text", text: part.text });
+  }
+  return blocks;
+}
+
+/** `data:<media type>[;params];base64,<data>` -> its media type and data; null when not base64. */
+function parseDataUrl(url: string): { mediaType: string; data: string } | null {
+  const comma = url.indexOf(",");
+  if (!url.startsWith("data:") || comma < 0) return null;
+  const header = url.slice(5, comma);
+  if (!header.endsWith(";base64")) return null;
+  return { mediaType: (header.split(";")[0] ?? "").toLowerCase(), data: url.slice(comma + 1) };
+}
+
+function imageBlock(part: JsonRecord, param: string): AnthropicContentBlock {
+  const imageUrl = isRecord(part.image_url) ? part.image_url.url : undefined;
+  if (typeof imageUrl !== "string") throw invalidRequest(`${param}.image_url.url must be a string.`, `${param}.image_url.url`);
+  if (imageUrl.startsWith("https://") || imageUrl.startsWith("http://")) {
+    return { type: "image", source: { type: "url", url: imageUrl } };
+  }
+  const parsed = parseDataUrl(imageUrl);
+  if (!parsed) {
+    throw invalidRequest(`${param}.image_url.url must be an http(s) URL or a base64 data: URL.`, `${param}.image_url.url`);
+  }
+  if (!imageMediaTypes.has(parsed.mediaType)) {
+    throw invalidRequest(
+      `${param}.image_url.url has media type "${parsed.mediaType}"; Anthropic accepts image/jpeg, image/png, image/gif and image/webp.`,
+      `${param}.image_url.url`,
+    );
+  }
+  return { type: "image", source: { type: "base64", media_type: parsed.mediaType, data: parsed.data } };
+}
+
+function fileBlock(part: JsonRecord, param: string): AnthropicContentBlock {
+  const fileData = isRecord(part.file) ? part.file.file_data : undefined;
+  const parsed = typeof fileData === "string" ? parseDataUrl(fileData) : null;
+  if (!parsed || parsed.mediaType !== "application/pdf") {
+    throw invalidRequest(
+      `${param}: Anthropic accepts files only as base64 PDF data (file.file_data = "data:application/pdf;base64,..."); file ids are not supported.`,
+      `${param}.file`,
+    );
+  }
+  return { type: "document", source: { type: "base64", media_type: parsed.mediaType, data: parsed.data } };
+}
+
+function userBlocks(content: unknown, param: string): AnthropicContentBlock[] {
+  if (typeof content === "string") return content.length > 0 ? [{ type: "text", text: content }] : [];
+  if (!Array.isArray(content)) throw invalidRequest(`${param} must be a string or an array of content parts.`, param);
+  const blocks: AnthropicContentBlock[] = [];
+  for (let index = 0; index < content.length; index++) {
+    const part: unknown = content[index];
+    const partParam = `${param}[${index}]`;
+    if (!isRecord(part)) throw invalidRequest(`${partParam} must be an object.`, partParam);
+    if (part.type === "text") {
+      if (typeof part.text !== "string") throw invalidRequest(`${partParam}.text must be a string.`, `${partParam}.text`);
+      if (part.text.length > 0) blocks.push({ type: "text", text: part.text });
+    } else if (part.type === "image_url") {
+      blocks.push(imageBlock(part, partParam));
+    } else if (part.type === "file") {
+      blocks.push(fileBlock(part, partParam));
+    } else {
+      throw invalidRequest(`${partParam} has type "${String(part.type)}", which the anthropic provider does not support.`, `${partParam}.type`);
+    }
+  }
+  return blocks;
+}
+
+function parseArguments(text: string, param: string): JsonObject {
+  if (text.trim() === "") return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalidRequest(`${param} is not valid JSON; Anthropic needs tool call arguments as a JSON object.`, param);
+  }
+  if (!isRecord(value)) throw invalidRequest(`${param} must be a JSON object.`, param);
+  return value;
+}
+
+function assistantBlocks(message: Extract<ChatMessage, { role: "assistant" }>, param: string): AnthropicContentBlock[] {
+  const blocks: AnthropicContentBlock[] =
+    message.content === null || message.content === undefined ? [] : textBlocks(message.content, `${param}.content`);
+  const toolCalls: unknown = message.tool_calls;
+  if (toolCalls === undefined || toolCalls === null) return blocks;
+  if (!Array.isArray(toolCalls)) throw invalidRequest(`${param}.tool_calls must be an array.`, `${param}.tool_calls`);
+  for (let index = 0; index < toolCalls.length; index++) {
+    const call: unknown = toolCalls[index];
+    const callParam = `${param}.tool_calls[${index}]`;
+    if (!isRecord(call) || !isRecord(call.function) || typeof call.function.name !== "string" || typeof call.id !== "string") {
+      throw invalidRequest(`${callParam} needs an id and a function name.`, callParam);
+    }
+    const args = call.function.arguments;
+    blocks.push({
+      type: "tool_use",
+      id: toToolId(call.id),
+      name: call.function.name,
+      input: parseArguments(typeof args === "string" ? args : "", `${callParam}.function.arguments`),
+    });
+  }
+  return blocks;
+}
+
+function append(messages: AnthropicMessage[], role: "user" | "assistant", blocks: AnthropicContentBlock[]): void {
+  if (blocks.length === 0) return;
+  const last = messages[messages.length - 1];
+  if (last && last.role === role) last.content.push(...blocks);
+  else messages.push({ role, content: blocks });
+}
+
+function convertMessages(input: unknown): { system: AnthropicTextBlock[]; messages: AnthropicMessage[] } {
+  if (!Array.isArray(input) || input.length === 0) throw invalidRequest("messages must be a non-empty array.", "messages");
+  const system: AnthropicTextBlock[] = [];
+  const messages: AnthropicMessage[] = [];
+  for (let index = 0; index < input.length; index++) {
+    const message: unknown = input[index];
+    const param = `messages[${index}]`;
+    if (!isRecord(message)) throw invalidRequest(`${param} must be an object.`, param);
+    const typed = message as unknown as ChatMessage;
+    switch (typed.role) {
+      case "system":
+      case "developer": {
+        const text = textOf(typed.content, `${param}.content`);
+        if (text.length > 0) system.push({ type: "text", text });
+        break;
+      }
+      case "user":
+        append(messages, "user", userBlocks(typed.content, `${param}.content`));
+        break;
+      case "assistant":
+        append(messages, "assistant", assistantBlocks(typed, param));
+        break;
+      case "tool": {
+        if (typeof typed.tool_call_id !== "string") throw invalidRequest(`${param}.tool_call_id must be a string.`, `${param}.tool_call_id`);
+        const content = typeof typed.content === "string" ? typed.content : textBlocks(typed.content, `${param}.content`);
+        append(messages, "user", [{ type: "tool_result", tool_use_id: toToolId(typed.tool_call_id), content }]);
+        break;
+      }
+      default:
+        throw invalidRequest(
+          `${param}.role "${String((message as { role?: unknown }).role)}" is not supported; use system, developer, user, assistant or tool.`,
+          `${param}.role`,
+        );
+    }
+  }
+  if (messages.length === 0) throw invalidRequest("messages must contain at least one user or assistant message with content.", "messages");
+  return { system, messages };
+}
+
+function convertTools(tools: unknown): AnthropicTool[] {
+  if (!Array.isArray(tools)) throw invalidRequest("tools must be an array.", "tools");
+  return tools.map((tool: unknown, index): AnthropicTool => {
+    const param = `tools[${index}]`;
+    if (!isRecord(tool) || tool.type !== "function" || !isRecord(tool.function) || typeof tool.function.name !== "string") {
+      throw invalidRequest(`${param} must be a function tool with a name; the anthropic provider supports only function tools.`, param);
+    }
+    const fn = tool.function;
+    if (fn.name === responseFormatToolName) throw invalidRequest(`${param}: the tool name "${responseFormatToolName}" is reserved by gw.`, `${param}.function.name`);
+    const converted: AnthropicTool = {
+      name: fn.name as string,
+      input_schema: isRecord(fn.parameters) ? fn.parameters : { type: "object", properties: {} },
+    };
+    if (typeof fn.description === "string") converted.description = fn.description;
+    return converted;
+  });
+}
+
+function convertToolChoice(choice: unknown, parallel: unknown): AnthropicToolChoice | undefined {
+  const disableParallel = parallel === false ? { disable_parallel_tool_use: true } : {};
+  if (choice === undefined || choice === null) {
+    return parallel === false ? { type: "auto", disable_parallel_tool_use: true } : undefined;
+  }
+  if (choice === "auto") return { type: "auto", ...disableParallel };
+  if (choice === "required") return { type: "any", ...disableParallel };
+  if (choice === "none") return { type: "none" };
+  if (isRecord(choice) && isRecord(choice.function) && typeof choice.function.name === "string") {
+    return { type: "tool", name: choice.function.name, ...disableParallel };
+  }
+  throw invalidRequest('tool_choice must be "auto", "required", "none" or {"type": "function", "function": {"name": ...}}.', "tool_choice");
+}
+
+/** The forced tool standing in for response_format; null when the format asks for plain text. */
+function responseFormatTool(format: unknown, warnings: string[]): AnthropicTool | null {
+  if (!isRecord(format) || format.type === "text") return null;
+  if (format.type === "json_object") {
+    return { name: responseFormatToolName, description: "Give your final answer as this tool's input: a JSON object.", input_schema: { type: "object" } };
+  }
+  if (format.type === "json_schema" && isRecord(format.json_schema)) {
+    const schema = format.json_schema.schema;
+    if (isRecord(schema) && (schema.type === "object" || schema.type === undefined)) {
+      const description = typeof format.json_schema.description === "string" ? ` ${format.json_schema.description}` : "";
+      return {
+        name: responseFormatToolName,
+        description: `Give your final answer as this tool's input, matching its schema.${description}`,
+        input_schema: schema.type === undefined ? { ...schema, type: "object" } : schema,
+      };
+    }
+    warnings.push("response_format dropped: anthropic can only be given a JSON schema whose root is an object");
+    return null;
+  }
+  warnings.push(`response_format dropped: type "${String(format.type)}" is not supported by anthropic`);
+  return null;
+}
+
+export function convertRequest(request: ChatCompletionRequest, deployment: ResolvedDeployment, stream: boolean): ConvertedRequest {
+  const warnings: string[] = [];
+  const { system, messages } = convertMessages(request.messages);
+  const body: AnthropicRequestBody = {
+    model: deployment.model,
+    messages,
+    max_tokens: request.max_completion_tokens ?? request.max_tokens ?? defaultMaxTokens(deployment.model),
+  };
+  if (system.length > 0) body.system = system;
+  if (typeof request.temperature === "number") {
+    if (request.temperature > 1) warnings.push(`temperature ${request.temperature} lowered to 1, anthropic's maximum`);
+    body.temperature = Math.min(request.temperature, 1);
+  }
+  if (typeof request.top_p === "number") body.top_p = request.top_p;
+  if (typeof request.stop === "string") body.stop_sequences = [request.stop];
+  else if (Array.isArray(request.stop) && request.stop.length > 0) body.stop_sequences = request.stop;
+  if (typeof request.user === "string" && request.user.length > 0) body.metadata = { user_id: request.user };
+
+  const hasTools = Array.isArray(request.tools) && request.tools.length > 0;
+  if (hasTools) {
+    body.tools = convertTools(request.tools);
+    const toolChoice = convertToolChoice(request.tool_choice, request.parallel_tool_calls);
+    if (toolChoice) body.tool_choice = toolChoice;
+  } else if (request.tool_choice !== undefined && request.tool_choice !== null && request.tool_choice !== "none" && request.tool_choice !== "auto") {
+    warnings.push("tool_choice dropped: the request has no tools");
+  }
+  if (request.response_format !== undefined && request.response_format !== null) {
+    if (hasTools) {
+      if (isRecord(request.response_format) && request.response_format.type !== "text") {
+        warnings.push("response_format dropped: anthropic cannot combine a JSON response format with tools");
+      }
+    } else {
+      const tool = responseFormatTool(request.response_format, warnings);
+      if (tool) {
+        body.tools = [tool];
+        body.tool_choice = { type: "tool", name: responseFormatToolName };
+      }
+    }
+  }
+  if (typeof request.n === "number" && request.n > 1) warnings.push(`n=${request.n} not supported by anthropic: one choice is returned`);
+  if (request.logprobs === true) warnings.push("logprobs dropped: not supported by anthropic");
+  for (const key of Object.keys(request)) {
+    if (handledParameters.has(key)) continue;
+    const value = request[key];
+    if (value === undefined || value === null) continue;
+    warnings.push(`${key} dropped: not supported by anthropic`);
+  }
+  if (stream) body.stream = true;
+
+  return {
+    upstream: { url: messagesUrl(deployment), method: "POST", headers: createHeaders(deployment, stream), body: JSON.stringify(body) },
+    warnings,
+  };
+}

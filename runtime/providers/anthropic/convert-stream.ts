@@ -1,0 +1,175 @@
+/**
+ * Anthropic stream events -> chat.completion.chunk.
+ *
+ * message_start           -> first chunk: role assistant, empty content
+ * content_block_start     -> tool_use: tool call delta (index counts tool calls, not blocks;
+ *                            id, name, arguments "")
+ * content_block_delta     -> text_delta: content; input_json_delta: arguments at that index;
+ *                            thinking, signature and citation deltas are not forwarded
+ * content_block_stop      -> a tool call whose input stayed empty gets arguments "{}"
+ * message_delta           -> chunk with finish_reason; usage (output_tokens is cumulative,
+ *                            input and cache counts may be repeated) is recorded
+ * message_stop            -> the usage chunk (choices: []) if the client asked for usage
+ * ping / unknown events   -> nothing (Anthropic may add event types)
+ * error                   -> GatewayError
+ * The stream is complete only after message_stop.
+ * @see https://docs.anthropic.com/en/api/messages-streaming
+ */
+import { GatewayError, badUpstreamResponse } from "../../errors.ts";
+import type { ChatCompletionChunk, ChatCompletionRequest, FinishReason, TokenUsage } from "../../openai-types.ts";
+import type { ProviderContext, StreamConverter, UpstreamEvent } from "../types.ts";
+import { isRecord, readRefusalExplanation, readUsage, responseFormatToolName } from "./anthropic-api.ts";
+import type { AnthropicUsage, JsonRecord } from "./anthropic-api.ts";
+import { toCompletionId, toOpenAIUsage, toTokenUsage } from "./convert-response.ts";
+import { mapFinishReason } from "./map-finish-reason.ts";
+import { mapStreamError } from "./map-error.ts";
+
+type ChunkDelta = ChatCompletionChunk["choices"][number]["delta"];
+
+/** What a content block index refers to. */
+type BlockKind = { kind: "text" } | { kind: "tool"; toolIndex: number; hasArguments: boolean } | { kind: "json"; hasText: boolean } | { kind: "other" };
+
+export function createStreamConverter(context: ProviderContext, request: ChatCompletionRequest): StreamConverter {
+  const forwardUsage = request.stream_options?.include_usage === true;
+  let id = `chatcmpl-${context.requestId}`;
+  let model = context.publicModel;
+  let usage: AnthropicUsage | undefined;
+  let started = false;
+  let stopped = false;
+  let toolCount = 0;
+  let usedResponseFormatTool = false;
+  const blocks = new Map<number, BlockKind>();
+
+  function chunk(delta: ChunkDelta, finishReason: FinishReason | null = null): ChatCompletionChunk {
+    return { id, object: "chat.completion.chunk", created: context.created, model, choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }] };
+  }
+
+  /** Providers have been seen to skip message_start; the role chunk then comes with the first content. */
+  function withStart(chunks: ChatCompletionChunk[]): ChatCompletionChunk[] {
+    if (started) return chunks;
+    started = true;
+    return [chunk({ role: "assistant", content: "" }), ...chunks];
+  }
+
+  function onBlockStart(payload: JsonRecord): ChatCompletionChunk[] {
+    const index = payload.index;
+    const block = payload.content_block;
+    if (typeof index !== "number" || !isRecord(block)) throw badUpstreamResponse("anthropic", "content_block_start without index or block");
+    if (block.type === "text") {
+      blocks.set(index, { kind: "text" });
+      return typeof block.text === "string" && block.text.length > 0 ? withStart([chunk({ content: block.text })]) : [];
+    }
+    if (block.type === "tool_use") {
+      if (typeof block.id !== "string" || typeof block.name !== "string") throw badUpstreamResponse("anthropic", "tool_use block without id or name");
+      if (block.name === responseFormatToolName) {
+        usedResponseFormatTool = true;
+        blocks.set(index, { kind: "json", hasText: false });
+        return [];
+      }
+      const toolIndex = toolCount++;
+      blocks.set(index, { kind: "tool", toolIndex, hasArguments: false });
+      return withStart([
+        chunk({ tool_calls: [{ index: toolIndex, id: block.id, type: "function", function: { name: block.name, arguments: "" } }] }),
+      ]);
+    }
+    blocks.set(index, { kind: "other" });
+    return [];
+  }
+
+  function onBlockDelta(payload: JsonRecord): ChatCompletionChunk[] {
+    const delta = payload.delta;
+    if (typeof payload.index !== "number" || !isRecord(delta)) throw badUpstreamResponse("anthropic", "content_block_delta without index or delta");
+    const block = blocks.get(payload.index);
+    if (delta.type === "text_delta" && typeof delta.text === "string") {
+      return delta.text.length > 0 ? withStart([chunk({ content: delta.text })]) : [];
+    }
+    if (delta.type === "input_json_delta" && typeof delta.partial_json === "string" && delta.partial_json.length > 0) {
+      if (block?.kind === "tool") {
+        block.hasArguments = true;
+        return [chunk({ tool_calls: [{ index: block.toolIndex, function: { arguments: delta.partial_json } }] })];
+      }
+      if (block?.kind === "json") {
+        block.hasText = true;
+        return withStart([chunk({ content: delta.partial_json })]);
+      }
+    }
+    return [];
+  }
+
+  function onBlockStop(payload: JsonRecord): ChatCompletionChunk[] {
+    const block = typeof payload.index === "number" ? blocks.get(payload.index) : undefined;
+    if (block?.kind === "tool" && !block.hasArguments) {
+      block.hasArguments = true;
+      return [chunk({ tool_calls: [{ index: block.toolIndex, function: { arguments: "{}" } }] })];
+    }
+    if (block?.kind === "json" && !block.hasText) {
+      block.hasText = true;
+      return withStart([chunk({ content: "{}" })]);
+    }
+    return [];
+  }
+
+  function onMessageDelta(payload: JsonRecord): ChatCompletionChunk[] {
+    usage = readUsage(payload.usage, usage);
+    const delta = isRecord(payload.delta) ? payload.delta : {};
+    const finishReason = mapFinishReason(delta.stop_reason, usedResponseFormatTool && toolCount === 0);
+    const explanation = delta.stop_reason === "refusal" ? readRefusalExplanation(delta.stop_details) : null;
+    return withStart([chunk(explanation === null ? {} : { refusal: explanation }, finishReason)]);
+  }
+
+  function onMessageStop(): ChatCompletionChunk[] {
+    stopped = true;
+    if (!forwardUsage) return [];
+    const final = usage ?? readUsage(undefined);
+    return [{ id, object: "chat.completion.chunk", created: context.created, model, choices: [], usage: toOpenAIUsage(final) }];
+  }
+
+  function push(event: UpstreamEvent): ChatCompletionChunk[] {
+    if (stopped) return [];
+    let payload: unknown;
+    try {
+      payload = JSON.parse(event.data);
+    } catch {
+      throw badUpstreamResponse("anthropic", "a stream event is not JSON");
+    }
+    if (!isRecord(payload)) throw badUpstreamResponse("anthropic", "a stream event is not a JSON object");
+    const type = event.event ?? payload.type;
+    switch (type) {
+      case "message_start": {
+        const message = isRecord(payload.message) ? payload.message : {};
+        id = toCompletionId(message.id, context);
+        if (typeof message.model === "string") model = message.model;
+        usage = readUsage(message.usage, usage);
+        return withStart([]);
+      }
+      case "content_block_start":
+        return onBlockStart(payload);
+      case "content_block_delta":
+        return onBlockDelta(payload);
+      case "content_block_stop":
+        return onBlockStop(payload);
+      case "message_delta":
+        return onMessageDelta(payload);
+      case "message_stop":
+        return onMessageStop();
+      case "error":
+        throw mapStreamError(payload);
+      default:
+        return [];
+    }
+  }
+
+  function end(): ChatCompletionChunk[] {
+    if (!stopped) {
+      throw new GatewayError({
+        status: 502,
+        type: "upstream_error",
+        code: "stream_ended_early",
+        message: "The anthropic upstream stream ended before message_stop: the answer is incomplete.",
+      });
+    }
+    return [];
+  }
+
+  return { push, end, usage: (): TokenUsage | undefined => (usage ? toTokenUsage(usage) : undefined) };
+}

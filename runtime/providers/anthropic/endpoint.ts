@@ -1,0 +1,19 @@
+import type { ResolvedDeployment } from "../types.ts";
+import { anthropicVersion } from "./anthropic-api.ts";
+
+/** The base URL has no version path: requests go to `${baseUrl}/v1/messages`. */
+export const anthropicDefaultBaseUrl = "https://api.anthropic.com";
+
+export function messagesUrl(deployment: ResolvedDeployment): string {
+  return `${deployment.baseUrl}/v1/messages`;
+}
+
+export function createHeaders(deployment: ResolvedDeployment, stream: boolean): Record<string, string> {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: stream ? "text/event-stream" : "application/json",
+    "anthropic-version": anthropicVersion,
+  };
+  if (deployment.apiKey) headers["x-api-key"] = deployment.apiKey;
+  return headers;
+}

@@ -1,0 +1,17 @@
+/** Anthropic's Messages API behind gw's OpenAI-compatible endpoint. */
+import type { ProviderAdapter } from "../types.ts";
+import { convertRequest } from "./convert-request.ts";
+import { convertResponse } from "./convert-response.ts";
+import { createStreamConverter } from "./convert-stream.ts";
+import { anthropicDefaultBaseUrl } from "./endpoint.ts";
+import { mapError } from "./map-error.ts";
+
+export const anthropic: ProviderAdapter = {
+  name: "anthropic",
+  defaultBaseUrl: anthropicDefaultBaseUrl,
+  streamFormat: "sse",
+  buildRequest: convertRequest,
+  convertResponse,
+  createStreamConverter,
+  mapError,
+};

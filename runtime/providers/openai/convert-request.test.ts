@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import type { ChatCompletionRequest } from "../../openai-types.ts";
+import type { ResolvedDeployment } from "../types.ts";
+import { openai } from "./index.ts";
+
+const deployment: ResolvedDeployment = {
+  id: "gpt/0",
+  provider: "openai",
+  model: "gpt-4o-mini-2024-07-18",
+  baseUrl: "https://api.openai.com/v1",
+  apiKey: "sk-test-123",
+  timeoutMs: 60_000,
+  price: null,
+};
+
+const request: ChatCompletionRequest = {
+  model: "gpt",
+  messages: [{ role: "user", content: "Hi" }],
+  temperature: 0.2,
+  tools: [{ type: "function", function: { name: "weather", parameters: { type: "object" } } }],
+  seed: 7,
+};
+
+async function build(input: ChatCompletionRequest, stream: boolean, target = deployment) {
+  const converted = await openai.buildRequest(input, target, stream);
+  return { ...converted, body: JSON.parse(converted.upstream.body) as Record<string, unknown> };
+}
+
+describe("openai buildRequest", () => {
+  it("posts to /chat/completions with a bearer key and the deployment's model", async () => {
+    const { upstream, body, warnings } = await build(request, false);
+    expect(upstream.method).toBe("POST");
+    expect(upstream.url).toBe("https://api.openai.com/v1/chat/completions");
+    expect(upstream.headers.authorization).toBe("Bearer sk-test-123");
+    expect(upstream.headers["content-type"]).toBe("application/json");
+    expect(body.model).toBe("gpt-4o-mini-2024-07-18");
+    expect(warnings).toEqual([]);
+  });
+
+  it("passes every other parameter through unchanged, including ones gw does not know", async () => {
+    const { body } = await build({ ...request, reasoning_effort: "low", metadata: { a: "b" } }, false);
+    expect(body).toEqual({ ...request, model: "gpt-4o-mini-2024-07-18", reasoning_effort: "low", metadata: { a: "b" } });
+  });
+
+  it("sends no Authorization header when the deployment has no key (local servers)", async () => {
+    const { upstream } = await build(request, false, { ...deployment, apiKey: null, baseUrl: "http://localhost:11434/v1" });
+    expect(upstream.headers.authorization).toBeUndefined();
+    expect(upstream.url).toBe("http://localhost:11434/v1/chat/completions");
+  });
+
+  it("always asks for usage when streaming, keeping the client's other stream options", async () => {
+    const { body, upstream } = await build({ ...request, stream: true, stream_options: { include_obfuscation: false } as never }, true);
+    expect(body.stream).toBe(true);
+    expect(body.stream_options).toEqual({ include_obfuscation: false, include_usage: true });
+    expect(upstream.headers.accept).toBe("text/event-stream");
+  });
+
+  it("drops stream and stream_options when not streaming", async () => {
+    const { body } = await build({ ...request, stream: false, stream_options: { include_usage: true } }, false);
+    expect(body).not.toHaveProperty("stream");
+    expect(body).not.toHaveProperty("stream_options");
+  });
+
+  it("does not modify the client's request object", async () => {
+    const original = structuredClone({ ...request, stream: true });
+    const input = structuredClone(original);
+    await build(input, true);
+    expect(input).toEqual(original);
+  });
+});

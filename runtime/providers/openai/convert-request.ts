@@ -1,0 +1,34 @@
+/**
+ * gw speaks OpenAI's format, so the request goes upstream nearly as the client sent it:
+ * a shallow copy with the deployment's model, and, when streaming, usage always requested
+ * (gw needs it to price the request; the stream converter hides it from clients that did
+ * not ask for it).
+ * @see https://platform.openai.com/docs/api-reference/chat/create
+ */
+import type { ChatCompletionRequest } from "../../openai-types.ts";
+import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
+import { chatCompletionsUrl, createHeaders } from "./endpoint.ts";
+
+export function convertRequest(request: ChatCompletionRequest, deployment: ResolvedDeployment, stream: boolean): ConvertedRequest {
+  // Fields set to undefined are left out by JSON.stringify (cheaper than `delete`).
+  const body: ChatCompletionRequest = {
+    ...request,
+    model: deployment.model,
+    stream: stream ? true : undefined,
+    stream_options: stream ? { ...request.stream_options, include_usage: true } : undefined,
+  };
+  return {
+    upstream: {
+      url: chatCompletionsUrl(deployment),
+      method: "POST",
+      headers: createHeaders(deployment, stream),
+      body: JSON.stringify(body),
+    },
+    warnings: [],
+  };
+}
+
+/** Whether the client itself asked for the final usage chunk of a stream. */
+export function clientWantsUsage(request: ChatCompletionRequest): boolean {
+  return request.stream_options?.include_usage === true;
+}

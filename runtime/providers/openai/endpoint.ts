@@ -1,0 +1,17 @@
+import type { ResolvedDeployment } from "../types.ts";
+
+export const openAIDefaultBaseUrl = "https://api.openai.com/v1";
+
+/** POST target for chat completions; `baseUrl` already includes the version path (`.../v1`). */
+export function chatCompletionsUrl(deployment: ResolvedDeployment): string {
+  return `${deployment.baseUrl}/chat/completions`;
+}
+
+export function createHeaders(deployment: ResolvedDeployment, stream: boolean): Record<string, string> {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: stream ? "text/event-stream" : "application/json",
+  };
+  if (deployment.apiKey) headers.authorization = `Bearer ${deployment.apiKey}`;
+  return headers;
+}

@@ -1,0 +1,36 @@
+/**
+ * OpenAI and every OpenAI-compatible server (vLLM, Ollama's /v1, Groq, Together, xAI,
+ * DeepSeek, Mistral...): point a deployment's `baseUrl` at it.
+ */
+import type { ChatCompletionRequest } from "../../openai-types.ts";
+import type { ProviderAdapter, ProviderContext, ResolvedDeployment, UpstreamRequest } from "../types.ts";
+import { convertRequest } from "./convert-request.ts";
+import { convertResponse } from "./convert-response.ts";
+import { createStreamConverter } from "./convert-stream.ts";
+import { openAIDefaultBaseUrl } from "./endpoint.ts";
+import { mapError } from "./map-error.ts";
+
+export interface OpenAICompatibleOptions {
+  name: string;
+  defaultBaseUrl: string;
+  /** For servers that answer in-process (the built-in mock). */
+  transport?: (request: UpstreamRequest, signal: AbortSignal) => Promise<Response>;
+}
+
+/** An adapter for any server that speaks OpenAI's Chat Completions format. */
+export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions): ProviderAdapter {
+  const name = options.name;
+  const adapter: ProviderAdapter = {
+    name,
+    defaultBaseUrl: options.defaultBaseUrl,
+    streamFormat: "sse",
+    buildRequest: (request: ChatCompletionRequest, deployment: ResolvedDeployment, stream: boolean) =>
+      convertRequest(request, deployment, stream),
+    convertResponse: (body: unknown, context: ProviderContext) => convertResponse(name, body, context),
+    createStreamConverter: (context: ProviderContext, request: ChatCompletionRequest) => createStreamConverter(name, context, request),
+    mapError: (status: number, body: string, headers: Headers) => mapError(name, status, body, headers),
+  };
+  return options.transport ? { ...adapter, transport: options.transport } : adapter;
+}
+
+export const openai: ProviderAdapter = createOpenAICompatibleAdapter({ name: "openai", defaultBaseUrl: openAIDefaultBaseUrl });

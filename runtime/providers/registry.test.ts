@@ -1,0 +1,17 @@
+import { describe, expect, it } from "vitest";
+import { getProvider, providers } from "./registry.ts";
+
+describe("provider registry", () => {
+  it("has an adapter for every provider name a config may use", () => {
+    expect(Object.keys(providers).sort()).toEqual(["anthropic", "mock", "openai"]);
+    for (const [name, adapter] of Object.entries(providers)) expect(adapter.name).toBe(name);
+  });
+
+  it("looks adapters up by name, and only real ones", () => {
+    expect(getProvider("anthropic")?.defaultBaseUrl).toBe("https://api.anthropic.com");
+    expect(getProvider("openai")?.defaultBaseUrl).toBe("https://api.openai.com/v1");
+    expect(getProvider("mock")?.transport).toBeTypeOf("function");
+    expect(getProvider("gemini")).toBeUndefined();
+    expect(getProvider("toString")).toBeUndefined();
+  });
+});
