@@ -37,6 +37,8 @@ export interface SpendStore {
   teamSpendSince(team: string, sinceMs: number): Promise<number>;
   /** Write everything queued so far. */
   flush(): Promise<void>;
+  /** Whether the store can take writes now (the readiness probe); a store without it is always ready. */
+  healthy?(): boolean | Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,181 @@
+/**
+ * The gateway as a Hono app over Web-standard Request/Response. Everything host-specific
+ * (store, network, clock, randomness, logging) comes in through `AppDeps`, so the same app
+ * runs under Bun in production and under Node in tests.
+ */
+import { randomUUID } from "node:crypto";
+import { Hono } from "hono";
+import { authenticate } from "./auth.ts";
+import { type BudgetTracker, createBudgetTracker } from "./budget.ts";
+import { describe, handleChatCompletions } from "./chat.ts";
+import { GatewayError } from "./errors.ts";
+import { realSleep, type Sleep } from "./execute.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import type { Caller, RuntimePlan } from "./plan.ts";
+import { type Clock, type FetchFunction, type SpendStore, systemClock } from "./ports.ts";
+import { errorResponse } from "./respond.ts";
+import { internalError } from "./upstream.ts";
+
+export interface AppDeps {
+  plan: RuntimePlan;
+  store: SpendStore;
+  /** Network access for every adapter without its own transport; globalThis.fetch by default. */
+  fetch?: FetchFunction;
+  clock?: Clock;
+  /** Uniform in [0, 1); Math.random by default (weighted picks, backoff jitter). */
+  random?: () => number;
+  /** Backoff waits; a real timer by default. */
+  sleep?: Sleep;
+  /** One line per request on stdout, text format, by default. */
+  logger?: Logger;
+  /**
+   * Team budget counters; by default created here and loaded from `store` in the background
+   * (requests of budgeted teams wait for the load; readiness reports 503 until it is done).
+   */
+  budgets?: BudgetTracker;
+  /** Request id generator; by default a random per-process prefix and a counter. */
+  requestId?: () => string;
+}
+
+/** `req_<12 random hex>_<counter>`: unique across restarts, cheap per request. */
+export function createRequestIdGenerator(): () => string {
+  const prefix = `req_${randomUUID().replace(/-/g, "").slice(0, 12)}_`;
+  let counter = 0;
+  return () => prefix + (++counter).toString(36);
+}
+
+function jsonResponse(value: unknown, status: number, headers: Record<string, string> = {}): Response {
+  headers["content-type"] = "application/json";
+  return new Response(JSON.stringify(value), { status, headers });
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? createLogger();
+  const fetchFunction: FetchFunction = deps.fetch ?? ((url, init) => fetch(url, init));
+  const budgets = deps.budgets ?? createBudgetTracker(deps.plan.budgets, deps.store, clock);
+  const requestId = deps.requestId ?? createRequestIdGenerator();
+  const chatDeps = {
+    plan: deps.plan,
+    store: deps.store,
+    budgets,
+    logger,
+    fetch: fetchFunction,
+    clock,
+    random: deps.random ?? Math.random,
+    sleep: deps.sleep ?? realSleep,
+    requestId,
+  };
+  budgets.loaded.catch((error: unknown) => logger.error(`budgets: could not load team spend from the store (${describe(error)})`));
+
+  // The model list is fixed per set of allowed models: serialize it once per caller.
+  const created = Math.floor(clock.now() / 1000);
+  const modelLists = new Map<Caller, string>();
+  const modelList = (caller: Caller): string => {
+    let body = modelLists.get(caller);
+    if (body === undefined) {
+      const data = deps.plan.modelNames
+        .filter((name) => caller.models === null || caller.models.has(name))
+        .map((id) => ({ id, object: "model", created, owned_by: "gw" }));
+      body = JSON.stringify({ object: "list", data });
+      modelLists.set(caller, body);
+    }
+    return body;
+  };
+
+  /** Log a request that is not a chat completion (those log themselves). */
+  const logSimple = (id: string, request: Request, path: string, status: number, started: number, caller: Caller | null, error: GatewayError | null) => {
+    logger.request({
+      requestId: id,
+      method: request.method,
+      path,
+      status,
+      model: null,
+      deployment: null,
+      provider: null,
+      team: caller?.team ?? null,
+      keyName: caller?.keyName ?? null,
+      usage: null,
+      costUsd: null,
+      latencyMs: clock.now() - started,
+      attempts: 0,
+      stream: false,
+      error: error === null ? null : (error.code ?? error.type),
+    });
+  };
+
+  const methodNotAllowed = (allow: string) => (c: { req: { raw: Request; path: string } }) => {
+    const id = requestId();
+    const error = new GatewayError({
+      status: 405,
+      type: "invalid_request_error",
+      code: "method_not_allowed",
+      message: `${c.req.raw.method} is not allowed on ${c.req.path}; use ${allow}.`,
+    });
+    logSimple(id, c.req.raw, c.req.path, 405, clock.now(), null, error);
+    return errorResponse(error, { "x-request-id": id, allow });
+  };
+
+  const app = new Hono();
+
+  for (const path of ["/v1/chat/completions", "/chat/completions"]) {
+    app.post(path, (c) => handleChatCompletions(c.req.raw, path, chatDeps));
+    app.all(path, methodNotAllowed("POST"));
+  }
+
+  for (const path of ["/v1/models", "/models"]) {
+    app.get(path, (c) => {
+      const started = clock.now();
+      const id = requestId();
+      const caller = authenticate(deps.plan, c.req.raw.headers);
+      if (caller instanceof GatewayError) {
+        logSimple(id, c.req.raw, path, caller.status, started, null, caller);
+        return errorResponse(caller, { "x-request-id": id });
+      }
+      logSimple(id, c.req.raw, path, 200, started, caller, null);
+      return new Response(modelList(caller), { status: 200, headers: { "content-type": "application/json", "x-request-id": id } });
+    });
+    app.all(path, methodNotAllowed("GET"));
+  }
+
+  // Health probes are not logged: orchestrators call them every few seconds.
+  app.get("/health/liveness", () => jsonResponse({ status: "ok" }, 200));
+  app.all("/health/liveness", methodNotAllowed("GET"));
+  app.get("/health/readiness", async () => {
+    let storeOk: boolean;
+    try {
+      storeOk = deps.store.healthy === undefined ? true : await deps.store.healthy();
+    } catch {
+      storeOk = false;
+    }
+    const budgetsLoaded = budgets.isLoaded();
+    const ready = storeOk && budgetsLoaded;
+    return jsonResponse(
+      { status: ready ? "ready" : "not_ready", store: storeOk ? "ok" : "unavailable", budgets: budgetsLoaded ? "loaded" : "loading" },
+      ready ? 200 : 503,
+    );
+  });
+  app.all("/health/readiness", methodNotAllowed("GET"));
+
+  app.notFound((c) => {
+    const id = requestId();
+    const error = new GatewayError({
+      status: 404,
+      type: "invalid_request_error",
+      code: "unknown_url",
+      message: `gw has no route ${c.req.method} ${c.req.path}. It serves POST /v1/chat/completions and GET /v1/models.`,
+    });
+    logSimple(id, c.req.raw, c.req.path, 404, clock.now(), null, error);
+    return errorResponse(error, { "x-request-id": id });
+  });
+
+  app.onError((error, c) => {
+    const id = requestId();
+    logger.error(`${id}: unexpected error on ${c.req.method} ${c.req.path}: ${describe(error)}`);
+    const failure = internalError(error);
+    logSimple(id, c.req.raw, c.req.path, 500, clock.now(), null, failure);
+    return errorResponse(failure, { "x-request-id": id });
+  });
+
+  return app;
+}

@@ -1,0 +1,83 @@
+/**
+ * Who is calling. The presented key is hashed once (SHA-256) and looked up by hash: a
+ * Map lookup on the digest does not leak the secret through timing, and the single master
+ * key is compared digest-to-digest with timingSafeEqual. Keys are never logged or echoed.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import { GatewayError } from "./errors.ts";
+import type { Caller, RuntimePlan, RuntimeRoute } from "./plan.ts";
+
+export const masterCaller: Caller = { kind: "master", keyName: null, team: null, models: null };
+export const openCaller: Caller = { kind: "open", keyName: null, team: null, models: null };
+
+const missingKey = new GatewayError({
+  status: 401,
+  type: "authentication_error",
+  code: "missing_api_key",
+  message:
+    "This gateway requires an API key. Send it as `Authorization: Bearer <key>` (or in the `x-api-key` header).",
+});
+
+const invalidKey = new GatewayError({
+  status: 401,
+  type: "authentication_error",
+  code: "invalid_api_key",
+  message: "The API key you sent is not valid for this gateway. Check the key, or ask the gateway's operator for one.",
+});
+
+/** The key the request presents: `Authorization: Bearer <key>`, else `x-api-key`. */
+export function readPresentedKey(headers: Headers): string | null {
+  const authorization = headers.get("authorization");
+  if (authorization !== null) {
+    const space = authorization.indexOf(" ");
+    if (space > 0 && authorization.slice(0, space).toLowerCase() === "bearer") {
+      const key = authorization.slice(space + 1).trim();
+      if (key !== "") return key;
+    }
+  }
+  const apiKey = headers.get("x-api-key");
+  if (apiKey !== null) {
+    const key = apiKey.trim();
+    if (key !== "") return key;
+  }
+  return null;
+}
+
+/** Returns the caller, or the 401 GatewayError to answer with. */
+export function authenticate(plan: RuntimePlan, headers: Headers): Caller | GatewayError {
+  if (plan.open) return openCaller;
+  const key = readPresentedKey(headers);
+  if (key === null) return missingKey;
+  const digest = createHash("sha256").update(key).digest();
+  const master = plan.masterKeyDigest;
+  if (master !== null && timingSafeEqual(digest, master)) return masterCaller;
+  return plan.keys.get(digest.toString("hex")) ?? invalidKey;
+}
+
+/** null when the caller may use the model; else the 403 to answer with. */
+export function checkModelAllowed(caller: Caller, model: string): GatewayError | null {
+  if (caller.models === null || caller.models.has(model)) return null;
+  return new GatewayError({
+    status: 403,
+    type: "permission_error",
+    code: "model_not_allowed",
+    param: "model",
+    message:
+      `Team "${caller.team}" may not use model "${model}". ` +
+      `GET /v1/models lists the models this key may use; ask the gateway's operator to add the model to the team.`,
+  });
+}
+
+/** The route for a public model name, or the 404 to answer with (names nothing but the model asked for). */
+export function findRoute(plan: RuntimePlan, model: string): RuntimeRoute | GatewayError {
+  return (
+    plan.routes.get(model) ??
+    new GatewayError({
+      status: 404,
+      type: "invalid_request_error",
+      code: "model_not_found",
+      param: "model",
+      message: `The model "${model}" does not exist on this gateway. GET /v1/models lists the models you may use.`,
+    })
+  );
+}

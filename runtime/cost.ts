@@ -1,0 +1,31 @@
+/**
+ * Request cost in USD. TokenUsage counts are disjoint: `inputTokens` is the uncached
+ * prompt, cache reads and cache writes are billed at their own prices, and `outputTokens`
+ * already includes reasoning tokens (`reasoningTokens` is a breakdown, not billed twice).
+ */
+import type { TokenUsage } from "./openai-types.ts";
+import type { TokenPrice } from "./plan.ts";
+
+/** Cost in USD; 0 when the price is unknown. */
+export function computeCost(usage: TokenUsage, price: TokenPrice | null): number {
+  if (price === null) return 0;
+  return (
+    usage.inputTokens * price.input +
+    usage.outputTokens * price.output +
+    usage.cacheReadTokens * price.cacheRead +
+    usage.cacheWriteTokens * price.cacheWrite
+  );
+}
+
+export const zeroUsage: TokenUsage = Object.freeze({
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  reasoningTokens: 0,
+});
+
+/** USD for humans: cents, or micro-dollars below one cent. */
+export function formatUsd(value: number): string {
+  return value >= 0.01 || value === 0 ? `$${value.toFixed(2)}` : `$${value.toFixed(6)}`;
+}

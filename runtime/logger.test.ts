@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { createLogger, formatRequestText, type RequestLogEntry } from "./logger.ts";
+import { answer, createFakeBundle, failWith, streamOf } from "./testing/fake-provider.ts";
+import { createTestGateway, fakeUpstreamKey, hello, keyHash } from "./testing/test-gateway.ts";
+
+const teamKey = "sk-team-research-5f2a9c77d1";
+const masterKey = "sk-master-0b4e1f8a3c";
+const bundle = createFakeBundle({
+  models: [
+    { name: "chat", deployments: ["fake-1"] },
+    { name: "broken", deployments: ["fake-broken"], retries: 0 },
+  ],
+  masterKey: keyHash(masterKey),
+  teams: [{ name: "research", budget: { usd: 100, period: "week" }, models: ["chat", "broken"] }],
+  keys: [{ name: "research-ci", team: "research", key: { env: "RESEARCH_KEY" } }],
+});
+const env = { FAKE_API_KEY: fakeUpstreamKey, RESEARCH_KEY: teamKey };
+
+describe("request log", () => {
+  it.each(["text", "json"] as const)("never contains a key (%s format)", async (logFormat) => {
+    const gateway = createTestGateway(bundle, {
+      env,
+      logFormat,
+      handlers: { "fake-1": [answer("ok"), streamOf(['{"text":"a"}', "[DONE]"])], "fake-broken": failWith(500) },
+    });
+    await gateway.chat(hello, teamKey);
+    await (await gateway.chat({ ...hello, stream: true }, teamKey)).text();
+    await gateway.chat({ ...hello, model: "broken" }, teamKey);
+    await gateway.chat(hello, masterKey);
+    await gateway.chat(hello, "sk-wrong-but-secret-77");
+    await gateway.post("/v1/chat/completions", hello, { "x-api-key": teamKey });
+    await gateway.post("/v1/chat/completions", "{bad json", { authorization: `Bearer ${teamKey}` });
+    await gateway.app.request("/v1/models", { headers: { authorization: `Bearer ${teamKey}` } });
+    await gateway.app.request("/nowhere", { headers: { authorization: `Bearer ${teamKey}` } });
+    const output = gateway.lines.join("");
+    expect(gateway.lines.length).toBeGreaterThanOrEqual(9);
+    expect(output).toContain("research-ci");
+    for (const secret of [teamKey, masterKey, "sk-wrong-but-secret-77", fakeUpstreamKey]) expect(output).not.toContain(secret);
+  });
+
+  it("writes one JSON line per request with what happened", async () => {
+    const gateway = createTestGateway(bundle, { env, handlers: { "fake-1": answer("ok", 12, 34) } });
+    const response = await gateway.chat(hello, teamKey);
+    const entries = gateway.entries();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      requestId: response.headers.get("x-request-id"),
+      method: "POST",
+      path: "/v1/chat/completions",
+      status: 200,
+      model: "chat",
+      deployment: "chat/0",
+      provider: "fake",
+      team: "research",
+      keyName: "research-ci",
+      usage: { inputTokens: 12, outputTokens: 34 },
+      attempts: 1,
+      stream: false,
+      error: null,
+    });
+    expect(typeof (entries[0] as RequestLogEntry & { time: string }).time).toBe("string");
+  });
+
+  it("formats a readable text line", () => {
+    const line = formatRequestText("2026-01-01T00:00:00.000Z", {
+      requestId: "req_1",
+      method: "POST",
+      path: "/v1/chat/completions",
+      status: 200,
+      model: "chat",
+      deployment: "chat/0",
+      provider: "openai",
+      team: "research",
+      keyName: "ci key",
+      usage: { inputTokens: 12, outputTokens: 34, cacheReadTokens: 5, cacheWriteTokens: 0, reasoningTokens: 0 },
+      costUsd: 0.000123,
+      latencyMs: 42,
+      attempts: 2,
+      stream: true,
+      error: null,
+    });
+    expect(line).toBe(
+      '2026-01-01T00:00:00.000Z req_1 POST /v1/chat/completions 200 42ms model=chat deployment=chat/0 provider=openai team=research key="ci key" input_tokens=12 output_tokens=34 cache_read_tokens=5 cost=$0.000123 attempts=2 stream=true\n',
+    );
+  });
+
+  it("writes plain messages in both formats", () => {
+    const lines: string[] = [];
+    createLogger({ format: "json", write: (line) => lines.push(line), now: () => 0 }).warn("careful");
+    createLogger({ format: "text", write: (line) => lines.push(line), now: () => 0 }).info("hello");
+    expect(JSON.parse(lines[0] as string)).toEqual({ time: "1970-01-01T00:00:00.000Z", level: "warn", message: "careful" });
+    expect(lines[1]).toBe("1970-01-01T00:00:00.000Z info hello\n");
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * One line per request, text (default) or JSON, written to stdout. Entries carry the key's
+ * NAME, never the key: nothing from request headers or bodies is ever logged.
+ */
+import type { TokenUsage } from "./openai-types.ts";
+
+export type LogFormat = "text" | "json";
+
+export interface RequestLogEntry {
+  requestId: string;
+  method: string;
+  path: string;
+  status: number;
+  /** Public model that answered (or was asked for when nothing answered). */
+  model: string | null;
+  deployment: string | null;
+  provider: string | null;
+  team: string | null;
+  keyName: string | null;
+  usage: TokenUsage | null;
+  /** null when unknown (no usage, or no price for the deployment). */
+  costUsd: number | null;
+  latencyMs: number;
+  attempts: number;
+  stream: boolean;
+  /** The error code when the request failed. */
+  error: string | null;
+}
+
+export interface Logger {
+  request(entry: RequestLogEntry): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface LoggerOptions {
+  format?: LogFormat;
+  /** Where lines go (each ends with "\n"); stdout by default. */
+  write?: (line: string) => void;
+  /** Time of each line; Date.now by default. */
+  now?: () => number;
+}
+
+function defaultWrite(line: string): void {
+  const stdout = (globalThis as { process?: { stdout?: { write(text: string): unknown } } }).process?.stdout;
+  if (stdout) stdout.write(line);
+  else console.log(line.slice(0, -1));
+}
+
+/** Text log values: bare when safe, JSON-quoted when they contain spaces, quotes or `=`. */
+function textValue(value: string): string {
+  return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
+}
+
+export function formatRequestText(time: string, entry: RequestLogEntry): string {
+  let line = `${time} ${entry.requestId} ${entry.method} ${entry.path} ${entry.status} ${entry.latencyMs}ms`;
+  if (entry.model !== null) line += ` model=${textValue(entry.model)}`;
+  if (entry.deployment !== null) line += ` deployment=${textValue(entry.deployment)}`;
+  if (entry.provider !== null) line += ` provider=${entry.provider}`;
+  if (entry.team !== null) line += ` team=${textValue(entry.team)}`;
+  if (entry.keyName !== null) line += ` key=${textValue(entry.keyName)}`;
+  if (entry.usage !== null) {
+    const usage = entry.usage;
+    line += ` input_tokens=${usage.inputTokens} output_tokens=${usage.outputTokens}`;
+    if (usage.cacheReadTokens > 0) line += ` cache_read_tokens=${usage.cacheReadTokens}`;
+    if (usage.cacheWriteTokens > 0) line += ` cache_write_tokens=${usage.cacheWriteTokens}`;
+  }
+  if (entry.costUsd !== null) line += ` cost=$${entry.costUsd.toFixed(6)}`;
+  if (entry.attempts > 0) line += ` attempts=${entry.attempts}`;
+  if (entry.stream) line += " stream=true";
+  if (entry.error !== null) line += ` error=${textValue(entry.error)}`;
+  return `${line}\n`;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const write = options.write ?? defaultWrite;
+  const now = options.now ?? Date.now;
+  const json = options.format === "json";
+  const plain = (level: string) => (message: string) => {
+    const time = new Date(now()).toISOString();
+    write(json ? `${JSON.stringify({ time, level, message })}\n` : `${time} ${level} ${message}\n`);
+  };
+  return {
+    request(entry) {
+      const time = new Date(now()).toISOString();
+      write(json ? `${JSON.stringify({ time, ...entry })}\n` : formatRequestText(time, entry));
+    },
+    info: plain("info"),
+    warn: plain("warn"),
+    error: plain("error"),
+  };
+}
+
+/** A logger that drops everything (tests, library use without logs). */
+export const silentLogger: Logger = {
+  request() {},
+  info() {},
+  warn() {},
+  error() {},
+};

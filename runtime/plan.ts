@@ -1,0 +1,62 @@
+/**
+ * The runtime plan: a bundle with every secret resolved, every adapter looked up and every
+ * price converted, built once by load-bundle.ts. The request path only reads it.
+ */
+import type { CompiledBudget, CompiledRetry } from "./bundle.ts";
+import type { ProviderAdapter, ResolvedDeployment } from "./providers/types.ts";
+
+/** USD per single token (the bundle's per-million prices divided once at load). */
+export interface TokenPrice {
+  readonly input: number;
+  readonly output: number;
+  readonly cacheRead: number;
+  readonly cacheWrite: number;
+}
+
+/** A deployment ready to call: secrets resolved, adapter and price attached. */
+export interface RuntimeDeployment {
+  readonly deployment: ResolvedDeployment;
+  readonly adapter: ProviderAdapter;
+  /** null when the bundle has no price for it: requests are recorded with cost 0. */
+  readonly price: TokenPrice | null;
+}
+
+export interface RuntimeRoute {
+  /** Public model name. */
+  readonly name: string;
+  readonly deployments: readonly RuntimeDeployment[];
+  /** Same length as `deployments`, ascending, last = 1 (see CompiledRoute). */
+  readonly cumulativeWeights: readonly number[];
+  /** Public model names to try in order once this one has failed; every one exists in `routes`. */
+  readonly fallbacks: readonly string[];
+  readonly retry: CompiledRetry;
+}
+
+/** Who is calling, as established by auth.ts. One object per key, built at load. */
+export interface Caller {
+  readonly kind: "master" | "key" | "open";
+  /** Name of the key (never the key itself); null for the master key or an open gateway. */
+  readonly keyName: string | null;
+  /** null for the master key or an open gateway: never budget-limited. */
+  readonly team: string | null;
+  /** Public models this caller may use; null means every model. */
+  readonly models: ReadonlySet<string> | null;
+}
+
+export interface RuntimePlan {
+  /** "sha256:<hex>" of the bundle. */
+  readonly bundleHash: string;
+  /** Config the bundle was compiled from. */
+  readonly source: string;
+  readonly routes: ReadonlyMap<string, RuntimeRoute>;
+  /** Public model names, in bundle order. */
+  readonly modelNames: readonly string[];
+  /** Team keys by the lowercase hex SHA-256 of the key. */
+  readonly keys: ReadonlyMap<string, Caller>;
+  /** SHA-256 digest (32 bytes) of the master key, or null when there is none. */
+  readonly masterKeyDigest: Uint8Array | null;
+  /** No master key and no team keys: every request is let in. */
+  readonly open: boolean;
+  /** Teams that have a budget. */
+  readonly budgets: ReadonlyMap<string, CompiledBudget>;
+}

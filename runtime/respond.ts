@@ -1,0 +1,96 @@
+/**
+ * Building responses: the OpenAI error shape with the right status and headers, and the
+ * SSE response that relays an upstream stream to the client.
+ */
+import { clientClosedError } from "./attempt-control.ts";
+import type { GatewayError } from "./errors.ts";
+import type { ChatCompletionChunk } from "./openai-types.ts";
+import { encodeSseChunk, encodeSseError, sseDone } from "./stream/encode-sse.ts";
+import type { UpstreamStream } from "./upstream.ts";
+
+export type HeaderRecord = Record<string, string>;
+
+/**
+ * `{"error": {...}}` with the error's status. A non-retryable error also says
+ * `x-should-retry: false`, which the official OpenAI and Anthropic SDKs obey (so a spent
+ * budget's 429 is not retried by the client); an upstream's Retry-After is passed on.
+ */
+export function errorResponse(error: GatewayError, headers: HeaderRecord): Response {
+  headers["content-type"] = "application/json";
+  if (!error.retryable) headers["x-should-retry"] = "false";
+  else if (error.retryAfterMs !== undefined) headers["retry-after"] = String(Math.ceil(error.retryAfterMs / 1000));
+  return new Response(JSON.stringify(error.toJSON()), { status: error.status, headers });
+}
+
+/** Header values must be Latin-1 without control characters; adapter warnings are free text. */
+export function headerSafe(values: readonly string[]): string {
+  return values.join("; ").replace(/[^\x20-\x7e]/g, "?");
+}
+
+export type StreamEnd = (status: number, error: GatewayError | null) => void;
+
+/**
+ * Relay a started upstream stream as `text/event-stream`. Pull-based: one upstream read per
+ * client read, so a slow client slows the upstream instead of buffering.
+ *
+ * Ends, and calls `onEnd` exactly once, in one of three ways:
+ * - normally: `data: [DONE]` then close (status 200);
+ * - the upstream fails mid-stream: one `data: {"error": {...}}` event in OpenAI's error shape,
+ *   then close WITHOUT `[DONE]`, so clients see the stream as failed (the OpenAI SDKs raise
+ *   the error) and never wait for more;
+ * - the client goes away (the body is cancelled): the upstream request is aborted (499).
+ */
+export function streamResponse(stream: UpstreamStream, headers: HeaderRecord, onEnd: StreamEnd): Response {
+  let done = false;
+  const end = (status: number, error: GatewayError | null): void => {
+    if (done) return;
+    done = true;
+    onEnd(status, error);
+  };
+  const enqueueAll = (controller: ReadableStreamDefaultController<Uint8Array>, chunks: readonly ChatCompletionChunk[]): void => {
+    for (const chunk of chunks) controller.enqueue(encodeSseChunk(chunk));
+  };
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        enqueueAll(controller, stream.first);
+      },
+      async pull(controller) {
+        if (done) return;
+        let chunks: ChatCompletionChunk[] | null;
+        try {
+          chunks = await stream.next();
+        } catch (error) {
+          const failure = error as GatewayError;
+          if (done) return;
+          if (failure === clientClosedError) {
+            end(499, failure);
+            controller.error(failure);
+            return;
+          }
+          controller.enqueue(encodeSseError(failure));
+          controller.close();
+          end(failure.status, failure);
+          return;
+        }
+        if (done) return;
+        if (chunks === null) {
+          controller.enqueue(sseDone);
+          controller.close();
+          end(200, null);
+          return;
+        }
+        enqueueAll(controller, chunks);
+      },
+      cancel() {
+        stream.cancel(clientClosedError);
+        end(499, clientClosedError);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  headers["content-type"] = "text/event-stream; charset=utf-8";
+  headers["cache-control"] = "no-cache";
+  headers["x-accel-buffering"] = "no";
+  return new Response(body, { status: 200, headers });
+}

@@ -1,0 +1,29 @@
+/** A SpendStore in memory: for tests and in-process library use. Lost when the process ends. */
+import type { SpendRecord, SpendStore } from "../ports.ts";
+
+export interface MemorySpendStore extends SpendStore {
+  /** Every record so far, oldest first. */
+  readonly records: readonly SpendRecord[];
+}
+
+export function createMemorySpendStore(initial: readonly SpendRecord[] = []): MemorySpendStore {
+  const records: SpendRecord[] = [...initial];
+  let closed = false;
+  return {
+    description: "memory (spend is not kept across restarts)",
+    records,
+    record(entry) {
+      records.push(entry);
+    },
+    async teamSpendSince(team, sinceMs) {
+      let total = 0;
+      for (const entry of records) if (entry.team === team && entry.timestamp >= sinceMs) total += entry.costUsd;
+      return total;
+    },
+    async flush() {},
+    async close() {
+      closed = true;
+    },
+    healthy: () => !closed,
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * An app wired with the fake provider, a fake fetch, a memory store, a recording sleep and a
+ * capturing logger: what the runtime's unit tests drive.
+ */
+import type { Hono } from "hono";
+import { createApp } from "../app.ts";
+import type { Bundle, KeyRef } from "../bundle.ts";
+import { type EnvRecord, loadBundle, sha256Hex } from "../load-bundle.ts";
+import { createLogger, type RequestLogEntry } from "../logger.ts";
+import type { RuntimePlan } from "../plan.ts";
+import type { Clock, SpendRecord } from "../ports.ts";
+import { createMemorySpendStore, type MemorySpendStore } from "../stores/memory-spend-store.ts";
+import { createFakeFetch, type FakeCall, type FakeHandler, getFakeProvider } from "./fake-provider.ts";
+
+export interface TestGatewayOptions {
+  handlers?: Record<string, FakeHandler | FakeHandler[]>;
+  env?: EnvRecord;
+  random?: () => number;
+  clock?: Clock;
+  records?: SpendRecord[];
+  logFormat?: "text" | "json";
+}
+
+export interface TestGateway {
+  app: Hono;
+  plan: RuntimePlan;
+  calls: FakeCall[];
+  store: MemorySpendStore;
+  /** Every backoff the executor waited for, in ms. */
+  sleeps: number[];
+  /** Every line the logger wrote. */
+  lines: string[];
+  /** Parsed request log entries (JSON format only). */
+  entries(): RequestLogEntry[];
+  post(path: string, body: unknown, headers?: Record<string, string>, signal?: AbortSignal): Promise<Response>;
+  chat(body: unknown, key?: string | null, signal?: AbortSignal): Promise<Response>;
+}
+
+export const fakeUpstreamKey = "sk-fake-upstream-secret";
+
+export function keyHash(key: string): KeyRef {
+  return { sha256: sha256Hex(key) };
+}
+
+export function createTestGateway(bundle: Bundle, options: TestGatewayOptions = {}): TestGateway {
+  const plan = loadBundle(bundle, { env: options.env ?? { FAKE_API_KEY: fakeUpstreamKey }, getProvider: getFakeProvider });
+  const fake = createFakeFetch(options.handlers ?? {});
+  const store = createMemorySpendStore(options.records);
+  const sleeps: number[] = [];
+  const lines: string[] = [];
+  const logFormat = options.logFormat ?? "json";
+  const app = createApp({
+    plan,
+    store,
+    fetch: fake.fetch,
+    random: options.random ?? (() => 0),
+    clock: options.clock,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    logger: createLogger({ format: logFormat, write: (line) => lines.push(line) }),
+  });
+  const post = async (path: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> =>
+    app.request(path, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+      signal,
+    });
+  return {
+    app,
+    plan,
+    calls: fake.calls,
+    store,
+    sleeps,
+    lines,
+    entries: () =>
+      lines
+        .map((line) => JSON.parse(line) as RequestLogEntry & { level?: string })
+        .filter((entry) => entry.level === undefined),
+    post,
+    chat: (body, key = null, signal) => post("/v1/chat/completions", body, key === null ? {} : { authorization: `Bearer ${key}` }, signal),
+  };
+}
+
+export const hello = { model: "chat", messages: [{ role: "user", content: "Hello" }] };
+
+/** Read an SSE body into its `data:` payloads. */
+export async function readSse(response: Response): Promise<string[]> {
+  const text = await response.text();
+  return text
+    .split("\n\n")
+    .filter((event) => event.startsWith("data: "))
+    .map((event) => event.slice("data: ".length));
+}
