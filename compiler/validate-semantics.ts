@@ -1,0 +1,237 @@
+import type { ProviderName } from "./define-config.ts";
+import { createDiagnostic, formatPath, type JsonPath, type PendingDiagnostic } from "./diagnostic.ts";
+import { findFallbackCycles } from "./fallbacks.ts";
+import { setEntry } from "./hash.ts";
+import { lookupPrice } from "./prices.ts";
+import { isKnownProvider } from "./providers.ts";
+import { asArray, asObject, asString, checkSecret, definedName, type Json, type SemanticContext } from "./semantic-context.ts";
+import { didYouMean } from "./suggest.ts";
+import { isUnderInvalidPath } from "./validate-schema.ts";
+import { checkKeys } from "./validate-keys.ts";
+
+/**
+ * Step 2 of validation: what a JSON Schema cannot say (references, uniqueness, cycles,
+ * prices, secrets). Runs on a config that may be only partly schema-valid: every value
+ * is read through a type guard, and anything at or under a path that failed the schema
+ * is skipped, so one mistake is reported once.
+ */
+
+export function validateSemantics(config: unknown, context: SemanticContext): PendingDiagnostic[] {
+  const root = asObject(config);
+  if (root === undefined) return [];
+  const valid = (path: JsonPath): boolean => !isUnderInvalidPath(path, context.invalidPaths);
+  const diagnostics: PendingDiagnostic[] = [];
+  const modelNames = checkModels(root, valid, context, diagnostics);
+  checkFallbacks(root, modelNames, valid, diagnostics);
+  const teamNames = checkTeams(root, modelNames, valid, diagnostics);
+  checkKeys(root, teamNames, valid, context, diagnostics);
+  return diagnostics;
+}
+
+/** Model names defined in the config (valid strings, first definition wins), checked for duplicates. */
+function checkModels(
+  root: Json,
+  valid: (path: JsonPath) => boolean,
+  context: SemanticContext,
+  diagnostics: PendingDiagnostic[],
+): Map<string, number> {
+  const modelNames = new Map<string, number>();
+  const deploymentIds = new Map<string, { path: JsonPath; explicit: boolean }>();
+  asArray(root["models"]).forEach((modelValue, modelIndex) => {
+    const model = asObject(modelValue);
+    const modelPath: JsonPath = ["models", modelIndex];
+    if (model === undefined) return;
+    // A model whose other parts are invalid still defines its name, so references to it are not reported too.
+    const name = definedName(model["name"]);
+    if (name !== undefined) {
+      const first = modelNames.get(name);
+      if (first === undefined) modelNames.set(name, modelIndex);
+      else {
+        diagnostics.push(
+          createDiagnostic(
+            "duplicateModel",
+            [...modelPath, "name"],
+            `Model "${name}" is defined twice (models[${first}] and models[${modelIndex}]). ` +
+              `Model names must be unique: rename one, or merge their deployments into one model.`,
+          ),
+        );
+      }
+    }
+
+    const deploymentsPath: JsonPath = [...modelPath, "deployments"];
+    const deployments = asArray(model["deployments"]);
+    let totalWeight = 0;
+    let weightsKnown = valid(deploymentsPath) && deployments.length > 0;
+    deployments.forEach((deploymentValue, deploymentIndex) => {
+      const deployment = asObject(deploymentValue);
+      const path: JsonPath = [...deploymentsPath, deploymentIndex];
+      if (deployment === undefined || !valid(path)) {
+        weightsKnown = false;
+        return;
+      }
+      const weight = deployment["weight"] ?? 1;
+      if (typeof weight === "number" && valid([...path, "weight"])) totalWeight += weight;
+      else weightsKnown = false;
+
+      const explicitName = valid([...path, "name"]) ? asString(deployment["name"]) : undefined;
+      const id = explicitName ?? (name === undefined ? undefined : `${name}/${deploymentIndex}`);
+      if (id !== undefined) checkDeploymentId(id, explicitName !== undefined, path, deploymentIds, diagnostics);
+
+      checkSecret(deployment["apiKey"], [...path, "apiKey"], valid, context, diagnostics, "deployment");
+      checkPrice(deployment, path, id, valid, diagnostics);
+    });
+    if (weightsKnown && totalWeight === 0) {
+      diagnostics.push(
+        createDiagnostic(
+          "zeroTotalWeight",
+          deploymentsPath,
+          `Model "${name ?? `models[${modelIndex}]`}" has a total weight of 0, so no deployment can ever be picked. ` +
+            `Give at least one of its deployments a weight above 0 (the default weight is 1).`,
+        ),
+      );
+    }
+  });
+  return modelNames;
+}
+
+function checkDeploymentId(
+  id: string,
+  explicit: boolean,
+  path: JsonPath,
+  deploymentIds: Map<string, { path: JsonPath; explicit: boolean }>,
+  diagnostics: PendingDiagnostic[],
+): void {
+  const first = deploymentIds.get(id);
+  if (first === undefined) {
+    deploymentIds.set(id, { path, explicit });
+    return;
+  }
+  // Two default ids only clash when their model names do, which GW1205 already reports.
+  if (!explicit && !first.explicit) return;
+  const message =
+    explicit && first.explicit
+      ? `Deployment name "${id}" is used twice (${formatPath(first.path)} and ${formatPath(path)}). ` +
+        `Deployment names must be unique across the config: rename one of them.`
+      : `Deployment name "${id}" clashes with the default name of ${formatPath(explicit ? first.path : path)} ` +
+        `(deployments without a name are called <model-name>/<index>). Choose another name.`;
+  diagnostics.push(createDiagnostic("duplicateDeployment", explicit ? [...path, "name"] : [...first.path, "name"], message));
+}
+
+function checkPrice(
+  deployment: Json,
+  path: JsonPath,
+  id: string | undefined,
+  valid: (path: JsonPath) => boolean,
+  diagnostics: PendingDiagnostic[],
+): void {
+  const provider = asString(deployment["provider"]);
+  const model = asString(deployment["model"]);
+  if (deployment["price"] !== undefined || provider === undefined || model === undefined) return;
+  if (!valid([...path, "provider"]) || !valid([...path, "model"]) || !isKnownProvider(provider)) return;
+  if (lookupPrice(provider satisfies ProviderName, model) !== null) return;
+  const label = id === undefined ? formatPath(path) : `deployment "${id}"`;
+  diagnostics.push(
+    createDiagnostic(
+      "missingPrice",
+      [...path, "model"],
+      `No built-in price for ${provider} model "${model}" (${label}): its requests will be recorded with cost 0 ` +
+        `and will not count against budgets. Add price: { inputPerMTok: <USD>, outputPerMTok: <USD> } ` +
+        `(USD per million tokens) to the deployment, or check the model name.`,
+    ),
+  );
+}
+
+function checkFallbacks(
+  root: Json,
+  modelNames: Map<string, number>,
+  valid: (path: JsonPath) => boolean,
+  diagnostics: PendingDiagnostic[],
+): void {
+  const fallbacks = asObject(root["fallbacks"]);
+  if (fallbacks === undefined || !valid(["fallbacks"])) return;
+  const graph: Record<string, string[]> = {};
+  const known = [...modelNames.keys()];
+  for (const [from, targets] of Object.entries(fallbacks)) {
+    const fromPath: JsonPath = ["fallbacks", from];
+    if (!valid(fromPath)) continue;
+    const fromKnown = modelNames.has(from);
+    if (!fromKnown) {
+      diagnostics.push(
+        createDiagnostic(
+          "fallbackUnknownModel",
+          fromPath,
+          `fallbacks has a chain for "${from}", which is not a model in this config.${didYouMean(from, known)} ` +
+            `Define the model in models, or remove this chain. Models: ${known.join(", ") || "(none)"}.`,
+        ),
+      );
+    }
+    const edges: string[] = [];
+    asArray(targets).forEach((target, index) => {
+      if (typeof target !== "string" || !valid([...fromPath, index])) return;
+      if (!modelNames.has(target)) {
+        diagnostics.push(
+          createDiagnostic(
+            "fallbackUnknownModel",
+            [...fromPath, index],
+            `${formatPath([...fromPath, index])} falls back to "${target}", which is not a model in this config.` +
+              `${didYouMean(target, known)} Define it in models, or remove it from the chain.`,
+          ),
+        );
+      } else edges.push(target);
+    });
+    if (fromKnown) setEntry(graph, from, edges);
+  }
+  for (const cycle of findFallbackCycles(graph)) {
+    const [first, second] = cycle.models as [string, string];
+    const index = asArray(Object.hasOwn(fallbacks, first) ? fallbacks[first] : undefined).indexOf(second);
+    const message =
+      cycle.models.length === 2
+        ? `Fallback cycle: ${first} -> ${first}. A model cannot fall back to itself: remove "${first}" from its own chain.`
+        : `Fallback cycle: ${cycle.models.join(" -> ")}. A chain must not lead back to where it started: ` +
+          `remove one of the fallbacks in this cycle.`;
+    diagnostics.push(createDiagnostic("fallbackCycle", ["fallbacks", first, index], message));
+  }
+}
+
+function checkTeams(
+  root: Json,
+  modelNames: Map<string, number>,
+  valid: (path: JsonPath) => boolean,
+  diagnostics: PendingDiagnostic[],
+): Set<string> {
+  const teamNames = new Map<string, number>();
+  const known = [...modelNames.keys()];
+  asArray(root["teams"]).forEach((teamValue, teamIndex) => {
+    const team = asObject(teamValue);
+    const path: JsonPath = ["teams", teamIndex];
+    if (team === undefined) return;
+    const name = definedName(team["name"]);
+    if (name !== undefined) {
+      const first = teamNames.get(name);
+      if (first === undefined) teamNames.set(name, teamIndex);
+      else {
+        diagnostics.push(
+          createDiagnostic(
+            "duplicateTeam",
+            [...path, "name"],
+            `Team "${name}" is defined twice (teams[${first}] and teams[${teamIndex}]). Team names must be unique: ` +
+              `rename one, or merge them.`,
+          ),
+        );
+      }
+    }
+    asArray(team["models"]).forEach((model, index) => {
+      const modelPath: JsonPath = [...path, "models", index];
+      if (typeof model !== "string" || !valid(modelPath) || modelNames.has(model)) return;
+      diagnostics.push(
+        createDiagnostic(
+          "teamUnknownModel",
+          modelPath,
+          `Team "${name ?? `teams[${teamIndex}]`}" allows model "${model}", which is not a model in this config.` +
+            `${didYouMean(model, known)} Use a public model name from models (${known.join(", ") || "none defined"}).`,
+        ),
+      );
+    });
+  });
+  return new Set(teamNames.keys());
+}
