@@ -1,0 +1,144 @@
+/**
+ * A fake OpenAI Chat Completions upstream speaking the real wire format, fed by recorded
+ * responses: `openai-text` for plain requests, an OpenAI-compatible tool-call recording
+ * (`xai-tool-call` by default) for requests with `tools`.
+ *
+ * Serves `POST <basePath>/chat/completions` (basePath "/v1" by default). Streams are framed
+ * `data: LINE\n\n` ... `data: [DONE]\n\n`; the final usage chunk is sent only when the request
+ * asked for it with `stream_options.include_usage`, as OpenAI does.
+ * @see https://platform.openai.com/docs/api-reference/chat/create
+ * @see https://platform.openai.com/docs/guides/error-codes
+ */
+import { randomUUID } from "node:crypto";
+import { startFakeServer, type DialectReply, type FakeDialect, type FakeUpstream } from "./fake-server.ts";
+
+export type { FakeUpstream, RecordedRequest, ScriptedReply } from "./fake-server.ts";
+
+export interface OpenAIUpstreamOptions {
+  /** When set, requests must carry `Authorization: Bearer <apiKey>` (else 401 invalid_api_key). */
+  apiKey?: string;
+  /** Path prefix of the API root; the deployment's baseUrl is `url + basePath`. Default "/v1". */
+  basePath?: string;
+  /** Fixture for requests without tools. Default "openai-text". */
+  textFixture?: string;
+  /** Fixture for requests with tools. Default "xai-tool-call". */
+  toolFixture?: string;
+  /** Delay between stream events in milliseconds. Default 0. */
+  chunkDelayMs?: number;
+}
+
+interface OpenAIErrorObject {
+  message: string;
+  type: string;
+  param: string | null;
+  code: string | null;
+}
+
+function errorText(error: OpenAIErrorObject): string {
+  return JSON.stringify({ error }, null, 2);
+}
+
+/** OpenAI's error bodies by status, worded as OpenAI words them (no key is echoed). */
+export function openAIErrorBody(status: number): string {
+  switch (status) {
+    case 400:
+      return errorText({ message: "Invalid request sent by the fake upstream script.", type: "invalid_request_error", param: null, code: null });
+    case 401:
+      return errorText({ message: "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.", type: "invalid_request_error", param: null, code: "invalid_api_key" });
+    case 403:
+      return errorText({ message: "Country, region, or territory not supported", type: "request_forbidden", param: null, code: "unsupported_country_region_territory" });
+    case 404:
+      return errorText({ message: "The model `gpt-fake` does not exist or you do not have access to it.", type: "invalid_request_error", param: null, code: "model_not_found" });
+    case 429:
+      return errorText({
+        message: "Rate limit reached for gpt-4.1-nano in organization org-fake on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s.",
+        type: "requests",
+        param: null,
+        code: "rate_limit_exceeded",
+      });
+    case 503:
+      return errorText({ message: "The engine is currently overloaded, please try again later.", type: "server_error", param: null, code: null });
+    default:
+      return status >= 500
+        ? errorText({ message: "The server had an error while processing your request. Sorry about that!", type: "server_error", param: null, code: null })
+        : errorText({ message: `Request failed with status ${status}.`, type: "invalid_request_error", param: null, code: null });
+  }
+}
+
+function invalid(message: string, param: string | null, code: string | null = null): DialectReply {
+  return { status: 400, body: errorText({ message, type: "invalid_request_error", param, code }) };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A line of a chunks fixture is OpenAI's trailing usage chunk: no choices, usage set. */
+function isUsageOnlyChunk(line: string): boolean {
+  const parsed = JSON.parse(line) as { choices?: unknown[]; usage?: unknown };
+  return Array.isArray(parsed.choices) && parsed.choices.length === 0 && parsed.usage != null;
+}
+
+export function createOpenAIDialect(options: OpenAIUpstreamOptions = {}): FakeDialect {
+  const basePath = options.basePath ?? "/v1";
+  const textFixture = options.textFixture ?? "openai-text";
+  const toolFixture = options.toolFixture ?? "xai-tool-call";
+  return {
+    isChatPath: (path) => path === `${basePath}/chat/completions`,
+    responseHeaders: () => ({ "x-request-id": `req_${randomUUID().replaceAll("-", "")}`, "openai-processing-ms": "1" }),
+    checkHeaders(headers) {
+      if (options.apiKey === undefined) return null;
+      const authorization = headers["authorization"];
+      if (authorization === undefined) {
+        return {
+          status: 401,
+          body: errorText({
+            message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+            type: "invalid_request_error",
+            param: null,
+            code: null,
+          }),
+        };
+      }
+      if (authorization !== `Bearer ${options.apiKey}`) return { status: 401, body: openAIErrorBody(401) };
+      return null;
+    },
+    checkBody(body) {
+      if (!isRecord(body)) {
+        return invalid("We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)", null);
+      }
+      if (typeof body.model !== "string") return invalid("you must provide a model parameter", null);
+      if (!Array.isArray(body.messages)) return invalid("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
+      if (body.messages.length === 0) return invalid("Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.", "messages", "empty_array");
+      for (const [index, message] of body.messages.entries()) {
+        if (!isRecord(message) || typeof message.role !== "string") {
+          return invalid(`Missing required parameter: 'messages[${index}].role'.`, `messages[${index}].role`, "missing_required_parameter");
+        }
+      }
+      if (body.stream_options != null && body.stream !== true) {
+        return invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.", "stream_options", null);
+      }
+      return null;
+    },
+    errorBody: openAIErrorBody,
+    notFound: (path) => ({ status: 404, body: errorText({ message: `Invalid URL (POST ${path})`, type: "invalid_request_error", param: null, code: null }) }),
+    isStream: (body) => isRecord(body) && body.stream === true,
+    pickFixture: (body) => (isRecord(body) && Array.isArray(body.tools) && body.tools.length > 0 ? toolFixture : textFixture),
+    streamFrames(lines, body) {
+      const streamOptions = isRecord(body) && isRecord(body.stream_options) ? body.stream_options : {};
+      const includeUsage = streamOptions.include_usage === true;
+      const kept = includeUsage ? lines : lines.filter((line) => !isUsageOnlyChunk(line));
+      return [...kept.map((line) => `data: ${line}\n\n`), "data: [DONE]\n\n"];
+    },
+    streamErrorFrame: () =>
+      `data: ${JSON.stringify({ error: { message: "The server had an error while processing your request. Sorry about that!", type: "server_error", param: null, code: null } })}\n\n`,
+  };
+}
+
+export function startOpenAIUpstream(options: OpenAIUpstreamOptions = {}): Promise<FakeUpstream> {
+  return startFakeServer({
+    dialect: createOpenAIDialect(options),
+    basePath: options.basePath ?? "/v1",
+    ...(options.chunkDelayMs === undefined ? {} : { chunkDelayMs: options.chunkDelayMs }),
+  });
+}
