@@ -168,6 +168,9 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeU
     response.end(reply.body);
   }
 
+  /** How long a cut stream waits, after its last frame, before resetting the connection. */
+  const cutSettleMs = 100;
+
   async function writeStream(response: ServerResponse, frames: string[], headers: Record<string, string> = {}): Promise<boolean> {
     response.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
@@ -242,6 +245,9 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeU
     const frames = dialect.streamFrames(readFixtureLines(fixture), body);
     if (scripted.streamCutAfter !== undefined) {
       await writeStream(response, frames.slice(0, scripted.streamCutAfter), scripted.headers);
+      // A cut *after* tokens were delivered: let the client read what was sent before the reset
+      // (Bun's fetch discards bytes still unread when a connection is reset).
+      await sleep(cutSettleMs);
       response.socket?.destroy();
       return;
     }
