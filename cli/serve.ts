@@ -115,7 +115,8 @@ export async function runServe(args: string[]): Promise<number> {
   // Bun-only modules are imported here, so the helpers above stay importable from Node tests.
   const { createSqliteSpendStore } = await import("../runtime/host/bun/sqlite-spend-store.ts");
   const { startBunServer } = await import("../runtime/host/bun/serve.ts");
-  const logger = createLogger({ format: parsed.logFormat });
+  const logger = createLogger({ format: parsed.logFormat, batchMs: 20 });
+  process.on("exit", () => logger.flush?.());
   const databasePath = join(parsed.dataDir, "gw.db");
   let store;
   try {

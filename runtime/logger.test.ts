@@ -92,3 +92,50 @@ describe("request log", () => {
     expect(lines[1]).toBe("1970-01-01T00:00:00.000Z info hello\n");
   });
 });
+
+describe("batched request lines", () => {
+  it("holds request lines back, writes them in one call, and keeps order with other lines", async () => {
+    const writes: string[] = [];
+    const logger = createLogger({ write: (text) => writes.push(text), now: () => 0, batchMs: 5 });
+    logger.request(entry({ requestId: "a" }));
+    logger.request(entry({ requestId: "b" }));
+    expect(writes).toEqual([]);
+    logger.warn("careful");
+    expect(writes).toHaveLength(2);
+    expect(writes[0]).toMatch(/ a POST .*\n.* b POST /s);
+    expect(writes[1]).toContain("warn careful");
+    logger.request(entry({ requestId: "c" }));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(writes).toHaveLength(3);
+    expect(writes[2]).toContain(" c POST ");
+  });
+
+  it("flush() writes what is held back", () => {
+    const writes: string[] = [];
+    const logger = createLogger({ write: (text) => writes.push(text), batchMs: 1_000 });
+    logger.request(entry({ requestId: "x" }));
+    logger.flush?.();
+    expect(writes.join("")).toContain(" x POST ");
+  });
+});
+
+function entry(fields: Partial<RequestLogEntry>): RequestLogEntry {
+  return {
+    requestId: "req",
+    method: "POST",
+    path: "/v1/chat/completions",
+    status: 200,
+    model: "chat",
+    deployment: "chat/0",
+    provider: "mock",
+    team: null,
+    keyName: null,
+    usage: null,
+    costUsd: null,
+    latencyMs: 1,
+    attempts: 1,
+    stream: false,
+    error: null,
+    ...fields,
+  };
+}

@@ -7,7 +7,8 @@
  * (adapter appends `/v1/messages`) or `url + "/v1"` (adapter appends `/messages`) works;
  * `baseUrl` is `url`, like Anthropic's https://api.anthropic.com.
  * Streams are framed `event: TYPE\ndata: LINE\n\n`. Headers are checked as Anthropic does:
- * a wrong or missing `x-api-key` is a 401 `authentication_error`, a missing `anthropic-version`
+ * a wrong or missing key (in `x-api-key`, or `Authorization: Bearer` as the current official SDK
+ * sends it) is a 401 `authentication_error`, a missing `anthropic-version`
  * is a 400 `invalid_request_error`.
  * @see https://docs.anthropic.com/en/api/messages
  * @see https://docs.anthropic.com/en/api/errors
@@ -19,7 +20,7 @@ import { startFakeServer, type DialectReply, type FakeDialect, type FakeUpstream
 export type { FakeUpstream, RecordedRequest, ScriptedReply } from "./fake-server.ts";
 
 export interface AnthropicUpstreamOptions {
-  /** The key requests must carry in `x-api-key`. Default "sk-ant-fake". */
+  /** The key requests must carry in `x-api-key` or as `Authorization: Bearer`. Default "sk-ant-fake". */
   apiKey?: string;
   /** Fixture for requests without tools. Default "anthropic-text". */
   textFixture?: string;
@@ -135,7 +136,8 @@ export function createAnthropicDialect(options: AnthropicUpstreamOptions = {}): 
     isChatPath: (path) => path === "/v1/messages" || path === "/messages",
     responseHeaders: () => ({ "request-id": requestId(), "anthropic-organization-id": "00000000-0000-0000-0000-000000000000" }),
     checkHeaders(headers) {
-      if (headers["x-api-key"] !== apiKey) return { status: 401, body: errorText("authentication_error", "invalid x-api-key") };
+      const presented = headers["x-api-key"] ?? headers.authorization?.replace(/^Bearer /, "");
+      if (presented !== apiKey) return { status: 401, body: errorText("authentication_error", "invalid x-api-key") };
       if (headers["anthropic-version"] === undefined) return invalid("anthropic-version: header is required");
       return null;
     },

@@ -69,7 +69,10 @@ export function startBunServer(options: BunServeOptions): RunningServer {
       if (Date.now() - firstSignalAt < 1_000) return;
       // A second signal: do not wait for in-flight requests, but still try to keep the spend.
       options.logger.warn(`${signal} again: stopping now`);
-      void options.store.flush().finally(() => exit(1));
+      void options.store.flush().finally(() => {
+        options.logger.flush?.();
+        exit(1);
+      });
       return;
     }
     firstSignalAt = Date.now();
