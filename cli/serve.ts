@@ -8,13 +8,14 @@
  */
 import { join, relative, resolve } from "node:path";
 import { compileConfig, findConfigFile, formatDiagnostics } from "../compiler/index.ts";
+import { lookupPrice } from "../compiler/prices.ts";
 import { createApp } from "../runtime/app.ts";
 import type { Bundle } from "../runtime/bundle.ts";
 import { createBudgetTracker } from "../runtime/budget.ts";
 import { BundleLoadError, loadBundle, MissingEnvError } from "../runtime/load-bundle.ts";
 import { createLogger, type LogFormat } from "../runtime/logger.ts";
 import type { RuntimePlan } from "../runtime/plan.ts";
-import { systemClock } from "../runtime/ports.ts";
+import { type FetchFunction, systemClock } from "../runtime/ports.ts";
 import { getProvider } from "../runtime/providers/registry.ts";
 import { readBundleFile } from "../runtime/read-bundle-file.ts";
 
@@ -101,9 +102,11 @@ export async function runServe(args: string[]): Promise<number> {
     bundle = result.bundle;
   }
 
+  // One fetch for adapters' requests and their authorizers' token exchanges.
+  const fetchFunction: FetchFunction = (url, init) => fetch(url, init);
   let plan: RuntimePlan;
   try {
-    plan = loadBundle(bundle, { env: process.env, getProvider });
+    plan = loadBundle(bundle, { env: process.env, getProvider, io: { fetch: fetchFunction, now: () => systemClock.now() } });
   } catch (error) {
     if (error instanceof MissingEnvError || error instanceof BundleLoadError) {
       process.stderr.write(`gw serve: ${error.message}\n`);
@@ -132,7 +135,7 @@ export async function runServe(args: string[]): Promise<number> {
     process.stderr.write(`gw serve: cannot read team spend from ${databasePath} (${error instanceof Error ? error.message : String(error)}).\n`);
     return 1;
   }
-  const app = createApp({ plan, store, budgets, logger });
+  const app = createApp({ plan, store, budgets, logger, fetch: fetchFunction, lookupPrice });
 
   let server;
   try {
@@ -170,7 +173,10 @@ export function startBanner(plan: RuntimePlan, url: string, storeDescription: st
         .join(" + ");
   lines.push(`  auth: ${auth}`);
   lines.push(`  models:`);
-  for (const route of plan.routes.values()) {
+  const wildcards = new Map(plan.wildcardRoutes.map((route) => [route.name, route]));
+  for (const name of plan.modelNames) {
+    const route = plan.routes.get(name) ?? wildcards.get(name);
+    if (route === undefined) continue;
     const shares = route.deployments.map((target, index) => {
       const share = (route.cumulativeWeights[index] as number) - (index === 0 ? 0 : (route.cumulativeWeights[index - 1] as number));
       const { id, provider, model } = target.deployment;

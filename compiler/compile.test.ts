@@ -38,11 +38,13 @@ describe("compileBundle", () => {
     expect(bundle.routes["small"]!.deployments[0]!.timeoutMs).toBe(30_000);
   });
 
-  it("turns both env reference spellings into { env } secret refs", () => {
+  it("turns both env reference spellings into { env } secret refs, and defaults the provider's key", () => {
     expect(chat.deployments[0]!.apiKey).toEqual({ env: "OPENAI_API_KEY" });
     expect(chat.deployments[1]!.apiKey).toEqual({ env: "ANTHROPIC_API_KEY" });
-    expect(chat.deployments[2]!.apiKey).toBeNull();
+    expect(chat.deployments[2]!.apiKey).toEqual({ env: "OPENAI_API_KEY" });
+    expect(bundle.routes["local"]!.deployments[0]!.apiKey).toBeNull();
     expect(bundle.env).toEqual(["ANTHROPIC_API_KEY", "OPENAI_API_KEY"]);
+    expect(bundle.optionalEnv).toEqual([]);
   });
 
   it("normalizes weights cumulatively and keeps 0-weight deployments unpickable", () => {

@@ -10,9 +10,9 @@ import type {
 import { resolveFallbacks } from "./fallbacks.ts";
 import { hashBundleContent, setEntry } from "./hash.ts";
 import { keyRefFromHash, toKeyRef, type Environment } from "./keys.ts";
-import type { NormalizedConfig, NormalizedDeployment } from "./normalize.ts";
-import { lookupPrice, priceFromConfig } from "./prices.ts";
-import type { ParsedSecret } from "./secret.ts";
+import type { DeploymentSecret, NormalizedConfig, NormalizedDeployment } from "./normalize.ts";
+import { builtInPrice, priceFromConfig } from "./prices.ts";
+import { priceProviderOf } from "./providers.ts";
 import { cumulativeWeights } from "./weights.ts";
 
 export interface CompileOptions {
@@ -32,6 +32,7 @@ export function compileBundle(config: NormalizedConfig, options: CompileOptions)
   for (const model of config.models) {
     setEntry(routes, model.name, {
       name: model.name,
+      wildcardPrefix: model.wildcardPrefix,
       deployments: model.deployments.map(compileDeployment),
       cumulativeWeights: cumulativeWeights(model.deployments.map((deployment) => deployment.weight)),
       fallbacks: resolveFallbacks(model.name, config.fallbacks),
@@ -55,10 +56,12 @@ export function compileBundle(config: NormalizedConfig, options: CompileOptions)
   }));
   const masterKey = config.masterKey === null ? null : toKeyRef(config.masterKey, options.environment);
 
+  const { required, optional } = collectEnv(routes, masterKey, keys);
   const content: Omit<Bundle, "hash"> = {
     version: 1,
     source: options.source,
-    env: collectEnv(routes, masterKey, keys),
+    env: required,
+    optionalEnv: optional,
     routes,
     policy: { masterKey, teams, keys },
   };
@@ -73,25 +76,50 @@ function compileDeployment(deployment: NormalizedDeployment): CompiledDeployment
     model: deployment.model,
     baseUrl: deployment.baseUrl,
     apiKey: deployment.apiKey === null ? null : toSecretRef(deployment.apiKey),
+    secrets: toSecretRefs(deployment.secrets),
+    headers: toSecretRefs(deployment.headers),
+    options: { ...deployment.options },
     timeoutMs: deployment.timeoutMs,
-    price: deployment.price === null ? lookupPrice(deployment.provider, deployment.model) : priceFromConfig(deployment.price),
+    price: deployment.price === null ? builtInPrice(deployment.provider, deployment.model) : priceFromConfig(deployment.price),
+    priceProvider: priceProviderOf(deployment.provider),
   };
 }
 
-function toSecretRef(secret: ParsedSecret): SecretRef {
-  return secret.kind === "env" ? { env: secret.name } : { value: secret.value };
+function toSecretRef(secret: DeploymentSecret): SecretRef {
+  if (secret.kind === "literal") return { value: secret.value };
+  return secret.optional ? { env: secret.name, optional: true } : { env: secret.name };
 }
 
-/** The env vars the bundle itself refers to (the ones `gw serve` must read), sorted. */
-function collectEnv(routes: Record<string, CompiledRoute>, masterKey: KeyRef | null, keys: CompiledKey[]): string[] {
-  const names = new Set<string>();
+function toSecretRefs(secrets: Record<string, DeploymentSecret>): Record<string, SecretRef> {
+  const refs: Record<string, SecretRef> = {};
+  for (const [name, secret] of Object.entries(secrets)) setEntry(refs, name, toSecretRef(secret));
+  return refs;
+}
+
+/**
+ * The env vars the bundle refers to, sorted: `required` ones stop `gw serve` when unset;
+ * `optional` ones are read when set. A variable both required and optional somewhere is required.
+ */
+function collectEnv(
+  routes: Record<string, CompiledRoute>,
+  masterKey: KeyRef | null,
+  keys: CompiledKey[],
+): { required: string[]; optional: string[] } {
+  const required = new Set<string>();
+  const optional = new Set<string>();
+  const add = (ref: SecretRef | KeyRef | null): void => {
+    if (ref === null || !("env" in ref)) return;
+    if ("optional" in ref && ref.optional === true) optional.add(ref.env);
+    else required.add(ref.env);
+  };
   for (const route of Object.values(routes)) {
     for (const deployment of route.deployments) {
-      if (deployment.apiKey !== null && "env" in deployment.apiKey) names.add(deployment.apiKey.env);
+      add(deployment.apiKey);
+      for (const ref of Object.values(deployment.secrets)) add(ref);
+      for (const ref of Object.values(deployment.headers)) add(ref);
     }
   }
-  for (const ref of [masterKey, ...keys.map((key) => key.key)]) {
-    if (ref !== null && "env" in ref) names.add(ref.env);
-  }
-  return [...names].sort();
+  add(masterKey);
+  for (const key of keys) add(key.key);
+  return { required: [...required].sort(), optional: [...optional].filter((name) => !required.has(name)).sort() };
 }

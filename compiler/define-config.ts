@@ -18,8 +18,51 @@ export interface EnvRef {
 /** A secret: an env reference (preferred) or a literal string (the compiler warns). */
 export type Secret = string | EnvRef;
 
-/** Providers this build of gw speaks natively. `mock` answers locally without a network. */
-export type ProviderName = "openai" | "anthropic" | "mock";
+/** Providers with a wire format of their own. `mock` answers locally without a network. */
+export type NativeProviderName =
+  | "openai"
+  | "anthropic"
+  | "azure"
+  | "gemini"
+  | "vertex"
+  | "bedrock"
+  | "cohere"
+  | "mistral"
+  | "ollama"
+  | "mock";
+
+/**
+ * OpenAI-compatible vendors, by preset: each knows its base URL, API-key variable and auth
+ * header (runtime/providers/presets.ts). `provider: "groq"` needs nothing else but `model`.
+ */
+export type PresetProviderName =
+  | "groq"
+  | "together"
+  | "deepseek"
+  | "xai"
+  | "fireworks"
+  | "openrouter"
+  | "perplexity"
+  | "cerebras"
+  | "deepinfra"
+  | "nvidia-nim"
+  | "sambanova"
+  | "moonshot"
+  | "dashscope"
+  | "novita"
+  | "huggingface"
+  | "databricks"
+  | "lmstudio"
+  | "vllm"
+  | "llamacpp"
+  | "ollama-openai"
+  | "lambda"
+  | "nebius"
+  | "hyperbolic"
+  | "github-models"
+  | "litellm-proxy";
+
+export type ProviderName = NativeProviderName | PresetProviderName;
 
 /** Prices in USD per million tokens. Overrides the built-in price table. */
 export interface PriceConfig {
@@ -32,15 +75,21 @@ export interface PriceConfig {
 }
 
 export interface DeploymentConfig {
-  /** Which wire format to speak. */
-  provider: ProviderName;
-  /** The model name upstream, e.g. "gpt-4o-mini" or "claude-sonnet-4-5". */
+  /**
+   * Which wire format to speak. May be left out when `model` is written LiteLLM-style as
+   * "provider/model" ("anthropic/claude-sonnet-4-5", "bedrock/...", "vertex_ai/...", "groq/...").
+   */
+  provider?: ProviderName;
+  /**
+   * The model name upstream, e.g. "gpt-4o-mini" or "claude-sonnet-4-5"; or "provider/model".
+   * In a wildcard model ("anthropic/*"), "*" stands for what the client wrote after the prefix.
+   */
   model: string;
   /** Optional stable name, shown in the `x-gw-deployment` header and logs. Defaults to `<model-name>/<index>`. */
   name?: string;
   /** Upstream base URL, e.g. "https://api.openai.com/v1". Defaults to the provider's public endpoint. */
   baseUrl?: string;
-  /** Upstream API key. Use `env("OPENAI_API_KEY")`. */
+  /** Upstream API key. Use `env("OPENAI_API_KEY")`. Presets default to their usual variable (GROQ_API_KEY, ...). */
   apiKey?: Secret;
   /** Relative share of traffic among this model's deployments. Default 1. */
   weight?: number;
@@ -48,10 +97,29 @@ export interface DeploymentConfig {
   timeoutMs?: number;
   /** Price override; otherwise looked up from @pydantic/genai-prices at build time. */
   price?: PriceConfig;
+  /** Azure OpenAI: the `api-version` query parameter. Omit to use Azure's `/openai/v1` endpoint. */
+  apiVersion?: string;
+  /** AWS region (Bedrock, default AWS_REGION) or Google Cloud location (Vertex AI, e.g. "us-central1"). */
+  region?: string;
+  /** Google Cloud project (Vertex AI). */
+  project?: string;
+  /**
+   * Credentials beyond an API key: for Vertex AI the service-account JSON (its text, e.g.
+   * `env("GOOGLE_SERVICE_ACCOUNT_JSON")`); for Azure an Entra ID bearer token instead of `apiKey`.
+   */
+  credentials?: Secret;
+  /** Bedrock: AWS credentials; default the usual AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN. */
+  aws?: { accessKeyId: Secret; secretAccessKey: Secret; sessionToken?: Secret };
+  /** Extra headers sent with every upstream request. */
+  headers?: Record<string, Secret>;
 }
 
 export interface ModelConfig {
-  /** The public model name clients send as `model`. */
+  /**
+   * The public model name clients send as `model`. A name ending in "/*" is a wildcard
+   * ("anthropic/*"): clients may send any "anthropic/<model>", and "*" in the deployments'
+   * `model` is replaced by what they wrote after the prefix.
+   */
   name: string;
   /** Where requests for this model go; one is picked at random by weight. */
   deployments: DeploymentConfig[];

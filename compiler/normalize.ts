@@ -1,6 +1,10 @@
 import type { CompiledRetry } from "../runtime/bundle.ts";
-import type { BudgetConfig, GatewayConfig, PriceConfig, ProviderName } from "./define-config.ts";
+import type { BudgetConfig, GatewayConfig } from "./define-config.ts";
+import { normalizeDeployment, type NormalizedDeployment } from "./normalize-deployment.ts";
 import { readSecret, type ParsedSecret } from "./secret.ts";
+import { parseModelName } from "./wildcard.ts";
+
+export type { DeploymentSecret, NormalizedDeployment } from "./normalize-deployment.ts";
 
 /**
  * The config with every default applied and every secret parsed: the one shape the
@@ -11,21 +15,10 @@ import { readSecret, type ParsedSecret } from "./secret.ts";
 export const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_RETRY: CompiledRetry = { attempts: 2, initialBackoffMs: 200, maxBackoffMs: 5_000 };
 
-export interface NormalizedDeployment {
-  /** The configured name or `<model-name>/<index>`. */
-  id: string;
-  provider: ProviderName;
-  model: string;
-  /** Without a trailing slash; null for the provider's default. */
-  baseUrl: string | null;
-  apiKey: ParsedSecret | null;
-  weight: number;
-  timeoutMs: number;
-  price: PriceConfig | null;
-}
-
 export interface NormalizedModel {
   name: string;
+  /** "anthropic/" for the wildcard model "anthropic/*"; null for an exact name. */
+  wildcardPrefix: string | null;
   deployments: NormalizedDeployment[];
 }
 
@@ -43,19 +36,16 @@ export interface NormalizedConfig {
 export function normalizeConfig(config: GatewayConfig): NormalizedConfig {
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return {
-    models: config.models.map((model) => ({
-      name: model.name,
-      deployments: model.deployments.map((deployment, index) => ({
-        id: deployment.name ?? `${model.name}/${index}`,
-        provider: deployment.provider,
-        model: deployment.model,
-        baseUrl: deployment.baseUrl === undefined ? null : deployment.baseUrl.replace(/\/+$/, ""),
-        apiKey: deployment.apiKey === undefined ? null : requireSecret(deployment.apiKey),
-        weight: deployment.weight ?? 1,
-        timeoutMs: deployment.timeoutMs ?? timeoutMs,
-        price: deployment.price ?? null,
-      })),
-    })),
+    models: config.models.map((model) => {
+      const parsed = parseModelName(model.name);
+      return {
+        name: model.name,
+        wildcardPrefix: parsed.kind === "wildcard" ? parsed.prefix : null,
+        deployments: model.deployments.map((deployment, index) =>
+          normalizeDeployment(deployment, deployment.name ?? `${model.name}/${index}`, timeoutMs),
+        ),
+      };
+    }),
     fallbacks: Object.fromEntries(Object.entries(config.fallbacks ?? {}).map(([from, to]) => [from, [...to]])),
     retry: {
       attempts: config.retries?.attempts ?? DEFAULT_RETRY.attempts,

@@ -40,11 +40,14 @@ export function checkSecret(
   context: SemanticContext,
   diagnostics: PendingDiagnostic[],
   owner: SecretOwner,
+  /** The env var name the message suggests; by default one fitting the owner. */
+  suggestedEnv?: string,
 ): ParsedSecret | null {
   if (value === undefined || !valid(path)) return null;
   const secret = readSecret(value);
   if (secret?.kind === "literal") {
-    const suggestedName = owner === "deployment" ? "PROVIDER_API_KEY" : owner === "masterKey" ? "GW_MASTER_KEY" : "TEAM_KEY";
+    const suggestedName =
+      suggestedEnv ?? (owner === "deployment" ? "PROVIDER_API_KEY" : owner === "masterKey" ? "GW_MASTER_KEY" : "TEAM_KEY");
     const reference = context.format === "yaml" ? `"os.environ/${suggestedName}"` : `env("${suggestedName}")`;
     const consequence =
       owner === "deployment"

@@ -42,6 +42,36 @@ describe("validateBundle", () => {
   });
 });
 
+describe("validateBundle on wildcard routes and env lists", () => {
+  const wildcard = compileObject({
+    models: [
+      { name: "anthropic/*", deployments: [{ model: "anthropic/*" }] },
+      { name: "local", deployments: [{ provider: "vllm", model: "m" }] },
+    ],
+    fallbacks: { "anthropic/*": ["local"] },
+  });
+
+  it("accepts what the compiler produces", () => {
+    expect(validateBundle(wildcard)).toEqual([]);
+  });
+
+  it("checks the wildcard prefix against the name, fallbacks to wildcards and repeated env names", () => {
+    const broken = structuredClone(wildcard);
+    broken.routes["anthropic/*"]!.wildcardPrefix = "claude/";
+    broken.routes["local"]!.wildcardPrefix = "local/";
+    broken.routes["local"]!.fallbacks = ["anthropic/*"];
+    broken.env = ["VLLM_API_KEY"];
+    expect(validateBundle(broken)).toEqual([
+      'bundle/routes/anthropic/*/wildcardPrefix must be "anthropic/"',
+      // "local" now claims to be a wildcard route, so falling back to it is refused too.
+      'bundle/routes/anthropic/*/fallbacks refers to wildcard route "local"',
+      "bundle/routes/local/wildcardPrefix must be null",
+      'bundle/routes/local/fallbacks refers to wildcard route "anthropic/*"',
+      'bundle/optionalEnv must not repeat "VLLM_API_KEY" from bundle/env',
+    ]);
+  });
+});
+
 describe("bundle.schema.json", () => {
   it("has exactly the properties of the types in runtime/bundle.ts, all required", async () => {
     const { readFileSync } = await import("node:fs");

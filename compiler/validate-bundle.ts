@@ -1,6 +1,7 @@
 import Ajv, { type ValidateFunction } from "ajv";
 import bundleSchema from "../schemas/bundle.schema.json" with { type: "json" };
 import type { Bundle } from "../runtime/bundle.ts";
+import { parseModelName } from "./wildcard.ts";
 
 /**
  * The runtime's one check of a loaded bundle, at start-up: the bundle JSON Schema, then
@@ -36,14 +37,22 @@ function checkInvariants(bundle: Bundle): string[] {
       problems.push(`${where}/cumulativeWeights must be ascending`);
     }
     if (route.cumulativeWeights.at(-1) !== 1) problems.push(`${where}/cumulativeWeights must end with 1`);
+    const wildcard = parseModelName(name);
+    if (wildcard.kind === "wildcard" ? route.wildcardPrefix !== wildcard.prefix : route.wildcardPrefix !== null) {
+      problems.push(`${where}/wildcardPrefix must be ${wildcard.kind === "wildcard" ? `"${wildcard.prefix}"` : "null"}`);
+    }
     for (const fallback of route.fallbacks) {
       if (fallback === name) problems.push(`${where}/fallbacks must not contain the route itself`);
       else if (!Object.hasOwn(bundle.routes, fallback)) problems.push(`${where}/fallbacks refers to unknown route "${fallback}"`);
+      else if (bundle.routes[fallback]!.wildcardPrefix !== null) problems.push(`${where}/fallbacks refers to wildcard route "${fallback}"`);
     }
     for (const deployment of route.deployments) {
       if (deploymentIds.has(deployment.id)) problems.push(`${where}/deployments has duplicate id "${deployment.id}"`);
       deploymentIds.add(deployment.id);
     }
+  }
+  for (const name of bundle.optionalEnv) {
+    if (bundle.env.includes(name)) problems.push(`bundle/optionalEnv must not repeat "${name}" from bundle/env`);
   }
   for (const [name, team] of Object.entries(bundle.policy.teams)) {
     if (team.name !== name) problems.push(`bundle/policy/teams/${name}/name must equal its key "${name}"`);

@@ -31,13 +31,21 @@ describe("validateConfigSchema", () => {
       'GW1102 The config has an unknown property "fallback". Did you mean "fallbacks"?',
       "GW1107 models must not be empty.",
     ]);
-    expect(messages(deployment({ zzz: 1 }))[0]).toContain("Known properties: provider, model, name, baseUrl, apiKey, weight, timeoutMs, price.");
+    expect(messages(deployment({ zzz: 1 }))[0]).toContain(
+      "Known properties: provider, model, name, baseUrl, apiKey, weight, timeoutMs, price, apiVersion, region, project, credentials, aws, headers.",
+    );
   });
 
   it("names unknown providers with the list of known ones", () => {
     expect(messages(deployment({ provider: "anthropik" }))).toEqual([
-      'GW1201 Unknown provider "anthropik" in models[0].deployments[0].provider. Known providers: openai, anthropic, mock. Did you mean "anthropic"?',
+      'GW1201 Unknown provider "anthropik" in models[0].deployments[0].provider. Did you mean "anthropic"? Native providers: openai, ' +
+        "anthropic, azure, gemini, vertex, bedrock, cohere, mistral, ollama, mock; OpenAI-compatible presets: groq, together, deepseek, " +
+        "xai, fireworks, openrouter, perplexity, cerebras, deepinfra, nvidia-nim, sambanova, moonshot, dashscope, novita, huggingface, " +
+        "databricks, lmstudio, vllm, llamacpp, ollama-openai, lambda, nebius, hyperbolic, github-models, litellm-proxy.",
     ]);
+    expect(messages(deployment({ provider: "vertex_ai" }))[0]).toContain(
+      '"vertex_ai" is LiteLLM\'s name for it: write provider: "vertex", or leave provider out and write model "vertex_ai/<model>".',
+    );
   });
 
   it("never shows the value of a secret property", () => {

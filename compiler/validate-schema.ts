@@ -2,6 +2,8 @@ import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import configSchema from "../schemas/gateway.config.schema.json" with { type: "json" };
 import { createDiagnostic, formatPath, type JsonPath, type PendingDiagnostic } from "./diagnostic.ts";
 import type { DiagnosticKind } from "./diagnostic-codes.ts";
+import { PRESET_NAMES } from "../runtime/providers/presets.ts";
+import { providerForPrefix } from "./model-string.ts";
 import { KNOWN_PROVIDERS } from "./providers.ts";
 import { ENV_STRING_PREFIX } from "./secret.ts";
 import { didYouMean, suggestName } from "./suggest.ts";
@@ -147,7 +149,8 @@ function convertError(error: ErrorObject, config: unknown): PendingDiagnostic {
       const missing = String(params["missingProperty"]);
       const properties = (parentSchema["properties"] ?? {}) as Record<string, SchemaNode>;
       const description = properties[missing]?.["description"];
-      const hint = typeof description === "string" ? `: ${lowerFirst(description.replace(/\.$/, ""))}` : "";
+      // The description's first clause is enough of a hint.
+      const hint = typeof description === "string" ? `: ${lowerFirst(description.split("; ")[0]!.replace(/\.$/, ""))}` : "";
       return diagnostic("schemaMissingProperty", `${where} is missing the required property "${missing}"${hint}.`);
     }
     case "additionalProperties": {
@@ -170,7 +173,8 @@ function convertError(error: ErrorObject, config: unknown): PendingDiagnostic {
         const name = String(error.data);
         return diagnostic(
           "unknownProvider",
-          `Unknown provider "${name}" in ${where}. Known providers: ${KNOWN_PROVIDERS.join(", ")}.${didYouMean(name, KNOWN_PROVIDERS)}`,
+          `Unknown provider "${name}" in ${where}.${providerHint(name)} Native providers: ${NATIVE_PROVIDERS.join(", ")}; ` +
+            `OpenAI-compatible presets: ${PRESET_NAMES.join(", ")}.`,
         );
       }
       const suggestion = typeof error.data === "string" ? didYouMean(error.data, allowed) : "";
@@ -197,10 +201,11 @@ function convertError(error: ErrorObject, config: unknown): PendingDiagnostic {
       const message = limit === 1 ? `${where} must not be empty.` : `${where} must have at least ${limit} items.`;
       return diagnostic("schemaTooFewItems", message);
     }
-    case "propertyNames":
-    {
+    case "propertyNames": {
       const name = String(params["propertyName"]);
-      return diagnostic("schemaBadFormat", `${where} has an invalid key ${JSON.stringify(name)}: keys must not be empty.`, [...path, name]);
+      const pattern = (error.schema as SchemaNode)["pattern"];
+      const rule = name === "" || typeof pattern !== "string" ? "keys must not be empty" : `keys must be ${describePattern(pattern)}`;
+      return diagnostic("schemaBadFormat", `${where} has an invalid key ${JSON.stringify(name)}: ${rule}.`, [...path, name]);
     }
     case "anyOf":
     case "oneOf": {
@@ -211,6 +216,15 @@ function convertError(error: ErrorObject, config: unknown): PendingDiagnostic {
     default:
       return diagnostic("schemaOther", `${where} ${error.message ?? "is invalid"}.`);
   }
+}
+
+const NATIVE_PROVIDERS = KNOWN_PROVIDERS.filter((name) => !(PRESET_NAMES as string[]).includes(name));
+
+/** LiteLLM's name for a provider ("together_ai" -> "together"), else the closest provider name. */
+function providerHint(name: string): string {
+  const mapped = providerForPrefix(name);
+  if (mapped !== undefined) return ` "${name}" is LiteLLM's name for it: write provider: "${mapped}", or leave provider out and write model "${name}/<model>".`;
+  return didYouMean(name, KNOWN_PROVIDERS);
 }
 
 /** What a schema accepts, in words: "a number >= 0", "one of "day", "week", "month"". */
@@ -245,13 +259,15 @@ const PATTERN_DESCRIPTIONS: Record<string, string> = {
   "^(?!os\\.environ/(?![A-Za-z_][A-Za-z0-9_]*$))":
     'an env reference "os.environ/NAME" where NAME has only letters, digits and _, or a literal secret',
   "^https?://[^\\s/?#]+[^\\s]*$": 'an http(s) URL such as "https://api.openai.com/v1"',
+  "^[a-z0-9-]+$": 'a region name in lowercase letters, digits and "-", such as "us-east-1" or "us-central1"',
+  "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$": "HTTP header names (letters, digits and !#$%&'*+-.^_`|~)",
 };
 
 function describePattern(pattern: string): string {
   return PATTERN_DESCRIPTIONS[pattern] ?? `a string matching ${pattern}`;
 }
 
-const SECRET_PROPERTIES = new Set(["apiKey", "key", "masterKey"]);
+const SECRET_PROPERTIES = new Set(["apiKey", "key", "masterKey", "credentials", "accessKeyId", "secretAccessKey", "sessionToken"]);
 
 /** The offending value for a message; values of secret properties are never shown. */
 function describeValue(value: unknown, path: JsonPath): string {
@@ -260,7 +276,8 @@ function describeValue(value: unknown, path: JsonPath): string {
   if (typeof value === "object") return "an object";
   if (typeof value === "string") {
     const last = path.at(-1);
-    if (typeof last === "string" && SECRET_PROPERTIES.has(last) && !value.startsWith(ENV_STRING_PREFIX)) return "a string";
+    const secret = (typeof last === "string" && SECRET_PROPERTIES.has(last)) || path.at(-2) === "headers";
+    if (secret && !value.startsWith(ENV_STRING_PREFIX)) return "a string";
     return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   }
   if (typeof value === "boolean") return String(value);

@@ -1,19 +1,18 @@
-import type { ProviderName } from "./define-config.ts";
 import { createDiagnostic, formatPath, type JsonPath, type PendingDiagnostic } from "./diagnostic.ts";
 import { findFallbackCycles } from "./fallbacks.ts";
 import { setEntry } from "./hash.ts";
-import { lookupPrice } from "./prices.ts";
-import { isKnownProvider } from "./providers.ts";
-import { asArray, asObject, asString, checkSecret, definedName, type Json, type SemanticContext } from "./semantic-context.ts";
+import { asArray, asObject, asString, definedName, type Json, type SemanticContext } from "./semantic-context.ts";
 import { didYouMean } from "./suggest.ts";
+import { checkDeployment, deploymentLabel } from "./validate-deployment.ts";
 import { isUnderInvalidPath } from "./validate-schema.ts";
 import { checkKeys } from "./validate-keys.ts";
+import { isWildcardName, matchingWildcards, parseModelName } from "./wildcard.ts";
 
 /**
  * Step 2 of validation: what a JSON Schema cannot say (references, uniqueness, cycles,
- * prices, secrets). Runs on a config that may be only partly schema-valid: every value
- * is read through a type guard, and anything at or under a path that failed the schema
- * is skipped, so one mistake is reported once.
+ * wildcards, provider strings and options, prices, secrets). Runs on a config that may be
+ * only partly schema-valid: every value is read through a type guard, and anything at or
+ * under a path that failed the schema is skipped, so one mistake is reported once.
  */
 
 export function validateSemantics(config: unknown, context: SemanticContext): PendingDiagnostic[] {
@@ -43,6 +42,17 @@ function checkModels(
     if (model === undefined) return;
     // A model whose other parts are invalid still defines its name, so references to it are not reported too.
     const name = definedName(model["name"]);
+    const nameKind = name === undefined || !valid([...modelPath, "name"]) ? undefined : parseModelName(name).kind;
+    if (nameKind === "invalid") {
+      diagnostics.push(
+        createDiagnostic(
+          "invalidWildcard",
+          [...modelPath, "name"],
+          `Model name "${name}" has a "*" that is not a trailing "/*". A wildcard model is "<prefix>/*" (such as ` +
+            `"anthropic/*"): clients may then call any "<prefix>/<model>". Use that form, or remove the "*".`,
+        ),
+      );
+    }
     if (name !== undefined) {
       const first = modelNames.get(name);
       if (first === undefined) modelNames.set(name, modelIndex);
@@ -77,8 +87,14 @@ function checkModels(
       const id = explicitName ?? (name === undefined ? undefined : `${name}/${deploymentIndex}`);
       if (id !== undefined) checkDeploymentId(id, explicitName !== undefined, path, deploymentIds, diagnostics);
 
-      checkSecret(deployment["apiKey"], [...path, "apiKey"], valid, context, diagnostics, "deployment");
-      checkPrice(deployment, path, id, valid, diagnostics);
+      checkDeployment(deployment, {
+        path,
+        label: deploymentLabel(id, path),
+        wildcard: nameKind === undefined || nameKind === "invalid" ? undefined : nameKind === "wildcard",
+        valid,
+        context,
+        diagnostics,
+      });
     });
     if (weightsKnown && totalWeight === 0) {
       diagnostics.push(
@@ -117,30 +133,6 @@ function checkDeploymentId(
   diagnostics.push(createDiagnostic("duplicateDeployment", explicit ? [...path, "name"] : [...first.path, "name"], message));
 }
 
-function checkPrice(
-  deployment: Json,
-  path: JsonPath,
-  id: string | undefined,
-  valid: (path: JsonPath) => boolean,
-  diagnostics: PendingDiagnostic[],
-): void {
-  const provider = asString(deployment["provider"]);
-  const model = asString(deployment["model"]);
-  if (deployment["price"] !== undefined || provider === undefined || model === undefined) return;
-  if (!valid([...path, "provider"]) || !valid([...path, "model"]) || !isKnownProvider(provider)) return;
-  if (lookupPrice(provider satisfies ProviderName, model) !== null) return;
-  const label = id === undefined ? formatPath(path) : `deployment "${id}"`;
-  diagnostics.push(
-    createDiagnostic(
-      "missingPrice",
-      [...path, "model"],
-      `No built-in price for ${provider} model "${model}" (${label}): its requests will be recorded with cost 0 ` +
-        `and will not count against budgets. Add price: { inputPerMTok: <USD>, outputPerMTok: <USD> } ` +
-        `(USD per million tokens) to the deployment, or check the model name.`,
-    ),
-  );
-}
-
 function checkFallbacks(
   root: Json,
   modelNames: Map<string, number>,
@@ -174,7 +166,17 @@ function checkFallbacks(
             "fallbackUnknownModel",
             [...fromPath, index],
             `${formatPath([...fromPath, index])} falls back to "${target}", which is not a model in this config.` +
-              `${didYouMean(target, known)} Define it in models, or remove it from the chain.`,
+              `${wildcardHint(target, known) || didYouMean(target, known)} Define it in models, or remove it from the chain.`,
+          ),
+        );
+      } else if (isWildcardName(target)) {
+        diagnostics.push(
+          createDiagnostic(
+            "fallbackToWildcard",
+            [...fromPath, index],
+            `${formatPath([...fromPath, index])} falls back to the wildcard model "${target}", which serves only the ` +
+              `models a client names under it, so it cannot take over another model's requests. Fall back to an exact ` +
+              `model instead (define one, e.g. "${target.slice(0, -1)}<model>", if needed).`,
           ),
         );
       } else edges.push(target);
@@ -228,10 +230,20 @@ function checkTeams(
           "teamUnknownModel",
           modelPath,
           `Team "${name ?? `teams[${teamIndex}]`}" allows model "${model}", which is not a model in this config.` +
-            `${didYouMean(model, known)} Use a public model name from models (${known.join(", ") || "none defined"}).`,
+            `${wildcardHint(model, known) || didYouMean(model, known)} Use a public model name from models ` +
+            `(${known.join(", ") || "none defined"}).`,
         ),
       );
     });
   });
   return new Set(teamNames.keys());
+}
+
+/** For a name that only a wildcard model covers: a hint to refer to the wildcard itself; else "". */
+function wildcardHint(model: string, known: string[]): string {
+  const [wildcard] = matchingWildcards(model, known);
+  return wildcard === undefined
+    ? ""
+    : ` It falls under the wildcard model "${wildcard}", but references name models as defined: use "${wildcard}", ` +
+        `or define "${model}" as a model of its own.`;
 }

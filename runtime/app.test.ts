@@ -138,7 +138,7 @@ describe("POST /v1/chat/completions", () => {
 describe("other routes", () => {
   it("answers 404 OpenAI-shaped for an unknown route", async () => {
     const gateway = createTestGateway(bundle, { handlers });
-    const response = await gateway.app.request("/v1/embeddings", { method: "POST", body: "{}" });
+    const response = await gateway.app.request("/v1/completions", { method: "POST", body: "{}" });
     expect(response.status).toBe(404);
     expect((await errorOf(response)).type).toBe("invalid_request_error");
   });

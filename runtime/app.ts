@@ -5,22 +5,33 @@
  */
 import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
-import { authenticate } from "./auth.ts";
+import { authenticate, isModelAllowed } from "./auth.ts";
 import { type BudgetTracker, createBudgetTracker } from "./budget.ts";
-import { describe, handleChatCompletions } from "./chat.ts";
+import { handleChatCompletions } from "./chat.ts";
+import { handleEmbeddings } from "./embeddings.ts";
 import { GatewayError } from "./errors.ts";
 import { realSleep, type Sleep } from "./execute.ts";
+import { createRouteFinder, type PriceLookup } from "./find-route.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import type { Caller, RuntimePlan } from "./plan.ts";
 import { type Clock, type FetchFunction, type SpendStore, systemClock } from "./ports.ts";
+import { describe, type RequestDeps } from "./request-flow.ts";
 import { errorResponse } from "./respond.ts";
 import { internalError } from "./upstream.ts";
 
 export interface AppDeps {
   plan: RuntimePlan;
   store: SpendStore;
-  /** Network access for every adapter without its own transport; globalThis.fetch by default. */
+  /**
+   * Network access for every adapter without its own transport; globalThis.fetch by default.
+   * (Authorizers got theirs from loadBundle's `io`: pass the same function there.)
+   */
   fetch?: FetchFunction;
+  /**
+   * Prices of the models wildcard routes resolve to (looked up once per model name); without
+   * it, such requests are recorded with cost 0 unless their deployment has a configured price.
+   */
+  lookupPrice?: PriceLookup;
   clock?: Clock;
   /** Uniform in [0, 1); Math.random by default (weighted picks, backoff jitter). */
   random?: () => number;
@@ -55,8 +66,9 @@ export function createApp(deps: AppDeps): Hono {
   const fetchFunction: FetchFunction = deps.fetch ?? ((url, init) => fetch(url, init));
   const budgets = deps.budgets ?? createBudgetTracker(deps.plan.budgets, deps.store, clock);
   const requestId = deps.requestId ?? createRequestIdGenerator();
-  const chatDeps = {
+  const requestDeps: RequestDeps = {
     plan: deps.plan,
+    findRoute: createRouteFinder(deps.plan, deps.lookupPrice ?? null),
     store: deps.store,
     budgets,
     logger,
@@ -75,7 +87,7 @@ export function createApp(deps: AppDeps): Hono {
     let body = modelLists.get(caller);
     if (body === undefined) {
       const data = deps.plan.modelNames
-        .filter((name) => caller.models === null || caller.models.has(name))
+        .filter((name) => isModelAllowed(caller, name))
         .map((id) => ({ id, object: "model", created, owned_by: "gw" }));
       body = JSON.stringify({ object: "list", data });
       modelLists.set(caller, body);
@@ -83,7 +95,7 @@ export function createApp(deps: AppDeps): Hono {
     return body;
   };
 
-  /** Log a request that is not a chat completion (those log themselves). */
+  /** Log a request that is not priced (chat completions and embeddings log themselves). */
   const logSimple = (id: string, request: Request, path: string, status: number, started: number, caller: Caller | null, error: GatewayError | null) => {
     logger.request({
       requestId: id,
@@ -119,7 +131,12 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
 
   for (const path of ["/v1/chat/completions", "/chat/completions"]) {
-    app.post(path, (c) => handleChatCompletions(c.req.raw, path, chatDeps));
+    app.post(path, (c) => handleChatCompletions(c.req.raw, path, requestDeps));
+    app.all(path, methodNotAllowed("POST"));
+  }
+
+  for (const path of ["/v1/embeddings", "/embeddings"]) {
+    app.post(path, (c) => handleEmbeddings(c.req.raw, path, requestDeps));
     app.all(path, methodNotAllowed("POST"));
   }
 
@@ -163,7 +180,7 @@ export function createApp(deps: AppDeps): Hono {
       status: 404,
       type: "invalid_request_error",
       code: "unknown_url",
-      message: `gw has no route ${c.req.method} ${c.req.path}. It serves POST /v1/chat/completions and GET /v1/models.`,
+      message: `gw has no route ${c.req.method} ${c.req.path}. It serves POST /v1/chat/completions, POST /v1/embeddings and GET /v1/models.`,
     });
     logSimple(id, c.req.raw, c.req.path, 404, clock.now(), null, error);
     return errorResponse(error, { "x-request-id": id });

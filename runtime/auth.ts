@@ -5,10 +5,10 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { GatewayError } from "./errors.ts";
-import type { Caller, RuntimePlan, RuntimeRoute } from "./plan.ts";
+import type { Caller, RuntimePlan } from "./plan.ts";
 
-export const masterCaller: Caller = { kind: "master", keyName: null, team: null, models: null };
-export const openCaller: Caller = { kind: "open", keyName: null, team: null, models: null };
+export const masterCaller: Caller = { kind: "master", keyName: null, team: null, models: null, modelPrefixes: [] };
+export const openCaller: Caller = { kind: "open", keyName: null, team: null, models: null, modelPrefixes: [] };
 
 const missingKey = new GatewayError({
   status: 401,
@@ -54,9 +54,19 @@ export function authenticate(plan: RuntimePlan, headers: Headers): Caller | Gate
   return plan.keys.get(digest.toString("hex")) ?? invalidKey;
 }
 
+/**
+ * Whether the caller's team may use `model`: it is in the team's list, or starts with the
+ * prefix of a wildcard name in it (a team allowing "anthropic/*" may call "anthropic/x").
+ */
+export function isModelAllowed(caller: Caller, model: string): boolean {
+  if (caller.models === null || caller.models.has(model)) return true;
+  for (const prefix of caller.modelPrefixes) if (model.startsWith(prefix)) return true;
+  return false;
+}
+
 /** null when the caller may use the model; else the 403 to answer with. */
 export function checkModelAllowed(caller: Caller, model: string): GatewayError | null {
-  if (caller.models === null || caller.models.has(model)) return null;
+  if (isModelAllowed(caller, model)) return null;
   return new GatewayError({
     status: 403,
     type: "permission_error",
@@ -66,18 +76,4 @@ export function checkModelAllowed(caller: Caller, model: string): GatewayError |
       `Team "${caller.team}" may not use model "${model}". ` +
       `GET /v1/models lists the models this key may use; ask the gateway's operator to add the model to the team.`,
   });
-}
-
-/** The route for a public model name, or the 404 to answer with (names nothing but the model asked for). */
-export function findRoute(plan: RuntimePlan, model: string): RuntimeRoute | GatewayError {
-  return (
-    plan.routes.get(model) ??
-    new GatewayError({
-      status: 404,
-      type: "invalid_request_error",
-      code: "model_not_found",
-      param: "model",
-      message: `The model "${model}" does not exist on this gateway. GET /v1/models lists the models you may use.`,
-    })
-  );
 }

@@ -4,8 +4,22 @@
  * trusted afterwards (no per-request validation).
  */
 
-/** A secret the runtime resolves at start-up. `value` appears only for literal secrets the compiler warned about. */
-export type SecretRef = { env: string } | { value: string };
+/**
+ * A secret the runtime resolves at start-up. `value` appears only for literal secrets the
+ * compiler warned about. An `optional` env var may be unset (e.g. AWS_SESSION_TOKEN); any other
+ * unset variable stops `gw serve` from starting.
+ */
+export type SecretRef = { env: string; optional?: boolean } | { value: string };
+
+/** Provider-specific, non-secret deployment settings. */
+export interface DeploymentOptions {
+  /** Azure OpenAI `api-version`. */
+  apiVersion?: string;
+  /** AWS region (Bedrock) or Google Cloud location (Vertex AI). */
+  region?: string;
+  /** Google Cloud project (Vertex AI). */
+  project?: string;
+}
 
 /** How an auth credential is stored: its SHA-256 (hex) when known at build time, else the env var to hash at start-up. */
 export type KeyRef = { sha256: string } | { env: string };
@@ -29,9 +43,24 @@ export interface CompiledDeployment {
   /** Absolute base URL, without a trailing slash; null means the provider's default. */
   baseUrl: string | null;
   apiKey: SecretRef | null;
+  /**
+   * Further secrets by name, for providers that need more than an API key:
+   * Vertex AI "serviceAccount" (the service-account JSON), Azure "entraToken",
+   * Bedrock "awsAccessKeyId", "awsSecretAccessKey" and "awsSessionToken" (optional).
+   */
+  secrets: Record<string, SecretRef>;
+  /** Extra headers sent with every upstream request (values may be secrets). */
+  headers: Record<string, SecretRef>;
+  options: DeploymentOptions;
   timeoutMs: number;
-  /** null when unknown (the compiler warned); such requests are recorded with cost 0. */
+  /**
+   * null when unknown (the compiler warned); such requests are recorded with cost 0. For a
+   * wildcard route's deployment (model "*") the price depends on the requested model: the
+   * runtime looks it up once per model name with `priceProvider`.
+   */
   price: CompiledPrice | null;
+  /** The @pydantic/genai-prices provider id for run-time lookups (wildcard routes); null: none. */
+  priceProvider: string | null;
 }
 
 export interface CompiledRetry {
@@ -41,8 +70,14 @@ export interface CompiledRetry {
 }
 
 export interface CompiledRoute {
-  /** Public model name. */
+  /** Public model name; for a wildcard route, the pattern ("anthropic/*"). */
   name: string;
+  /**
+   * For a wildcard route: the prefix a requested model must start with ("anthropic/"). The rest
+   * of the requested name replaces "*" in each deployment's `model`. null for an exact route.
+   * Exact routes win over wildcards; among wildcards, the longest prefix wins.
+   */
+  wildcardPrefix: string | null;
   deployments: CompiledDeployment[];
   /**
    * Cumulative normalized weights, same length as `deployments`, ascending, last = 1.
@@ -79,8 +114,13 @@ export interface Bundle {
   hash: string;
   /** Path of the config it was compiled from, relative to the working directory at build time. */
   source: string;
-  /** Every environment variable the bundle refers to, sorted. */
+  /** Every environment variable the bundle needs (`gw serve` refuses to start without one), sorted. */
   env: string[];
+  /**
+   * Environment variables the bundle reads when set and does without otherwise (secrets marked
+   * `optional`: local servers' API keys, AWS_SESSION_TOKEN), sorted; never also in `env`.
+   */
+  optionalEnv: string[];
   routes: Record<string, CompiledRoute>;
   policy: {
     masterKey: KeyRef | null;

@@ -6,6 +6,7 @@
  * go on: a non-retryable error is the answer at once.
  */
 import { clientClosedError } from "./attempt-control.ts";
+import { isModelAllowed } from "./auth.ts";
 import { GatewayError } from "./errors.ts";
 import type { Caller, RuntimeDeployment, RuntimePlan, RuntimeRoute } from "./plan.ts";
 import { backoffMs, pickDeployment } from "./router.ts";
@@ -58,7 +59,7 @@ export async function executeWithFallbacks<T>(
     let route = primary;
     if (chainIndex >= 0) {
       const name = primary.fallbacks[chainIndex] as string;
-      if (caller.models !== null && !caller.models.has(name)) continue;
+      if (!isModelAllowed(caller, name)) continue;
       route = plan.routes.get(name) as RuntimeRoute;
     }
     let failed: Set<number> | null = null;

@@ -10,13 +10,14 @@ import { createBudgetTracker } from "./budget.ts";
 import { type EnvRecord, loadBundle, type ProviderLookup } from "./load-bundle.ts";
 import { silentLogger } from "./logger.ts";
 import type { RuntimePlan } from "./plan.ts";
-import { type SpendStore, systemClock } from "./ports.ts";
+import { type FetchFunction, type SpendStore, systemClock } from "./ports.ts";
 import { checkBundle, readBundleFile } from "./read-bundle-file.ts";
 import { createMemorySpendStore } from "./stores/memory-spend-store.ts";
 
 export { type AppDeps, createApp, createRequestIdGenerator } from "./app.ts";
 export { createBudgetTracker, periodEnd, periodStart, type BudgetTracker } from "./budget.ts";
 export { computeCost } from "./cost.ts";
+export { createRouteFinder, type PriceLookup, type RouteFinder } from "./find-route.ts";
 export { GatewayError } from "./errors.ts";
 export { realSleep, type Sleep } from "./execute.ts";
 export { BundleLoadError, type EnvRecord, loadBundle, type LoadBundleOptions, MissingEnvError, type ProviderLookup } from "./load-bundle.ts";
@@ -26,6 +27,7 @@ export type { Clock, FetchFunction, SpendRecord, SpendStore } from "./ports.ts";
 export { checkBundle, readBundleFile } from "./read-bundle-file.ts";
 export { createMemorySpendStore, type MemorySpendStore } from "./stores/memory-spend-store.ts";
 export type { Bundle } from "./bundle.ts";
+export type { AdapterIO, ProviderAdapter, RequestAuthorizer, ResolvedDeployment } from "./providers/types.ts";
 
 export interface GatewayOptions extends Omit<AppDeps, "plan" | "store" | "budgets"> {
   /**
@@ -59,11 +61,23 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const env = givenEnv ?? (process.env as EnvRecord);
   const bundle = await resolveSource(source, cwd, env);
   const getProvider = givenLookup ?? (await import("./providers/registry.ts")).getProvider;
-  const plan = loadBundle(bundle, { env, getProvider });
+  const clock = appDeps.clock ?? systemClock;
+  const fetchFunction: FetchFunction = appDeps.fetch ?? ((url, init) => fetch(url, init));
+  const plan = loadBundle(bundle, { env, getProvider, io: { fetch: fetchFunction, now: () => clock.now() } });
   const store = givenStore ?? createMemorySpendStore();
-  const budgets = createBudgetTracker(plan.budgets, store, appDeps.clock ?? systemClock);
+  const budgets = createBudgetTracker(plan.budgets, store, clock);
   await budgets.loaded;
-  const app = createApp({ ...appDeps, logger: logger ?? silentLogger, plan, store, budgets });
+  // Wildcard routes price each requested model at run time: by default from the same table `gw build` uses.
+  const lookupPrice = appDeps.lookupPrice ?? (plan.wildcardRoutes.length > 0 ? (await import("../compiler/prices.ts")).lookupPrice : undefined);
+  const app = createApp({
+    ...appDeps,
+    ...(lookupPrice === undefined ? {} : { lookupPrice }),
+    fetch: fetchFunction,
+    logger: logger ?? silentLogger,
+    plan,
+    store,
+    budgets,
+  });
   return {
     fetch: async (request) => app.fetch(request),
     app,

@@ -1,14 +1,16 @@
 /**
  * Bundle -> runtime plan. Runs once at start-up: resolves every environment reference,
- * looks every adapter up, converts prices, builds the key table. The bundle was validated
- * (compiler's validateBundle, or produced by compileConfig) before it gets here; this module
- * only refuses what it cannot run: missing environment variables, unknown providers and
- * dangling references.
+ * looks every adapter up, fills base-URL placeholders, creates each deployment's authorizer,
+ * converts prices, builds the key table. The bundle was validated (compiler's validateBundle,
+ * or produced by compileConfig) before it gets here; this module only refuses what it cannot
+ * run: missing environment variables, unknown providers, unfillable placeholders, credentials
+ * an adapter cannot use and dangling references.
  */
 import { createHash } from "node:crypto";
 import type { Bundle, CompiledDeployment, CompiledPrice, KeyRef, SecretRef } from "./bundle.ts";
+import { GatewayError } from "./errors.ts";
 import type { Caller, RuntimeDeployment, RuntimePlan, RuntimeRoute, TokenPrice } from "./plan.ts";
-import type { ProviderAdapter } from "./providers/types.ts";
+import type { AdapterIO, ProviderAdapter, RequestAuthorizer, ResolvedDeployment } from "./providers/types.ts";
 
 export type EnvRecord = Readonly<Record<string, string | undefined>>;
 
@@ -18,7 +20,14 @@ export type ProviderLookup = (name: string) => ProviderAdapter | null | undefine
 export interface LoadBundleOptions {
   env: EnvRecord;
   getProvider: ProviderLookup;
+  /**
+   * The I/O handed to adapters' authorizers (token exchange); pass the same fetch as the app's.
+   * Default: globalThis.fetch and Date.now.
+   */
+  io?: AdapterIO;
 }
+
+const defaultIO: AdapterIO = { fetch: (url, init) => fetch(url, init), now: () => Date.now() };
 
 /** Start-up refused because environment variables the bundle needs are not set. */
 export class MissingEnvError extends Error {
@@ -71,10 +80,26 @@ export function loadBundle(bundle: Bundle, options: LoadBundleOptions): RuntimeP
     }
     return value;
   };
+  /** null for an unset optional variable (and for a missing one, which is also listed in `missing`). */
   const resolveSecret = (secret: SecretRef | null): string | null => {
     if (secret === null) return null;
-    return "env" in secret ? readEnv(secret.env) : secret.value;
+    if (!("env" in secret)) return secret.value;
+    if (secret.optional === true) {
+      const value = options.env[secret.env];
+      return value === undefined || value === "" ? null : value;
+    }
+    return readEnv(secret.env);
   };
+  const resolveSecrets = (secrets: Readonly<Record<string, SecretRef>>, lowerCaseNames: boolean): Record<string, string> => {
+    const resolved: Record<string, string> = {};
+    for (const [name, secret] of Object.entries(secrets)) {
+      const value = resolveSecret(secret);
+      if (value !== null) resolved[lowerCaseNames ? name.toLowerCase() : name] = value;
+    }
+    return resolved;
+  };
+  const problems: string[] = [];
+  const io = options.io ?? defaultIO;
   const resolveKeyHash = (key: KeyRef): string | null => {
     if ("sha256" in key) {
       const hash = key.sha256.toLowerCase();
@@ -102,39 +127,63 @@ export function loadBundle(bundle: Bundle, options: LoadBundleOptions): RuntimeP
   };
 
   const routes = new Map<string, RuntimeRoute>();
+  const wildcardRoutes: RuntimeRoute[] = [];
+  const modelNames: string[] = [];
+  const deploymentsToAuthorize: Array<{ index: number; deployments: RuntimeDeployment[]; route: string }> = [];
   for (const [name, route] of Object.entries(bundle.routes)) {
     const deployments: RuntimeDeployment[] = route.deployments.map((compiled) => {
       const adapter = lookupAdapter(compiled);
+      const secrets = resolveSecrets(compiled.secrets ?? {}, false);
+      const headers = resolveSecrets(compiled.headers ?? {}, true);
+      const deployment: ResolvedDeployment = {
+        id: compiled.id,
+        provider: compiled.provider,
+        model: compiled.model,
+        baseUrl: fillBaseUrl(compiled, compiled.baseUrl ?? adapter.defaultBaseUrl, secrets, problems).replace(/\/+$/, ""),
+        apiKey: resolveSecret(compiled.apiKey),
+        secrets,
+        headers,
+        options: { ...compiled.options },
+        timeoutMs: compiled.timeoutMs,
+        price: compiled.price,
+        priceProvider: compiled.priceProvider ?? null,
+      };
       return {
-        deployment: {
-          id: compiled.id,
-          provider: compiled.provider,
-          model: compiled.model,
-          baseUrl: (compiled.baseUrl ?? adapter.defaultBaseUrl).replace(/\/+$/, ""),
-          apiKey: resolveSecret(compiled.apiKey),
-          timeoutMs: compiled.timeoutMs,
-          price: compiled.price,
-        },
+        deployment,
         adapter,
         price: toTokenPrice(compiled.price),
+        extraHeaders: Object.keys(headers).length === 0 ? null : headers,
+        authorizer: null,
       };
     });
     if (deployments.length === 0 || route.cumulativeWeights.length !== deployments.length) {
       throw new BundleLoadError(`Model "${name}" has no deployments or mismatched weights; rebuild the bundle (gw build).`);
     }
-    routes.set(name, {
+    deployments.forEach((target, index) => {
+      if (target.adapter.createAuthorizer !== undefined) deploymentsToAuthorize.push({ index, deployments, route: name });
+    });
+    const wildcardPrefix = route.wildcardPrefix ?? null;
+    const runtimeRoute: RuntimeRoute = {
       name,
+      wildcardPrefix,
       deployments,
       cumulativeWeights: route.cumulativeWeights,
       fallbacks: route.fallbacks,
       retry: route.retry,
-    });
+    };
+    modelNames.push(name);
+    if (wildcardPrefix === null) routes.set(name, runtimeRoute);
+    else wildcardRoutes.push(runtimeRoute);
   }
-  for (const route of routes.values()) {
+  wildcardRoutes.sort((a, b) => (b.wildcardPrefix as string).length - (a.wildcardPrefix as string).length);
+  for (const route of [...routes.values(), ...wildcardRoutes]) {
     for (const fallback of route.fallbacks) {
-      if (!routes.has(fallback)) {
-        throw new BundleLoadError(`Model "${route.name}" falls back to "${fallback}", which the bundle does not define.`);
-      }
+      if (routes.has(fallback)) continue;
+      throw new BundleLoadError(
+        wildcardRoutes.some((wildcard) => wildcard.name === fallback)
+          ? `Model "${route.name}" falls back to the wildcard model "${fallback}"; a fallback must name one model. Rebuild the bundle (gw build).`
+          : `Model "${route.name}" falls back to "${fallback}", which the bundle does not define.`,
+      );
     }
   }
 
@@ -163,6 +212,7 @@ export function loadBundle(bundle: Bundle, options: LoadBundleOptions): RuntimeP
       keyName: key.name,
       team: team.name,
       models: team.models === null ? null : new Set(team.models),
+      modelPrefixes: team.models === null ? [] : wildcardPrefixes(team.models),
     });
   }
 
@@ -173,15 +223,73 @@ export function loadBundle(bundle: Bundle, options: LoadBundleOptions): RuntimeP
   }
 
   if (missing.size > 0) throw new MissingEnvError([...missing].sort());
+  if (problems.length > 0) throw new BundleLoadError(problems.join("\n"));
+
+  // Authorizers last: only once every secret they read is known to be there.
+  for (const { index, deployments, route } of deploymentsToAuthorize) {
+    const target = deployments[index] as RuntimeDeployment;
+    deployments[index] = { ...target, authorizer: createAuthorizer(target, route, io) };
+  }
 
   return {
     bundleHash: bundle.hash,
     source: bundle.source,
     routes,
-    modelNames: [...routes.keys()],
+    wildcardRoutes,
+    modelNames,
     keys,
     masterKeyDigest,
     open: policy.masterKey === null && policy.keys.length === 0,
     budgets,
   };
+}
+
+/** "anthropic/*" -> "anthropic/": the prefixes of the wildcard names in a team's model list. */
+export function wildcardPrefixes(models: readonly string[]): string[] {
+  return models.filter((name) => name.endsWith("*")).map((name) => name.slice(0, -1));
+}
+
+const placeholderPattern = /\{(region|project)\}/g;
+/** Values that can go into a host name or a path segment without changing what they address. */
+const placeholderValue: Record<string, RegExp> = { region: /^[A-Za-z0-9-]+$/, project: /^[A-Za-z0-9][A-Za-z0-9.:_-]*$/ };
+
+/**
+ * Replace `{region}` (options.region, else secrets.awsRegion) and `{project}` (options.project)
+ * in a base URL. A placeholder that cannot be filled adds a problem and leaves the URL as is.
+ */
+function fillBaseUrl(compiled: CompiledDeployment, url: string, secrets: Readonly<Record<string, string>>, problems: string[]): string {
+  if (!url.includes("{")) return url;
+  return url.replace(placeholderPattern, (placeholder, name: "region" | "project") => {
+    const value = name === "region" ? (compiled.options?.region ?? secrets.awsRegion) : compiled.options?.project;
+    if (value === undefined || value === "") {
+      const regionEnv = compiled.secrets?.awsRegion;
+      const hint =
+        name === "region"
+          ? `set \`region\` on the deployment${regionEnv !== undefined && "env" in regionEnv ? ` or the ${regionEnv.env} environment variable` : ""}`
+          : "set `project` on the deployment";
+      problems.push(`Deployment "${compiled.id}" (${compiled.provider}) needs a ${name} for its URL ${url}: ${hint}, then start again.`);
+      return placeholder;
+    }
+    if (!(placeholderValue[name] as RegExp).test(value)) {
+      problems.push(`Deployment "${compiled.id}" (${compiled.provider}) has a ${name} that cannot go into a URL: ${JSON.stringify(value)}.`);
+      return placeholder;
+    }
+    return value;
+  });
+}
+
+/** The adapter's authorizer for a deployment; its failure (unusable credentials) refuses the start. */
+function createAuthorizer(target: RuntimeDeployment, route: string, io: AdapterIO): RequestAuthorizer | null {
+  const create = target.adapter.createAuthorizer;
+  if (create === undefined) return null;
+  try {
+    return create.call(target.adapter, target.deployment, io);
+  } catch (error) {
+    // A SyntaxError's message may quote the credential text it failed on: never show it.
+    const detail =
+      error instanceof GatewayError || (error instanceof Error && !(error instanceof SyntaxError))
+        ? error.message
+        : "its credentials could not be read";
+    throw new BundleLoadError(`Deployment "${target.deployment.id}" of model "${route}" (${target.deployment.provider}) cannot start: ${detail}`);
+  }
 }

@@ -164,3 +164,28 @@ export interface ChatCompletionChunk {
   usage?: Usage | null;
   system_fingerprint?: string | null;
 }
+
+/** @see https://platform.openai.com/docs/api-reference/embeddings/create */
+export interface EmbeddingsRequest {
+  model: string;
+  /** One text, many texts, or token arrays (only providers that accept tokens take those). */
+  input: string | string[] | number[] | number[][];
+  encoding_format?: "float" | "base64";
+  dimensions?: number;
+  user?: string;
+  [key: string]: unknown;
+}
+
+export interface Embedding {
+  object: "embedding";
+  index: number;
+  /** Floats, or base64 of little-endian float32s when `encoding_format` was "base64". */
+  embedding: number[] | string;
+}
+
+export interface EmbeddingsResponse {
+  object: "list";
+  data: Embedding[];
+  model: string;
+  usage: { prompt_tokens: number; total_tokens: number };
+}

@@ -3,7 +3,7 @@
  * price converted, built once by load-bundle.ts. The request path only reads it.
  */
 import type { CompiledBudget, CompiledRetry } from "./bundle.ts";
-import type { ProviderAdapter, ResolvedDeployment } from "./providers/types.ts";
+import type { ProviderAdapter, RequestAuthorizer, ResolvedDeployment } from "./providers/types.ts";
 
 /** USD per single token (the bundle's per-million prices divided once at load). */
 export interface TokenPrice {
@@ -13,17 +13,30 @@ export interface TokenPrice {
   readonly cacheWrite: number;
 }
 
-/** A deployment ready to call: secrets resolved, adapter and price attached. */
+/** A deployment ready to call: secrets resolved, adapter, authorizer and price attached. */
 export interface RuntimeDeployment {
   readonly deployment: ResolvedDeployment;
   readonly adapter: ProviderAdapter;
   /** null when the bundle has no price for it: requests are recorded with cost 0. */
   readonly price: TokenPrice | null;
+  /**
+   * `deployment.headers` with lower-case names, or null when the deployment has none (the
+   * request path then does no header work at all).
+   */
+  readonly extraHeaders: Readonly<Record<string, string>> | null;
+  /** Created once at load by `adapter.createAuthorizer`; null when the adapter has none. */
+  readonly authorizer: RequestAuthorizer | null;
 }
 
 export interface RuntimeRoute {
-  /** Public model name. */
+  /**
+   * Public model name. For an exact route, its configured name; for a wildcard route in the
+   * plan, the pattern ("anthropic/*"); for the route a wildcard resolved to per request, the
+   * model the client asked for ("anthropic/claude-x").
+   */
   readonly name: string;
+  /** The prefix of a wildcard route ("anthropic/"), also kept on the routes it resolves to; null for an exact route. */
+  readonly wildcardPrefix: string | null;
   readonly deployments: readonly RuntimeDeployment[];
   /** Same length as `deployments`, ascending, last = 1 (see CompiledRoute). */
   readonly cumulativeWeights: readonly number[];
@@ -41,6 +54,11 @@ export interface Caller {
   readonly team: string | null;
   /** Public models this caller may use; null means every model. */
   readonly models: ReadonlySet<string> | null;
+  /**
+   * Prefixes of the wildcard names in the team's model list ("anthropic/*" -> "anthropic/"):
+   * the caller may also use any model starting with one of them. Empty when there are none.
+   */
+  readonly modelPrefixes: readonly string[];
 }
 
 export interface RuntimePlan {
@@ -48,8 +66,11 @@ export interface RuntimePlan {
   readonly bundleHash: string;
   /** Config the bundle was compiled from. */
   readonly source: string;
+  /** Exact routes by public model name (wildcard routes are not in here). */
   readonly routes: ReadonlyMap<string, RuntimeRoute>;
-  /** Public model names, in bundle order. */
+  /** Wildcard routes, longest prefix first (the first match wins). */
+  readonly wildcardRoutes: readonly RuntimeRoute[];
+  /** Public model names (wildcard routes by their pattern), in bundle order. */
   readonly modelNames: readonly string[];
   /** Team keys by the lowercase hex SHA-256 of the key. */
   readonly keys: ReadonlyMap<string, Caller>;

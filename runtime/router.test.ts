@@ -5,6 +5,7 @@ import { backoffMs, pickDeployment } from "./router.ts";
 function route(cumulativeWeights: number[]): RuntimeRoute {
   return {
     name: "chat",
+    wildcardPrefix: null,
     deployments: cumulativeWeights.map(() => ({}) as RuntimeRoute["deployments"][number]),
     cumulativeWeights,
     fallbacks: [],

@@ -1,24 +1,39 @@
 /**
- * The one module that talks to upstreams. It sends the request an adapter built (through the
- * injected fetch, or the adapter's own in-process transport), turns every failure into a
- * GatewayError (non-2xx -> adapter.mapError; unreadable body -> 502; connection failure ->
- * retryable 502 `upstream_unreachable`; timeout -> retryable 504), and for streams decodes
- * the SSE framing once and feeds the adapter's stream converter.
+ * The one module that talks to upstreams. It takes the request an adapter built, adds the
+ * deployment's extra headers, lets the deployment's authorizer add credentials (token, SigV4
+ * signature) as the very last step, sends it (through the injected fetch, or the adapter's own
+ * in-process transport), turns every failure into a GatewayError (non-2xx -> adapter.mapError;
+ * unreadable body -> 502; connection failure -> retryable 502 `upstream_unreachable`; timeout
+ * -> retryable 504; credentials that cannot be obtained -> 401 or retryable 502), and for
+ * streams decodes the adapter's stream framing once, centrally, and feeds its stream converter.
  */
 import { abortReason, type AttemptControl } from "./attempt-control.ts";
 import { badUpstreamResponse, GatewayError } from "./errors.ts";
-import type { ChatCompletionChunk, ChatCompletionRequest, TokenUsage } from "./openai-types.ts";
+import type { ChatCompletionChunk, ChatCompletionRequest, EmbeddingsRequest, TokenUsage } from "./openai-types.ts";
 import type { RuntimeDeployment } from "./plan.ts";
 import type { FetchFunction } from "./ports.ts";
-import type { ConvertedResponse, ProviderContext, UpstreamEvent, UpstreamRequest } from "./providers/types.ts";
-import { decodeSse } from "./stream/decode-sse.ts";
+import type { ConvertedEmbeddings, ConvertedResponse, ProviderContext, UpstreamEvent, UpstreamRequest } from "./providers/types.ts";
+import { decodeStream } from "./stream/decode-stream.ts";
 
-export interface UpstreamCall {
+/** One attempt at one deployment: what every upstream call needs besides the request itself. */
+export interface UpstreamAttempt {
   target: RuntimeDeployment;
-  request: ChatCompletionRequest;
   context: ProviderContext;
   fetch: FetchFunction;
   control: AttemptControl;
+}
+
+export interface UpstreamCall extends UpstreamAttempt {
+  request: ChatCompletionRequest;
+}
+
+export interface EmbeddingsCall extends UpstreamAttempt {
+  request: EmbeddingsRequest;
+}
+
+export interface CompletedEmbeddings {
+  converted: ConvertedEmbeddings;
+  warnings: readonly string[];
 }
 
 export interface CompletedCall {
@@ -52,6 +67,25 @@ export function internalError(cause: unknown): GatewayError {
   });
 }
 
+/**
+ * An embeddings request for a deployment whose provider has no embeddings API in gw.
+ * `retryable` lets the executor go on to the model's other deployments and fallbacks.
+ */
+export function embeddingsNotSupported(providers: readonly string[], model: string, retryable = false): GatewayError {
+  const unique = [...new Set(providers)];
+  const names = unique.join(", ");
+  return new GatewayError({
+    status: 400,
+    type: "invalid_request_error",
+    code: "embeddings_not_supported",
+    param: "model",
+    retryable,
+    message:
+      `The model "${model}" is served by ${names}, which ${unique.length === 1 ? "has" : "have"} no embeddings API in gw. ` +
+      `Use an embeddings model of a provider that has one (openai, azure, gemini, vertex, bedrock, cohere, mistral, ollama, OpenAI-compatible presets).`,
+  });
+}
+
 function unreachable(target: RuntimeDeployment, error: unknown): GatewayError {
   const { id, provider } = target.deployment;
   return new GatewayError({
@@ -76,14 +110,72 @@ function describeNetworkError(error: unknown): string {
 }
 
 /** Map a failure of this attempt: our abort reasons first, then GatewayErrors as they are, then network errors. */
-function toAttemptError(error: unknown, call: UpstreamCall): GatewayError {
+function toAttemptError(error: unknown, call: UpstreamAttempt): GatewayError {
   return abortReason(call.control.signal) ?? (error instanceof GatewayError ? error : unreachable(call.target, error));
 }
 
+/**
+ * An authorizer failed with something other than a GatewayError (adapters should throw those,
+ * e.g. a 401 `upstream_authentication_failed` when the token endpoint refuses the credentials).
+ * An error carrying a 4xx `status` means the credentials were refused; anything else means
+ * they could not be obtained (token endpoint unreachable): retryable. Never quotes the error's
+ * message, which may contain credential material.
+ */
+function authorizationError(call: UpstreamAttempt, error: unknown): GatewayError {
+  const aborted = abortReason(call.control.signal);
+  if (aborted) return aborted;
+  if (error instanceof GatewayError) return error;
+  const { id, provider } = call.target.deployment;
+  const status = typeof error === "object" && error !== null ? (error as { status?: unknown }).status : undefined;
+  if (typeof status === "number" && status >= 400 && status < 500 && status !== 408 && status !== 429) {
+    return new GatewayError({
+      status: 401,
+      type: "authentication_error",
+      code: "upstream_authentication_failed",
+      retryable: false,
+      message: `The ${provider} credentials of deployment "${id}" were refused (HTTP ${status}). Check the deployment's credentials.`,
+      cause: error,
+    });
+  }
+  return new GatewayError({
+    status: 502,
+    type: "upstream_error",
+    code: "upstream_credentials_unavailable",
+    retryable: true,
+    message: `gw could not obtain credentials for deployment "${id}" (${provider}): ${describeNetworkError(error)}. Check that the provider's token endpoint is reachable.`,
+    cause: error,
+  });
+}
+
+/**
+ * The deployment's extra headers replace any header of the same name (in any case) that the
+ * adapter set; names in `extra` are lower-case already.
+ */
+export function mergeHeaders(headers: Record<string, string>, extra: Readonly<Record<string, string>>): void {
+  for (const name of Object.keys(headers)) {
+    const lower = name.toLowerCase();
+    if (lower !== name && Object.hasOwn(extra, lower)) delete headers[name];
+  }
+  Object.assign(headers, extra);
+}
+
+async function authorize(call: UpstreamAttempt, upstream: UpstreamRequest): Promise<void> {
+  const { extraHeaders, authorizer } = call.target;
+  if (extraHeaders !== null) mergeHeaders(upstream.headers, extraHeaders);
+  if (authorizer === null) return;
+  try {
+    await authorizer.authorize(upstream, call.control.signal);
+  } catch (error) {
+    throw authorizationError(call, error);
+  }
+}
+
 /** Send the request; resolves with a 2xx response, else rejects with a GatewayError. */
-async function send(call: UpstreamCall, upstream: UpstreamRequest): Promise<Response> {
+async function send(call: UpstreamAttempt, upstream: UpstreamRequest): Promise<Response> {
   const { adapter } = call.target;
   const signal = call.control.signal;
+  // Deployments without extra headers or authorizer skip this step entirely (no await).
+  if (call.target.extraHeaders !== null || call.target.authorizer !== null) await authorize(call, upstream);
   let response: Response;
   try {
     response = adapter.transport
@@ -116,19 +208,23 @@ async function build(call: UpstreamCall, stream: boolean): Promise<{ upstream: U
   }
 }
 
-/** One non-streaming attempt. */
-export async function completeUpstream(call: UpstreamCall): Promise<CompletedCall> {
-  const { upstream, warnings } = await build(call, false);
+/** Send one request and read its JSON body. */
+async function sendForJson(call: UpstreamAttempt, upstream: UpstreamRequest): Promise<unknown> {
   const response = await send(call, upstream);
-  let body: unknown;
   try {
-    body = await response.json();
+    return await response.json();
   } catch (error) {
     const aborted = abortReason(call.control.signal);
     if (aborted) throw aborted;
     if (error instanceof SyntaxError) throw badUpstreamResponse(call.target.deployment.provider, "the body is not valid JSON");
     throw unreachable(call.target, error);
   }
+}
+
+/** One non-streaming attempt. */
+export async function completeUpstream(call: UpstreamCall): Promise<CompletedCall> {
+  const { upstream, warnings } = await build(call, false);
+  const body = await sendForJson(call, upstream);
   try {
     return { converted: call.target.adapter.convertResponse(body, call.context), warnings };
   } catch (error) {
@@ -149,7 +245,9 @@ export async function startUpstreamStream(call: UpstreamCall): Promise<UpstreamS
     control.dispose();
     throw badUpstreamResponse(target.deployment.provider, "the stream has no body");
   }
-  const events: AsyncGenerator<UpstreamEvent, void, undefined> = decodeSse(response.body, { provider: target.deployment.provider });
+  const events: AsyncGenerator<UpstreamEvent, void, undefined> = decodeStream(target.adapter.streamFormat, response.body, {
+    provider: target.deployment.provider,
+  });
   const converter = target.adapter.createStreamConverter(call.context, call.request);
   let ended = false;
 
@@ -204,4 +302,53 @@ export async function startUpstreamStream(call: UpstreamCall): Promise<UpstreamS
       void events.return(undefined).catch(() => undefined);
     },
   };
+}
+
+/** How many of one attempt's embeddings requests are in flight at once (providers that embed one input per call). */
+const embeddingsConcurrency = 8;
+
+/**
+ * One embeddings attempt: every upstream request the adapter needs (in parallel, at most
+ * `embeddingsConcurrency` at a time; the first failure aborts the others and is the attempt's
+ * error), then one OpenAI embeddings response.
+ */
+export async function embedUpstream(call: EmbeddingsCall): Promise<CompletedEmbeddings> {
+  const { target, control } = call;
+  const adapter = target.adapter.embeddings;
+  if (adapter === undefined) throw embeddingsNotSupported([target.deployment.provider], call.context.publicModel);
+  let built: { upstream: UpstreamRequest[]; warnings: string[] };
+  try {
+    built = await adapter.buildRequests(call.request, target.deployment);
+  } catch (error) {
+    throw error instanceof GatewayError ? error : internalError(error);
+  }
+  const requests = built.upstream;
+  let bodies: unknown[];
+  if (requests.length === 1) {
+    bodies = [await sendForJson(call, requests[0] as UpstreamRequest)];
+  } else {
+    bodies = new Array<unknown>(requests.length);
+    let next = 0;
+    let failure: GatewayError | undefined;
+    const worker = async (): Promise<void> => {
+      while (failure === undefined && next < requests.length) {
+        const index = next++;
+        try {
+          bodies[index] = await sendForJson(call, requests[index] as UpstreamRequest);
+        } catch (error) {
+          if (failure === undefined) {
+            failure = error instanceof GatewayError ? error : internalError(error);
+            control.abort(failure);
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(embeddingsConcurrency, requests.length) }, worker));
+    if (failure !== undefined) throw failure;
+  }
+  try {
+    return { converted: adapter.convertResponses(bodies, call.request, call.context), warnings: built.warnings };
+  } catch (error) {
+    throw error instanceof GatewayError ? error : badUpstreamResponse(target.deployment.provider, "unexpected embeddings response shape");
+  }
 }

@@ -1,6 +1,14 @@
 import type { CompiledDeployment } from "../bundle.ts";
 import type { GatewayError } from "../errors.ts";
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, TokenUsage } from "../openai-types.ts";
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  EmbeddingsRequest,
+  EmbeddingsResponse,
+  TokenUsage,
+} from "../openai-types.ts";
+import type { FetchFunction } from "../ports.ts";
 
 /**
  * A provider adapter is a plain object of pure functions that translate between the
@@ -11,10 +19,14 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, TokenU
  */
 
 /** A deployment whose secrets were resolved at start-up. */
-export interface ResolvedDeployment extends Omit<CompiledDeployment, "apiKey" | "baseUrl"> {
+export interface ResolvedDeployment extends Omit<CompiledDeployment, "apiKey" | "baseUrl" | "secrets" | "headers"> {
   /** Absolute base URL without a trailing slash (the provider default when the config gave none). */
   baseUrl: string;
   apiKey: string | null;
+  /** Further secrets by name (see CompiledDeployment.secrets); an optional one that was unset is absent. */
+  secrets: Readonly<Record<string, string>>;
+  /** Extra headers for every upstream request, values resolved; the runtime adds them after buildRequest. */
+  headers: Readonly<Record<string, string>>;
 }
 
 export interface ProviderContext {
@@ -45,8 +57,47 @@ export interface UpstreamEvent {
   data: string;
 }
 
-/** How the upstream frames a stream; the runtime owns one decoder per format. */
-export type StreamFormat = "sse";
+/**
+ * How the upstream frames a stream; the runtime owns one decoder per format (runtime/stream/):
+ * - "sse": server-sent events; `event` is the SSE event name, `data` the payload.
+ * - "aws-eventstream": AWS's binary event-stream framing (Bedrock ConverseStream); `event` is the
+ *   `:event-type` header (or `:exception-type` for an exception message), `data` the UTF-8 payload.
+ * - "ndjson": one JSON document per line (Ollama's native API); `event` is undefined, `data` the line.
+ */
+export type StreamFormat = "sse" | "aws-eventstream" | "ndjson";
+
+/** What an adapter may use for I/O of its own (token exchange), injected by the runtime. */
+export interface AdapterIO {
+  fetch: FetchFunction;
+  /** Unix milliseconds. */
+  now(): number;
+}
+
+/**
+ * Adds credentials to a built request, in place: a static header, an OAuth access token that it
+ * fetches and caches (Vertex AI), or a request signature (Bedrock SigV4, computed over the final
+ * URL, headers and body). Created once per deployment at start-up; `authorize` runs per attempt,
+ * after the deployment's extra headers were added, as the last step before sending.
+ */
+export interface RequestAuthorizer {
+  authorize(request: UpstreamRequest, signal: AbortSignal): void | Promise<void>;
+}
+
+/** Embeddings through one provider. Some providers embed one input per call: hence lists. */
+export interface EmbeddingsAdapter {
+  /** One upstream request per call the provider needs (most: one for all inputs). */
+  buildRequests(
+    request: EmbeddingsRequest,
+    deployment: ResolvedDeployment,
+  ): { upstream: UpstreamRequest[]; warnings: string[] } | Promise<{ upstream: UpstreamRequest[]; warnings: string[] }>;
+  /** The parsed bodies of every upstream answer, in request order -> one OpenAI embeddings response. */
+  convertResponses(bodies: unknown[], request: EmbeddingsRequest, context: ProviderContext): ConvertedEmbeddings;
+}
+
+export interface ConvertedEmbeddings {
+  response: EmbeddingsResponse;
+  usage: TokenUsage;
+}
 
 export interface StreamConverter {
   /**
@@ -89,4 +140,11 @@ export interface ProviderAdapter {
    * everyone else goes through the runtime's injected fetch.
    */
   readonly transport?: (request: UpstreamRequest, signal: AbortSignal) => Promise<Response>;
+  /**
+   * Created once per deployment at start-up when the provider needs more than a header that
+   * buildRequest can set from `deployment.apiKey` (token exchange, request signing).
+   */
+  createAuthorizer?(deployment: ResolvedDeployment, io: AdapterIO): RequestAuthorizer;
+  /** Absent when the provider has no embeddings API. */
+  readonly embeddings?: EmbeddingsAdapter;
 }

@@ -7,12 +7,15 @@
  * - request: POST {baseUrl}/chat, JSON `{model, messages, stream}`;
  * - response: `{text, input, output}` (tokens);
  * - stream: SSE `data: {"text": "..."}` events, `data: {"input": n, "output": n}` usage,
- *   `data: {"error": {"status": n, "message": "..."}}` for an in-stream error, `data: [DONE]`.
+ *   `data: {"error": {"status": n, "message": "..."}}` for an in-stream error, `data: [DONE]`;
+ * - embeddings: POST {baseUrl}/embed, JSON `{model, input}` (input as the client sent it) ->
+ *   `{vectors: number[][], tokens: n}`.
+ * Provider "fake" has embeddings; provider "fake-chat" is the same adapter without them.
  */
-import type { Bundle, CompiledDeployment, CompiledRoute, CompiledTeam, KeyRef } from "../bundle.ts";
-import { GatewayError, parseRetryAfter } from "../errors.ts";
+import type { Bundle, CompiledDeployment, CompiledRoute, CompiledTeam, KeyRef, SecretRef } from "../bundle.ts";
+import { badUpstreamResponse, GatewayError, parseRetryAfter } from "../errors.ts";
 import type { ChatCompletionChunk, TokenUsage } from "../openai-types.ts";
-import type { ProviderAdapter, StreamConverter } from "../providers/types.ts";
+import type { EmbeddingsAdapter, ProviderAdapter, StreamConverter } from "../providers/types.ts";
 
 export const fakeBaseUrl = "http://fake.invalid";
 
@@ -27,7 +30,37 @@ function usageOf(input: number, output: number): TokenUsage {
   return { inputTokens: input, outputTokens: output, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
 }
 
+const fakeEmbeddings: EmbeddingsAdapter = {
+  buildRequests(request, deployment) {
+    return {
+      upstream: [
+        {
+          url: `${deployment.baseUrl}/embed`,
+          method: "POST",
+          headers: { "content-type": "application/json", ...(deployment.apiKey ? { authorization: `Bearer ${deployment.apiKey}` } : {}) },
+          body: JSON.stringify({ model: deployment.model, input: request.input }),
+        },
+      ],
+      warnings: request.user !== undefined ? ["user is not supported by fake and was dropped"] : [],
+    };
+  },
+  convertResponses(bodies, _request, context) {
+    const value = bodies[0] as { vectors?: unknown; tokens?: unknown } | undefined;
+    if (!Array.isArray(value?.vectors) || typeof value.tokens !== "number") throw badUpstreamResponse("fake", "unexpected embeddings shape");
+    return {
+      response: {
+        object: "list",
+        data: (value.vectors as number[][]).map((embedding, index) => ({ object: "embedding", index, embedding })),
+        model: context.publicModel,
+        usage: { prompt_tokens: value.tokens, total_tokens: value.tokens },
+      },
+      usage: usageOf(value.tokens, 0),
+    };
+  },
+};
+
 export const fakeAdapter: ProviderAdapter = {
+  embeddings: fakeEmbeddings,
   name: "fake",
   defaultBaseUrl: fakeBaseUrl,
   streamFormat: "sse",
@@ -101,7 +134,12 @@ export const fakeAdapter: ProviderAdapter = {
   },
 };
 
-export const getFakeProvider = (name: string): ProviderAdapter | undefined => (name === "fake" ? fakeAdapter : undefined);
+const { embeddings: _embeddings, ...chatOnly } = fakeAdapter;
+/** The fake adapter without embeddings (provider "fake-chat"). */
+export const fakeChatOnlyAdapter: ProviderAdapter = { ...chatOnly, name: "fake-chat" };
+
+export const getFakeProvider = (name: string): ProviderAdapter | undefined =>
+  name === "fake" ? fakeAdapter : name === "fake-chat" ? fakeChatOnlyAdapter : undefined;
 
 /** One call the fake fetch received. */
 export interface FakeCall {
@@ -111,6 +149,8 @@ export interface FakeCall {
   headers: Record<string, string>;
   stream: boolean;
   signal: AbortSignal | undefined;
+  /** The parsed request body. */
+  body: Record<string, unknown>;
 }
 
 export type FakeHandler = (call: FakeCall) => Response | Promise<Response>;
@@ -128,13 +168,14 @@ export function createFakeFetch(handlers: Record<string, FakeHandler | FakeHandl
   return {
     calls,
     async fetch(url, init) {
-      const body = JSON.parse(String(init.body)) as { model: string; stream: boolean };
+      const body = JSON.parse(String(init.body)) as { model: string; stream?: boolean };
       const call: FakeCall = {
         url,
         model: body.model,
         headers: init.headers as Record<string, string>,
-        stream: body.stream,
+        stream: body.stream === true,
         signal: init.signal ?? undefined,
+        body,
       };
       calls.push(call);
       const entry = handlers[body.model];
@@ -151,6 +192,16 @@ export const answer =
   (text: string, input = 10, output = 5): FakeHandler =>
   () =>
     Response.json({ text, input, output });
+
+/** An embeddings answer: one vector per input (`dimensions` floats each), `tokens` input tokens. */
+export const embedWith =
+  (tokens: number, dimensions = 3): FakeHandler =>
+  (call) => {
+    const input = call.body.input;
+    const count = Array.isArray(input) && input.length > 0 && typeof input[0] !== "number" ? input.length : 1;
+    const vectors = Array.from({ length: count }, (_, index) => Array.from({ length: dimensions }, (_, dimension) => index + dimension / 10));
+    return Response.json({ vectors, tokens });
+  };
 
 export const failWith =
   (status: number, headers: Record<string, string> = {}): FakeHandler =>
@@ -207,10 +258,26 @@ export const streamOf =
 
 // ---- bundles -------------------------------------------------------------------------
 
+export interface FakeDeployment {
+  model: string;
+  weight?: number;
+  timeoutMs?: number;
+  priced?: boolean;
+  /** "fake" (default) or "fake-chat" (no embeddings), or any name the test's provider lookup knows. */
+  provider?: string;
+  baseUrl?: string | null;
+  apiKey?: SecretRef | null;
+  secrets?: Record<string, SecretRef>;
+  headers?: Record<string, SecretRef>;
+  options?: CompiledDeployment["options"];
+  priceProvider?: string | null;
+}
+
 export interface FakeModel {
+  /** A name ending in "*" is a wildcard route ("fake/*"). */
   name: string;
   /** Upstream model names (one deployment each); weights default to equal. */
-  deployments: Array<string | { model: string; weight?: number; timeoutMs?: number; priced?: boolean }>;
+  deployments: Array<string | FakeDeployment>;
   fallbacks?: string[];
   retries?: number;
 }
@@ -229,8 +296,8 @@ export function createFakeBundle(options: FakeBundleOptions): Bundle {
   const routes: Record<string, CompiledRoute> = {};
   const price = options.price ?? { input: 1, output: 2 };
   for (const model of options.models) {
-    const specs = model.deployments.map((spec) => (typeof spec === "string" ? { model: spec } : spec));
-    const weights = specs.map((spec) => ("weight" in spec && spec.weight !== undefined ? spec.weight : 1));
+    const specs: FakeDeployment[] = model.deployments.map((spec) => (typeof spec === "string" ? { model: spec } : spec));
+    const weights = specs.map((spec) => spec.weight ?? 1);
     const total = weights.reduce((sum, weight) => sum + weight, 0);
     let running = 0;
     const cumulativeWeights = weights.map((weight, index) => {
@@ -239,18 +306,23 @@ export function createFakeBundle(options: FakeBundleOptions): Bundle {
     });
     const deployments: CompiledDeployment[] = specs.map((spec, index) => ({
       id: `${model.name}/${index}`,
-      provider: "fake",
+      provider: spec.provider ?? "fake",
       model: spec.model,
-      baseUrl: null,
-      apiKey: { env: "FAKE_API_KEY" },
-      timeoutMs: ("timeoutMs" in spec ? spec.timeoutMs : undefined) ?? 5_000,
+      baseUrl: spec.baseUrl ?? null,
+      apiKey: spec.apiKey === undefined ? { env: "FAKE_API_KEY" } : spec.apiKey,
+      secrets: spec.secrets ?? {},
+      headers: spec.headers ?? {},
+      options: spec.options ?? {},
+      timeoutMs: spec.timeoutMs ?? 5_000,
       price:
-        "priced" in spec && spec.priced === false
+        spec.priced === false
           ? null
           : { inputPerMTok: price.input, outputPerMTok: price.output, cacheReadPerMTok: price.input / 10, cacheWritePerMTok: price.input * 1.25, source: "config" },
+      priceProvider: spec.priceProvider ?? null,
     }));
     routes[model.name] = {
       name: model.name,
+      wildcardPrefix: model.name.endsWith("*") ? model.name.slice(0, -1) : null,
       deployments,
       cumulativeWeights,
       fallbacks: model.fallbacks ?? [],
@@ -264,6 +336,7 @@ export function createFakeBundle(options: FakeBundleOptions): Bundle {
     hash: "sha256:0000000000000000000000000000000000000000000000000000000000000000",
     source: "gateway.config.ts",
     env: ["FAKE_API_KEY"],
+    optionalEnv: [],
     routes,
     policy: { masterKey: options.masterKey ?? null, teams, keys: options.keys ?? [] },
   };

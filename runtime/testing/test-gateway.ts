@@ -5,10 +5,11 @@
 import type { Hono } from "hono";
 import { createApp } from "../app.ts";
 import type { Bundle, KeyRef } from "../bundle.ts";
-import { type EnvRecord, loadBundle, sha256Hex } from "../load-bundle.ts";
+import type { PriceLookup } from "../find-route.ts";
+import { type EnvRecord, loadBundle, type ProviderLookup, sha256Hex } from "../load-bundle.ts";
 import { createLogger, type RequestLogEntry } from "../logger.ts";
 import type { RuntimePlan } from "../plan.ts";
-import type { Clock, SpendRecord } from "../ports.ts";
+import { type Clock, type SpendRecord, systemClock } from "../ports.ts";
 import { createMemorySpendStore, type MemorySpendStore } from "../stores/memory-spend-store.ts";
 import { createFakeFetch, type FakeCall, type FakeHandler, getFakeProvider } from "./fake-provider.ts";
 
@@ -19,6 +20,9 @@ export interface TestGatewayOptions {
   clock?: Clock;
   records?: SpendRecord[];
   logFormat?: "text" | "json";
+  /** Adapters by provider name; the fake providers ("fake", "fake-chat") by default. */
+  getProvider?: ProviderLookup;
+  lookupPrice?: PriceLookup;
 }
 
 export interface TestGateway {
@@ -34,6 +38,7 @@ export interface TestGateway {
   entries(): RequestLogEntry[];
   post(path: string, body: unknown, headers?: Record<string, string>, signal?: AbortSignal): Promise<Response>;
   chat(body: unknown, key?: string | null, signal?: AbortSignal): Promise<Response>;
+  embed(body: unknown, key?: string | null): Promise<Response>;
 }
 
 export const fakeUpstreamKey = "sk-fake-upstream-secret";
@@ -43,8 +48,13 @@ export function keyHash(key: string): KeyRef {
 }
 
 export function createTestGateway(bundle: Bundle, options: TestGatewayOptions = {}): TestGateway {
-  const plan = loadBundle(bundle, { env: options.env ?? { FAKE_API_KEY: fakeUpstreamKey }, getProvider: getFakeProvider });
   const fake = createFakeFetch(options.handlers ?? {});
+  const clock = options.clock ?? systemClock;
+  const plan = loadBundle(bundle, {
+    env: options.env ?? { FAKE_API_KEY: fakeUpstreamKey },
+    getProvider: options.getProvider ?? getFakeProvider,
+    io: { fetch: fake.fetch, now: () => clock.now() },
+  });
   const store = createMemorySpendStore(options.records);
   const sleeps: number[] = [];
   const lines: string[] = [];
@@ -54,7 +64,8 @@ export function createTestGateway(bundle: Bundle, options: TestGatewayOptions = 
     store,
     fetch: fake.fetch,
     random: options.random ?? (() => 0),
-    clock: options.clock,
+    clock,
+    ...(options.lookupPrice ? { lookupPrice: options.lookupPrice } : {}),
     sleep: async (ms) => {
       sleeps.push(ms);
     },
@@ -80,6 +91,7 @@ export function createTestGateway(bundle: Bundle, options: TestGatewayOptions = 
         .filter((entry) => entry.level === undefined),
     post,
     chat: (body, key = null, signal) => post("/v1/chat/completions", body, key === null ? {} : { authorization: `Bearer ${key}` }, signal),
+    embed: (body, key = null) => post("/v1/embeddings", body, key === null ? {} : { authorization: `Bearer ${key}` }),
   };
 }
 

@@ -43,4 +43,22 @@ describe("examples", () => {
       expect(deployment.price?.source, deployment.id).toBe("genai-prices");
     }
   });
+
+  it("providers compiles every native provider, presets, shorthand and wildcards without a warning", async () => {
+    const bundle = await build("examples/providers/gateway.config.ts");
+    const deployments = Object.values(bundle.routes).flatMap((route) => route.deployments);
+    const providers = new Set(deployments.map((deployment) => deployment.provider));
+    for (const native of ["openai", "anthropic", "azure", "gemini", "vertex", "bedrock", "cohere", "mistral", "ollama", "mock"]) {
+      expect(providers, native).toContain(native);
+    }
+    for (const preset of ["groq", "together", "deepseek", "xai", "vllm", "databricks", "openrouter"]) expect(providers, preset).toContain(preset);
+    expect(bundle.routes["anthropic/*"]!.wildcardPrefix).toBe("anthropic/");
+    expect(bundle.env).toContain("GOOGLE_SERVICE_ACCOUNT_JSON");
+    expect(bundle.optionalEnv).toEqual(["AWS_SESSION_TOKEN", "VLLM_API_KEY"]);
+    for (const deployment of deployments) {
+      // Every price is known at build time, except wildcard models' (looked up per requested model).
+      if (deployment.model.includes("*") && deployment.provider !== "ollama") expect(deployment.price, deployment.id).toBeNull();
+      else expect(deployment.price, deployment.id).not.toBeNull();
+    }
+  });
 });

@@ -82,6 +82,11 @@ export interface DialectReply {
 export interface FakeDialect {
   /** Whether `path` (without query) is this provider's chat endpoint. */
   isChatPath(path: string): boolean;
+  /**
+   * Other POST paths the provider serves (e.g. OpenAI's `/v1/embeddings`), answered by `respond`;
+   * scripted replies (failNext) apply to them too. Default: none.
+   */
+  isOtherPath?(path: string): boolean;
   /** Headers every answer carries (e.g. a request id). */
   responseHeaders(): Record<string, string>;
   /** An error answer for a request the real provider would reject before reading the body, else null. */
@@ -92,13 +97,28 @@ export interface FakeDialect {
   errorBody(status: number): string;
   /** The 404 answer for a path the provider does not serve. */
   notFound(path: string): DialectReply;
-  isStream(body: unknown): boolean;
+  /** `path` is the request path without query (Bedrock streams by path, not by a body field). */
+  isStream(body: unknown, path: string): boolean;
   /** Which fixture answers this request (file name without extension). */
-  pickFixture(body: unknown): string;
-  /** The wire frames of a stream reply, terminator included. */
-  streamFrames(fixtureLines: string[], body: unknown): string[];
+  pickFixture(body: unknown, path: string): string;
+  /** The wire frames of a stream reply, terminator included: text (SSE, NDJSON) or binary (AWS event stream). */
+  streamFrames(fixtureLines: string[], body: unknown): Array<string | Uint8Array>;
   /** The provider's in-stream error frame. */
-  streamErrorFrame(): string;
+  streamErrorFrame(): string | Uint8Array;
+  /** Content type of a stream reply. Default "text/event-stream; charset=utf-8". */
+  streamContentType?: string;
+  /** Headers of a scripted error reply for `status` (e.g. Bedrock's x-amzn-errortype). */
+  errorHeaders?(status: number): Record<string, string>;
+  /**
+   * A check of the whole request before the provider reads it (e.g. Bedrock's SigV4 signature,
+   * computed over method, path, headers and body): an error answer, or null to go on.
+   */
+  checkRequest?(request: RecordedRequest): DialectReply | null;
+  /**
+   * An answer computed from the request instead of a fixture (e.g. embeddings), or null for the
+   * usual fixture reply. Runs after checkRequest, before checkHeaders and checkBody.
+   */
+  respond?(request: RecordedRequest): DialectReply | null;
 }
 
 const fixturesDirectory = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -171,9 +191,9 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeU
   /** How long a cut stream waits, after its last frame, before resetting the connection. */
   const cutSettleMs = 100;
 
-  async function writeStream(response: ServerResponse, frames: string[], headers: Record<string, string> = {}): Promise<boolean> {
+  async function writeStream(response: ServerResponse, frames: Array<string | Uint8Array>, headers: Record<string, string> = {}): Promise<boolean> {
     response.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
+      "content-type": dialect.streamContentType ?? "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",
       connection: "keep-alive",
       ...dialect.responseHeaders(),
@@ -205,7 +225,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeU
     });
 
     const pathname = path.split("?")[0] ?? path;
-    if (request.method !== "POST" || !dialect.isChatPath(pathname)) {
+    if (request.method !== "POST" || !(dialect.isChatPath(pathname) || dialect.isOtherPath?.(pathname) === true)) {
       send(response, dialect.notFound(pathname));
       return;
     }
@@ -220,17 +240,21 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeU
     if (scripted.status !== undefined) {
       const errorBody =
         scripted.body === undefined ? dialect.errorBody(scripted.status) : typeof scripted.body === "string" ? scripted.body : JSON.stringify(scripted.body);
-      send(response, { status: scripted.status, headers: scripted.headers ?? {}, body: errorBody });
+      send(response, { status: scripted.status, headers: { ...dialect.errorHeaders?.(scripted.status), ...scripted.headers }, body: errorBody });
       return;
     }
 
+    const requestProblem = dialect.checkRequest?.(record) ?? null;
+    if (requestProblem) return send(response, requestProblem);
+    const computed = dialect.respond?.(record) ?? null;
+    if (computed) return send(response, computed);
     const headerProblem = dialect.checkHeaders(headers);
     if (headerProblem) return send(response, headerProblem);
     const bodyProblem = dialect.checkBody(body, rawBody);
     if (bodyProblem) return send(response, bodyProblem);
 
-    const fixture = scripted.fixture ?? dialect.pickFixture(body);
-    if (!dialect.isStream(body)) {
+    const fixture = scripted.fixture ?? dialect.pickFixture(body, pathname);
+    if (!dialect.isStream(body, pathname)) {
       const text = readFixture(`${fixture}.json`);
       if (scripted.streamCutAfter !== undefined) {
         response.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), ...dialect.responseHeaders() });

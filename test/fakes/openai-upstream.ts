@@ -6,11 +6,16 @@
  * Serves `POST <basePath>/chat/completions` (basePath "/v1" by default). Streams are framed
  * `data: LINE\n\n` ... `data: [DONE]\n\n`; the final usage chunk is sent only when the request
  * asked for it with `stream_options.include_usage`, as OpenAI does.
+ *
+ * Also serves `POST <basePath>/embeddings` from the recorded `openai-embedding` response: one
+ * embedding per input (the recorded vectors in turn), the recorded tokens per input, floats or,
+ * for `encoding_format: "base64"`, base64 of little-endian float32s as OpenAI sends them.
  * @see https://platform.openai.com/docs/api-reference/chat/create
+ * @see https://platform.openai.com/docs/api-reference/embeddings/create
  * @see https://platform.openai.com/docs/guides/error-codes
  */
 import { randomUUID } from "node:crypto";
-import { startFakeServer, type DialectReply, type FakeDialect, type FakeUpstream } from "./fake-server.ts";
+import { readFixture, startFakeServer, type DialectReply, type FakeDialect, type FakeUpstream } from "./fake-server.ts";
 
 export type { FakeUpstream, RecordedRequest, ScriptedReply } from "./fake-server.ts";
 
@@ -79,12 +84,57 @@ function isUsageOnlyChunk(line: string): boolean {
   return Array.isArray(parsed.choices) && parsed.choices.length === 0 && parsed.usage != null;
 }
 
+interface RecordedEmbeddings {
+  data: Array<{ embedding: number[] }>;
+  usage: { prompt_tokens: number };
+}
+
+function isTokenArray(value: unknown): value is number[] {
+  return Array.isArray(value) && value.length > 0 && value.every((item) => Number.isInteger(item) && (item as number) >= 0);
+}
+
+/** The inputs of an embeddings body, counted; or OpenAI's 400 for one it rejects. */
+function countEmbeddingInputs(input: unknown): number | DialectReply {
+  if (input === undefined) return invalid("Missing required parameter: 'input'.", "input", "missing_required_parameter");
+  if (typeof input === "string" && input !== "") return 1;
+  if (isTokenArray(input)) return 1;
+  if (Array.isArray(input) && input.length > 0 && input.every((item) => (typeof item === "string" && item !== "") || isTokenArray(item))) return input.length;
+  return invalid("'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", null);
+}
+
+/** An embeddings answer built from the recorded response (see the module comment). */
+export function answerEmbeddings(body: unknown): DialectReply {
+  if (!isRecord(body)) return invalid("We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)", null);
+  if (typeof body.model !== "string") return invalid("you must provide a model parameter", null);
+  const count = countEmbeddingInputs(body.input);
+  if (typeof count !== "number") return count;
+  const format = body.encoding_format ?? "float";
+  if (format !== "float" && format !== "base64") {
+    return invalid(`Invalid value for 'encoding_format': '${String(format)}'. Supported values are: 'float' and 'base64'.`, "encoding_format", "invalid_value");
+  }
+  const recorded = JSON.parse(readFixture("openai-embedding.json")) as RecordedEmbeddings;
+  const tokensPerInput = Math.round(recorded.usage.prompt_tokens / recorded.data.length);
+  const data = Array.from({ length: count }, (_, index) => {
+    const values = recorded.data[index % recorded.data.length]!.embedding;
+    const embedding = format === "base64" ? Buffer.from(new Float32Array(values).buffer).toString("base64") : values;
+    return { object: "embedding", index, embedding };
+  });
+  const tokens = tokensPerInput * count;
+  return { status: 200, body: JSON.stringify({ object: "list", data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } }) };
+}
+
 export function createOpenAIDialect(options: OpenAIUpstreamOptions = {}): FakeDialect {
   const basePath = options.basePath ?? "/v1";
   const textFixture = options.textFixture ?? "openai-text";
   const toolFixture = options.toolFixture ?? "xai-tool-call";
-  return {
+  const embeddingsPath = `${basePath}/embeddings`;
+  const dialect: FakeDialect = {
     isChatPath: (path) => path === `${basePath}/chat/completions`,
+    isOtherPath: (path) => path === embeddingsPath,
+    respond(request) {
+      if ((request.path.split("?")[0] ?? request.path) !== embeddingsPath) return null;
+      return dialect.checkHeaders(request.headers) ?? answerEmbeddings(request.body);
+    },
     responseHeaders: () => ({ "x-request-id": `req_${randomUUID().replaceAll("-", "")}`, "openai-processing-ms": "1" }),
     checkHeaders(headers) {
       if (options.apiKey === undefined) return null;
@@ -133,6 +183,7 @@ export function createOpenAIDialect(options: OpenAIUpstreamOptions = {}): FakeDi
     streamErrorFrame: () =>
       `data: ${JSON.stringify({ error: { message: "The server had an error while processing your request. Sorry about that!", type: "server_error", param: null, code: null } })}\n\n`,
   };
+  return dialect;
 }
 
 export function startOpenAIUpstream(options: OpenAIUpstreamOptions = {}): Promise<FakeUpstream> {

@@ -1,6 +1,7 @@
 /**
- * Validation of gw's outputs against OpenAI's own schemas (the subset extracted from
- * OpenAI's OpenAPI description into schemas/openai/chat-completions.schema.json).
+ * Validation of gw's outputs against OpenAI's own schemas (the subsets extracted from
+ * OpenAI's OpenAPI description into schemas/openai/chat-completions.schema.json and
+ * schemas/openai/embeddings.schema.json).
  * Each validator returns the list of problems; an empty list means the value is valid.
  */
 import { readFileSync } from "node:fs";
@@ -46,4 +47,36 @@ export function validateChatCompletionChunk(value: unknown): string[] {
 /** Problems with `value` as an OpenAI error body `{"error": {...}}`; empty when valid. */
 export function validateErrorResponse(value: unknown): string[] {
   return run(errorResponse, value);
+}
+
+const embeddingsSchema = JSON.parse(readFileSync(new URL("../../schemas/openai/embeddings.schema.json", import.meta.url), "utf8")) as { $id: string };
+ajv.addSchema(embeddingsSchema);
+const embeddingsResponse = ajv.getSchema(`${embeddingsSchema.$id}#/$defs/CreateEmbeddingResponse`) as ValidateFunction;
+
+/**
+ * OpenAI sends each embedding as a base64 string (little-endian float32s) when asked with
+ * `encoding_format: "base64"`, which its OpenAPI description does not describe: such strings
+ * are decoded (and must decode to whole float32s) before the value is checked against
+ * CreateEmbeddingResponse.
+ */
+function decodeBase64Embeddings(value: unknown): { value: unknown; problems: string[] } {
+  if (typeof value !== "object" || value === null || !Array.isArray((value as { data?: unknown }).data)) return { value, problems: [] };
+  const problems: string[] = [];
+  const data = ((value as { data: unknown[] }).data).map((item, index) => {
+    if (typeof item !== "object" || item === null || typeof (item as { embedding?: unknown }).embedding !== "string") return item;
+    const bytes = Buffer.from((item as { embedding: string }).embedding, "base64");
+    if (bytes.length === 0 || bytes.length % 4 !== 0 || bytes.toString("base64") !== (item as { embedding: string }).embedding) {
+      problems.push(`/data/${index}/embedding is not base64 of little-endian float32s`);
+      return item;
+    }
+    const floats = Array.from({ length: bytes.length / 4 }, (_, offset) => bytes.readFloatLE(offset * 4));
+    return { ...item, embedding: floats };
+  });
+  return { value: { ...value, data }, problems };
+}
+
+/** Problems with `value` as an OpenAI embeddings response (`{"object": "list", "data": [...]}`); empty when valid. */
+export function validateEmbeddingsResponse(value: unknown): string[] {
+  const decoded = decodeBase64Embeddings(value);
+  return [...decoded.problems, ...run(embeddingsResponse, decoded.value)];
 }

@@ -1,28 +1,74 @@
 /**
  * SpendStore on SQLite through bun:sqlite (Bun only; the app core never imports this file).
- * One row per request, keyed by request id. Writes are taken off the request path: `record`
- * only queues; the queue is written in one transaction every `flushIntervalMs`, or at once
- * when it reaches `batchSize` rows. A failed write keeps the rows queued for the next try,
- * so a recorded spend is lost only if the process dies before a successful flush.
+ * One row per request, keyed by request id.
+ *
+ * SQLite runs on a worker thread (sqlite-spend-worker.ts), never on the thread that serves
+ * requests. `record` only appends the row, encoded as a JSON tuple, to a queue; the queue is
+ * posted to the worker as one message (one string) every `flushIntervalMs`, or at once when it
+ * reaches `batchSize` rows, and the worker inserts it in one transaction.
+ *
+ * Invariants:
+ * - Every message to the worker carries an id and stays in `outstanding` until the worker
+ *   answers it. A batch leaves only when the worker acknowledges its commit; a failed batch
+ *   goes back to the queue for the next flush. So a recorded row is lost only if the process
+ *   dies before the worker acknowledged it (SQLite's WAL keeps what was acknowledged).
+ * - The worker answers in order, so when the answer to message N arrives, every earlier
+ *   message has been handled: `flush` waits for the batches posted up to its call.
+ * - If the worker dies (uncaught error, exit, terminate), a new one is started and every
+ *   outstanding message is sent again, in id order. Inserts are INSERT OR IGNORE by request id,
+ *   so a batch committed just before the crash is not counted twice.
  */
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { SpendRecord, SpendStore } from "../../ports.ts";
+import type { SpendRowTuple, SpendWorkerCrashStage, SpendWorkerReply, SpendWorkerRequest } from "./sqlite-spend-worker.ts";
 
 export interface SqliteSpendStoreOptions {
-  /** Database file, e.g. ".gw/gw.db"; its folder is created if needed. ":memory:" for tests. */
+  /**
+   * Database file, e.g. ".gw/gw.db"; its folder is created if needed. ":memory:" for tests
+   * (the database lives in the worker, so it does not survive a worker restart).
+   */
   path: string;
   flushIntervalMs?: number;
   batchSize?: number;
-  /** Where write failures are reported (never contains a secret). */
+  /** Where write failures and worker restarts are reported (never contains a secret). */
   onError?: (message: string) => void;
 }
 
 export interface SqliteSpendStore extends SpendStore {
-  /** Rows queued and not yet written. */
+  /** Rows recorded and not yet acknowledged as written by the worker. */
   pending(): number;
+  /**
+   * Test hook: make the SQLite worker die, at once ("now", or "terminate" from this thread) or
+   * during its next write, before or after the commit. The store must restart it and lose nothing.
+   */
+  crashWorkerForTesting(stage: SpendWorkerCrashStage | "terminate"): void;
 }
+
+/** Columns of the `spend` table in the order of a row tuple on the wire. */
+export const spendColumns = [
+  "request_id",
+  "timestamp",
+  "team",
+  "key_name",
+  "model",
+  "deployment",
+  "provider",
+  "input_tokens",
+  "output_tokens",
+  "cache_read_tokens",
+  "cache_write_tokens",
+  "reasoning_tokens",
+  "cost_usd",
+  "latency_ms",
+  "status",
+  "stream",
+] as const;
+
+const timestampIndex = 1;
+const teamIndex = 2;
+const costIndex = 12;
 
 const schema = `
 CREATE TABLE IF NOT EXISTS spend (
@@ -46,62 +92,240 @@ CREATE TABLE IF NOT EXISTS spend (
 CREATE INDEX IF NOT EXISTS spend_team_timestamp ON spend (team, timestamp);
 `;
 
+/** Opens (creating if needed) the spend database with its pragmas and schema. Used by the worker. */
+export function openSpendDatabase(path: string): Database {
+  const database = new Database(path, { create: true, strict: true });
+  try {
+    database.run("PRAGMA journal_mode = WAL");
+    database.run("PRAGMA synchronous = NORMAL");
+    database.run("PRAGMA busy_timeout = 5000");
+    database.run(schema);
+  } catch (error) {
+    database.close(false);
+    throw error;
+  }
+  return database;
+}
+
+/** One row as a JSON array in `spendColumns` order: ~0.2 µs, and posting strings skips structured cloning. */
+function encodeRow(row: SpendRecord): string {
+  return JSON.stringify([
+    row.requestId,
+    row.timestamp,
+    row.team,
+    row.keyName,
+    row.model,
+    row.deployment,
+    row.provider,
+    row.inputTokens,
+    row.outputTokens,
+    row.cacheReadTokens,
+    row.cacheWriteTokens,
+    row.reasoningTokens,
+    row.costUsd,
+    row.latencyMs,
+    row.status,
+    row.stream ? 1 : 0,
+  ]);
+}
+
+/** A message sent to the worker and not answered yet. */
+interface Outstanding {
+  request: SpendWorkerRequest & { id: number };
+  /** Rows carried (writes only). */
+  rows: number;
+  /** Writes only: resolves to null once committed, or to the failure message. */
+  written?: Promise<string | null>;
+  /** Called once, with the worker's reply or with a failure decided on this side. */
+  settle(reply: SpendWorkerReply): void;
+}
+
+/** Bun's Worker has ref/unref; the DOM lib's Worker type (also loaded) does not declare them. */
+type RefWorker = Worker & Pick<Bun.Worker, "ref" | "unref">;
+
+const healthTimeoutMs = 1_000;
+/** After this many crashes in a row with no answer in between, waiting requests fail instead of waiting on. */
+const crashesBeforeGivingUp = 5;
+const maxRestartDelayMs = 5_000;
+
 export function createSqliteSpendStore(options: SqliteSpendStoreOptions): SqliteSpendStore {
   const { path } = options;
   const flushIntervalMs = options.flushIntervalMs ?? 100;
   const batchSize = options.batchSize ?? 500;
   const onError = options.onError ?? ((message: string) => process.stderr.write(`${message}\n`));
 
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const database = new Database(path, { create: true, strict: true });
-  database.run("PRAGMA journal_mode = WAL");
-  database.run("PRAGMA synchronous = NORMAL");
-  database.run("PRAGMA busy_timeout = 5000");
-  database.run(schema);
+  if (path !== ":memory:") {
+    mkdirSync(dirname(path), { recursive: true });
+    // Start-up only: open once here so that an unusable path fails `gw serve` at once, as before
+    // the worker existed, instead of surfacing later as write errors.
+    openSpendDatabase(path).close(true);
+  }
 
-  const insert = database.prepare(
-    `INSERT OR IGNORE INTO spend (request_id, timestamp, team, key_name, model, deployment, provider, input_tokens,
-       output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, latency_ms, status, stream)
-     VALUES ($requestId, $timestamp, $team, $keyName, $model, $deployment, $provider, $inputTokens, $outputTokens,
-       $cacheReadTokens, $cacheWriteTokens, $reasoningTokens, $costUsd, $latencyMs, $status, $stream)`,
-  );
-  const sumSince = database.prepare<{ total: number | null }, [string, number]>(
-    "SELECT SUM(cost_usd) AS total FROM spend WHERE team = ? AND timestamp >= ?",
-  );
-  const insertAll = database.transaction((rows: SpendRecord[]) => {
-    for (const row of rows) insert.run({ ...row, stream: row.stream ? 1 : 0 });
-  });
-
-  let queue: SpendRecord[] = [];
+  /** Encoded rows (or, after a failed write, the inside of a whole batch) not yet posted. */
+  let queue: string[] = [];
+  let queuedRows = 0;
+  /** How many entries at the front of `queue` are failed batches (kept first, in their order). */
+  let requeuedBatches = 0;
+  const outstanding = new Map<number, Outstanding>();
+  let nextId = 1;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** A full batch is about to be posted (from a microtask, so that one record never posts synchronously). */
+  let postSoon = false;
   let closed = false;
+  let closing: Promise<void> | undefined;
+  /** Set once close() has shut the worker down. */
+  let stopped = false;
   let lastWriteFailed = false;
 
-  const writeQueue = (): void => {
+  let worker: RefWorker | undefined;
+  let restartTimer: ReturnType<typeof setTimeout> | undefined;
+  let crashesInARow = 0;
+
+  // The worker keeps the process alive only while an answer is awaited (e.g. the final flush).
+  const updateKeepAlive = (): void => {
+    if (outstanding.size > 0) {
+      worker?.ref();
+      restartTimer?.ref();
+    } else {
+      worker?.unref();
+      restartTimer?.unref();
+    }
+  };
+
+  const startWorker = (): void => {
+    restartTimer = undefined;
+    const instance = new Worker(new URL("./sqlite-spend-worker.ts", import.meta.url)) as RefWorker;
+    worker = instance;
+    instance.addEventListener("message", (event: MessageEvent<SpendWorkerReply>) => {
+      if (instance !== worker) return;
+      crashesInARow = 0;
+      const entry = outstanding.get(event.data.id);
+      if (entry === undefined) return;
+      outstanding.delete(event.data.id);
+      updateKeepAlive();
+      entry.settle(event.data);
+    });
+    instance.addEventListener("error", (event: ErrorEvent) => {
+      onCrash(instance, `failed (${describeWorkerError(event)})`);
+    });
+    instance.addEventListener("close", (event: Event) => {
+      onCrash(instance, `exited unexpectedly (code ${(event as CloseEvent).code})`);
+    });
+    instance.postMessage({ kind: "open", path } satisfies SpendWorkerRequest);
+    for (const entry of outstanding.values()) instance.postMessage(entry.request);
+    updateKeepAlive();
+  };
+
+  const onCrash = (instance: RefWorker, what: string): void => {
+    if (instance !== worker) return;
+    worker = undefined;
+    instance.terminate();
+    crashesInARow++;
+    onError(
+      `spend store: the SQLite worker for ${path} ${what}; restarting it` +
+        (outstanding.size > 0 ? ` and sending its ${outstanding.size} unanswered message(s) again` : ""),
+    );
+    if (crashesInARow >= crashesBeforeGivingUp && outstanding.size > 0) {
+      // Do not keep callers (flush at shutdown, the readiness probe) waiting on a worker that
+      // cannot run: fail what waits. Failed writes go back to the queue, so no row is dropped.
+      const message = `the SQLite worker for ${path} keeps failing (${what})`;
+      const entries = [...outstanding.values()];
+      outstanding.clear();
+      for (const entry of entries) entry.settle({ kind: "failed", id: entry.request.id, message });
+    }
+    const delay = crashesInARow <= 1 ? 0 : Math.min(maxRestartDelayMs, 50 * 2 ** crashesInARow);
+    restartTimer = setTimeout(startWorker, delay);
+    updateKeepAlive();
+  };
+
+  const send = (entry: Outstanding): void => {
+    if (stopped) {
+      entry.settle({ kind: "failed", id: entry.request.id, message: `the store for ${path} is closed` });
+      return;
+    }
+    outstanding.set(entry.request.id, entry);
+    updateKeepAlive();
+    worker?.postMessage(entry.request);
+  };
+
+  /** Posts the queue to the worker as one batch. */
+  const postQueue = (): void => {
     if (timer !== undefined) {
       clearTimeout(timer);
       timer = undefined;
     }
-    if (queue.length === 0) return;
-    const rows = queue;
+    if (queuedRows === 0) return;
+    const inside = queue.join(",");
+    const rows = queuedRows;
     queue = [];
-    try {
-      insertAll(rows);
-      lastWriteFailed = false;
-    } catch (error) {
-      lastWriteFailed = true;
-      queue = rows.concat(queue);
-      onError(`spend store: could not write ${rows.length} row(s) to ${path} (${error instanceof Error ? error.message : String(error)}); will retry`);
-      schedule();
-    }
+    queuedRows = 0;
+    requeuedBatches = 0;
+    const done = Promise.withResolvers<string | null>();
+    send({
+      request: { kind: "write", id: nextId++, rows: `[${inside}]` },
+      rows,
+      written: done.promise,
+      settle(reply) {
+        if (reply.kind !== "failed") {
+          lastWriteFailed = false;
+          done.resolve(null);
+          return;
+        }
+        lastWriteFailed = true;
+        queue.splice(requeuedBatches, 0, inside);
+        requeuedBatches++;
+        queuedRows += rows;
+        onError(`spend store: could not write ${rows} row(s) to ${path} (${reply.message}); will retry`);
+        schedule();
+        done.resolve(reply.message);
+      },
+    });
   };
 
   const schedule = (): void => {
     if (timer !== undefined || closed) return;
-    timer = setTimeout(writeQueue, flushIntervalMs);
+    timer = setTimeout(postQueue, flushIntervalMs);
     // Do not keep the process alive for the timer alone; shutdown flushes explicitly.
-    (timer as { unref?: () => void }).unref?.();
+    timer.unref();
   };
+
+  /** Sends a request and resolves with the worker's value; rejects with its failure. */
+  const ask = <T extends number | boolean>(request: SpendWorkerRequest & { id: number }, onValue: (value: T) => T): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      send({
+        request,
+        rows: 0,
+        settle(reply) {
+          if (reply.kind === "failed") reject(new Error(`spend store: ${reply.message}`));
+          else if (reply.kind === "result") resolve(onValue(reply.value as T));
+          else reject(new Error(`spend store: unexpected reply ${reply.kind}`));
+        },
+      });
+    });
+
+  /** Cost per team since a time of the rows not yet acknowledged (they still count). */
+  const unwrittenSpend = (team: string, sinceMs: number): number => {
+    const parts = [...queue];
+    for (const entry of outstanding.values()) if (entry.request.kind === "write") parts.push(entry.request.rows.slice(1, -1));
+    if (parts.length === 0) return 0;
+    let total = 0;
+    for (const row of JSON.parse(`[${parts.join(",")}]`) as SpendRowTuple[]) {
+      if (row[teamIndex] === team && (row[timestampIndex] as number) >= sinceMs) total += row[costIndex] as number;
+    }
+    return total;
+  };
+
+  const flush = async (): Promise<void> => {
+    postQueue();
+    const waiting: Promise<string | null>[] = [];
+    for (const entry of outstanding.values()) if (entry.written !== undefined) waiting.push(entry.written);
+    const failures = (await Promise.all(waiting)).filter((failure) => failure !== null);
+    if (failures.length > 0) {
+      throw new Error(`spend store: ${queuedRows} row(s) could not be written to ${path} (${failures[0]})`);
+    }
+  };
+
+  startWorker();
 
   return {
     description: `sqlite ${path}`,
@@ -110,37 +334,81 @@ export function createSqliteSpendStore(options: SqliteSpendStoreOptions): Sqlite
         onError(`spend store: a record arrived after close (request ${entry.requestId}); it was not written`);
         return;
       }
-      queue.push(entry);
-      if (queue.length >= batchSize) queueMicrotask(writeQueue);
-      else schedule();
-    },
-    async teamSpendSince(team, sinceMs) {
-      writeQueue();
-      let total = sumSince.get(team, sinceMs)?.total ?? 0;
-      // Rows a failed write left queued still count.
-      for (const row of queue) if (row.team === team && row.timestamp >= sinceMs) total += row.costUsd;
-      return total;
-    },
-    async flush() {
-      writeQueue();
-      if (queue.length > 0) throw new Error(`spend store: ${queue.length} row(s) could not be written to ${path}`);
-    },
-    async close() {
-      if (closed) return;
-      writeQueue();
-      closed = true;
-      if (timer !== undefined) clearTimeout(timer);
-      database.close(false);
-    },
-    healthy() {
-      if (closed) return false;
-      try {
-        database.query("SELECT 1").get();
-        return !lastWriteFailed;
-      } catch {
-        return false;
+      queue.push(encodeRow(entry));
+      queuedRows++;
+      if (queuedRows < batchSize) schedule();
+      else if (!postSoon) {
+        postSoon = true;
+        queueMicrotask(() => {
+          postSoon = false;
+          postQueue();
+        });
       }
     },
-    pending: () => queue.length,
+    teamSpendSince(team, sinceMs) {
+      postQueue();
+      // Evaluated when the answer arrives: a row is then either in the sum or still unacknowledged.
+      return ask<number>({ kind: "sum", id: nextId++, team, sinceMs }, (total) => total + unwrittenSpend(team, sinceMs));
+    },
+    flush,
+    close() {
+      closing ??= (async () => {
+        closed = true;
+        try {
+          await flush();
+        } catch (error) {
+          onError(`${error instanceof Error ? error.message : String(error)}; closing without them`);
+        }
+        if (worker !== undefined) {
+          try {
+            await ask<boolean>({ kind: "close", id: nextId++ }, (value) => value);
+          } catch (error) {
+            onError(`spend store: closing ${path}: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        }
+        stopped = true;
+        const instance = worker;
+        worker = undefined;
+        instance?.terminate();
+        if (restartTimer !== undefined) clearTimeout(restartTimer);
+        restartTimer = undefined;
+      })();
+      return closing;
+    },
+    healthy() {
+      if (closed || worker === undefined) return false;
+      let timeout: ReturnType<typeof setTimeout> | undefined;
+      const answer = ask<boolean>({ kind: "health", id: nextId++ }, (value) => value && !lastWriteFailed);
+      const late = new Promise<boolean>((resolve) => {
+        timeout = setTimeout(() => resolve(false), healthTimeoutMs);
+        timeout.unref();
+      });
+      return Promise.race([answer, late]).then(
+        (ok) => {
+          clearTimeout(timeout);
+          return ok;
+        },
+        () => {
+          clearTimeout(timeout);
+          return false;
+        },
+      );
+    },
+    pending() {
+      let rows = queuedRows;
+      for (const entry of outstanding.values()) rows += entry.rows;
+      return rows;
+    },
+    crashWorkerForTesting(stage) {
+      if (stage === "terminate") worker?.terminate();
+      else worker?.postMessage({ kind: "crash", stage } satisfies SpendWorkerRequest);
+    },
   };
+}
+
+/** One line from a worker's error event (Bun puts a source excerpt before the message). */
+function describeWorkerError(event: ErrorEvent): string {
+  if (event.error instanceof Error) return event.error.message;
+  const text = String(event.message ?? "unknown error");
+  return /^error: (.*)$/m.exec(text)?.[1] ?? text.split("\n")[0] ?? text;
 }

@@ -2,17 +2,16 @@ import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../errors.ts";
 import type { ChatCompletionRequest, ChatMessage } from "../../openai-types.ts";
 import type { ResolvedDeployment } from "../types.ts";
+import { testDeployment } from "../../testing/deployment.ts";
 import { anthropic } from "./index.ts";
 
-const deployment: ResolvedDeployment = {
+const deployment: ResolvedDeployment = testDeployment({
   id: "claude/0",
   provider: "anthropic",
   model: "claude-sonnet-4-5-20250929",
   baseUrl: "https://api.anthropic.com",
   apiKey: "sk-ant-test",
-  timeoutMs: 60_000,
-  price: null,
-};
+});
 
 type Body = Record<string, unknown> & { messages: Array<{ role: string; content: Array<Record<string, unknown>> }> };
 

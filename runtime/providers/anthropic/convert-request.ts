@@ -293,13 +293,18 @@ function responseFormatTool(format: unknown, warnings: string[]): AnthropicTool 
   return null;
 }
 
-export function convertRequest(request: ChatCompletionRequest, deployment: ResolvedDeployment, stream: boolean): ConvertedRequest {
+/** The Messages body and its warnings, without URL or headers (Vertex AI sends the same body to its own URL). */
+export function convertToAnthropicBody(
+  request: ChatCompletionRequest,
+  model: string,
+  stream: boolean,
+): { body: AnthropicRequestBody; warnings: string[] } {
   const warnings: string[] = [];
   const { system, messages } = convertMessages(request.messages);
   const body: AnthropicRequestBody = {
-    model: deployment.model,
+    model,
     messages,
-    max_tokens: request.max_completion_tokens ?? request.max_tokens ?? defaultMaxTokens(deployment.model),
+    max_tokens: request.max_completion_tokens ?? request.max_tokens ?? defaultMaxTokens(model),
   };
   if (system.length > 0) body.system = system;
   if (typeof request.temperature === "number") {
@@ -341,7 +346,11 @@ export function convertRequest(request: ChatCompletionRequest, deployment: Resol
     warnings.push(`${key} dropped: not supported by anthropic`);
   }
   if (stream) body.stream = true;
+  return { body, warnings };
+}
 
+export function convertRequest(request: ChatCompletionRequest, deployment: ResolvedDeployment, stream: boolean): ConvertedRequest {
+  const { body, warnings } = convertToAnthropicBody(request, deployment.model, stream);
   return {
     upstream: { url: messagesUrl(deployment), method: "POST", headers: createHeaders(deployment, stream), body: JSON.stringify(body) },
     warnings,

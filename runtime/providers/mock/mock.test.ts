@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ChatCompletionChunk, ChatCompletionRequest } from "../../openai-types.ts";
-import { validateChatCompletion, validateChatCompletionChunk } from "../../../test/support/openai-schema.ts";
+import { validateChatCompletion, validateChatCompletionChunk, validateEmbeddingsResponse } from "../../../test/support/openai-schema.ts";
 import { decodeSse } from "../../stream/decode-sse.ts";
 import type { ProviderContext, ResolvedDeployment } from "../types.ts";
 import { mock } from "./index.ts";
@@ -11,8 +11,12 @@ const deployment: ResolvedDeployment = {
   model: "mock-1",
   baseUrl: mock.defaultBaseUrl,
   apiKey: null,
+  secrets: {},
+  headers: {},
+  options: {},
   timeoutMs: 60_000,
   price: null,
+  priceProvider: null,
 };
 const context: ProviderContext = { requestId: "req_1", created: 1770000000, publicModel: "demo" };
 
@@ -146,5 +150,43 @@ describe("mock provider", () => {
     const response = await mock.transport!({ url: "mock://local/chat/completions", method: "POST", headers: {}, body: "nope" }, new AbortController().signal);
     expect(response.status).toBe(400);
     expect(mock.mapError(400, await response.text(), response.headers).status).toBe(400);
+  });
+});
+
+describe("mock embeddings", () => {
+  async function embed(body: Record<string, unknown>) {
+    const built = await mock.embeddings!.buildRequests({ model: "demo", input: "x", ...body } as never, deployment);
+    expect(built.upstream).toHaveLength(1);
+    const response = await mock.transport!(built.upstream[0]!, new AbortController().signal);
+    return { response, built };
+  }
+
+  it("answers OpenAI's embeddings shape with deterministic unit vectors and chars/4 usage", async () => {
+    const { response, built } = await embed({ input: ["What is the capital of France?", "Paris"], encoding_format: "float" });
+    expect(built.upstream[0]!.url).toBe("mock://local/embeddings");
+    expect(response.status).toBe(200);
+    const converted = mock.embeddings!.convertResponses([await response.json()], { model: "demo", input: [] }, context);
+    expect(validateEmbeddingsResponse(converted.response)).toEqual([]);
+    const [first, second] = converted.response.data as Array<{ embedding: number[] }>;
+    expect(first!.embedding).toHaveLength(8);
+    expect(Math.hypot(...first!.embedding)).toBeCloseTo(1, 6);
+    expect(first!.embedding).not.toEqual(second!.embedding);
+    expect(converted.usage.inputTokens).toBe(Math.ceil(30 / 4) + Math.ceil(5 / 4));
+    expect(converted.response.usage).toEqual({ prompt_tokens: 10, total_tokens: 10 });
+
+    const again = await embed({ input: "Paris", encoding_format: "float" });
+    expect(((await again.response.json()) as { data: Array<{ embedding: number[] }> }).data[0]!.embedding).toEqual(second!.embedding);
+  });
+
+  it("honours dimensions, base64 and token inputs, and fails on demand", async () => {
+    const sized = (await (await embed({ input: "x", dimensions: 3 })).response.json()) as { data: Array<{ embedding: number[] }> };
+    expect(sized.data[0]!.embedding).toHaveLength(3);
+    const encoded = (await (await embed({ input: "x", encoding_format: "base64" })).response.json()) as { data: Array<{ embedding: string }> };
+    expect(Buffer.from(encoded.data[0]!.embedding, "base64")).toHaveLength(8 * 4);
+    const tokens = (await (await embed({ input: [[1, 2, 3], [4]] })).response.json()) as { usage: { prompt_tokens: number } };
+    expect(tokens.usage.prompt_tokens).toBe(4);
+    const built = await mock.embeddings!.buildRequests({ model: "demo", input: "x" }, { ...deployment, model: "mock-error-429" });
+    expect((await mock.transport!(built.upstream[0]!, new AbortController().signal)).status).toBe(429);
+    expect((await (await embed({ input: [] })).response).status).toBe(400);
   });
 });

@@ -18,14 +18,19 @@ export interface MockReply {
   usage: Usage;
 }
 
-/** FNV-1a, 32 bits, as 8 hex digits: a stable id for a request body. */
-function hash(text: string): string {
+/** FNV-1a, 32 bits, as an unsigned integer. */
+export function fnv1a(text: string): number {
   let value = 0x811c9dc5;
   for (let index = 0; index < text.length; index++) {
     value ^= text.charCodeAt(index);
     value = Math.imul(value, 0x01000193);
   }
-  return (value >>> 0).toString(16).padStart(8, "0");
+  return value >>> 0;
+}
+
+/** FNV-1a as 8 hex digits: a stable id for a request body. */
+function hash(text: string): string {
+  return fnv1a(text).toString(16).padStart(8, "0");
 }
 
 function textOf(content: unknown): string {

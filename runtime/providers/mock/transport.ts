@@ -6,12 +6,14 @@
  *   (and before a JSON answer);
  * - "mock-error-<status>" (e.g. "mock-error-503") answers that HTTP status with an
  *   OpenAI error body, for trying retries and fallbacks.
+ * `POST .../embeddings` answers OpenAI embeddings (embeddings.ts); every other path, chat.
  */
 import type { UpstreamRequest } from "../types.ts";
 import { isRecord } from "../openai/openai-api.ts";
 import type { JsonRecord } from "../openai/openai-api.ts";
 import { encodeSseChunk, sseDone } from "../../stream/encode-sse.ts";
 import { byteStream } from "../../stream/byte-stream.ts";
+import { createMockEmbeddings } from "./embeddings.ts";
 import { createMockReply, toChunks, toCompletion } from "./reply.ts";
 
 const slowDelayMs = 20;
@@ -74,7 +76,8 @@ export async function mockTransport(request: UpstreamRequest, signal: AbortSigna
   } catch {
     return json(400, errorBody("The mock provider could not parse the request body as a JSON object.", "invalid_request_error"));
   }
-  if (!Array.isArray(body.messages)) {
+  const embeddings = request.url.endsWith("/embeddings");
+  if (!embeddings && !Array.isArray(body.messages)) {
     return json(400, { error: { message: "'messages' is a required property", type: "invalid_request_error", param: "messages", code: null } });
   }
   const model = typeof body.model === "string" ? body.model : "mock";
@@ -86,6 +89,12 @@ export async function mockTransport(request: UpstreamRequest, signal: AbortSigna
     });
   }
   const slow = model.includes("slow");
+  if (embeddings) {
+    const answer = createMockEmbeddings(body);
+    if ("problem" in answer) return json(400, { error: { message: answer.problem, type: "invalid_request_error", param: answer.param, code: null } });
+    if (slow) await delay(slowDelayMs, signal);
+    return json(200, answer);
+  }
   const reply = createMockReply(body, request.body, Date.now());
   if (body.stream !== true) {
     if (slow) await delay(slowDelayMs, signal);

@@ -9,8 +9,12 @@ const deployment: ResolvedDeployment = {
   model: "gpt-4o-mini-2024-07-18",
   baseUrl: "https://api.openai.com/v1",
   apiKey: "sk-test-123",
+  secrets: {},
+  headers: {},
+  options: {},
   timeoutMs: 60_000,
   price: null,
+  priceProvider: null,
 };
 
 const request: ChatCompletionRequest = {

@@ -7,6 +7,7 @@ import type { ProviderAdapter, ProviderContext, ResolvedDeployment, UpstreamRequ
 import { convertRequest } from "./convert-request.ts";
 import { convertResponse } from "./convert-response.ts";
 import { createStreamConverter } from "./convert-stream.ts";
+import { createOpenAIEmbeddings } from "./embeddings.ts";
 import { openAIDefaultBaseUrl } from "./endpoint.ts";
 import { mapError } from "./map-error.ts";
 
@@ -15,9 +16,11 @@ export interface OpenAICompatibleOptions {
   defaultBaseUrl: string;
   /** For servers that answer in-process (the built-in mock). */
   transport?: (request: UpstreamRequest, signal: AbortSignal) => Promise<Response>;
+  /** Whether the server has OpenAI's `/embeddings` at the same base URL. Default true. */
+  embeddings?: boolean;
 }
 
-/** An adapter for any server that speaks OpenAI's Chat Completions format. */
+/** An adapter for any server that speaks OpenAI's Chat Completions (and Embeddings) format. */
 export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions): ProviderAdapter {
   const name = options.name;
   const adapter: ProviderAdapter = {
@@ -29,6 +32,7 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
     convertResponse: (body: unknown, context: ProviderContext) => convertResponse(name, body, context),
     createStreamConverter: (context: ProviderContext, request: ChatCompletionRequest) => createStreamConverter(name, context, request),
     mapError: (status: number, body: string, headers: Headers) => mapError(name, status, body, headers),
+    ...(options.embeddings === false ? {} : { embeddings: createOpenAIEmbeddings(name) }),
   };
   return options.transport ? { ...adapter, transport: options.transport } : adapter;
 }

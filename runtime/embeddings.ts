@@ -1,0 +1,193 @@
+/**
+ * POST /v1/embeddings: auth, parse, route (wildcards included), team allow-list, budget,
+ * execute with retries and fallbacks through the provider's embeddings adapter, respond in
+ * OpenAI's shape; then log one line and record the spend exactly like a chat completion
+ * (input tokens only are priced; `stream` is false).
+ *
+ * `encoding_format` is honoured centrally: whatever the adapter returned (floats, or base64 of
+ * little-endian float32s) is converted to what the client asked for, so adapters of providers
+ * that only return floats need not know about base64. The official OpenAI SDKs ask for base64
+ * by default and decode it themselves.
+ * @see https://platform.openai.com/docs/api-reference/embeddings/create
+ */
+import { createAttemptControl } from "./attempt-control.ts";
+import { authenticate } from "./auth.ts";
+import { zeroUsage } from "./cost.ts";
+import { GatewayError, invalidRequest } from "./errors.ts";
+import { executeWithFallbacks } from "./execute.ts";
+import type { Embedding, EmbeddingsRequest, EmbeddingsResponse, TokenUsage } from "./openai-types.ts";
+import type { RuntimeDeployment } from "./plan.ts";
+import { encodeEmbedding } from "./providers/shared/encode-embedding.ts";
+import type { ProviderContext } from "./providers/types.ts";
+import {
+  admitModel,
+  createRequestState,
+  failRequest,
+  invalidJson,
+  type RequestDeps,
+  routeHeaders,
+  settleRequest,
+} from "./request-flow.ts";
+import { errorResponse, headerSafe } from "./respond.ts";
+import { embeddingsNotSupported, embedUpstream } from "./upstream.ts";
+
+function isTokenId(value: unknown): boolean {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0;
+}
+
+const inputShape = "a non-empty string, an array of non-empty strings, an array of token ids, or an array of non-empty token-id arrays";
+
+/** Problems with `input`, as the 400 to answer with; null when it has one of OpenAI's four shapes. */
+function checkInput(input: unknown): GatewayError | null {
+  if (input === undefined || input === null) {
+    return invalidRequest(`You must provide \`input\`: ${inputShape}.`, "input", "missing_required_parameter");
+  }
+  if (typeof input === "string") {
+    return input === "" ? invalidRequest("`input` must not be an empty string.", "input", "invalid_value") : null;
+  }
+  if (!Array.isArray(input)) return invalidRequest(`\`input\` must be ${inputShape}.`, "input", "invalid_type");
+  if (input.length === 0) return invalidRequest("`input` must not be an empty array.", "input", "invalid_value");
+  const first: unknown = input[0];
+  for (let index = 0; index < input.length; index++) {
+    const item: unknown = input[index];
+    const param = `input[${index}]`;
+    if (typeof first === "string") {
+      if (typeof item !== "string") return invalidRequest(`${param} must be a string, like input[0].`, param, "invalid_type");
+      if (item === "") return invalidRequest(`${param} must not be an empty string.`, param, "invalid_value");
+    } else if (typeof first === "number") {
+      if (!isTokenId(item)) return invalidRequest(`${param} must be a token id (a non-negative integer), like input[0].`, param, "invalid_type");
+    } else if (Array.isArray(first)) {
+      if (!Array.isArray(item)) return invalidRequest(`${param} must be an array of token ids, like input[0].`, param, "invalid_type");
+      if (item.length === 0) return invalidRequest(`${param} must not be an empty array.`, param, "invalid_value");
+      if (!item.every(isTokenId)) return invalidRequest(`${param} must contain only token ids (non-negative integers).`, param, "invalid_type");
+    } else {
+      return invalidRequest(`\`input\` must be ${inputShape}.`, param, "invalid_type");
+    }
+  }
+  return null;
+}
+
+/** Minimal checks needed to route and to answer in the right format; the rest is the provider's business. */
+export function parseEmbeddingsRequest(body: unknown): EmbeddingsRequest | GatewayError {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return invalidRequest("The request body must be a JSON object with `model` and `input`.", null, "invalid_type");
+  }
+  const fields = body as Record<string, unknown>;
+  const model = fields.model;
+  if (model === undefined || model === null || model === "") {
+    return invalidRequest(
+      "You must provide a model parameter: the name of one of this gateway's embeddings models (GET /v1/models lists them).",
+      "model",
+      "missing_required_parameter",
+    );
+  }
+  if (typeof model !== "string") return invalidRequest("`model` must be a string.", "model", "invalid_type");
+  const inputProblem = checkInput(fields.input);
+  if (inputProblem !== null) return inputProblem;
+  const format = fields.encoding_format;
+  if (format !== undefined && format !== null && format !== "float" && format !== "base64") {
+    return invalidRequest('`encoding_format` must be "float" or "base64".', "encoding_format", "invalid_value");
+  }
+  const dimensions = fields.dimensions;
+  if (dimensions !== undefined && dimensions !== null && !(typeof dimensions === "number" && Number.isInteger(dimensions) && dimensions > 0)) {
+    return invalidRequest("`dimensions` must be a positive integer.", "dimensions", "invalid_value");
+  }
+  return body as EmbeddingsRequest;
+}
+
+/** The floats in base64 of little-endian float32s; null when it is not valid base64 of whole float32s. */
+export function decodeFloat32Base64(text: string): number[] | null {
+  let binary: string;
+  try {
+    binary = atob(text);
+  } catch {
+    return null;
+  }
+  if (binary.length % 4 !== 0) return null;
+  const view = new DataView(new ArrayBuffer(binary.length));
+  for (let index = 0; index < binary.length; index++) view.setUint8(index, binary.charCodeAt(index));
+  const values = new Array<number>(binary.length / 4);
+  for (let index = 0; index < values.length; index++) values[index] = view.getFloat32(index * 4, true);
+  return values;
+}
+
+/** The response with every embedding in the format the client asked for. */
+function toRequestedFormat(response: EmbeddingsResponse, request: EmbeddingsRequest, provider: string): EmbeddingsResponse {
+  const base64 = request.encoding_format === "base64";
+  if (response.data.every((item) => typeof item.embedding === (base64 ? "string" : "object"))) return response;
+  const data = response.data.map((item): Embedding => {
+    if (base64 && Array.isArray(item.embedding)) return { ...item, embedding: encodeEmbedding(item.embedding, "base64") };
+    if (!base64 && typeof item.embedding === "string") {
+      const values = decodeFloat32Base64(item.embedding);
+      if (values === null) {
+        throw new GatewayError({
+          status: 502,
+          type: "upstream_error",
+          code: "bad_upstream_response",
+          message: `The ${provider} upstream returned an embedding gw could not read (invalid base64).`,
+        });
+      }
+      return { ...item, embedding: values };
+    }
+    return item;
+  });
+  return { ...response, data };
+}
+
+/** Only input tokens are billed for embeddings, whatever else a provider reports. */
+function inputOnly(usage: TokenUsage): TokenUsage {
+  return { ...zeroUsage, inputTokens: usage.inputTokens };
+}
+
+export async function handleEmbeddings(request: Request, path: string, deps: RequestDeps): Promise<Response> {
+  const state = createRequestState(deps, path);
+  const fail = (error: GatewayError): Response => failRequest(deps, state, error);
+
+  const caller = authenticate(deps.plan, request.headers);
+  if (caller instanceof GatewayError) return fail(caller);
+  state.caller = caller;
+
+  let body: unknown;
+  try {
+    body = await request.json();
+  } catch {
+    return fail(invalidJson("`model` and `input`"));
+  }
+  const embeddings = parseEmbeddingsRequest(body);
+  if (embeddings instanceof GatewayError) return fail(embeddings);
+  state.model = embeddings.model;
+
+  let route = admitModel(deps, caller, embeddings.model);
+  if (route instanceof Promise) route = await route;
+  if (route instanceof GatewayError) return fail(route);
+  if (!route.deployments.some((target) => target.adapter.embeddings !== undefined)) {
+    return fail(embeddingsNotSupported(route.deployments.map((target) => target.deployment.provider), embeddings.model));
+  }
+
+  const context: ProviderContext = { requestId: state.requestId, created: Math.floor(state.started / 1000), publicModel: embeddings.model };
+  const signal = request.signal;
+  const outcome = await executeWithFallbacks({ plan: deps.plan, route, caller, random: deps.random, sleep: deps.sleep, signal }, async (target: RuntimeDeployment) => {
+    if (target.adapter.embeddings === undefined) {
+      // Mixed routes: let the executor try the model's other deployments and its fallbacks.
+      throw embeddingsNotSupported([target.deployment.provider], embeddings.model, true);
+    }
+    const control = createAttemptControl(signal, target.deployment);
+    try {
+      const { converted, warnings } = await embedUpstream({ target, request: embeddings, context, fetch: deps.fetch, control });
+      return { response: toRequestedFormat(converted.response, embeddings, target.deployment.provider), usage: inputOnly(converted.usage), warnings };
+    } finally {
+      control.dispose();
+    }
+  });
+  const headers = routeHeaders(state.requestId, outcome.route, outcome.target, outcome.attempts);
+  if (!outcome.ok) {
+    settleRequest(deps, state, outcome.error.status, outcome.route, outcome.target, outcome.attempts, null, outcome.error);
+    return errorResponse(outcome.error, headers);
+  }
+  const { response, usage, warnings } = outcome.value;
+  const cost = settleRequest(deps, state, 200, outcome.route, outcome.target, outcome.attempts, usage, null);
+  if (outcome.target.price !== null) headers["x-gw-cost-usd"] = cost.toFixed(8);
+  if (warnings.length > 0) headers["x-gw-warnings"] = headerSafe(warnings);
+  headers["content-type"] = "application/json";
+  return new Response(JSON.stringify(response), { status: 200, headers });
+}

@@ -1,0 +1,137 @@
+/**
+ * The SQLite side of the spend store: runs on its own thread (a Bun Worker started by
+ * sqlite-spend-store.ts), so that no SQLite call ever blocks the thread that serves requests.
+ * It owns the only long-lived connection. Messages are handled one at a time in arrival order,
+ * and replies go back in the same order: a reply to message N means every message before N
+ * has been handled (the store relies on this for flush() and teamSpendSince()).
+ */
+import type { Database } from "bun:sqlite";
+import { openSpendDatabase, spendColumns } from "./sqlite-spend-store.ts";
+
+/** Main thread -> worker. Every message but `open` and `crash` gets exactly one reply with its id. */
+export type SpendWorkerRequest =
+  /** First message of every worker: which database to use. */
+  | { kind: "open"; path: string }
+  /** Insert rows in one transaction; `rows` is a JSON array of row tuples in `spendColumns` order. */
+  | { kind: "write"; id: number; rows: string }
+  | { kind: "sum"; id: number; team: string; sinceMs: number }
+  | { kind: "health"; id: number }
+  /** Close the database (checkpointing the WAL); the main thread terminates the worker after the reply. */
+  | { kind: "close"; id: number }
+  /** Test hook: die now, or during the next write before or after its commit. */
+  | { kind: "crash"; stage: SpendWorkerCrashStage };
+
+export type SpendWorkerCrashStage = "now" | "before-commit" | "after-commit";
+
+/** Worker -> main thread. */
+export type SpendWorkerReply =
+  | { kind: "written"; id: number }
+  /** `value`: the sum for `sum`, true for `health` and `close`. */
+  | { kind: "result"; id: number; value: number | boolean }
+  | { kind: "failed"; id: number; message: string };
+
+/** A row as sent over the wire: the values of `spendColumns`, in order (`stream` as 0/1). */
+export type SpendRowTuple = (string | number | null)[];
+
+declare const self: Worker;
+
+interface OpenDatabase {
+  database: Database;
+  insertAll: (rows: SpendRowTuple[]) => void;
+  sumSince: (team: string, sinceMs: number) => number;
+  check: () => void;
+}
+
+const crashExitCode = 70;
+let path: string | undefined;
+let open: OpenDatabase | undefined;
+let crashStage: SpendWorkerCrashStage | undefined;
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Opens on first use and again after a failed open, so a database that comes back is picked up. */
+function ensureOpen(): OpenDatabase {
+  if (open !== undefined) return open;
+  if (path === undefined) throw new Error("the spend worker got no database path");
+  const database = openSpendDatabase(path);
+  const insert = database.prepare(
+    `INSERT OR IGNORE INTO spend (${spendColumns.join(", ")}) VALUES (${spendColumns.map(() => "?").join(", ")})`,
+  );
+  const sum = database.prepare<{ total: number | null }, [string, number]>(
+    "SELECT SUM(cost_usd) AS total FROM spend WHERE team = ? AND timestamp >= ?",
+  );
+  const health = database.prepare("SELECT 1");
+  const insertAll = database.transaction((rows: SpendRowTuple[]) => {
+    for (const row of rows) insert.run(...row);
+    if (crashStage === "before-commit") process.exit(crashExitCode);
+  });
+  open = {
+    database,
+    insertAll,
+    sumSince: (team, sinceMs) => sum.get(team, sinceMs)?.total ?? 0,
+    check: () => void health.get(),
+  };
+  return open;
+}
+
+function reply(message: SpendWorkerReply): void {
+  postMessage(message);
+}
+
+function handle(message: SpendWorkerRequest): void {
+  switch (message.kind) {
+    case "open":
+      path = message.path;
+      try {
+        ensureOpen();
+      } catch {
+        // Reported with the first request that needs the database.
+      }
+      return;
+    case "crash":
+      if (message.stage === "now") process.exit(crashExitCode);
+      crashStage = message.stage;
+      return;
+    case "write":
+      try {
+        ensureOpen().insertAll(JSON.parse(message.rows) as SpendRowTuple[]);
+      } catch (error) {
+        reply({ kind: "failed", id: message.id, message: errorMessage(error) });
+        return;
+      }
+      if (crashStage === "after-commit") process.exit(crashExitCode);
+      reply({ kind: "written", id: message.id });
+      return;
+    case "sum":
+      try {
+        reply({ kind: "result", id: message.id, value: ensureOpen().sumSince(message.team, message.sinceMs) });
+      } catch (error) {
+        reply({ kind: "failed", id: message.id, message: errorMessage(error) });
+      }
+      return;
+    case "health":
+      try {
+        ensureOpen().check();
+        reply({ kind: "result", id: message.id, value: true });
+      } catch {
+        reply({ kind: "result", id: message.id, value: false });
+      }
+      return;
+    case "close":
+      try {
+        // `true` finalizes the prepared statements, so the connection (and its WAL) is released now,
+        // not when they are garbage collected: the file is complete and unlocked when the reply arrives.
+        open?.database.close(true);
+        open = undefined;
+        reply({ kind: "result", id: message.id, value: true });
+      } catch (error) {
+        reply({ kind: "failed", id: message.id, message: errorMessage(error) });
+      }
+      return;
+  }
+}
+
+// Installed before any await, so no message posted during start-up is dropped.
+self.onmessage = (event: MessageEvent<SpendWorkerRequest>) => handle(event.data);

@@ -1,0 +1,30 @@
+/**
+ * OpenAI chat request -> Azure OpenAI: the same body (Azure speaks OpenAI's format), sent to
+ * the deployment's URL (see endpoint.ts). With the dated API the deployment is named by the
+ * URL and `model` is left out of the body; the v1 API wants the deployment name as `model`.
+ * When streaming, usage is always requested (gw prices every request; the stream converter
+ * hides it from clients that did not ask for it).
+ * @see https://learn.microsoft.com/azure/ai-foundry/openai/reference#chat-completions
+ */
+import type { ChatCompletionRequest } from "../../openai-types.ts";
+import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
+import { azureUrl, createHeaders, usesApiVersion } from "./endpoint.ts";
+
+export function convertRequest(request: ChatCompletionRequest, deployment: ResolvedDeployment, stream: boolean): ConvertedRequest {
+  // Fields set to undefined are left out by JSON.stringify.
+  const body: Omit<ChatCompletionRequest, "model"> & { model: string | undefined } = {
+    ...request,
+    model: usesApiVersion(deployment) ? undefined : deployment.model,
+    stream: stream ? true : undefined,
+    stream_options: stream ? { ...request.stream_options, include_usage: true } : undefined,
+  };
+  return {
+    upstream: {
+      url: azureUrl(deployment, "chat/completions"),
+      method: "POST",
+      headers: createHeaders(deployment, stream),
+      body: JSON.stringify(body),
+    },
+    warnings: [],
+  };
+}

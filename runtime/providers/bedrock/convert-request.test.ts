@@ -1,0 +1,250 @@
+import { describe, expect, it } from "vitest";
+import { createBedrockDialect } from "../../../test/fakes/bedrock-upstream.ts";
+import { GatewayError } from "../../errors.ts";
+import type { ChatCompletionRequest, ChatMessage } from "../../openai-types.ts";
+import type { ResolvedDeployment } from "../types.ts";
+import { bedrock } from "./index.ts";
+
+const deployment: ResolvedDeployment = {
+  id: "claude-bedrock/0",
+  provider: "bedrock",
+  model: "anthropic.claude-3-5-sonnet-20240620-v1:0",
+  baseUrl: "https://bedrock-runtime.us-east-1.amazonaws.com",
+  apiKey: null,
+  secrets: { awsAccessKeyId: "AKIDEXAMPLE", awsSecretAccessKey: "secret" },
+  headers: {},
+  options: { region: "us-east-1" },
+  timeoutMs: 60_000,
+  price: null,
+  priceProvider: null,
+};
+
+type Block = Record<string, unknown>;
+type Body = Record<string, unknown> & { messages: Array<{ role: string; content: Block[] }>; toolConfig?: Record<string, unknown> };
+
+async function build(request: Partial<ChatCompletionRequest> & { messages: ChatMessage[] }, stream = false, target = deployment) {
+  const converted = await bedrock.buildRequest({ model: "claude", ...request }, target, stream);
+  return { ...converted, body: JSON.parse(converted.upstream.body) as Body };
+}
+
+async function buildError(request: Partial<ChatCompletionRequest> & { messages: ChatMessage[] }): Promise<GatewayError> {
+  try {
+    await build(request);
+  } catch (error) {
+    if (error instanceof GatewayError) return error;
+    throw error;
+  }
+  throw new Error("expected a GatewayError");
+}
+
+/** Bedrock's own request checks (as the fake upstream performs them): null when Bedrock would accept the body. */
+function bedrockWouldReject(body: unknown): string | null {
+  const problem = createBedrockDialect().checkBody(body, JSON.stringify(body));
+  return problem === null ? null : problem.body;
+}
+
+const hello: ChatMessage[] = [{ role: "user", content: "Hello" }];
+
+describe("bedrock buildRequest", () => {
+  it("posts to /model/{url-encoded model id}/converse, or converse-stream when streaming, without credentials", async () => {
+    const plain = await build({ messages: hello });
+    expect(plain.upstream.url).toBe("https://bedrock-runtime.us-east-1.amazonaws.com/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse");
+    expect(plain.upstream.headers).toEqual({ "content-type": "application/json", accept: "application/json" });
+    expect(plain.body).toEqual({ messages: [{ role: "user", content: [{ text: "Hello" }] }] });
+
+    const streamed = await build({ messages: hello }, true, { ...deployment, model: "us.anthropic.claude-3-7-sonnet-20250219-v1:0" });
+    expect(streamed.upstream.url).toBe(
+      "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-3-7-sonnet-20250219-v1%3A0/converse-stream",
+    );
+    expect(streamed.upstream.headers.accept).toBe("application/vnd.amazon.eventstream");
+    expect(streamed.body).not.toHaveProperty("stream");
+    const arn = await build({ messages: hello }, false, { ...deployment, model: "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc" });
+    expect(arn.upstream.url).toContain("/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aapplication-inference-profile%2Fabc/converse");
+  });
+
+  it("moves system and developer messages into system and merges same-role turns", async () => {
+    const { body } = await build({
+      messages: [
+        { role: "system", content: "You are terse." },
+        { role: "user", content: "one" },
+        { role: "developer", content: [{ type: "text", text: "Answer in French." }] },
+        { role: "user", content: [{ type: "text", text: "two" }] },
+        { role: "assistant", content: "three" },
+        { role: "assistant", content: "" },
+        { role: "user", content: "four" },
+      ],
+    });
+    expect(body.system).toEqual([{ text: "You are terse." }, { text: "Answer in French." }]);
+    expect(body.messages).toEqual([
+      { role: "user", content: [{ text: "one" }, { text: "two" }] },
+      { role: "assistant", content: [{ text: "three" }] },
+      { role: "user", content: [{ text: "four" }] },
+    ]);
+    expect(bedrockWouldReject(body)).toBeNull();
+  });
+
+  it("sends data: URL images as bytes and refuses http URLs with a 400 naming the part", async () => {
+    const { body } = await build({
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "What is this?" },
+            { type: "image_url", image_url: { url: "data:image/jpeg;base64,/9j/4AAQ" } },
+          ],
+        },
+      ],
+    });
+    expect(body.messages[0]!.content).toEqual([{ text: "What is this?" }, { image: { format: "jpeg", source: { bytes: "/9j/4AAQ" } } }]);
+    expect(bedrockWouldReject(body)).toBeNull();
+
+    const remote = await buildError({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/cat.png" } }] }] });
+    expect(remote).toMatchObject({ status: 400, type: "invalid_request_error", param: "messages[0].content[0].image_url.url" });
+    expect(remote.message).toMatch(/base64 data: URL/);
+    const bmp = await buildError({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/bmp;base64,Qk0=" } }] }] });
+    expect(bmp.status).toBe(400);
+    const audio = await buildError({ messages: [{ role: "user", content: [{ type: "input_audio", input_audio: {} }] }] });
+    expect(audio).toMatchObject({ status: 400, param: "messages[0].content[0].type" });
+  });
+
+  it("sends base64 PDFs as document blocks with a name Bedrock accepts", async () => {
+    const { body } = await build({
+      messages: [{ role: "user", content: [{ type: "file", file: { filename: "q3_report.v2.pdf", file_data: "data:application/pdf;base64,JVBERi0=" } }] }],
+    });
+    expect(body.messages[0]!.content).toEqual([{ document: { format: "pdf", name: "q3 report v2", source: { bytes: "JVBERi0=" } } }]);
+  });
+
+  it("turns tool calls into toolUse blocks and tool messages into toolResult blocks of a user turn", async () => {
+    const tools: ChatCompletionRequest["tools"] = [
+      { type: "function", function: { name: "weather", description: "Get the weather", parameters: { type: "object", properties: { city: { type: "string" } } } } },
+    ];
+    const { body } = await build({
+      tools,
+      messages: [
+        { role: "user", content: "Weather in Paris and Rome?" },
+        {
+          role: "assistant",
+          content: "Checking.",
+          tool_calls: [
+            { id: "call_1", type: "function", function: { name: "weather", arguments: '{"city":"Paris"}' } },
+            { id: "functions.weather:1", type: "function", function: { name: "weather", arguments: "" } },
+          ],
+        },
+        { role: "tool", tool_call_id: "call_1", content: "18C" },
+        { role: "tool", tool_call_id: "functions.weather:1", content: [{ type: "text", text: "24C" }] },
+        { role: "user", content: "Which is warmer?" },
+      ],
+    });
+    expect(body.messages).toEqual([
+      { role: "user", content: [{ text: "Weather in Paris and Rome?" }] },
+      {
+        role: "assistant",
+        content: [
+          { text: "Checking." },
+          { toolUse: { toolUseId: "call_1", name: "weather", input: { city: "Paris" } } },
+          { toolUse: { toolUseId: "functions_weather_1", name: "weather", input: {} } },
+        ],
+      },
+      {
+        role: "user",
+        content: [
+          { toolResult: { toolUseId: "call_1", content: [{ text: "18C" }] } },
+          { toolResult: { toolUseId: "functions_weather_1", content: [{ text: "24C" }] } },
+          { text: "Which is warmer?" },
+        ],
+      },
+    ]);
+    expect(body.toolConfig).toEqual({
+      tools: [{ toolSpec: { name: "weather", description: "Get the weather", inputSchema: { json: { type: "object", properties: { city: { type: "string" } } } } } }],
+    });
+    expect(bedrockWouldReject(body)).toBeNull();
+  });
+
+  it("declares the tools a history uses when the request has none, since Converse requires a toolConfig", async () => {
+    const messages: ChatMessage[] = [
+      { role: "user", content: "go" },
+      { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "lookup", arguments: "{}" } }] },
+      { role: "tool", tool_call_id: "call_1", content: "found" },
+    ];
+    const withoutTools = await build({ messages });
+    expect(withoutTools.body.toolConfig).toEqual({
+      tools: [{ toolSpec: { name: "lookup", description: "A tool called earlier in this conversation.", inputSchema: { json: { type: "object", properties: {} } } } }],
+    });
+    expect(bedrockWouldReject(withoutTools.body)).toBeNull();
+    const none = await build({
+      messages,
+      tools: [{ type: "function", function: { name: "lookup" } }],
+      tool_choice: "none",
+    });
+    expect(none.body.toolConfig).toEqual({ tools: [{ toolSpec: { name: "lookup", inputSchema: { json: { type: "object", properties: {} } } } }] });
+    expect(none.warnings.some((warning) => warning.includes('"none"'))).toBe(true);
+  });
+
+  it("converts tool_choice: auto, required -> any, a function -> tool, none without tool history -> no tools", async () => {
+    const tools: ChatCompletionRequest["tools"] = [{ type: "function", function: { name: "weather" } }];
+    expect((await build({ messages: hello, tools })).body.toolConfig).not.toHaveProperty("toolChoice");
+    expect((await build({ messages: hello, tools, tool_choice: "auto" })).body.toolConfig?.toolChoice).toEqual({ auto: {} });
+    expect((await build({ messages: hello, tools, tool_choice: "required" })).body.toolConfig?.toolChoice).toEqual({ any: {} });
+    expect((await build({ messages: hello, tools, tool_choice: { type: "function", function: { name: "weather" } } })).body.toolConfig?.toolChoice).toEqual({
+      tool: { name: "weather" },
+    });
+    expect((await build({ messages: hello, tools, tool_choice: "none" })).body).not.toHaveProperty("toolConfig");
+    const orphan = await build({ messages: hello, tool_choice: "required" });
+    expect(orphan.body).not.toHaveProperty("toolConfig");
+    expect(orphan.warnings).toContain("tool_choice dropped: the request has no tools");
+  });
+
+  it("rejects tool arguments that are not a JSON object, and tools that are not functions", async () => {
+    const badArguments = await buildError({
+      messages: [
+        { role: "user", content: "go" },
+        { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "f", arguments: "{oops" } }] },
+      ],
+    });
+    expect(badArguments).toMatchObject({ status: 400, param: "messages[1].tool_calls[0].function.arguments" });
+    const badTool = await buildError({ messages: hello, tools: [{ type: "custom" } as never] });
+    expect(badTool).toMatchObject({ status: 400, param: "tools[0]" });
+  });
+
+  it("maps max tokens, temperature, top_p and stop into inferenceConfig", async () => {
+    const { body, warnings } = await build({ messages: hello, max_tokens: 100, max_completion_tokens: 200, temperature: 0.2, top_p: 0.9, stop: "END" });
+    expect(body.inferenceConfig).toEqual({ maxTokens: 200, temperature: 0.2, topP: 0.9, stopSequences: ["END"] });
+    expect(warnings).toEqual([]);
+    expect((await build({ messages: hello, stop: ["a", "b"] })).body.inferenceConfig).toEqual({ stopSequences: ["a", "b"] });
+  });
+
+  it("asks for structured output for response_format json_schema and json_object", async () => {
+    const schema = { type: "object", properties: { answer: { type: "string" } }, required: ["answer"], additionalProperties: false };
+    const withSchema = await build({ messages: hello, response_format: { type: "json_schema", json_schema: { name: "reply", schema } } });
+    expect(withSchema.body.outputConfig).toEqual({ textFormat: { type: "json_schema", structure: { jsonSchema: { schema: JSON.stringify(schema), name: "reply" } } } });
+    const object = await build({ messages: hello, response_format: { type: "json_object" } });
+    expect(object.body.outputConfig).toMatchObject({ textFormat: { structure: { jsonSchema: { schema: '{"type":"object"}' } } } });
+    expect((await build({ messages: hello, response_format: { type: "text" } })).body).not.toHaveProperty("outputConfig");
+  });
+
+  it("drops what Converse cannot do, with one warning each, and never sends it", async () => {
+    const { body, warnings } = await build({
+      messages: hello,
+      n: 2,
+      seed: 1,
+      presence_penalty: 0.5,
+      frequency_penalty: 0.5,
+      logprobs: true,
+      user: "user-42",
+      parallel_tool_calls: false,
+      reasoning_effort: "high",
+    });
+    for (const key of ["n=2", "seed", "presence_penalty", "frequency_penalty", "logprobs", "user", "parallel_tool_calls", "reasoning_effort"]) {
+      expect(warnings.some((warning) => warning.includes(key))).toBe(true);
+    }
+    expect(Object.keys(body).sort()).toEqual(["messages"]);
+    expect(bedrockWouldReject(body)).toBeNull();
+    expect((await build({ messages: hello, logprobs: false, parallel_tool_calls: true })).warnings).toEqual([]);
+  });
+
+  it("rejects malformed messages with a 400", async () => {
+    expect(await buildError({ messages: [] })).toMatchObject({ status: 400, param: "messages" });
+    expect(await buildError({ messages: [{ role: "critic", content: "x" } as never] })).toMatchObject({ status: 400, param: "messages[0].role" });
+    expect(await buildError({ messages: [{ role: "system", content: "only a system prompt" }] })).toMatchObject({ status: 400, param: "messages" });
+  });
+});

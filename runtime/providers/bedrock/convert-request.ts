@@ -1,0 +1,377 @@
+/**
+ * OpenAI chat request -> Bedrock Converse request (`POST /model/{modelId}/converse[-stream]`).
+ *
+ * - system and developer messages, wherever they appear, become `system` text blocks, in order.
+ * - Converse wants user and assistant turns to alternate: consecutive messages of the same role
+ *   are merged; tool results become `toolResult` blocks of a user turn. Empty text is left out
+ *   (Bedrock rejects blank text blocks); an empty tool result is sent as "(empty)".
+ * - Images must be base64 `data:` URLs (png, jpeg, gif, webp): Converse takes image bytes or S3
+ *   locations, never http(s) URLs, so such a URL is a 400 naming the part rather than an answer
+ *   to a question whose image was silently dropped. PDFs and other documents come as `file`
+ *   parts with base64 `file_data`.
+ * - Converse refuses toolUse / toolResult blocks without a `toolConfig`: when the history has
+ *   tool calls but the request has no tools (or tool_choice "none"), gw declares the tools the
+ *   history names, with an open schema. Converse has no "none" tool choice: without tool history
+ *   the tools are simply not sent; with it, the choice cannot be enforced and gw warns.
+ * - `response_format` json_schema / json_object uses Converse structured output
+ *   (`outputConfig.textFormat`); json_object asks for any JSON object.
+ * - `max_tokens`, `temperature`, `top_p` and `stop` go to `inferenceConfig`; parameters
+ *   Converse cannot honour are dropped, each with a warning.
+ * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
+ * @see https://docs.aws.amazon.com/bedrock/latest/userguide/conversation-inference-call.html
+ */
+import { invalidRequest } from "../../errors.ts";
+import type { ChatCompletionRequest, ChatMessage, JsonObject } from "../../openai-types.ts";
+import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
+import { isRecord } from "./bedrock-api.ts";
+import type {
+  BedrockContentBlock,
+  BedrockConverseBody,
+  BedrockDocumentFormat,
+  BedrockImageFormat,
+  BedrockInferenceConfig,
+  BedrockMessage,
+  BedrockOutputConfig,
+  BedrockTool,
+  BedrockToolChoice,
+  JsonRecord,
+} from "./bedrock-api.ts";
+import { converseUrl, createHeaders } from "./endpoint.ts";
+
+/** Request fields this converter reads; anything else the client sends is dropped with a warning. */
+const handledParameters: ReadonlySet<string> = new Set([
+  "model",
+  "messages",
+  "stream",
+  "stream_options",
+  "max_tokens",
+  "max_completion_tokens",
+  "temperature",
+  "top_p",
+  "stop",
+  "tools",
+  "tool_choice",
+  "response_format",
+  "n",
+]);
+
+const imageFormats: Readonly<Record<string, BedrockImageFormat>> = {
+  "image/png": "png",
+  "image/jpeg": "jpeg",
+  "image/jpg": "jpeg",
+  "image/gif": "gif",
+  "image/webp": "webp",
+};
+
+const documentFormats: Readonly<Record<string, BedrockDocumentFormat>> = {
+  "application/pdf": "pdf",
+  "text/csv": "csv",
+  "application/msword": "doc",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+  "application/vnd.ms-excel": "xls",
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+  "text/html": "html",
+  "text/plain": "txt",
+  "text/markdown": "md",
+};
+
+/** Bedrock tool use ids must match ^[a-zA-Z0-9_-]+$; ids from other providers may not. */
+export function toToolUseId(id: string): string {
+  return /^[a-zA-Z0-9_-]+$/.test(id) ? id : id.replace(/[^a-zA-Z0-9_-]/g, "_") || "tool";
+}
+
+/** `data:<media type>[;params];base64,<data>` -> its media type and data; null when not base64. */
+function parseDataUrl(url: string): { mediaType: string; data: string } | null {
+  const comma = url.indexOf(",");
+  if (!url.startsWith("data:") || comma < 0) return null;
+  const header = url.slice(5, comma);
+  if (!header.endsWith(";base64")) return null;
+  return { mediaType: (header.split(";")[0] ?? "").toLowerCase(), data: url.slice(comma + 1) };
+}
+
+function textOf(content: unknown, param: string): string {
+  if (typeof content === "string") return content;
+  if (content === null || content === undefined) return "";
+  if (!Array.isArray(content)) throw invalidRequest(`${param} must be a string or an array of content parts.`, param);
+  let text = "";
+  for (let index = 0; index < content.length; index++) {
+    const part: unknown = content[index];
+    if (isRecord(part) && part.type === "refusal") continue;
+    if (!isRecord(part) || part.type !== "text" || typeof part.text !== "string") {
+      throw invalidRequest(`${param}[${index}] must be a text part for this message role.`, `${param}[${index}]`);
+    }
+    text += part.text;
+  }
+  return text;
+}
+
+function imageBlock(part: JsonRecord, param: string): BedrockContentBlock {
+  const url = isRecord(part.image_url) ? part.image_url.url : undefined;
+  const urlParam = `${param}.image_url.url`;
+  if (typeof url !== "string") throw invalidRequest(`${urlParam} must be a string.`, urlParam);
+  if (url.startsWith("http://") || url.startsWith("https://")) {
+    throw invalidRequest(
+      `${urlParam}: bedrock cannot fetch images from URLs; send the image inline as a base64 data: URL (data:image/png;base64,...).`,
+      urlParam,
+    );
+  }
+  const parsed = parseDataUrl(url);
+  if (!parsed) throw invalidRequest(`${urlParam} must be a base64 data: URL.`, urlParam);
+  const format = Object.hasOwn(imageFormats, parsed.mediaType) ? imageFormats[parsed.mediaType] : undefined;
+  if (!format) {
+    throw invalidRequest(`${urlParam} has media type "${parsed.mediaType}"; bedrock accepts image/png, image/jpeg, image/gif and image/webp.`, urlParam);
+  }
+  return { image: { format, source: { bytes: parsed.data } } };
+}
+
+/** Bedrock document names allow letters, digits, single spaces, hyphens, parentheses and brackets. */
+function documentName(filename: unknown, position: number): string {
+  const base = typeof filename === "string" ? filename.replace(/\.[A-Za-z0-9]+$/, "") : "";
+  const cleaned = base.replace(/[^A-Za-z0-9\s\-()[\]]/g, " ").replace(/\s+/g, " ").trim();
+  return cleaned.length > 0 ? cleaned.slice(0, 200) : `document ${position + 1}`;
+}
+
+function documentBlock(part: JsonRecord, param: string, position: number): BedrockContentBlock {
+  const file = isRecord(part.file) ? part.file : {};
+  const parsed = typeof file.file_data === "string" ? parseDataUrl(file.file_data) : null;
+  const format = parsed && Object.hasOwn(documentFormats, parsed.mediaType) ? documentFormats[parsed.mediaType] : undefined;
+  if (!parsed || !format) {
+    throw invalidRequest(
+      `${param}: bedrock accepts files only as base64 data (file.file_data = "data:application/pdf;base64,...") of type pdf, csv, doc, docx, xls, xlsx, html, txt or md; file ids are not supported.`,
+      `${param}.file`,
+    );
+  }
+  return { document: { format, name: documentName(file.filename, position), source: { bytes: parsed.data } } };
+}
+
+function userBlocks(content: unknown, param: string, counter: { documents: number }): BedrockContentBlock[] {
+  if (typeof content === "string") return content.length > 0 ? [{ text: content }] : [];
+  if (!Array.isArray(content)) throw invalidRequest(`${param} must be a string or an array of content parts.`, param);
+  const blocks: BedrockContentBlock[] = [];
+  for (let index = 0; index < content.length; index++) {
+    const part: unknown = content[index];
+    const partParam = `${param}[${index}]`;
+    if (!isRecord(part)) throw invalidRequest(`${partParam} must be an object.`, partParam);
+    if (part.type === "text") {
+      if (typeof part.text !== "string") throw invalidRequest(`${partParam}.text must be a string.`, `${partParam}.text`);
+      if (part.text.length > 0) blocks.push({ text: part.text });
+    } else if (part.type === "image_url") {
+      blocks.push(imageBlock(part, partParam));
+    } else if (part.type === "file") {
+      blocks.push(documentBlock(part, partParam, counter.documents++));
+    } else {
+      throw invalidRequest(`${partParam} has type "${String(part.type)}", which the bedrock provider does not support.`, `${partParam}.type`);
+    }
+  }
+  return blocks;
+}
+
+function parseArguments(text: string, param: string): JsonObject {
+  if (text.trim() === "") return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalidRequest(`${param} is not valid JSON; bedrock needs tool call arguments as a JSON object.`, param);
+  }
+  if (!isRecord(value)) throw invalidRequest(`${param} must be a JSON object.`, param);
+  return value;
+}
+
+function assistantBlocks(message: Extract<ChatMessage, { role: "assistant" }>, param: string, toolNames: Set<string>): BedrockContentBlock[] {
+  const text = textOf(message.content, `${param}.content`);
+  const blocks: BedrockContentBlock[] = text.length > 0 ? [{ text }] : [];
+  const toolCalls: unknown = message.tool_calls;
+  if (toolCalls === undefined || toolCalls === null) return blocks;
+  if (!Array.isArray(toolCalls)) throw invalidRequest(`${param}.tool_calls must be an array.`, `${param}.tool_calls`);
+  for (let index = 0; index < toolCalls.length; index++) {
+    const call: unknown = toolCalls[index];
+    const callParam = `${param}.tool_calls[${index}]`;
+    if (!isRecord(call) || !isRecord(call.function) || typeof call.function.name !== "string" || typeof call.id !== "string") {
+      throw invalidRequest(`${callParam} needs an id and a function name.`, callParam);
+    }
+    const args = call.function.arguments;
+    toolNames.add(call.function.name);
+    blocks.push({
+      toolUse: {
+        toolUseId: toToolUseId(call.id),
+        name: call.function.name,
+        input: parseArguments(typeof args === "string" ? args : "", `${callParam}.function.arguments`),
+      },
+    });
+  }
+  return blocks;
+}
+
+function append(messages: BedrockMessage[], role: "user" | "assistant", blocks: BedrockContentBlock[]): void {
+  if (blocks.length === 0) return;
+  const last = messages[messages.length - 1];
+  if (last && last.role === role) last.content.push(...blocks);
+  else messages.push({ role, content: blocks });
+}
+
+interface ConvertedMessages {
+  system: Array<{ text: string }>;
+  messages: BedrockMessage[];
+  /** Names of the tools called in the history (a toolConfig must declare them). */
+  historyToolNames: Set<string>;
+  hasToolBlocks: boolean;
+}
+
+function convertMessages(input: unknown): ConvertedMessages {
+  if (!Array.isArray(input) || input.length === 0) throw invalidRequest("messages must be a non-empty array.", "messages");
+  const system: Array<{ text: string }> = [];
+  const messages: BedrockMessage[] = [];
+  const historyToolNames = new Set<string>();
+  const counter = { documents: 0 };
+  let hasToolBlocks = false;
+  for (let index = 0; index < input.length; index++) {
+    const message: unknown = input[index];
+    const param = `messages[${index}]`;
+    if (!isRecord(message)) throw invalidRequest(`${param} must be an object.`, param);
+    const typed = message as unknown as ChatMessage;
+    switch (typed.role) {
+      case "system":
+      case "developer": {
+        const text = textOf(typed.content, `${param}.content`);
+        if (text.length > 0) system.push({ text });
+        break;
+      }
+      case "user":
+        append(messages, "user", userBlocks(typed.content, `${param}.content`, counter));
+        break;
+      case "assistant": {
+        const blocks = assistantBlocks(typed, param, historyToolNames);
+        if (blocks.some((block) => "toolUse" in block)) hasToolBlocks = true;
+        append(messages, "assistant", blocks);
+        break;
+      }
+      case "tool": {
+        if (typeof typed.tool_call_id !== "string") throw invalidRequest(`${param}.tool_call_id must be a string.`, `${param}.tool_call_id`);
+        const text = textOf(typed.content, `${param}.content`);
+        hasToolBlocks = true;
+        append(messages, "user", [{ toolResult: { toolUseId: toToolUseId(typed.tool_call_id), content: [{ text: text.length > 0 ? text : "(empty)" }] } }]);
+        break;
+      }
+      default:
+        throw invalidRequest(
+          `${param}.role "${String((message as { role?: unknown }).role)}" is not supported; use system, developer, user, assistant or tool.`,
+          `${param}.role`,
+        );
+    }
+  }
+  if (messages.length === 0) throw invalidRequest("messages must contain at least one user or assistant message with content.", "messages");
+  return { system, messages, historyToolNames, hasToolBlocks };
+}
+
+function convertTools(tools: unknown): BedrockTool[] {
+  if (!Array.isArray(tools)) throw invalidRequest("tools must be an array.", "tools");
+  return tools.map((tool: unknown, index): BedrockTool => {
+    const param = `tools[${index}]`;
+    if (!isRecord(tool) || tool.type !== "function" || !isRecord(tool.function) || typeof tool.function.name !== "string") {
+      throw invalidRequest(`${param} must be a function tool with a name; the bedrock provider supports only function tools.`, param);
+    }
+    const fn = tool.function;
+    const spec: BedrockTool["toolSpec"] = {
+      name: fn.name as string,
+      inputSchema: { json: isRecord(fn.parameters) ? fn.parameters : { type: "object", properties: {} } },
+    };
+    if (typeof fn.description === "string" && fn.description.length > 0) spec.description = fn.description;
+    return { toolSpec: spec };
+  });
+}
+
+/** Tools declared only so that Converse accepts the tool calls and results in the history. */
+function historyTools(names: Set<string>, declared: BedrockTool[]): BedrockTool[] {
+  const known = new Set(declared.map((tool) => tool.toolSpec.name));
+  const added: BedrockTool[] = [];
+  for (const name of names) {
+    if (known.has(name)) continue;
+    added.push({ toolSpec: { name, description: "A tool called earlier in this conversation.", inputSchema: { json: { type: "object", properties: {} } } } });
+  }
+  return added;
+}
+
+function convertToolChoice(choice: unknown): BedrockToolChoice | "none" | undefined {
+  if (choice === undefined || choice === null) return undefined;
+  if (choice === "auto") return { auto: {} };
+  if (choice === "required") return { any: {} };
+  if (choice === "none") return "none";
+  if (isRecord(choice) && isRecord(choice.function) && typeof choice.function.name === "string") return { tool: { name: choice.function.name } };
+  throw invalidRequest('tool_choice must be "auto", "required", "none" or {"type": "function", "function": {"name": ...}}.', "tool_choice");
+}
+
+function toolConfigOf(
+  request: ChatCompletionRequest,
+  history: ConvertedMessages,
+  warnings: string[],
+): BedrockConverseBody["toolConfig"] | undefined {
+  const declared = Array.isArray(request.tools) && request.tools.length > 0 ? convertTools(request.tools) : [];
+  const choice = convertToolChoice(request.tool_choice);
+  if (declared.length === 0 && choice !== undefined && choice !== "none" && !("auto" in choice)) {
+    warnings.push("tool_choice dropped: the request has no tools");
+  }
+  if (choice === "none") {
+    if (!history.hasToolBlocks) return undefined;
+    if (declared.length > 0) warnings.push('tool_choice "none" cannot be enforced by bedrock when the conversation has tool calls; the model may call a tool');
+    const tools = [...declared, ...historyTools(history.historyToolNames, declared)];
+    return tools.length > 0 ? { tools } : undefined;
+  }
+  const tools = history.hasToolBlocks ? [...declared, ...historyTools(history.historyToolNames, declared)] : declared;
+  if (tools.length === 0) return undefined;
+  return declared.length > 0 && choice !== undefined ? { tools, toolChoice: choice } : { tools };
+}
+
+function outputConfigOf(format: unknown, warnings: string[]): BedrockOutputConfig | undefined {
+  if (!isRecord(format) || format.type === "text") return undefined;
+  if (format.type === "json_object") {
+    return { textFormat: { type: "json_schema", structure: { jsonSchema: { schema: JSON.stringify({ type: "object" }), name: "json_object" } } } };
+  }
+  if (format.type === "json_schema" && isRecord(format.json_schema) && isRecord(format.json_schema.schema)) {
+    const definition = format.json_schema;
+    const jsonSchema: BedrockOutputConfig["textFormat"]["structure"]["jsonSchema"] = { schema: JSON.stringify(definition.schema) };
+    if (typeof definition.name === "string") jsonSchema.name = definition.name;
+    if (typeof definition.description === "string") jsonSchema.description = definition.description;
+    return { textFormat: { type: "json_schema", structure: { jsonSchema } } };
+  }
+  warnings.push(`response_format dropped: type "${String(format.type)}" without a schema is not supported by bedrock`);
+  return undefined;
+}
+
+export function convertRequest(request: ChatCompletionRequest, deployment: ResolvedDeployment, stream: boolean): ConvertedRequest {
+  const warnings: string[] = [];
+  const converted = convertMessages(request.messages);
+  const body: BedrockConverseBody = { messages: converted.messages };
+  if (converted.system.length > 0) body.system = converted.system;
+
+  const inference: BedrockInferenceConfig = {};
+  const maxTokens = request.max_completion_tokens ?? request.max_tokens;
+  if (typeof maxTokens === "number") inference.maxTokens = maxTokens;
+  if (typeof request.temperature === "number") inference.temperature = request.temperature;
+  if (typeof request.top_p === "number") inference.topP = request.top_p;
+  if (typeof request.stop === "string") inference.stopSequences = [request.stop];
+  else if (Array.isArray(request.stop) && request.stop.length > 0) inference.stopSequences = request.stop;
+  if (Object.keys(inference).length > 0) body.inferenceConfig = inference;
+
+  const toolConfig = toolConfigOf(request, converted, warnings);
+  if (toolConfig) body.toolConfig = toolConfig;
+  const outputConfig = outputConfigOf(request.response_format, warnings);
+  if (outputConfig) body.outputConfig = outputConfig;
+
+  if (typeof request.n === "number" && request.n > 1) warnings.push(`n=${request.n} not supported by bedrock: one choice is returned`);
+  for (const key of Object.keys(request)) {
+    if (handledParameters.has(key)) continue;
+    const value = request[key];
+    // false asks for nothing (logprobs: false); parallel_tool_calls: true is Converse's behaviour anyway.
+    if (value === undefined || value === null || value === false) {
+      if (!(key === "parallel_tool_calls" && value === false)) continue;
+    }
+    if (key === "parallel_tool_calls" && value === true) continue;
+    warnings.push(`${key} dropped: not supported by bedrock`);
+  }
+
+  return {
+    upstream: { url: converseUrl(deployment, stream), method: "POST", headers: createHeaders(stream), body: JSON.stringify(body) },
+    warnings,
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Bedrock Converse response -> chat.completion.
+ * Text blocks are joined into `content`; toolUse blocks become `tool_calls` (the input object
+ * serialized as the arguments string); reasoningContent (extended thinking), images, documents
+ * and guard content are not part of an OpenAI answer and are left out. Converse bodies carry
+ * neither an id nor the model name: the completion id derives from gw's request id, the model is
+ * the public name the client asked for.
+ * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_ResponseSyntax
+ */
+import { badUpstreamResponse } from "../../errors.ts";
+import type { ChatCompletion, TokenUsage, ToolCall, Usage } from "../../openai-types.ts";
+import type { ConvertedResponse, ProviderContext } from "../types.ts";
+import { isRecord, readUsage } from "./bedrock-api.ts";
+import type { BedrockUsage } from "./bedrock-api.ts";
+import { mapFinishReason } from "./map-finish-reason.ts";
+
+export function toTokenUsage(usage: BedrockUsage): TokenUsage {
+  return { ...usage, reasoningTokens: 0 };
+}
+
+/** OpenAI's prompt_tokens include cached tokens; Bedrock's inputTokens do not. */
+export function toOpenAIUsage(usage: BedrockUsage): Usage {
+  const prompt = usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: usage.outputTokens,
+    total_tokens: prompt + usage.outputTokens,
+    prompt_tokens_details: { cached_tokens: usage.cacheReadTokens },
+  };
+}
+
+export function convertResponse(body: unknown, context: ProviderContext): ConvertedResponse {
+  if (!isRecord(body)) throw badUpstreamResponse("bedrock", "the body is not a JSON object");
+  const message = isRecord(body.output) ? body.output.message : undefined;
+  if (!isRecord(message) || !Array.isArray(message.content)) throw badUpstreamResponse("bedrock", "no output.message.content array");
+
+  let text = "";
+  let hasText = false;
+  const toolCalls: ToolCall[] = [];
+  for (let index = 0; index < message.content.length; index++) {
+    const block: unknown = message.content[index];
+    if (!isRecord(block)) throw badUpstreamResponse("bedrock", `content[${index}] is not an object`);
+    if (typeof block.text === "string") {
+      text += block.text;
+      hasText = true;
+    } else if (isRecord(block.toolUse)) {
+      const toolUse = block.toolUse;
+      if (typeof toolUse.toolUseId !== "string" || typeof toolUse.name !== "string") {
+        throw badUpstreamResponse("bedrock", `content[${index}] is a toolUse without toolUseId or name`);
+      }
+      toolCalls.push({ id: toolUse.toolUseId, type: "function", function: { name: toolUse.name, arguments: JSON.stringify(toolUse.input ?? {}) } });
+    }
+  }
+
+  const usage = readUsage(body.usage);
+  const finishReason = mapFinishReason(body.stopReason);
+  const answer: ChatCompletion["choices"][number]["message"] = {
+    role: "assistant",
+    content: hasText ? text : toolCalls.length > 0 ? null : "",
+    refusal: null,
+  };
+  if (toolCalls.length > 0) answer.tool_calls = toolCalls;
+  const completion: ChatCompletion = {
+    id: `chatcmpl-${context.requestId}`,
+    object: "chat.completion",
+    created: context.created,
+    model: context.publicModel,
+    choices: [{ index: 0, message: answer, finish_reason: finishReason, logprobs: null }],
+    usage: toOpenAIUsage(usage),
+  };
+  return { completion, usage: toTokenUsage(usage) };
+}

@@ -1,0 +1,21 @@
+import type { ResolvedDeployment } from "../types.ts";
+
+/** The base URL has no version path: requests go to `${baseUrl}/v2/chat` and `${baseUrl}/v2/embed`. */
+export const cohereDefaultBaseUrl = "https://api.cohere.com";
+
+export function chatUrl(deployment: ResolvedDeployment): string {
+  return `${deployment.baseUrl}/v2/chat`;
+}
+
+export function embedUrl(deployment: ResolvedDeployment): string {
+  return `${deployment.baseUrl}/v2/embed`;
+}
+
+export function createHeaders(deployment: ResolvedDeployment, stream: boolean): Record<string, string> {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: stream ? "text/event-stream" : "application/json",
+  };
+  if (deployment.apiKey) headers.authorization = `Bearer ${deployment.apiKey}`;
+  return headers;
+}

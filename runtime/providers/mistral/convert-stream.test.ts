@@ -1,0 +1,69 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { validateChatCompletionChunk } from "../../../test/support/openai-schema.ts";
+import type { ChatCompletionChunk, ChatCompletionRequest } from "../../openai-types.ts";
+import { byteStream } from "../../stream/byte-stream.ts";
+import { decodeSse } from "../../stream/decode-sse.ts";
+import type { ProviderContext, StreamConverter } from "../types.ts";
+import { mistral } from "./index.ts";
+
+const context: ProviderContext = { requestId: "req_1", created: 1770000000, publicModel: "small" };
+const request: ChatCompletionRequest = { model: "small", messages: [{ role: "user", content: "Hi" }], stream: true };
+const withUsage: ChatCompletionRequest = { ...request, stream_options: { include_usage: true } };
+
+function lines(name: string): string[] {
+  return readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), "utf8").split("\n").filter((line) => line.length > 0);
+}
+
+/** Framed as Mistral sends it: `data: LINE\n\n`, then `data: [DONE]\n\n`. */
+function wire(name: string, done = true): string {
+  return lines(name).map((line) => `data: ${line}\n\n`).join("") + (done ? "data: [DONE]\n\n" : "");
+}
+
+async function replay(text: string, converter: StreamConverter): Promise<ChatCompletionChunk[]> {
+  const chunks: ChatCompletionChunk[] = [];
+  for await (const event of decodeSse(byteStream([text]))) chunks.push(...converter.push(event));
+  chunks.push(...converter.end());
+  for (const chunk of chunks) expect(validateChatCompletionChunk(JSON.parse(JSON.stringify(chunk)))).toEqual([]);
+  return chunks;
+}
+
+describe("mistral stream converter (recorded streams)", () => {
+  it("streams text and records usage from the finishing chunk", async () => {
+    const converter = mistral.createStreamConverter(context, request);
+    const chunks = await replay(wire("mistral-text.chunks.txt"), converter);
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("")).toBe("Hello, world! This is a test response.");
+    expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe("stop");
+    expect(chunks.some((chunk) => chunk.usage)).toBe(false);
+    expect(converter.usage()).toEqual({ inputTokens: 13, outputTokens: 8, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 });
+  });
+
+  it("forwards usage when asked", async () => {
+    const chunks = await replay(wire("mistral-text.chunks.txt"), mistral.createStreamConverter(context, withUsage));
+    expect(chunks.at(-1)?.usage).toMatchObject({ prompt_tokens: 13, completion_tokens: 8, total_tokens: 21 });
+  });
+
+  it("gives Mistral's whole-call tool deltas an index and a type", async () => {
+    const chunks = await replay(wire("mistral-tool-call.chunks.txt"), mistral.createStreamConverter(context, withUsage));
+    const calls = chunks.flatMap((chunk) => chunk.choices[0]?.delta.tool_calls ?? []);
+    expect(calls).toEqual([{ index: 0, id: "gSIMJiOkT", type: "function", function: { name: "weather", arguments: '{"location": "San Francisco"}' } }]);
+    expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe("tool_calls");
+  });
+
+  it("reports a stream cut before the finish", async () => {
+    const cut = lines("mistral-text.chunks.txt").slice(0, 3).map((line) => `data: ${line}\n\n`).join("");
+    await expect(replay(cut, mistral.createStreamConverter(context, request))).rejects.toMatchObject({ status: 502, code: "stream_ended_early" });
+  });
+});
+
+describe("mistral stream errors", () => {
+  it("maps an error sent in Mistral's shape inside the stream", async () => {
+    const first = lines("mistral-text.chunks.txt")[0]!;
+    const error = JSON.stringify({ object: "error", message: "Internal server error", type: "internal_server_error", param: null, code: null });
+    await expect(replay(`data: ${first}\n\ndata: ${error}\n\n`, mistral.createStreamConverter(context, request))).rejects.toMatchObject({
+      status: 502,
+      retryable: true,
+      message: expect.stringContaining("Internal server error"),
+    });
+  });
+});

@@ -1,0 +1,21 @@
+import type { ResolvedDeployment } from "../types.ts";
+
+/** The base URL includes the version path: requests go to `${baseUrl}/chat/completions`. */
+export const mistralDefaultBaseUrl = "https://api.mistral.ai/v1";
+
+export function chatCompletionsUrl(deployment: ResolvedDeployment): string {
+  return `${deployment.baseUrl}/chat/completions`;
+}
+
+export function embeddingsUrl(deployment: ResolvedDeployment): string {
+  return `${deployment.baseUrl}/embeddings`;
+}
+
+export function createHeaders(deployment: ResolvedDeployment, stream: boolean): Record<string, string> {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: stream ? "text/event-stream" : "application/json",
+  };
+  if (deployment.apiKey) headers.authorization = `Bearer ${deployment.apiKey}`;
+  return headers;
+}

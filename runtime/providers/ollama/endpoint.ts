@@ -1,0 +1,27 @@
+import type { ResolvedDeployment } from "../types.ts";
+
+/** Ollama's own default address; `baseUrl` is the server root (no `/api`, no `/v1`). */
+export const ollamaDefaultBaseUrl = "http://localhost:11434";
+
+/** The server root, tolerating a baseUrl written with a trailing `/api`. */
+function serverRoot(deployment: ResolvedDeployment): string {
+  return deployment.baseUrl.replace(/\/api\/?$/, "");
+}
+
+export function chatUrl(deployment: ResolvedDeployment): string {
+  return `${serverRoot(deployment)}/api/chat`;
+}
+
+export function embedUrl(deployment: ResolvedDeployment): string {
+  return `${serverRoot(deployment)}/api/embed`;
+}
+
+/** A key is optional: local servers need none; a proxy or ollama.com takes a bearer key. */
+export function createHeaders(deployment: ResolvedDeployment, stream: boolean): Record<string, string> {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: stream ? "application/x-ndjson" : "application/json",
+  };
+  if (deployment.apiKey) headers.authorization = `Bearer ${deployment.apiKey}`;
+  return headers;
+}
