@@ -1,17 +1,21 @@
 /**
  * gw's benchmark: `npm run bench` (= `node bin/bun.js bench/run.ts`). See bench/README.md.
  *
- * Starts three servers as separate processes on 127.0.0.1 — a minimal OpenAI upstream
- * (bench/upstream.ts), a bare pass-through proxy (bench/pass-through.ts) and the real
- * `gw serve` with bench/gateway.config.yaml — then, for each of direct upstream, pass-through
- * and gw, measures latency at concurrency 1 and the highest throughput whose p99 stays under
- * 5 ms. Every loop is bounded in requests or time; a watchdog ends the run after 170 s.
+ * Starts three servers as separate processes on 127.0.0.1 — a minimal upstream speaking OpenAI,
+ * Anthropic and Bedrock (bench/upstream.ts), a bare pass-through proxy (bench/pass-through.ts)
+ * and the real `gw serve` with bench/gateway.config.yaml — then, for each target (direct
+ * upstream, pass-through, and gw's OpenAI, Anthropic and Bedrock routes), measures latency at
+ * concurrency 1 and the highest throughput whose p99 stays under 5 ms. Every loop is bounded in
+ * requests or time; a watchdog ends the run after 170 s.
  *
  * Options (environment): BENCH_REQUESTS (default 2000, the c=1 sample), BENCH_STEP_MS
- * (default 3000, the duration of each concurrency step), BENCH_MAX_CONCURRENCY (default 64),
- * BENCH_P99_LIMIT_MS (default 5), BENCH_TARGETS (default "direct,pass-through,gw"), BENCH_CONFIG
- * (default bench/gateway.config.yaml: another YAML config to measure, whose deployments' baseUrl
- * are rewritten the same way; its key env vars must be BENCH_UPSTREAM_KEY and BENCH_TEAM_KEY).
+ * (default 2000, the duration of each concurrency step), BENCH_MAX_CONCURRENCY (default 64),
+ * BENCH_P99_LIMIT_MS (default 5), BENCH_TARGETS (default
+ * "direct,pass-through,gw,gw-anthropic,gw-bedrock"), BENCH_CONFIG (default
+ * bench/gateway.config.yaml: another YAML config to measure, whose deployments' baseUrl are
+ * rewritten the same way; it must define the models the selected gw targets send — bench-model,
+ * bench-anthropic, bench-bedrock — and read its secrets from BENCH_UPSTREAM_KEY, BENCH_TEAM_KEY,
+ * BENCH_AWS_ACCESS_KEY_ID and BENCH_AWS_SECRET_ACCESS_KEY).
  */
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -27,27 +31,51 @@ const workDirectory = join(root, ".gw", "bench");
 const runDirectory = join(workDirectory, `run-${Date.now()}-${process.pid}`);
 const sampleRequests = Number(process.env.BENCH_REQUESTS ?? 2000);
 const warmupRequests = 500;
-const stepMs = Number(process.env.BENCH_STEP_MS ?? 3000);
+const stepMs = Number(process.env.BENCH_STEP_MS ?? 2000);
 const maxConcurrency = Number(process.env.BENCH_MAX_CONCURRENCY ?? 64);
 const p99LimitMs = Number(process.env.BENCH_P99_LIMIT_MS ?? 5);
 const watchdogMs = 170_000;
-const selectedTargets = new Set((process.env.BENCH_TARGETS ?? "direct,pass-through,gw").split(",").map((name) => name.trim()));
+const selectedTargets = new Set(
+  (process.env.BENCH_TARGETS ?? "direct,pass-through,gw,gw-anthropic,gw-bedrock").split(",").map((name) => name.trim()),
+);
+
+/** gw's targets: one process, one public model per upstream wire format (see bench/gateway.config.yaml). */
+const gatewayModels: Record<string, string> = { gw: "bench-model", "gw-anthropic": "bench-anthropic", "gw-bedrock": "bench-bedrock" };
+/** The translated routes, reported relative to gw's OpenAI route. */
+const translatedTargets = ["gw-anthropic", "gw-bedrock"];
 
 const teamKey = "gw-bench-team-key";
-const requestBody = JSON.stringify({
-  model: "bench-model",
-  messages: [
-    { role: "system", content: "You are a helpful assistant." },
-    { role: "user", content: "Invent a new holiday and describe its traditions." },
-  ],
-  max_tokens: 400,
-  temperature: 0.7,
-});
+/** Fake secrets, only ever sent to the mock upstream (which checks none of them). */
+const gatewaySecrets = {
+  BENCH_UPSTREAM_KEY: "sk-bench-upstream",
+  BENCH_TEAM_KEY: teamKey,
+  BENCH_AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
+  BENCH_AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+};
+
+/** The same realistic non-streaming request for every target; only `model` differs between gw's routes. */
+function requestBody(model: string): string {
+  return JSON.stringify({
+    model,
+    messages: [
+      { role: "system", content: "You are a helpful assistant." },
+      { role: "user", content: "Invent a new holiday and describe its traditions." },
+    ],
+    max_tokens: 400,
+    temperature: 0.7,
+  });
+}
+
+/** The path each provider's baseUrl has on the mock upstream: OpenAI's API root is /v1, Anthropic and Bedrock add their own paths. */
+const baseUrlPath: Record<string, string> = { anthropic: "", bedrock: "" };
 
 interface Target {
   name: string;
   url: string;
   headers: Record<string, string>;
+  body: string;
+  /** The process that answers this target's requests (upstream, pass-through or gw), whose CPU time is measured. */
+  serverPid: number;
 }
 
 interface Sample {
@@ -71,6 +99,8 @@ interface TargetResult {
   p99: number;
   best: Step | null;
   steps: Step[];
+  /** CPU time (user + system, all threads) of the target's server process per measured request; null where /proc is unavailable. */
+  serverCpuUsPerRequest: number | null;
 }
 
 const children: Subprocess[] = [];
@@ -87,8 +117,34 @@ function findFreePort(): Promise<number> {
   });
 }
 
-/** Starts a Bun script that prints `listening URL` and resolves with that URL. */
-async function startScript(script: string, env: Record<string, string>): Promise<string> {
+/** Clock ticks per second, the unit of /proc/<pid>/stat's CPU times. */
+function clockTicksPerSecond(): number {
+  try {
+    const ticks = Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim());
+    return Number.isFinite(ticks) && ticks > 0 ? ticks : 100;
+  } catch {
+    return 100;
+  }
+}
+const clockTicks = clockTicksPerSecond();
+
+/**
+ * CPU time used so far by process `pid`, all threads, in ms (utime + stime of /proc/<pid>/stat);
+ * NaN where /proc is not available. Resolution is one clock tick (10 ms): sums over whole runs only.
+ */
+function readCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the parenthesized command name: state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Starts a Bun script that prints `listening URL` and resolves with that URL and the process id. */
+async function startScript(script: string, env: Record<string, string>): Promise<{ url: string; pid: number }> {
   const child = Bun.spawn([process.execPath, join(root, "bench", script)], {
     env: { ...process.env, ...env },
     stdout: "pipe",
@@ -106,7 +162,7 @@ async function startScript(script: string, env: Record<string, string>): Promise
     const match = /listening (http:\/\/\S+)/.exec(text);
     if (match?.[1]) {
       reader.releaseLock();
-      return match[1].replace(/\/$/, "");
+      return { url: match[1].replace(/\/$/, ""), pid: child.pid };
     }
   }
   throw new Error(`bench/${script} did not start: ${text}`);
@@ -128,13 +184,15 @@ async function waitForLiveness(url: string, child: Subprocess, logPath: string):
   throw new Error(`gw serve did not answer /health/liveness within 30 s:\n${readFileSync(logPath, "utf8")}`);
 }
 
-/** Writes the bench config with both deployments pointed at the mock upstream, then starts gw on it. */
-async function startGateway(upstreamUrl: string): Promise<{ url: string; logPath: string }> {
+/** Writes the bench config with every deployment pointed at the mock upstream, then starts gw on it. */
+async function startGateway(upstreamUrl: string): Promise<{ url: string; logPath: string; pid: number }> {
   const templatePath = process.env.BENCH_CONFIG ?? join(root, "bench", "gateway.config.yaml");
   const template = parse(readFileSync(templatePath, "utf8")) as {
-    models: Array<{ deployments: Array<{ baseUrl: string }> }>;
+    models: Array<{ deployments: Array<{ provider?: string; baseUrl: string }> }>;
   };
-  for (const model of template.models) for (const deployment of model.deployments) deployment.baseUrl = `${upstreamUrl}/v1`;
+  for (const model of template.models) {
+    for (const deployment of model.deployments) deployment.baseUrl = upstreamUrl + (baseUrlPath[deployment.provider ?? "openai"] ?? "/v1");
+  }
   const configPath = join(runDirectory, "gateway.config.yaml");
   writeFileSync(configPath, stringify(template));
   const dataDirectory = join(runDirectory, "data");
@@ -158,7 +216,7 @@ async function startGateway(upstreamUrl: string): Promise<{ url: string; logPath
     ],
     {
       cwd: root,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", BENCH_UPSTREAM_KEY: "sk-bench-upstream", BENCH_TEAM_KEY: teamKey },
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...gatewaySecrets },
       stdout: log,
       stderr: log,
     },
@@ -167,7 +225,7 @@ async function startGateway(upstreamUrl: string): Promise<{ url: string; logPath
   closeSync(log);
   const url = `http://127.0.0.1:${port}`;
   await waitForLiveness(url, child, logPath);
-  return { url, logPath };
+  return { url, logPath, pid: child.pid };
 }
 
 /** `concurrency` workers send requests back to back until `count` are done or `durationMs` has passed. */
@@ -185,7 +243,7 @@ async function load(target: Target, concurrency: number, limit: { count?: number
       issued++;
       const begin = performance.now();
       try {
-        const response = await fetch(target.url, { method: "POST", headers: target.headers, body: requestBody });
+        const response = await fetch(target.url, { method: "POST", headers: target.headers, body: target.body });
         const text = await response.text();
         if (response.status !== 200) {
           errors++;
@@ -200,6 +258,24 @@ async function load(target: Target, concurrency: number, limit: { count?: number
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return { latencies, elapsedMs: performance.now() - started, errors, firstError };
+}
+
+/** Sends one request and returns the chat completion's text; throws unless it is a 200 chat.completion with text. */
+async function probeAnswer(target: Target): Promise<{ answer: string; bytes: number }> {
+  const response = await fetch(target.url, { method: "POST", headers: target.headers, body: target.body });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`${target.name}: HTTP ${response.status}: ${text.slice(0, 300)}`);
+  let completion: { object?: unknown; choices?: Array<{ message?: { content?: unknown } }> };
+  try {
+    completion = JSON.parse(text) as typeof completion;
+  } catch {
+    throw new Error(`${target.name}: the answer is not JSON: ${text.slice(0, 300)}`);
+  }
+  const answer = completion.choices?.[0]?.message?.content;
+  if (completion.object !== "chat.completion" || typeof answer !== "string" || answer === "") {
+    throw new Error(`${target.name}: the answer is not a chat.completion with text: ${text.slice(0, 300)}`);
+  }
+  return { answer, bytes: new TextEncoder().encode(text).length };
 }
 
 function percentile(sorted: Float64Array, fraction: number): number {
@@ -221,16 +297,34 @@ const latencyRounds = 4;
  * concurrency level for each target in turn, so that the rows of the table saw the same machine.
  */
 async function measureAll(targets: Target[]): Promise<TargetResult[]> {
+  let expectedAnswer: string | null = null;
   for (const target of targets) {
-    process.stdout.write(`warming up ${target.name} (${target.url})\n`);
+    const probe = await probeAnswer(target);
+    // The upstream gives every wire format the same text: a route that answers anything else is not translating.
+    expectedAnswer ??= probe.answer;
+    if (probe.answer !== expectedAnswer) throw new Error(`${target.name}: the answer differs from ${targets[0]!.name}'s: ${probe.answer.slice(0, 200)}`);
+    process.stdout.write(`warming up ${target.name} (${target.url}, ${probe.bytes} B answers)\n`);
     const warmup = await load(target, 4, { count: warmupRequests });
     if (warmup.errors > 0) throw new Error(`${target.name}: ${warmup.errors} of ${warmupRequests} warm-up requests failed; first: ${warmup.firstError}`);
   }
 
+  // The server's CPU time over every measured request of a target (warm-up excluded). Targets
+  // take turns, so each interval is one target's; gw's deferred work (batched log writes, the
+  // spend store's worker) may land in the next interval, which is gw's too unless it is the last.
+  const cpu = new Map<string, { ms: number; requests: number }>(targets.map((target) => [target.name, { ms: 0, requests: 0 }]));
+  const measure = async (target: Target, concurrency: number, limit: { count?: number; durationMs?: number }): Promise<Sample> => {
+    const before = readCpuMs(target.serverPid);
+    const sample = await load(target, concurrency, limit);
+    const account = cpu.get(target.name)!;
+    account.ms += readCpuMs(target.serverPid) - before;
+    account.requests += sample.latencies.length;
+    return sample;
+  };
+
   const latencies = new Map<string, number[]>(targets.map((target) => [target.name, []]));
   for (let round = 0; round < latencyRounds; round++) {
     for (const target of targets) {
-      const sample = await load(target, 1, { count: Math.ceil(sampleRequests / latencyRounds) });
+      const sample = await measure(target, 1, { count: Math.ceil(sampleRequests / latencyRounds) });
       if (sample.errors > 0) throw new Error(`${target.name}: ${sample.errors} requests failed at c=1; first: ${sample.firstError}`);
       latencies.get(target.name)!.push(...sample.latencies);
     }
@@ -239,7 +333,7 @@ async function measureAll(targets: Target[]): Promise<TargetResult[]> {
     const all = latencies.get(target.name)!;
     const { p50, p99 } = summarize({ latencies: all, elapsedMs: 1, errors: 0, firstError: null });
     process.stdout.write(`  ${target.name}: c=1 p50 ${p50.toFixed(3)} ms, p99 ${p99.toFixed(3)} ms (${all.length} requests)\n`);
-    return { name: target.name, p50, p99, best: null, steps: [] };
+    return { name: target.name, p50, p99, best: null, steps: [], serverCpuUsPerRequest: null };
   });
 
   const overLimit = new Map<string, number>(targets.map((target) => [target.name, 0]));
@@ -248,7 +342,7 @@ async function measureAll(targets: Target[]): Promise<TargetResult[]> {
       const result = results[index]!;
       // Two steps far over the bound mean more concurrency is hopeless; one noisy step does not end the search.
       if (overLimit.get(target.name)! >= 2) continue;
-      const sample = await load(target, concurrency, { durationMs: stepMs });
+      const sample = await measure(target, concurrency, { durationMs: stepMs });
       const summary = summarize(sample);
       const step: Step = { concurrency, rps: summary.rps, p50: summary.p50, p99: summary.p99, errors: sample.errors };
       result.steps.push(step);
@@ -261,6 +355,10 @@ async function measureAll(targets: Target[]): Promise<TargetResult[]> {
       overLimit.set(target.name, summary.p99 > 4 * p99LimitMs ? overLimit.get(target.name)! + 1 : 0);
     }
   }
+  for (const result of results) {
+    const account = cpu.get(result.name)!;
+    result.serverCpuUsPerRequest = Number.isFinite(account.ms) && account.requests > 0 ? (account.ms * 1000) / account.requests : null;
+  }
   return results;
 }
 
@@ -268,8 +366,52 @@ function pad(text: string, width: number): string {
   return text.length >= width ? text : text + " ".repeat(width - text.length);
 }
 
-function report(results: TargetResult[]): void {
-  const rows = [["target", "p50 c=1 (ms)", "p99 c=1 (ms)", `max req/s, p99 < ${p99LimitMs} ms`, "at concurrency"]];
+/** One target's cost over another: added c=1 latency and the share of the baseline's best bounded throughput it reaches. */
+interface Comparison {
+  target: string;
+  baseline: string;
+  addedP50Ms: number;
+  addedP99Ms: number;
+  /** target's best rps / baseline's best rps; null when either found no step under the p99 bound. */
+  throughputRatio: number | null;
+  /** target's server CPU per request minus the baseline's, in µs; null where not measured. */
+  addedCpuUsPerRequest: number | null;
+}
+
+/** gw over direct and over the pass-through; each translated route over gw's OpenAI route. Pairs whose targets were not run are left out. */
+function compare(results: TargetResult[]): Comparison[] {
+  const pairs: Array<[string, string]> = [
+    ["gw", "direct"],
+    ["gw", "pass-through"],
+    ...translatedTargets.map((name): [string, string] => [name, "gw"]),
+  ];
+  const comparisons: Comparison[] = [];
+  for (const [targetName, baselineName] of pairs) {
+    const target = results.find((result) => result.name === targetName);
+    const baseline = results.find((result) => result.name === baselineName);
+    if (!target || !baseline) continue;
+    comparisons.push({
+      target: targetName,
+      baseline: baselineName,
+      addedP50Ms: target.p50 - baseline.p50,
+      addedP99Ms: target.p99 - baseline.p99,
+      throughputRatio: target.best && baseline.best ? target.best.rps / baseline.best.rps : null,
+      addedCpuUsPerRequest:
+        target.serverCpuUsPerRequest !== null && baseline.serverCpuUsPerRequest !== null
+          ? target.serverCpuUsPerRequest - baseline.serverCpuUsPerRequest
+          : null,
+    });
+  }
+  return comparisons;
+}
+
+function signedMs(value: number): string {
+  const rounded = value.toFixed(3);
+  return `${rounded.startsWith("-") && Number(rounded) !== 0 ? "" : "+"}${Number(rounded) === 0 ? "0.000" : rounded} ms`;
+}
+
+function report(results: TargetResult[], comparisons: Comparison[]): void {
+  const rows = [["target", "p50 c=1 (ms)", "p99 c=1 (ms)", `max req/s, p99 < ${p99LimitMs} ms`, "at concurrency", "server CPU/request (µs)"]];
   for (const result of results) {
     rows.push([
       result.name,
@@ -277,26 +419,28 @@ function report(results: TargetResult[]): void {
       result.p99.toFixed(3),
       result.best ? result.best.rps.toFixed(0) : "none",
       result.best ? String(result.best.concurrency) : "-",
+      result.serverCpuUsPerRequest === null ? "n/a" : result.serverCpuUsPerRequest.toFixed(0),
     ]);
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)) + 2);
   process.stdout.write("\n");
   for (const row of rows) process.stdout.write(row.map((cell, column) => pad(cell, widths[column]!)).join("") + "\n");
 
-  const direct = results.find((result) => result.name === "direct");
-  const passThrough = results.find((result) => result.name === "pass-through");
-  const gateway = results.find((result) => result.name === "gw");
-  if (direct && gateway) {
-    process.stdout.write(
-      `\ngw overhead over direct at c=1: +${(gateway.p50 - direct.p50).toFixed(3)} ms p50, +${(gateway.p99 - direct.p99).toFixed(3)} ms p99\n`,
-    );
-  }
-  if (passThrough && gateway) {
-    process.stdout.write(
-      `gw overhead over pass-through at c=1: +${(gateway.p50 - passThrough.p50).toFixed(3)} ms p50, +${(gateway.p99 - passThrough.p99).toFixed(3)} ms p99\n`,
-    );
-    if (passThrough.best && gateway.best) {
-      process.stdout.write(`gw throughput / pass-through throughput: ${((gateway.best.rps / passThrough.best.rps) * 100).toFixed(0)}%\n`);
+  process.stdout.write("\n");
+  for (const comparison of comparisons) {
+    const latency = `${signedMs(comparison.addedP50Ms)} p50, ${signedMs(comparison.addedP99Ms)} p99`;
+    const ratio = comparison.throughputRatio === null ? "n/a (no step under the p99 bound)" : `${(comparison.throughputRatio * 100).toFixed(0)}%`;
+    const addedCpu =
+      comparison.addedCpuUsPerRequest === null ? "" : `; server CPU per request ${comparison.addedCpuUsPerRequest >= 0 ? "+" : ""}${comparison.addedCpuUsPerRequest.toFixed(0)} µs`;
+    if (comparison.target === "gw" && comparison.baseline === "direct") {
+      process.stdout.write(`gw overhead over direct at c=1: ${latency}\n`);
+    } else if (comparison.target === "gw") {
+      process.stdout.write(`gw overhead over ${comparison.baseline} at c=1: ${latency}${addedCpu}\n`);
+      process.stdout.write(`gw throughput / ${comparison.baseline} throughput: ${ratio}\n`);
+    } else {
+      process.stdout.write(
+        `${comparison.target} overhead over gw's OpenAI route at c=1: ${latency}; throughput ${comparison.target} / gw: ${ratio}${addedCpu}\n`,
+      );
     }
   }
 }
@@ -320,20 +464,45 @@ async function main(): Promise<void> {
   removeOldRuns();
   const loadAverage = loadavg().map((value) => value.toFixed(2)).join(" ");
   process.stdout.write(`gw benchmark: ${navigator.hardwareConcurrency} cores, Bun ${Bun.version}, load average ${loadAverage} (anything above 0 is noise)\nstarting servers...\n`);
-  const upstreamUrl = await startScript("upstream.ts", {});
-  const passThroughUrl = await startScript("pass-through.ts", { UPSTREAM_URL: `${upstreamUrl}/v1` });
-  const gateway = selectedTargets.has("gw") ? await startGateway(upstreamUrl) : null;
+  const upstream = await startScript("upstream.ts", {});
+  const upstreamUrl = upstream.url;
+  const passThrough = await startScript("pass-through.ts", { UPSTREAM_URL: `${upstreamUrl}/v1` });
+  const gatewayTargets = Object.keys(gatewayModels).filter((name) => selectedTargets.has(name));
+  const gateway = gatewayTargets.length > 0 ? await startGateway(upstreamUrl) : null;
 
   const json = { "content-type": "application/json" };
+  const openaiBody = requestBody("bench-model");
   const targets: Target[] = [
-    { name: "direct", url: `${upstreamUrl}/v1/chat/completions`, headers: { ...json, authorization: "Bearer direct" } },
-    { name: "pass-through", url: `${passThroughUrl}/v1/chat/completions`, headers: json },
+    {
+      name: "direct",
+      url: `${upstreamUrl}/v1/chat/completions`,
+      headers: { ...json, authorization: "Bearer direct" },
+      body: openaiBody,
+      serverPid: upstream.pid,
+    },
+    { name: "pass-through", url: `${passThrough.url}/v1/chat/completions`, headers: json, body: openaiBody, serverPid: passThrough.pid },
   ];
-  if (gateway) targets.push({ name: "gw", url: `${gateway.url}/v1/chat/completions`, headers: { ...json, authorization: `Bearer ${teamKey}` } });
+  if (gateway) {
+    for (const name of gatewayTargets) {
+      targets.push({
+        name,
+        url: `${gateway.url}/v1/chat/completions`,
+        headers: { ...json, authorization: `Bearer ${teamKey}` },
+        body: requestBody(gatewayModels[name]!),
+        serverPid: gateway.pid,
+      });
+    }
+  }
 
-  const results = await measureAll(targets.filter((entry) => selectedTargets.has(entry.name)));
-  report(results);
-  const resultsText = JSON.stringify({ date: new Date().toISOString(), bun: Bun.version, results }, null, 2);
+  const measured = targets.filter((entry) => selectedTargets.has(entry.name));
+  const plannedSteps = measured.length * Math.floor(Math.log2(maxConcurrency) + 1);
+  process.stdout.write(
+    `targets: ${measured.map((target) => target.name).join(", ")}; at most ${plannedSteps} steps of ${stepMs / 1000} s (about ${Math.ceil((plannedSteps * stepMs) / 1000)} s) after the c=1 sample; watchdog ${watchdogMs / 1000} s\n`,
+  );
+  const results = await measureAll(measured);
+  const comparisons = compare(results);
+  report(results, comparisons);
+  const resultsText = JSON.stringify({ date: new Date().toISOString(), bun: Bun.version, loadAverage, stepMs, results, comparisons }, null, 2);
   writeFileSync(join(runDirectory, "results.json"), resultsText);
   writeFileSync(join(workDirectory, "results.json"), resultsText);
   process.stdout.write(`\n${gateway ? `gw's request log: ${gateway.logPath}; ` : ""}results: ${join(runDirectory, "results.json")}\n`);

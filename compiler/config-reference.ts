@@ -1,8 +1,7 @@
 /**
  * Renders the config reference (Markdown tables) from schemas/gateway.config.schema.json,
- * so the README's reference cannot drift from the schema the compiler enforces.
- * `node bin/bun.js scripts/update-config-reference.ts` rewrites the README section;
- * compiler/config-reference.test.ts fails when it is stale.
+ * so the README's reference cannot drift from the schema the compiler enforces
+ * (a generated section: see generated-sections.ts).
  */
 
 interface SchemaNode {
@@ -20,9 +19,6 @@ interface SchemaNode {
   default?: unknown;
   definitions?: Record<string, SchemaNode>;
 }
-
-export const referenceStart = "<!-- config-reference:start (generated from schemas/gateway.config.schema.json) -->";
-export const referenceEnd = "<!-- config-reference:end -->";
 
 function refName(ref: string): string {
   return ref.slice(ref.lastIndexOf("/") + 1);
@@ -59,15 +55,5 @@ export function renderConfigReference(schema: SchemaNode): string {
     const body = definition.properties !== undefined ? table(definition) : `Type: ${typeOf(definition)}.`;
     sections.push(`### ${name}\n\n${cell(definition.description ?? "")}\n\n${body}`);
   }
-  return `${referenceStart}\n\n${sections.join("\n\n")}\n\n${referenceEnd}`;
-}
-
-/** Replace the generated section of a document (between the markers) with `reference`. */
-export function replaceReferenceSection(document: string, reference: string): string {
-  const start = document.indexOf(referenceStart);
-  const end = document.indexOf(referenceEnd);
-  if (start === -1 || end === -1 || end < start) {
-    throw new Error("The document has no config reference markers.");
-  }
-  return document.slice(0, start) + reference + document.slice(end + referenceEnd.length);
+  return sections.join("\n\n");
 }

@@ -8,22 +8,20 @@
  * is not sent as a header (x-gw-cost-usd is set on non-streaming responses only).
  */
 import { createAttemptControl } from "./attempt-control.ts";
-import { authenticate } from "./auth.ts";
 import { GatewayError, invalidRequest } from "./errors.ts";
 import { executeWithFallbacks } from "./execute.ts";
 import type { ChatCompletionRequest } from "./openai-types.ts";
 import type { RuntimeDeployment } from "./plan.ts";
-import type { ProviderContext } from "./providers/types.ts";
 import {
-  admitModel,
-  createRequestState,
-  failRequest,
-  invalidJson,
+  admitRequest,
+  readModelBody,
   type RequestDeps,
+  respondWithFailure,
+  respondWithOutcome,
   routeHeaders,
   settleRequest,
 } from "./request-flow.ts";
-import { errorResponse, headerSafe, streamResponse } from "./respond.ts";
+import { headerSafe, streamResponse } from "./respond.ts";
 import { completeUpstream, startUpstreamStream, type UpstreamCall } from "./upstream.ts";
 
 export { describe } from "./request-flow.ts";
@@ -31,21 +29,12 @@ export { describe } from "./request-flow.ts";
 /** What the chat endpoint needs (the same as every priced endpoint). */
 export type ChatDeps = RequestDeps;
 
+const expectedFields = "`model` and `messages`";
+
 /** Minimal checks needed to route; everything else is the adapter's and the upstream's business. */
 export function parseChatRequest(body: unknown): ChatCompletionRequest | GatewayError {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return invalidRequest("The request body must be a JSON object with `model` and `messages`.", null, "invalid_type");
-  }
-  const fields = body as Record<string, unknown>;
-  const model = fields.model;
-  if (model === undefined || model === null || model === "") {
-    return invalidRequest(
-      "You must provide a model parameter: the name of one of this gateway's models (GET /v1/models lists them).",
-      "model",
-      "missing_required_parameter",
-    );
-  }
-  if (typeof model !== "string") return invalidRequest("`model` must be a string.", "model", "invalid_type");
+  const fields = readModelBody(body, expectedFields, "models");
+  if (fields instanceof GatewayError) return fields;
   const messages = fields.messages;
   if (messages === undefined || messages === null) {
     return invalidRequest("You must provide `messages`: a non-empty array of chat messages.", "messages", "missing_required_parameter");
@@ -66,30 +55,12 @@ export function parseChatRequest(body: unknown): ChatCompletionRequest | Gateway
   return body as ChatCompletionRequest;
 }
 
+const chatBody = { parse: parseChatRequest, expected: expectedFields, stream: (chat: ChatCompletionRequest) => chat.stream === true };
+
 export async function handleChatCompletions(request: Request, path: string, deps: ChatDeps): Promise<Response> {
-  const state = createRequestState(deps, path);
-  const fail = (error: GatewayError): Response => failRequest(deps, state, error);
-
-  const caller = authenticate(deps.plan, request.headers);
-  if (caller instanceof GatewayError) return fail(caller);
-  state.caller = caller;
-
-  let body: unknown;
-  try {
-    body = await request.json();
-  } catch {
-    return fail(invalidJson("`model` and `messages`"));
-  }
-  const chat = parseChatRequest(body);
-  if (chat instanceof GatewayError) return fail(chat);
-  state.model = chat.model;
-  state.stream = chat.stream === true;
-
-  let route = admitModel(deps, caller, chat.model);
-  if (route instanceof Promise) route = await route;
-  if (route instanceof GatewayError) return fail(route);
-
-  const context: ProviderContext = { requestId: state.requestId, created: Math.floor(state.started / 1000), publicModel: chat.model };
+  const admitted = await admitRequest(request, path, deps, chatBody);
+  if (admitted instanceof Response) return admitted;
+  const { state, caller, body: chat, route, context } = admitted;
   const signal = request.signal;
   const options = { plan: deps.plan, route, caller, random: deps.random, sleep: deps.sleep, signal };
   const call = (target: RuntimeDeployment): UpstreamCall => ({
@@ -109,17 +80,7 @@ export async function handleChatCompletions(request: Request, path: string, deps
         upstreamCall.control.dispose();
       }
     });
-    const headers = routeHeaders(state.requestId, outcome.route, outcome.target, outcome.attempts);
-    if (!outcome.ok) {
-      settleRequest(deps, state, outcome.error.status, outcome.route, outcome.target, outcome.attempts, null, outcome.error);
-      return errorResponse(outcome.error, headers);
-    }
-    const { converted, warnings } = outcome.value;
-    const cost = settleRequest(deps, state, 200, outcome.route, outcome.target, outcome.attempts, converted.usage, null);
-    if (outcome.target.price !== null) headers["x-gw-cost-usd"] = cost.toFixed(8);
-    if (warnings.length > 0) headers["x-gw-warnings"] = headerSafe(warnings);
-    headers["content-type"] = "application/json";
-    return new Response(JSON.stringify(converted.completion), { status: 200, headers });
+    return respondWithOutcome(deps, state, outcome, ({ converted, warnings }) => ({ payload: converted.completion, usage: converted.usage, warnings }));
   }
 
   const outcome = await executeWithFallbacks(options, async (target) => {
@@ -131,11 +92,8 @@ export async function handleChatCompletions(request: Request, path: string, deps
       throw error;
     }
   });
+  if (!outcome.ok) return respondWithFailure(deps, state, outcome);
   const headers = routeHeaders(state.requestId, outcome.route, outcome.target, outcome.attempts);
-  if (!outcome.ok) {
-    settleRequest(deps, state, outcome.error.status, outcome.route, outcome.target, outcome.attempts, null, outcome.error);
-    return errorResponse(outcome.error, headers);
-  }
   const stream = outcome.value;
   if (stream.warnings.length > 0) headers["x-gw-warnings"] = headerSafe(stream.warnings);
   return streamResponse(stream, headers, (status, error) => {

@@ -11,24 +11,13 @@
  * @see https://platform.openai.com/docs/api-reference/embeddings/create
  */
 import { createAttemptControl } from "./attempt-control.ts";
-import { authenticate } from "./auth.ts";
 import { zeroUsage } from "./cost.ts";
 import { GatewayError, invalidRequest } from "./errors.ts";
 import { executeWithFallbacks } from "./execute.ts";
 import type { Embedding, EmbeddingsRequest, EmbeddingsResponse, TokenUsage } from "./openai-types.ts";
 import type { RuntimeDeployment } from "./plan.ts";
 import { encodeEmbedding } from "./providers/shared/encode-embedding.ts";
-import type { ProviderContext } from "./providers/types.ts";
-import {
-  admitModel,
-  createRequestState,
-  failRequest,
-  invalidJson,
-  type RequestDeps,
-  routeHeaders,
-  settleRequest,
-} from "./request-flow.ts";
-import { errorResponse, headerSafe } from "./respond.ts";
+import { admitRequest, failRequest, readModelBody, type RequestDeps, respondWithOutcome } from "./request-flow.ts";
 import { embeddingsNotSupported, embedUpstream } from "./upstream.ts";
 
 function isTokenId(value: unknown): boolean {
@@ -67,21 +56,12 @@ function checkInput(input: unknown): GatewayError | null {
   return null;
 }
 
+const expectedFields = "`model` and `input`";
+
 /** Minimal checks needed to route and to answer in the right format; the rest is the provider's business. */
 export function parseEmbeddingsRequest(body: unknown): EmbeddingsRequest | GatewayError {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return invalidRequest("The request body must be a JSON object with `model` and `input`.", null, "invalid_type");
-  }
-  const fields = body as Record<string, unknown>;
-  const model = fields.model;
-  if (model === undefined || model === null || model === "") {
-    return invalidRequest(
-      "You must provide a model parameter: the name of one of this gateway's embeddings models (GET /v1/models lists them).",
-      "model",
-      "missing_required_parameter",
-    );
-  }
-  if (typeof model !== "string") return invalidRequest("`model` must be a string.", "model", "invalid_type");
+  const fields = readModelBody(body, expectedFields, "embeddings models");
+  if (fields instanceof GatewayError) return fields;
   const inputProblem = checkInput(fields.input);
   if (inputProblem !== null) return inputProblem;
   const format = fields.encoding_format;
@@ -139,32 +119,15 @@ function inputOnly(usage: TokenUsage): TokenUsage {
   return { ...zeroUsage, inputTokens: usage.inputTokens };
 }
 
+const embeddingsBody = { parse: parseEmbeddingsRequest, expected: expectedFields };
+
 export async function handleEmbeddings(request: Request, path: string, deps: RequestDeps): Promise<Response> {
-  const state = createRequestState(deps, path);
-  const fail = (error: GatewayError): Response => failRequest(deps, state, error);
-
-  const caller = authenticate(deps.plan, request.headers);
-  if (caller instanceof GatewayError) return fail(caller);
-  state.caller = caller;
-
-  let body: unknown;
-  try {
-    body = await request.json();
-  } catch {
-    return fail(invalidJson("`model` and `input`"));
-  }
-  const embeddings = parseEmbeddingsRequest(body);
-  if (embeddings instanceof GatewayError) return fail(embeddings);
-  state.model = embeddings.model;
-
-  let route = admitModel(deps, caller, embeddings.model);
-  if (route instanceof Promise) route = await route;
-  if (route instanceof GatewayError) return fail(route);
+  const admitted = await admitRequest(request, path, deps, embeddingsBody);
+  if (admitted instanceof Response) return admitted;
+  const { state, caller, body: embeddings, route, context } = admitted;
   if (!route.deployments.some((target) => target.adapter.embeddings !== undefined)) {
-    return fail(embeddingsNotSupported(route.deployments.map((target) => target.deployment.provider), embeddings.model));
+    return failRequest(deps, state, embeddingsNotSupported(route.deployments.map((target) => target.deployment.provider), embeddings.model));
   }
-
-  const context: ProviderContext = { requestId: state.requestId, created: Math.floor(state.started / 1000), publicModel: embeddings.model };
   const signal = request.signal;
   const outcome = await executeWithFallbacks({ plan: deps.plan, route, caller, random: deps.random, sleep: deps.sleep, signal }, async (target: RuntimeDeployment) => {
     if (target.adapter.embeddings === undefined) {
@@ -179,15 +142,5 @@ export async function handleEmbeddings(request: Request, path: string, deps: Req
       control.dispose();
     }
   });
-  const headers = routeHeaders(state.requestId, outcome.route, outcome.target, outcome.attempts);
-  if (!outcome.ok) {
-    settleRequest(deps, state, outcome.error.status, outcome.route, outcome.target, outcome.attempts, null, outcome.error);
-    return errorResponse(outcome.error, headers);
-  }
-  const { response, usage, warnings } = outcome.value;
-  const cost = settleRequest(deps, state, 200, outcome.route, outcome.target, outcome.attempts, usage, null);
-  if (outcome.target.price !== null) headers["x-gw-cost-usd"] = cost.toFixed(8);
-  if (warnings.length > 0) headers["x-gw-warnings"] = headerSafe(warnings);
-  headers["content-type"] = "application/json";
-  return new Response(JSON.stringify(response), { status: 200, headers });
+  return respondWithOutcome(deps, state, outcome, ({ response, usage, warnings }) => ({ payload: response, usage, warnings }));
 }

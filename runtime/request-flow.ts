@@ -1,19 +1,20 @@
 /**
- * The steps every priced endpoint (chat completions, embeddings) shares: authenticate, admit
- * the model (route, team allow-list, budget), and settle (log one line, record the spend,
- * count it against the team's budget), plus gw's response headers.
+ * The steps every priced endpoint (chat completions, embeddings) shares: authenticate, read and
+ * parse the body, admit the model (route, team allow-list, budget), and settle (log one line,
+ * record the spend, count it against the team's budget) and answer, plus gw's response headers.
  */
-import { checkModelAllowed } from "./auth.ts";
+import { authenticate, checkModelAllowed } from "./auth.ts";
 import type { BudgetTracker } from "./budget.ts";
 import { computeCost } from "./cost.ts";
 import { GatewayError, invalidRequest } from "./errors.ts";
-import type { Sleep } from "./execute.ts";
+import type { ExecuteOutcome, Sleep } from "./execute.ts";
 import type { RouteFinder } from "./find-route.ts";
 import type { Logger } from "./logger.ts";
 import type { TokenUsage } from "./openai-types.ts";
 import type { Caller, RuntimeDeployment, RuntimePlan, RuntimeRoute } from "./plan.ts";
 import type { Clock, FetchFunction, SpendStore } from "./ports.ts";
-import { errorResponse, type HeaderRecord } from "./respond.ts";
+import type { ProviderContext } from "./providers/types.ts";
+import { errorResponse, headerSafe, type HeaderRecord } from "./respond.ts";
 
 export interface RequestDeps {
   plan: RuntimePlan;
@@ -51,6 +52,79 @@ export function failRequest(deps: RequestDeps, state: RequestState, error: Gatew
 /** The 400 for a body that is not JSON, saying what to send instead (e.g. "`model` and `input`"). */
 export function invalidJson(expected: string): GatewayError {
   return invalidRequest(`We could not parse the JSON body of your request. Send a JSON object with ${expected}.`, null, "invalid_json");
+}
+
+/**
+ * What every endpoint's body must be before it can be routed: a JSON object with a string
+ * `model`. `expected` names the fields to send ("`model` and `messages`"), `models` what `model`
+ * names ("models", "embeddings models"). The fields, or the 400 to answer with.
+ */
+export function readModelBody(body: unknown, expected: string, models: string): Record<string, unknown> | GatewayError {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return invalidRequest(`The request body must be a JSON object with ${expected}.`, null, "invalid_type");
+  }
+  const fields = body as Record<string, unknown>;
+  const model = fields.model;
+  if (model === undefined || model === null || model === "") {
+    return invalidRequest(
+      `You must provide a model parameter: the name of one of this gateway's ${models} (GET /v1/models lists them).`,
+      "model",
+      "missing_required_parameter",
+    );
+  }
+  if (typeof model !== "string") return invalidRequest("`model` must be a string.", "model", "invalid_type");
+  return fields;
+}
+
+/** A request that passed authentication, parsing and admission, ready for its upstream attempts. */
+export interface AdmittedRequest<Body> {
+  state: RequestState;
+  caller: Caller;
+  body: Body;
+  route: RuntimeRoute;
+  context: ProviderContext;
+}
+
+export interface AdmitOptions<Body> {
+  /** The body's parser: the request, or the 400 to answer with. */
+  parse(body: unknown): Body | GatewayError;
+  /** What a JSON body must hold, for the invalid-JSON error ("`model` and `messages`"). */
+  expected: string;
+  /** Whether the client asked for a stream (logged and recorded as such, from admission on). */
+  stream?(body: Body): boolean;
+}
+
+/**
+ * The first steps of every priced endpoint: authenticate, read the JSON body, parse it, admit
+ * its model. A failure is logged and answered here: the caller gets the Response to return.
+ */
+export async function admitRequest<Body extends { model: string }>(
+  request: Request,
+  path: string,
+  deps: RequestDeps,
+  options: AdmitOptions<Body>,
+): Promise<AdmittedRequest<Body> | Response> {
+  const state = createRequestState(deps, path);
+  const caller = authenticate(deps.plan, request.headers);
+  if (caller instanceof GatewayError) return failRequest(deps, state, caller);
+  state.caller = caller;
+
+  let json: unknown;
+  try {
+    json = await request.json();
+  } catch {
+    return failRequest(deps, state, invalidJson(options.expected));
+  }
+  const body = options.parse(json);
+  if (body instanceof GatewayError) return failRequest(deps, state, body);
+  state.model = body.model;
+  if (options.stream) state.stream = options.stream(body);
+
+  let route = admitModel(deps, caller, body.model);
+  if (route instanceof Promise) route = await route;
+  if (route instanceof GatewayError) return failRequest(deps, state, route);
+  const context: ProviderContext = { requestId: state.requestId, created: Math.floor(state.started / 1000), publicModel: body.model };
+  return { state, caller, body, route, context };
 }
 
 const storeUnavailable = new GatewayError({
@@ -93,6 +167,40 @@ export function routeHeaders(requestId: string, route: RuntimeRoute, target: Run
     "x-gw-provider": target.deployment.provider,
     "x-gw-attempts": String(attempts),
   };
+}
+
+/** What a finished non-streaming request answers with. */
+export interface JsonAnswer {
+  payload: unknown;
+  usage: TokenUsage;
+  warnings: readonly string[];
+}
+
+/**
+ * Settle a non-streaming request and answer: on success its JSON with gw's headers (route,
+ * cost when the deployment is priced, warnings); on failure its error.
+ */
+export function respondWithOutcome<Value>(
+  deps: RequestDeps,
+  state: RequestState,
+  outcome: ExecuteOutcome<Value>,
+  answer: (value: Value) => JsonAnswer,
+): Response {
+  if (!outcome.ok) return respondWithFailure(deps, state, outcome);
+  const headers = routeHeaders(state.requestId, outcome.route, outcome.target, outcome.attempts);
+  const { payload, usage, warnings } = answer(outcome.value);
+  const cost = settleRequest(deps, state, 200, outcome.route, outcome.target, outcome.attempts, usage, null);
+  if (outcome.target.price !== null) headers["x-gw-cost-usd"] = cost.toFixed(8);
+  if (warnings.length > 0) headers["x-gw-warnings"] = headerSafe(warnings);
+  headers["content-type"] = "application/json";
+  return new Response(JSON.stringify(payload), { status: 200, headers });
+}
+
+/** Settle a request whose every attempt failed (no usage) and answer with its error and gw's route headers. */
+export function respondWithFailure(deps: RequestDeps, state: RequestState, outcome: Extract<ExecuteOutcome<unknown>, { ok: false }>): Response {
+  const headers = routeHeaders(state.requestId, outcome.route, outcome.target, outcome.attempts);
+  settleRequest(deps, state, outcome.error.status, outcome.route, outcome.target, outcome.attempts, null, outcome.error);
+  return errorResponse(outcome.error, headers);
 }
 
 /** Log the request, record its spend and count it against the team's budget. Returns the cost. */

@@ -7,7 +7,8 @@ import type { FakeUpstream } from "../fakes/fake-server.ts";
 import { startOpenAIUpstream } from "../fakes/openai-upstream.ts";
 import { createClient, getRaw, postRaw } from "../support/gateway-client.ts";
 import { validateErrorResponse } from "../support/openai-schema.ts";
-import { createTestDirectory, removeTestDirectory, startGateway, writeConfig, type GatewayProcess } from "../support/start-gw.ts";
+import { serveTestConfig } from "../support/serve-test-config.ts";
+import type { GatewayProcess } from "../support/start-gw.ts";
 
 const upstreamKey = "sk-upstream-auth-test";
 const masterKey = "gw-master-auth-test";
@@ -15,13 +16,12 @@ const teamKey = "gw-team-alpha-auth-test";
 
 let upstream: FakeUpstream;
 let gateway: GatewayProcess;
-let directory: string;
+let stop: () => Promise<void>;
 
 const hello = [{ role: "user" as const, content: "hi" }];
 
 beforeAll(async () => {
   upstream = await startOpenAIUpstream({ apiKey: upstreamKey });
-  directory = createTestDirectory("e2e-auth");
   const deployment = {
     provider: "openai" as const,
     model: "gpt-4.1-nano",
@@ -29,9 +29,13 @@ beforeAll(async () => {
     apiKey: { $env: "OPENAI_API_KEY" },
     price: { inputPerMTok: 0.1, outputPerMTok: 0.4 },
   };
-  const config = writeConfig(
-    directory,
-    {
+  ({ gateway, stop } = await serveTestConfig({
+    name: "e2e-auth",
+    upstreams: [upstream],
+    env: { OPENAI_API_KEY: upstreamKey, GW_MASTER_KEY: masterKey, ALPHA_KEY: teamKey },
+    masterKey,
+    format: "ts",
+    config: {
       models: [
         { name: "open-model", deployments: [deployment] },
         { name: "restricted-model", deployments: [deployment] },
@@ -40,20 +44,10 @@ beforeAll(async () => {
       keys: [{ name: "alpha-key", team: "alpha", key: { $env: "ALPHA_KEY" } }],
       masterKey: { $env: "GW_MASTER_KEY" },
     },
-    "ts",
-  );
-  gateway = await startGateway({
-    config,
-    dataDir: `${directory}/data`,
-    env: { OPENAI_API_KEY: upstreamKey, GW_MASTER_KEY: masterKey, ALPHA_KEY: teamKey },
-  });
+  }));
 });
 
-afterAll(async () => {
-  await gateway?.stop();
-  await upstream?.close();
-  if (directory) removeTestDirectory(directory);
-});
+afterAll(() => stop?.());
 
 beforeEach(() => upstream.reset());
 

@@ -8,76 +8,61 @@ import type OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { startAzureUpstream, type FakeUpstream } from "../fakes/azure-upstream.ts";
 import { fixtureStreamText, fixtureText, fixtureUsage } from "../fakes/fixture-text.ts";
-import { assembleContent, assembleToolCalls, collectStream, createClient, finalFinishReason } from "../support/gateway-client.ts";
+import { assembleContent, assembleToolCalls, collectStream, finalFinishReason } from "../support/gateway-client.ts";
+import { lastRecorded } from "../support/last-request.ts";
 import { validateChatCompletion, validateChatCompletionChunk, validateEmbeddingsResponse, validateErrorResponse } from "../support/openai-schema.ts";
-import { createTestDirectory, removeTestDirectory, startGateway, writeConfig, type GatewayProcess } from "../support/start-gw.ts";
+import { serveTestConfig } from "../support/serve-test-config.ts";
+import { weatherTool } from "../support/weather-tool.ts";
 
 const azureKey = "azure-upstream-key-e2e";
 const entraToken = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.entra-e2e";
 const masterKey = "gw-master-azure-test";
 const apiVersion = "2024-10-21";
 
-const weatherTool = {
-  type: "function" as const,
-  function: {
-    name: "weather",
-    description: "Get the weather in a location",
-    parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] },
-  },
-};
-
 let upstream: FakeUpstream;
-let gateway: GatewayProcess;
 let client: OpenAI;
-let directory: string;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
   upstream = await startAzureUpstream({ apiKey: azureKey, entraToken });
-  directory = createTestDirectory("e2e-azure");
   const price = { inputPerMTok: 2.5, outputPerMTok: 10 };
-  const config = writeConfig(directory, {
-    models: [
-      {
-        name: "azure-gpt",
-        deployments: [{ provider: "azure", model: "gpt-4o-deployment", baseUrl: upstream.url, apiVersion, apiKey: { $env: "AZURE_API_KEY" }, price }],
-      },
-      {
-        name: "azure-gpt-v1",
-        deployments: [{ provider: "azure", model: "gpt-4o-deployment", baseUrl: upstream.url, credentials: { $env: "AZURE_ENTRA_TOKEN" }, price }],
-      },
-      {
-        name: "azure-missing",
-        deployments: [{ provider: "azure", model: "no-such-deployment", baseUrl: upstream.url, apiVersion, apiKey: { $env: "AZURE_API_KEY" }, price }],
-      },
-      {
-        name: "azure-embed",
-        deployments: [
-          { provider: "azure", model: "embedding-deployment", baseUrl: upstream.url, apiVersion, apiKey: { $env: "AZURE_API_KEY" }, price: { inputPerMTok: 0.02, outputPerMTok: 0 } },
-        ],
-      },
-    ],
-    masterKey: { $env: "GW_MASTER_KEY" },
-  });
-  gateway = await startGateway({
-    config,
-    dataDir: `${directory}/data`,
+  ({ client, stop } = await serveTestConfig({
+    name: "e2e-azure",
+    upstreams: [upstream],
     env: { AZURE_API_KEY: azureKey, AZURE_ENTRA_TOKEN: entraToken, GW_MASTER_KEY: masterKey },
-  });
-  client = createClient(gateway, masterKey);
+    masterKey,
+    config: {
+      models: [
+        {
+          name: "azure-gpt",
+          deployments: [{ provider: "azure", model: "gpt-4o-deployment", baseUrl: upstream.url, apiVersion, apiKey: { $env: "AZURE_API_KEY" }, price }],
+        },
+        {
+          name: "azure-gpt-v1",
+          deployments: [{ provider: "azure", model: "gpt-4o-deployment", baseUrl: upstream.url, credentials: { $env: "AZURE_ENTRA_TOKEN" }, price }],
+        },
+        {
+          name: "azure-missing",
+          deployments: [{ provider: "azure", model: "no-such-deployment", baseUrl: upstream.url, apiVersion, apiKey: { $env: "AZURE_API_KEY" }, price }],
+        },
+        {
+          name: "azure-embed",
+          deployments: [
+            { provider: "azure", model: "embedding-deployment", baseUrl: upstream.url, apiVersion, apiKey: { $env: "AZURE_API_KEY" }, price: { inputPerMTok: 0.02, outputPerMTok: 0 } },
+          ],
+        },
+      ],
+      masterKey: { $env: "GW_MASTER_KEY" },
+    },
+  }));
 });
 
-afterAll(async () => {
-  await gateway?.stop();
-  await upstream?.close();
-  if (directory) removeTestDirectory(directory);
-});
+afterAll(() => stop?.());
 
 beforeEach(() => upstream.reset());
 
 function lastRequest(): { path: string; headers: Record<string, string>; body: Record<string, unknown> } {
-  const requests = upstream.chatRequests();
-  expect(requests.length).toBeGreaterThan(0);
-  const last = requests[requests.length - 1]!;
+  const last = lastRecorded(upstream.chatRequests());
   return { path: last.path, headers: last.headers, body: last.body as Record<string, unknown> };
 }
 

@@ -9,23 +9,17 @@ import type OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { defaultTestCredentials, fakeVector, startBedrockUpstream, type FakeUpstream } from "../fakes/bedrock-upstream.ts";
 import { readFixture, readFixtureLines, type RecordedRequest } from "../fakes/fake-server.ts";
-import { assembleContent, assembleToolCalls, collectStream, createClient, finalFinishReason, postRaw } from "../support/gateway-client.ts";
+import { assembleContent, assembleToolCalls, collectStream, finalFinishReason, postRaw } from "../support/gateway-client.ts";
+import { lastRecorded } from "../support/last-request.ts";
 import { validateChatCompletion, validateChatCompletionChunk, validateEmbeddingsResponse, validateErrorResponse } from "../support/openai-schema.ts";
-import { createTestDirectory, removeTestDirectory, startGateway, writeConfig, type GatewayProcess } from "../support/start-gw.ts";
+import { serveTestConfig } from "../support/serve-test-config.ts";
+import type { GatewayProcess } from "../support/start-gw.ts";
+import { weatherTool } from "../support/weather-tool.ts";
 
 const credentials = { ...defaultTestCredentials, sessionToken: "IQoJb3JpZ2luX2VjEXAMPLE-session-token//e2e==" };
 const wrongSecret = "this-is-not-the-secret-access-key";
 const masterKey = "gw-master-bedrock-test";
 const modelId = "anthropic.claude-3-5-sonnet-20240620-v1:0";
-
-const weatherTool = {
-  type: "function" as const,
-  function: {
-    name: "weather",
-    description: "Get the weather in a location",
-    parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] },
-  },
-};
 
 interface ConverseFixture {
   output: { message: { content: Array<{ text?: string; toolUse?: { toolUseId: string; name: string; input: unknown } }> } };
@@ -46,60 +40,53 @@ function streamedText(name: string): string {
 let upstream: FakeUpstream;
 let gateway: GatewayProcess;
 let client: OpenAI;
-let directory: string;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
   upstream = await startBedrockUpstream({ credentials, region: "us-east-1" });
-  directory = createTestDirectory("e2e-bedrock");
   const bedrock = { provider: "bedrock" as const, baseUrl: upstream.url, region: "us-east-1" };
-  const config = writeConfig(directory, {
-    models: [
-      { name: "claude-bedrock", deployments: [{ ...bedrock, model: modelId, price: { inputPerMTok: 3, outputPerMTok: 15 } }] },
-      {
-        name: "claude-wrong-secret",
-        deployments: [
-          {
-            ...bedrock,
-            model: modelId,
-            aws: { accessKeyId: { $env: "AWS_ACCESS_KEY_ID" }, secretAccessKey: { $env: "WRONG_AWS_SECRET" }, sessionToken: { $env: "AWS_SESSION_TOKEN" } },
-            price: { inputPerMTok: 3, outputPerMTok: 15 },
-          },
-        ],
-      },
-      { name: "titan-embed", deployments: [{ ...bedrock, model: "amazon.titan-embed-text-v2:0", price: { inputPerMTok: 0.02, outputPerMTok: 0 } }] },
-      { name: "cohere-embed-bedrock", deployments: [{ ...bedrock, model: "cohere.embed-english-v3", price: { inputPerMTok: 0.1, outputPerMTok: 0 } }] },
-    ],
-    retries: { attempts: 2, initialBackoffMs: 1, maxBackoffMs: 20 },
-    masterKey: { $env: "GW_MASTER_KEY" },
-  });
-  gateway = await startGateway({
-    config,
-    dataDir: `${directory}/data`,
+  ({ gateway, client, stop } = await serveTestConfig({
+    name: "e2e-bedrock",
+    upstreams: [upstream],
     env: {
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      AWS_SESSION_TOKEN: credentials.sessionToken,
-      WRONG_AWS_SECRET: wrongSecret,
-      GW_MASTER_KEY: masterKey,
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        AWS_SESSION_TOKEN: credentials.sessionToken,
+        WRONG_AWS_SECRET: wrongSecret,
+        GW_MASTER_KEY: masterKey,
+      },
+    masterKey,
+    config: {
+      models: [
+        { name: "claude-bedrock", deployments: [{ ...bedrock, model: modelId, price: { inputPerMTok: 3, outputPerMTok: 15 } }] },
+        {
+          name: "claude-wrong-secret",
+          deployments: [
+            {
+              ...bedrock,
+              model: modelId,
+              aws: { accessKeyId: { $env: "AWS_ACCESS_KEY_ID" }, secretAccessKey: { $env: "WRONG_AWS_SECRET" }, sessionToken: { $env: "AWS_SESSION_TOKEN" } },
+              price: { inputPerMTok: 3, outputPerMTok: 15 },
+            },
+          ],
+        },
+        { name: "titan-embed", deployments: [{ ...bedrock, model: "amazon.titan-embed-text-v2:0", price: { inputPerMTok: 0.02, outputPerMTok: 0 } }] },
+        { name: "cohere-embed-bedrock", deployments: [{ ...bedrock, model: "cohere.embed-english-v3", price: { inputPerMTok: 0.1, outputPerMTok: 0 } }] },
+      ],
+      retries: { attempts: 2, initialBackoffMs: 1, maxBackoffMs: 20 },
+      masterKey: { $env: "GW_MASTER_KEY" },
     },
-  });
-  client = createClient(gateway, masterKey);
+  }));
 });
 
-afterAll(async () => {
-  await gateway?.stop();
-  await upstream?.close();
-  if (directory) removeTestDirectory(directory);
-});
+afterAll(() => stop?.());
 
 beforeEach(() => {
   upstream.reset();
 });
 
 function lastChatRequest(): RecordedRequest {
-  const requests = upstream.chatRequests();
-  expect(requests.length).toBeGreaterThan(0);
-  return requests[requests.length - 1]!;
+  return lastRecorded(upstream.chatRequests());
 }
 
 function expectSigned(request: RecordedRequest): void {

@@ -12,82 +12,69 @@ import {
   assembleContent,
   assembleToolCalls,
   collectStream,
-  createClient,
   finalFinishReason,
   getRaw,
   postRaw,
 } from "../support/gateway-client.ts";
+import { lastRecorded } from "../support/last-request.ts";
 import { validateChatCompletion, validateChatCompletionChunk, validateErrorResponse } from "../support/openai-schema.ts";
-import { createTestDirectory, removeTestDirectory, startGateway, writeConfig, type GatewayProcess } from "../support/start-gw.ts";
+import { serveTestConfig } from "../support/serve-test-config.ts";
+import type { GatewayProcess } from "../support/start-gw.ts";
+import { weatherTool } from "../support/weather-tool.ts";
 
 const openAIKey = "sk-upstream-openai-chat-test";
 const anthropicKey = "sk-ant-upstream-chat-test";
 const masterKey = "gw-master-chat-test";
 
-const weatherTool = {
-  type: "function" as const,
-  function: {
-    name: "weather",
-    description: "Get the weather in a location",
-    parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] },
-  },
-};
-
 let openAIUpstream: FakeUpstream;
 let anthropicUpstream: FakeUpstream;
 let gateway: GatewayProcess;
 let client: OpenAI;
-let directory: string;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
   openAIUpstream = await startOpenAIUpstream({ apiKey: openAIKey });
   anthropicUpstream = await startAnthropicUpstream({ apiKey: anthropicKey });
-  directory = createTestDirectory("e2e-chat");
-  const config = writeConfig(directory, {
-    models: [
-      {
-        name: "gpt-fake",
-        deployments: [
-          {
-            name: "openai-main",
-            provider: "openai",
-            model: "gpt-4.1-nano",
-            baseUrl: openAIUpstream.baseUrl,
-            apiKey: { $env: "OPENAI_API_KEY" },
-            price: { inputPerMTok: 0.1, outputPerMTok: 0.4 },
-          },
-        ],
-      },
-      {
-        name: "claude-fake",
-        deployments: [
-          {
-            name: "anthropic-main",
-            provider: "anthropic",
-            model: "claude-sonnet-4-5",
-            baseUrl: anthropicUpstream.baseUrl,
-            apiKey: { $env: "ANTHROPIC_API_KEY" },
-            price: { inputPerMTok: 3, outputPerMTok: 15 },
-          },
-        ],
-      },
-    ],
-    masterKey: { $env: "GW_MASTER_KEY" },
-  });
-  gateway = await startGateway({
-    config,
-    dataDir: `${directory}/data`,
+  ({ gateway, client, stop } = await serveTestConfig({
+    name: "e2e-chat",
+    upstreams: [openAIUpstream, anthropicUpstream],
     env: { OPENAI_API_KEY: openAIKey, ANTHROPIC_API_KEY: anthropicKey, GW_MASTER_KEY: masterKey },
-  });
-  client = createClient(gateway, masterKey);
+    masterKey,
+    config: {
+      models: [
+        {
+          name: "gpt-fake",
+          deployments: [
+            {
+              name: "openai-main",
+              provider: "openai",
+              model: "gpt-4.1-nano",
+              baseUrl: openAIUpstream.baseUrl,
+              apiKey: { $env: "OPENAI_API_KEY" },
+              price: { inputPerMTok: 0.1, outputPerMTok: 0.4 },
+            },
+          ],
+        },
+        {
+          name: "claude-fake",
+          deployments: [
+            {
+              name: "anthropic-main",
+              provider: "anthropic",
+              model: "claude-sonnet-4-5",
+              baseUrl: anthropicUpstream.baseUrl,
+              apiKey: { $env: "ANTHROPIC_API_KEY" },
+              price: { inputPerMTok: 3, outputPerMTok: 15 },
+            },
+          ],
+        },
+      ],
+      masterKey: { $env: "GW_MASTER_KEY" },
+    },
+  }));
 });
 
-afterAll(async () => {
-  await gateway?.stop();
-  await openAIUpstream?.close();
-  await anthropicUpstream?.close();
-  if (directory) removeTestDirectory(directory);
-});
+afterAll(() => stop?.());
 
 beforeEach(() => {
   openAIUpstream.reset();
@@ -95,9 +82,7 @@ beforeEach(() => {
 });
 
 function lastChatBody(upstream: FakeUpstream): Record<string, unknown> {
-  const requests = upstream.chatRequests();
-  expect(requests.length).toBeGreaterThan(0);
-  return requests[requests.length - 1]!.body as Record<string, unknown>;
+  return lastRecorded(upstream.chatRequests()).body as Record<string, unknown>;
 }
 
 describe("through the openai provider", () => {

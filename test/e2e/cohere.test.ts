@@ -8,21 +8,15 @@ import type OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { startCohereUpstream, type FakeUpstream } from "../fakes/cohere-upstream.ts";
 import { readFixture, readFixtureLines, type RecordedRequest } from "../fakes/fake-server.ts";
-import { assembleContent, assembleToolCalls, collectStream, createClient, finalFinishReason, postRaw } from "../support/gateway-client.ts";
+import { assembleContent, assembleToolCalls, collectStream, finalFinishReason, postRaw } from "../support/gateway-client.ts";
+import { lastRecorded } from "../support/last-request.ts";
 import { validateChatCompletion, validateChatCompletionChunk, validateEmbeddingsResponse, validateErrorResponse } from "../support/openai-schema.ts";
-import { createTestDirectory, removeTestDirectory, startGateway, writeConfig, type GatewayProcess } from "../support/start-gw.ts";
+import { serveTestConfig } from "../support/serve-test-config.ts";
+import type { GatewayProcess } from "../support/start-gw.ts";
+import { weatherTool } from "../support/weather-tool.ts";
 
 const cohereKey = "co-upstream-key-e2e";
 const masterKey = "gw-master-cohere-test";
-
-const weatherTool = {
-  type: "function" as const,
-  function: {
-    name: "weather",
-    description: "Get the weather in a location",
-    parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] },
-  },
-};
 
 interface CohereChatFixture {
   message: { content?: Array<{ text: string }>; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }> };
@@ -45,43 +39,36 @@ function streamedText(name: string): string {
 let upstream: FakeUpstream;
 let gateway: GatewayProcess;
 let client: OpenAI;
-let directory: string;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
   upstream = await startCohereUpstream({ apiKey: cohereKey });
-  directory = createTestDirectory("e2e-cohere");
   const price = { inputPerMTok: 2.5, outputPerMTok: 10 };
-  const config = writeConfig(directory, {
-    models: [
-      { name: "command", deployments: [{ provider: "cohere", model: "command-a-03-2025", baseUrl: upstream.url, price }] },
-      { name: "command-bad-key", deployments: [{ provider: "cohere", model: "command-a-03-2025", baseUrl: upstream.url, apiKey: { $env: "WRONG_COHERE_KEY" }, price }] },
-      { name: "cohere-embed", deployments: [{ model: "cohere/embed-v4.0", baseUrl: upstream.url, price: { inputPerMTok: 0.12, outputPerMTok: 0 } }] },
-    ],
-    retries: { attempts: 1, initialBackoffMs: 1, maxBackoffMs: 20 },
-    masterKey: { $env: "GW_MASTER_KEY" },
-  });
-  gateway = await startGateway({
-    config,
-    dataDir: `${directory}/data`,
+  ({ gateway, client, stop } = await serveTestConfig({
+    name: "e2e-cohere",
+    upstreams: [upstream],
     env: { COHERE_API_KEY: cohereKey, WRONG_COHERE_KEY: "co-not-the-key", GW_MASTER_KEY: masterKey },
-  });
-  client = createClient(gateway, masterKey);
+    masterKey,
+    config: {
+      models: [
+        { name: "command", deployments: [{ provider: "cohere", model: "command-a-03-2025", baseUrl: upstream.url, price }] },
+        { name: "command-bad-key", deployments: [{ provider: "cohere", model: "command-a-03-2025", baseUrl: upstream.url, apiKey: { $env: "WRONG_COHERE_KEY" }, price }] },
+        { name: "cohere-embed", deployments: [{ model: "cohere/embed-v4.0", baseUrl: upstream.url, price: { inputPerMTok: 0.12, outputPerMTok: 0 } }] },
+      ],
+      retries: { attempts: 1, initialBackoffMs: 1, maxBackoffMs: 20 },
+      masterKey: { $env: "GW_MASTER_KEY" },
+    },
+  }));
 });
 
-afterAll(async () => {
-  await gateway?.stop();
-  await upstream?.close();
-  if (directory) removeTestDirectory(directory);
-});
+afterAll(() => stop?.());
 
 beforeEach(() => {
   upstream.reset();
 });
 
 function lastChatRequest(): RecordedRequest {
-  const requests = upstream.chatRequests();
-  expect(requests.length).toBeGreaterThan(0);
-  return requests[requests.length - 1]!;
+  return lastRecorded(upstream.chatRequests());
 }
 
 describe("chat through cohere v2", () => {

@@ -7,9 +7,10 @@ import type OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { readFixture, readFixtureLines, type FakeUpstream } from "../fakes/fake-server.ts";
 import { fakeVector, startGeminiUpstream } from "../fakes/gemini-upstream.ts";
-import { assembleContent, assembleToolCalls, collectStream, createClient, finalFinishReason } from "../support/gateway-client.ts";
+import { assembleContent, assembleToolCalls, collectStream, finalFinishReason } from "../support/gateway-client.ts";
+import { lastRecorded } from "../support/last-request.ts";
 import { validateChatCompletion, validateChatCompletionChunk, validateErrorResponse } from "../support/openai-schema.ts";
-import { createTestDirectory, removeTestDirectory, startGateway, writeConfig, type GatewayProcess } from "../support/start-gw.ts";
+import { serveTestConfig } from "../support/serve-test-config.ts";
 
 const geminiKey = "AIza-upstream-gemini-e2e";
 const masterKey = "gw-master-gemini-test";
@@ -54,55 +55,47 @@ function recordedUsage(name: string, stream = false): { prompt: number; completi
 }
 
 let upstream: FakeUpstream;
-let gateway: GatewayProcess;
 let client: OpenAI;
-let directory: string;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
   upstream = await startGeminiUpstream({ apiKey: geminiKey });
-  directory = createTestDirectory("e2e-gemini");
-  const config = writeConfig(directory, {
-    models: [
-      {
-        name: "gemini-fake",
-        deployments: [
-          { name: "gemini-main", provider: "gemini", model: "gemini-3-pro-preview", baseUrl: upstream.baseUrl, apiKey: { $env: "GEMINI_API_KEY" }, price },
-        ],
-      },
-      {
-        name: "gemini-wrong-key",
-        deployments: [{ provider: "gemini", model: "gemini-2.5-flash", baseUrl: upstream.baseUrl, apiKey: { $env: "GEMINI_WRONG_KEY" }, price }],
-      },
-      {
-        name: "gemini-embed",
-        deployments: [{ provider: "gemini", model: "gemini-embedding-001", baseUrl: upstream.baseUrl, apiKey: { $env: "GEMINI_API_KEY" }, price: { inputPerMTok: 0.15, outputPerMTok: 0 } }],
-      },
-    ],
-    retries: { attempts: 1, initialBackoffMs: 1, maxBackoffMs: 20 },
-    masterKey: { $env: "GW_MASTER_KEY" },
-  });
-  gateway = await startGateway({
-    config,
-    dataDir: `${directory}/data`,
+  ({ client, stop } = await serveTestConfig({
+    name: "e2e-gemini",
+    upstreams: [upstream],
     env: { GEMINI_API_KEY: geminiKey, GEMINI_WRONG_KEY: "AIza-not-the-right-key", GW_MASTER_KEY: masterKey },
-  });
-  client = createClient(gateway, masterKey);
+    masterKey,
+    config: {
+      models: [
+        {
+          name: "gemini-fake",
+          deployments: [
+            { name: "gemini-main", provider: "gemini", model: "gemini-3-pro-preview", baseUrl: upstream.baseUrl, apiKey: { $env: "GEMINI_API_KEY" }, price },
+          ],
+        },
+        {
+          name: "gemini-wrong-key",
+          deployments: [{ provider: "gemini", model: "gemini-2.5-flash", baseUrl: upstream.baseUrl, apiKey: { $env: "GEMINI_WRONG_KEY" }, price }],
+        },
+        {
+          name: "gemini-embed",
+          deployments: [{ provider: "gemini", model: "gemini-embedding-001", baseUrl: upstream.baseUrl, apiKey: { $env: "GEMINI_API_KEY" }, price: { inputPerMTok: 0.15, outputPerMTok: 0 } }],
+        },
+      ],
+      retries: { attempts: 1, initialBackoffMs: 1, maxBackoffMs: 20 },
+      masterKey: { $env: "GW_MASTER_KEY" },
+    },
+  }));
 });
 
-afterAll(async () => {
-  await gateway?.stop();
-  await upstream?.close();
-  if (directory) removeTestDirectory(directory);
-});
+afterAll(() => stop?.());
 
 beforeEach(() => {
   upstream.reset();
 });
 
 function lastRequest() {
-  const requests = upstream.chatRequests();
-  expect(requests.length).toBeGreaterThan(0);
-  return requests[requests.length - 1]!;
+  return lastRecorded(upstream.chatRequests());
 }
 
 describe("through the gemini provider", () => {

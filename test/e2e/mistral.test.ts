@@ -8,60 +8,49 @@ import type OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { fixtureStreamText, fixtureText, fixtureUsage } from "../fakes/fixture-text.ts";
 import { startMistralUpstream, type FakeUpstream } from "../fakes/mistral-upstream.ts";
-import { assembleContent, assembleToolCalls, collectStream, createClient, finalFinishReason } from "../support/gateway-client.ts";
+import { assembleContent, assembleToolCalls, collectStream, finalFinishReason } from "../support/gateway-client.ts";
+import { lastRecorded } from "../support/last-request.ts";
 import { validateChatCompletion, validateChatCompletionChunk, validateEmbeddingsResponse } from "../support/openai-schema.ts";
-import { createTestDirectory, removeTestDirectory, startGateway, writeConfig, type GatewayProcess } from "../support/start-gw.ts";
+import { serveTestConfig } from "../support/serve-test-config.ts";
+import { weatherTool } from "../support/weather-tool.ts";
 
 const mistralKey = "mistral-upstream-key-e2e";
 const masterKey = "gw-master-mistral-test";
 
-const weatherTool = {
-  type: "function" as const,
-  function: {
-    name: "weather",
-    description: "Get the weather in a location",
-    parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] },
-  },
-};
-
 let upstream: FakeUpstream;
-let gateway: GatewayProcess;
 let client: OpenAI;
-let directory: string;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
   upstream = await startMistralUpstream({ apiKey: mistralKey });
-  directory = createTestDirectory("e2e-mistral");
-  const config = writeConfig(directory, {
-    models: [
-      {
-        name: "mistral-small",
-        deployments: [{ provider: "mistral", model: "mistral-small-latest", baseUrl: upstream.baseUrl, price: { inputPerMTok: 0.1, outputPerMTok: 0.3 } }],
-      },
-      {
-        name: "mistral-embed",
-        deployments: [{ provider: "mistral", model: "mistral-embed", baseUrl: upstream.baseUrl, price: { inputPerMTok: 0.1, outputPerMTok: 0 } }],
-      },
-    ],
-    masterKey: { $env: "GW_MASTER_KEY" },
-  });
   // No apiKey in the config: the compiler's default for mistral is MISTRAL_API_KEY.
-  gateway = await startGateway({ config, dataDir: `${directory}/data`, env: { MISTRAL_API_KEY: mistralKey, GW_MASTER_KEY: masterKey } });
-  client = createClient(gateway, masterKey);
+  ({ client, stop } = await serveTestConfig({
+    name: "e2e-mistral",
+    upstreams: [upstream],
+    env: { MISTRAL_API_KEY: mistralKey, GW_MASTER_KEY: masterKey },
+    masterKey,
+    config: {
+      models: [
+        {
+          name: "mistral-small",
+          deployments: [{ provider: "mistral", model: "mistral-small-latest", baseUrl: upstream.baseUrl, price: { inputPerMTok: 0.1, outputPerMTok: 0.3 } }],
+        },
+        {
+          name: "mistral-embed",
+          deployments: [{ provider: "mistral", model: "mistral-embed", baseUrl: upstream.baseUrl, price: { inputPerMTok: 0.1, outputPerMTok: 0 } }],
+        },
+      ],
+      masterKey: { $env: "GW_MASTER_KEY" },
+    },
+  }));
 });
 
-afterAll(async () => {
-  await gateway?.stop();
-  await upstream?.close();
-  if (directory) removeTestDirectory(directory);
-});
+afterAll(() => stop?.());
 
 beforeEach(() => upstream.reset());
 
 function lastBody(): Record<string, unknown> {
-  const requests = upstream.chatRequests();
-  expect(requests.length).toBeGreaterThan(0);
-  return requests[requests.length - 1]!.body as Record<string, unknown>;
+  return lastRecorded(upstream.chatRequests()).body as Record<string, unknown>;
 }
 
 describe("through the mistral provider", () => {

@@ -8,9 +8,10 @@ import type OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { readFixtureLines } from "../fakes/fake-server.ts";
 import { startOllamaUpstream, type FakeUpstream } from "../fakes/ollama-upstream.ts";
-import { assembleContent, assembleToolCalls, collectStream, createClient, finalFinishReason } from "../support/gateway-client.ts";
+import { assembleContent, assembleToolCalls, collectStream, finalFinishReason } from "../support/gateway-client.ts";
+import { lastRecorded } from "../support/last-request.ts";
 import { validateChatCompletion, validateChatCompletionChunk, validateEmbeddingsResponse } from "../support/openai-schema.ts";
-import { createTestDirectory, removeTestDirectory, startGateway, writeConfig, type GatewayProcess } from "../support/start-gw.ts";
+import { serveTestConfig } from "../support/serve-test-config.ts";
 
 const masterKey = "gw-master-ollama-test";
 const pixel = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
@@ -25,37 +26,33 @@ const weatherTool = {
 };
 
 let upstream: FakeUpstream;
-let gateway: GatewayProcess;
 let client: OpenAI;
-let directory: string;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
   upstream = await startOllamaUpstream();
-  directory = createTestDirectory("e2e-ollama");
-  const config = writeConfig(directory, {
-    models: [
-      { name: "llama", deployments: [{ provider: "ollama", model: "llama3.2", baseUrl: upstream.url }] },
-      { name: "llama-not-pulled", deployments: [{ provider: "ollama", model: "llama9", baseUrl: upstream.url }] },
-      { name: "minilm", deployments: [{ provider: "ollama", model: "all-minilm", baseUrl: upstream.url }] },
-    ],
-    masterKey: { $env: "GW_MASTER_KEY" },
-  });
-  gateway = await startGateway({ config, dataDir: `${directory}/data`, env: { GW_MASTER_KEY: masterKey } });
-  client = createClient(gateway, masterKey);
+  ({ client, stop } = await serveTestConfig({
+    name: "e2e-ollama",
+    upstreams: [upstream],
+    env: { GW_MASTER_KEY: masterKey },
+    masterKey,
+    config: {
+      models: [
+        { name: "llama", deployments: [{ provider: "ollama", model: "llama3.2", baseUrl: upstream.url }] },
+        { name: "llama-not-pulled", deployments: [{ provider: "ollama", model: "llama9", baseUrl: upstream.url }] },
+        { name: "minilm", deployments: [{ provider: "ollama", model: "all-minilm", baseUrl: upstream.url }] },
+      ],
+      masterKey: { $env: "GW_MASTER_KEY" },
+    },
+  }));
 });
 
-afterAll(async () => {
-  await gateway?.stop();
-  await upstream?.close();
-  if (directory) removeTestDirectory(directory);
-});
+afterAll(() => stop?.());
 
 beforeEach(() => upstream.reset());
 
 function lastRequest(): { path: string; headers: Record<string, string>; body: Record<string, unknown> } {
-  const requests = upstream.chatRequests();
-  expect(requests.length).toBeGreaterThan(0);
-  const last = requests[requests.length - 1]!;
+  const last = lastRecorded(upstream.chatRequests());
   return { path: last.path, headers: last.headers, body: last.body as Record<string, unknown> };
 }
 

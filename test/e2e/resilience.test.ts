@@ -9,7 +9,8 @@ import { fixtureStreamText, fixtureText } from "../fakes/fixture-text.ts";
 import { startOpenAIUpstream } from "../fakes/openai-upstream.ts";
 import { assembleContent, collectStream, createClient, parseSseData, postRaw } from "../support/gateway-client.ts";
 import { validateChatCompletion, validateChatCompletionChunk, validateErrorResponse } from "../support/openai-schema.ts";
-import { createTestDirectory, removeTestDirectory, startGateway, writeConfig, type GatewayProcess } from "../support/start-gw.ts";
+import { serveTestConfig } from "../support/serve-test-config.ts";
+import type { GatewayProcess } from "../support/start-gw.ts";
 
 const openAIKey = "sk-upstream-resilience";
 const anthropicKey = "sk-ant-upstream-resilience";
@@ -21,7 +22,7 @@ const primaryTimeoutMs = 400;
 let primaryUpstream: FakeUpstream;
 let backupUpstream: FakeUpstream;
 let gateway: GatewayProcess;
-let directory: string;
+let stop: () => Promise<void>;
 
 const hello = [{ role: "user" as const, content: "Hello, how are you?" }];
 const anthropicText = fixtureText("anthropic-text");
@@ -30,55 +31,50 @@ const openAIText = fixtureText("openai-text");
 beforeAll(async () => {
   primaryUpstream = await startOpenAIUpstream({ apiKey: openAIKey });
   backupUpstream = await startAnthropicUpstream({ apiKey: anthropicKey });
-  directory = createTestDirectory("e2e-resilience");
   const price = { inputPerMTok: 1, outputPerMTok: 2 };
-  const config = writeConfig(directory, {
-    models: [
-      {
-        name: "primary",
-        deployments: [
-          {
-            name: "primary-openai",
-            provider: "openai",
-            model: "gpt-4.1-nano",
-            baseUrl: primaryUpstream.baseUrl,
-            apiKey: { $env: "OPENAI_API_KEY" },
-            timeoutMs: primaryTimeoutMs,
-            price,
-          },
-        ],
-      },
-      {
-        name: "backup",
-        deployments: [
-          {
-            name: "backup-anthropic",
-            provider: "anthropic",
-            model: "claude-sonnet-4-5",
-            baseUrl: backupUpstream.baseUrl,
-            apiKey: { $env: "ANTHROPIC_API_KEY" },
-            price,
-          },
-        ],
-      },
-    ],
-    fallbacks: { primary: ["backup"] },
-    retries: { attempts: retryAttempts, initialBackoffMs: 1, maxBackoffMs: 20 },
-    masterKey: { $env: "GW_MASTER_KEY" },
-  });
-  gateway = await startGateway({
-    config,
-    dataDir: `${directory}/data`,
+  ({ gateway, stop } = await serveTestConfig({
+    name: "e2e-resilience",
+    upstreams: [primaryUpstream, backupUpstream],
     env: { OPENAI_API_KEY: openAIKey, ANTHROPIC_API_KEY: anthropicKey, GW_MASTER_KEY: masterKey },
-  });
+    masterKey,
+    config: {
+      models: [
+        {
+          name: "primary",
+          deployments: [
+            {
+              name: "primary-openai",
+              provider: "openai",
+              model: "gpt-4.1-nano",
+              baseUrl: primaryUpstream.baseUrl,
+              apiKey: { $env: "OPENAI_API_KEY" },
+              timeoutMs: primaryTimeoutMs,
+              price,
+            },
+          ],
+        },
+        {
+          name: "backup",
+          deployments: [
+            {
+              name: "backup-anthropic",
+              provider: "anthropic",
+              model: "claude-sonnet-4-5",
+              baseUrl: backupUpstream.baseUrl,
+              apiKey: { $env: "ANTHROPIC_API_KEY" },
+              price,
+            },
+          ],
+        },
+      ],
+      fallbacks: { primary: ["backup"] },
+      retries: { attempts: retryAttempts, initialBackoffMs: 1, maxBackoffMs: 20 },
+      masterKey: { $env: "GW_MASTER_KEY" },
+    },
+  }));
 });
 
-afterAll(async () => {
-  await gateway?.stop();
-  await primaryUpstream?.close();
-  await backupUpstream?.close();
-  if (directory) removeTestDirectory(directory);
-});
+afterAll(() => stop?.());
 
 beforeEach(() => {
   primaryUpstream.reset();

@@ -10,6 +10,7 @@ import { fixtureStreamText, fixtureText } from "../fakes/fixture-text.ts";
 import { startOpenAIUpstream } from "../fakes/openai-upstream.ts";
 import { assembleContent, collectStream, createClient } from "../support/gateway-client.ts";
 import { validateChatCompletion } from "../support/openai-schema.ts";
+import { serveTestConfig } from "../support/serve-test-config.ts";
 import {
   createTestDirectory,
   removeTestDirectory,
@@ -29,7 +30,7 @@ let left: FakeUpstream;
 let right: FakeUpstream;
 let anthropic: FakeUpstream;
 let gateway: GatewayProcess;
-let directory: string;
+let stop: () => Promise<void>;
 let gatewayConfig: GatewayConfig;
 
 const hello = [{ role: "user" as const, content: "Hello, how are you?" }];
@@ -38,7 +39,6 @@ beforeAll(async () => {
   left = await startOpenAIUpstream({ apiKey: openAIKey });
   right = await startOpenAIUpstream({ apiKey: openAIKey });
   anthropic = await startAnthropicUpstream({ apiKey: anthropicKey });
-  directory = createTestDirectory("e2e-routing");
   const price = { inputPerMTok: 1, outputPerMTok: 2 };
   const openAIDeployment = (name: string, upstream: FakeUpstream) => ({
     name,
@@ -61,14 +61,10 @@ beforeAll(async () => {
     ],
     masterKey: { $env: "GW_MASTER_KEY" },
   };
-  gateway = await startGateway({ config: writeConfig(directory, gatewayConfig), dataDir: `${directory}/data`, env: environment });
+  ({ gateway, stop } = await serveTestConfig({ name: "e2e-routing", upstreams: [left, right, anthropic], env: environment, masterKey, config: gatewayConfig }));
 });
 
-afterAll(async () => {
-  await gateway?.stop();
-  for (const upstream of [left, right, anthropic]) await upstream?.close();
-  if (directory) removeTestDirectory(directory);
-});
+afterAll(() => stop?.());
 
 beforeEach(() => {
   for (const upstream of [left, right, anthropic]) upstream.reset();

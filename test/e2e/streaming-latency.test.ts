@@ -15,8 +15,7 @@ import { createAnthropicDialect } from "../fakes/anthropic-upstream.ts";
 import { readFixtureLines } from "../fakes/fake-server.ts";
 import { fixtureStreamText } from "../fakes/fixture-text.ts";
 import { createOpenAIDialect } from "../fakes/openai-upstream.ts";
-import { createClient } from "../support/gateway-client.ts";
-import { createTestDirectory, removeTestDirectory, startGateway, writeConfig, type GatewayProcess } from "../support/start-gw.ts";
+import { serveTestConfig } from "../support/serve-test-config.ts";
 
 const masterKey = "gw-master-streaming-latency";
 /** How long the gate stays shut at most; only a buffering gw ever waits this long. */
@@ -105,8 +104,7 @@ const anthropicGate = firstTextLine(anthropicLines, (event) => event.type === "c
 
 let openAIUpstream: GatedUpstream;
 let anthropicUpstream: GatedUpstream;
-let directory: string;
-let gateway: GatewayProcess;
+let stop: () => Promise<void>;
 let client: OpenAI;
 
 beforeAll(async () => {
@@ -114,30 +112,28 @@ beforeAll(async () => {
   const anthropicDialect = createAnthropicDialect();
   openAIUpstream = await startGatedUpstream((body) => openAIDialect.streamFrames(openAILines, body) as string[], openAIGate, "/v1");
   anthropicUpstream = await startGatedUpstream((body) => anthropicDialect.streamFrames(anthropicLines, body) as string[], anthropicGate, "");
-  directory = createTestDirectory("e2e-streaming-latency");
-  const config = writeConfig(directory, {
-    models: [
-      {
-        name: "gpt-stream",
-        deployments: [{ provider: "openai", model: "gpt-4.1-nano", baseUrl: openAIUpstream.baseUrl, apiKey: "sk-unused", price: { inputPerMTok: 1, outputPerMTok: 1 } }],
-      },
-      {
-        name: "claude-stream",
-        deployments: [{ provider: "anthropic", model: "claude-sonnet-4-5", baseUrl: anthropicUpstream.baseUrl, apiKey: "sk-ant-unused", price: { inputPerMTok: 1, outputPerMTok: 1 } }],
-      },
-    ],
-    masterKey: { $env: "GW_MASTER_KEY" },
-  });
-  gateway = await startGateway({ config, dataDir: `${directory}/data`, env: { GW_MASTER_KEY: masterKey } });
-  client = createClient(gateway, masterKey);
+  ({ client, stop } = await serveTestConfig({
+    name: "e2e-streaming-latency",
+    upstreams: [openAIUpstream, anthropicUpstream],
+    env: { GW_MASTER_KEY: masterKey },
+    masterKey,
+    config: {
+      models: [
+        {
+          name: "gpt-stream",
+          deployments: [{ provider: "openai", model: "gpt-4.1-nano", baseUrl: openAIUpstream.baseUrl, apiKey: "sk-unused", price: { inputPerMTok: 1, outputPerMTok: 1 } }],
+        },
+        {
+          name: "claude-stream",
+          deployments: [{ provider: "anthropic", model: "claude-sonnet-4-5", baseUrl: anthropicUpstream.baseUrl, apiKey: "sk-ant-unused", price: { inputPerMTok: 1, outputPerMTok: 1 } }],
+        },
+      ],
+      masterKey: { $env: "GW_MASTER_KEY" },
+    },
+  }));
 });
 
-afterAll(async () => {
-  await gateway?.stop();
-  await openAIUpstream?.close();
-  await anthropicUpstream?.close();
-  if (directory) removeTestDirectory(directory);
-});
+afterAll(() => stop?.());
 
 beforeEach(() => {
   openAIUpstream.reset();

@@ -11,9 +11,10 @@ import { readFixture, readFixtureLines, type FakeUpstream } from "../fakes/fake-
 import { fixtureStreamText, fixtureText } from "../fakes/fixture-text.ts";
 import { createServiceAccountKey, startFakeTokenEndpoint, type FakeTokenEndpoint } from "../fakes/google-token-endpoint.ts";
 import { startVertexUpstream } from "../fakes/vertex-upstream.ts";
-import { assembleContent, assembleToolCalls, collectStream, createClient, finalFinishReason } from "../support/gateway-client.ts";
+import { assembleContent, assembleToolCalls, collectStream, finalFinishReason } from "../support/gateway-client.ts";
+import { lastRecorded } from "../support/last-request.ts";
 import { validateChatCompletion, validateChatCompletionChunk } from "../support/openai-schema.ts";
-import { createTestDirectory, removeTestDirectory, startGateway, writeConfig, type GatewayProcess } from "../support/start-gw.ts";
+import { serveTestConfig } from "../support/serve-test-config.ts";
 
 const masterKey = "gw-master-vertex-test";
 const project = "gw-e2e-project";
@@ -46,9 +47,8 @@ function recordedGeminiStreamText(name: string): string {
 
 let tokens: FakeTokenEndpoint;
 let upstream: FakeUpstream;
-let gateway: GatewayProcess;
 let client: OpenAI;
-let directory: string;
+let stop: () => Promise<void>;
 
 function deployment(model: string, credentials = "VERTEX_SERVICE_ACCOUNT") {
   return { provider: "vertex" as const, model, project, region, baseUrl: upstream.url, credentials: { $env: credentials }, price };
@@ -64,40 +64,32 @@ beforeAll(async () => {
   const forged = JSON.stringify({ ...(JSON.parse(key.json) as Record<string, unknown>), private_key: impostor.private_key });
 
   upstream = await startVertexUpstream({ project, region, isIssuedToken: (token) => endpoint.isIssued(token) });
-  directory = createTestDirectory("e2e-vertex");
-  const config = writeConfig(directory, {
-    models: [
-      { name: "vertex-gemini", deployments: [{ name: "vertex-gemini-main", ...deployment("gemini-2.5-flash") }] },
-      { name: "vertex-claude", deployments: [{ name: "vertex-claude-main", ...deployment("claude-sonnet-4-5@20250929") }] },
-      { name: "vertex-embed", deployments: [{ ...deployment("text-embedding-005", "GOOGLE_SERVICE_ACCOUNT_JSON"), price: { inputPerMTok: 0.025, outputPerMTok: 0 } }] },
-      { name: "vertex-forged", deployments: [deployment("gemini-2.5-flash", "VERTEX_FORGED_ACCOUNT")] },
-    ],
-    retries: { attempts: 1, initialBackoffMs: 1, maxBackoffMs: 20 },
-    masterKey: { $env: "GW_MASTER_KEY" },
-  });
-  gateway = await startGateway({
-    config,
-    dataDir: `${directory}/data`,
+  ({ client, stop } = await serveTestConfig({
+    name: "e2e-vertex",
+    upstreams: [upstream, tokens],
     env: { VERTEX_SERVICE_ACCOUNT: key.json, GOOGLE_SERVICE_ACCOUNT_JSON: key.json, VERTEX_FORGED_ACCOUNT: forged, GW_MASTER_KEY: masterKey },
-  });
-  client = createClient(gateway, masterKey);
+    masterKey,
+    config: {
+      models: [
+        { name: "vertex-gemini", deployments: [{ name: "vertex-gemini-main", ...deployment("gemini-2.5-flash") }] },
+        { name: "vertex-claude", deployments: [{ name: "vertex-claude-main", ...deployment("claude-sonnet-4-5@20250929") }] },
+        { name: "vertex-embed", deployments: [{ ...deployment("text-embedding-005", "GOOGLE_SERVICE_ACCOUNT_JSON"), price: { inputPerMTok: 0.025, outputPerMTok: 0 } }] },
+        { name: "vertex-forged", deployments: [deployment("gemini-2.5-flash", "VERTEX_FORGED_ACCOUNT")] },
+      ],
+      retries: { attempts: 1, initialBackoffMs: 1, maxBackoffMs: 20 },
+      masterKey: { $env: "GW_MASTER_KEY" },
+    },
+  }));
 });
 
-afterAll(async () => {
-  await gateway?.stop();
-  await upstream?.close();
-  await tokens?.close();
-  if (directory) removeTestDirectory(directory);
-});
+afterAll(() => stop?.());
 
 beforeEach(() => {
   upstream.reset();
 });
 
 function lastRequest() {
-  const requests = upstream.chatRequests();
-  expect(requests.length).toBeGreaterThan(0);
-  return requests[requests.length - 1]!;
+  return lastRecorded(upstream.chatRequests());
 }
 
 function issuedTokenOf(headers: Record<string, string>): string {

@@ -12,7 +12,8 @@ import { fixtureText, fixtureUsage } from "../fakes/fixture-text.ts";
 import { startOpenAIUpstream } from "../fakes/openai-upstream.ts";
 import { collectStream, createClient, assembleContent, getRaw, postRaw } from "../support/gateway-client.ts";
 import { validateChatCompletion } from "../support/openai-schema.ts";
-import { createTestDirectory, removeTestDirectory, startGateway, writeConfig, type GatewayProcess } from "../support/start-gw.ts";
+import { serveTestConfig } from "../support/serve-test-config.ts";
+import type { GatewayProcess } from "../support/start-gw.ts";
 
 const upstreamKey = "sk-upstream-wildcard-test";
 const masterKey = "gw-master-wildcard-test";
@@ -20,7 +21,7 @@ const wildKey = "gw-team-wildcard";
 const otherKey = "gw-team-no-wildcard";
 
 let upstream: FakeUpstream;
-let directory: string;
+let stop: () => Promise<void>;
 let gateway: GatewayProcess;
 let client: OpenAI;
 
@@ -28,39 +29,34 @@ const hello = [{ role: "user" as const, content: "Invent a new holiday and descr
 
 beforeAll(async () => {
   upstream = await startOpenAIUpstream({ apiKey: upstreamKey });
-  directory = createTestDirectory("e2e-wildcard");
-  const config = writeConfig(directory, {
-    models: [
-      { name: "openai/*", deployments: [{ provider: "openai", model: "*", baseUrl: upstream.baseUrl, apiKey: { $env: "OPENAI_API_KEY" } }] },
-      {
-        name: "openai/pinned",
-        deployments: [{ provider: "openai", model: "gpt-4.1-nano", baseUrl: upstream.baseUrl, apiKey: { $env: "OPENAI_API_KEY" }, price: { inputPerMTok: 1, outputPerMTok: 1 } }],
-      },
-      { name: "mock-chat", deployments: [{ provider: "mock", model: "mock-1" }] },
-    ],
-    masterKey: { $env: "GW_MASTER_KEY" },
-    teams: [
-      { name: "wild-team", models: ["openai/*"] },
-      { name: "other-team", models: ["mock-chat"] },
-    ],
-    keys: [
-      { name: "wild", team: "wild-team", key: { $env: "WILD_KEY" } },
-      { name: "other", team: "other-team", key: { $env: "OTHER_KEY" } },
-    ],
-  });
-  gateway = await startGateway({
-    config,
-    dataDir: `${directory}/data`,
+  ({ gateway, client, stop } = await serveTestConfig({
+    name: "e2e-wildcard",
+    upstreams: [upstream],
     env: { OPENAI_API_KEY: upstreamKey, GW_MASTER_KEY: masterKey, WILD_KEY: wildKey, OTHER_KEY: otherKey },
-  });
-  client = createClient(gateway, masterKey);
+    masterKey,
+    config: {
+      models: [
+        { name: "openai/*", deployments: [{ provider: "openai", model: "*", baseUrl: upstream.baseUrl, apiKey: { $env: "OPENAI_API_KEY" } }] },
+        {
+          name: "openai/pinned",
+          deployments: [{ provider: "openai", model: "gpt-4.1-nano", baseUrl: upstream.baseUrl, apiKey: { $env: "OPENAI_API_KEY" }, price: { inputPerMTok: 1, outputPerMTok: 1 } }],
+        },
+        { name: "mock-chat", deployments: [{ provider: "mock", model: "mock-1" }] },
+      ],
+      masterKey: { $env: "GW_MASTER_KEY" },
+      teams: [
+        { name: "wild-team", models: ["openai/*"] },
+        { name: "other-team", models: ["mock-chat"] },
+      ],
+      keys: [
+        { name: "wild", team: "wild-team", key: { $env: "WILD_KEY" } },
+        { name: "other", team: "other-team", key: { $env: "OTHER_KEY" } },
+      ],
+    },
+  }));
 });
 
-afterAll(async () => {
-  await gateway?.stop();
-  await upstream?.close();
-  if (directory) removeTestDirectory(directory);
-});
+afterAll(() => stop?.());
 
 beforeEach(() => upstream.reset());
 

@@ -8,8 +8,8 @@
  */
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import { fileURLToPath } from "node:url";
+import { listenOnLoopback } from "./listen-on-loopback.ts";
 
 export interface RecordedRequest {
   method: string;
@@ -176,7 +176,6 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeU
   let chunkDelay = defaultChunkDelay;
   const requests: RecordedRequest[] = [];
   const script: ScriptedReply[] = [];
-  const sockets = new Set<Socket>();
   let closing = false;
 
   function send(response: ServerResponse, reply: DialectReply): void {
@@ -293,16 +292,8 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeU
     });
   });
   server.keepAliveTimeout = 5_000;
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const listening = await listenOnLoopback(server);
+  const port = listening.port;
   const url = `http://127.0.0.1:${port}`;
 
   return {
@@ -324,10 +315,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeU
     },
     close() {
       closing = true;
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
+      return listening.close();
     },
   };
 }

@@ -13,8 +13,8 @@
  */
 import { generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import { decodeProtectedHeader, jwtVerify } from "jose";
+import { listenOnLoopback } from "./listen-on-loopback.ts";
 
 export const cloudPlatformScope = "https://www.googleapis.com/auth/cloud-platform";
 
@@ -103,7 +103,6 @@ export async function startFakeTokenEndpoint(options: FakeTokenEndpointOptions =
   const exchanges: TokenExchange[] = [];
   const issued = new Set<string>();
   const script: ScriptedTokenReply[] = [];
-  const sockets = new Set<Socket>();
   let holding = false;
   let waiting: Array<() => void> = [];
   let tokenUri = "";
@@ -180,15 +179,8 @@ export async function startFakeTokenEndpoint(options: FakeTokenEndpointOptions =
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => send(response, 500, { error: "internal_failure", error_description: String(error) }));
   });
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  tokenUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`;
+  const listening = await listenOnLoopback(server);
+  tokenUri = `http://127.0.0.1:${listening.port}/token`;
 
   return {
     tokenUri,
@@ -208,11 +200,6 @@ export async function startFakeTokenEndpoint(options: FakeTokenEndpointOptions =
       for (const wake of resume) wake();
     },
     held: () => waiting.length,
-    close() {
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
-    },
+    close: () => listening.close(),
   };
 }

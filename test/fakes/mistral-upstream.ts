@@ -25,6 +25,9 @@ export interface MistralUpstreamOptions {
   chunkDelayMs?: number;
 }
 
+// What Mistral accepts is written out here on purpose rather than imported from
+// runtime/providers/mistral/mistral-api.ts: the converter filters requests with that list, so a
+// field wrongly listed there would pass a fake that shares it. The same goes for the id pattern.
 const chatFields = new Set([
   "model",
   "messages",

@@ -3,6 +3,7 @@ import { GatewayError } from "../../errors.ts";
 import type { ChatCompletionRequest, ChatMessage } from "../../openai-types.ts";
 import type { ResolvedDeployment } from "../types.ts";
 import { testDeployment } from "../../testing/deployment.ts";
+import { thrownGatewayError } from "../../testing/thrown-gateway-error.ts";
 import { anthropic } from "./index.ts";
 
 const deployment: ResolvedDeployment = testDeployment({
@@ -22,13 +23,7 @@ function build(request: Partial<ChatCompletionRequest> & { messages: ChatMessage
 }
 
 function buildError(request: Partial<ChatCompletionRequest> & { messages: ChatMessage[] }): GatewayError {
-  try {
-    build(request);
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error("expected a GatewayError");
+  return thrownGatewayError(() => build(request));
 }
 
 const hello: ChatMessage[] = [{ role: "user", content: "Hello" }];

@@ -16,8 +16,18 @@
  * @see https://docs.anthropic.com/en/api/messages
  */
 import { invalidRequest } from "../../errors.ts";
-import type { ChatCompletionRequest, ChatMessage, JsonObject, TextPart } from "../../openai-types.ts";
+import type { ChatCompletionRequest, ChatMessage, TextPart } from "../../openai-types.ts";
 import type { JsonRecord } from "../openai/openai-api.ts";
+import { appendTurn } from "../shared/append-turn.ts";
+import { convertAssistantToolCalls } from "../shared/assistant-tool-calls.ts";
+import { parseDataUrl } from "../shared/data-url.ts";
+import { warnDroppedParameters } from "../shared/dropped-parameters.ts";
+import { convertFunctionTools } from "../shared/function-tools.ts";
+import { readStopSequences } from "../shared/stop-sequences.ts";
+import { parseToolCallArguments } from "../shared/tool-call-arguments.ts";
+import { readToolChoice } from "../shared/tool-choice.ts";
+import { toToolUseId } from "../shared/tool-use-id.ts";
+import { convertUserContent } from "../shared/user-content-parts.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
 import { isRecord, responseFormatToolName } from "./anthropic-api.ts";
 import type {
@@ -58,11 +68,6 @@ export function defaultMaxTokens(model: string): number {
   return 16384;
 }
 
-/** Anthropic tool ids must match ^[a-zA-Z0-9_-]+$; ids from other providers may not. */
-function toToolId(id: string): string {
-  return /^[a-zA-Z0-9_-]+$/.test(id) ? id : id.replace(/[^a-zA-Z0-9_-]/g, "_") || "tool";
-}
-
 function textOf(content: unknown, param: string): string {
   if (typeof content === "string") return content;
   if (Array.isArray(content)) {
@@ -93,15 +98,6 @@ function textBlocks(content: string | TextPart[], param: string): AnthropicTextB
     if (part.text.length > 0) blocks.push({ type: "text", text: part.text });
   }
   return blocks;
-}
-
-/** `data:<media type>[;params];base64,<data>` -> its media type and data; null when not base64. */
-function parseDataUrl(url: string): { mediaType: string; data: string } | null {
-  const comma = url.indexOf(",");
-  if (!url.startsWith("data:") || comma < 0) return null;
-  const header = url.slice(5, comma);
-  if (!header.endsWith(";base64")) return null;
-  return { mediaType: (header.split(";")[0] ?? "").toLowerCase(), data: url.slice(comma + 1) };
 }
 
 function imageBlock(part: JsonRecord, param: string): AnthropicContentBlock {
@@ -135,68 +131,22 @@ function fileBlock(part: JsonRecord, param: string): AnthropicContentBlock {
   return { type: "document", source: { type: "base64", media_type: parsed.mediaType, data: parsed.data } };
 }
 
-function userBlocks(content: unknown, param: string): AnthropicContentBlock[] {
-  if (typeof content === "string") return content.length > 0 ? [{ type: "text", text: content }] : [];
-  if (!Array.isArray(content)) throw invalidRequest(`${param} must be a string or an array of content parts.`, param);
-  const blocks: AnthropicContentBlock[] = [];
-  for (let index = 0; index < content.length; index++) {
-    const part: unknown = content[index];
-    const partParam = `${param}[${index}]`;
-    if (!isRecord(part)) throw invalidRequest(`${partParam} must be an object.`, partParam);
-    if (part.type === "text") {
-      if (typeof part.text !== "string") throw invalidRequest(`${partParam}.text must be a string.`, `${partParam}.text`);
-      if (part.text.length > 0) blocks.push({ type: "text", text: part.text });
-    } else if (part.type === "image_url") {
-      blocks.push(imageBlock(part, partParam));
-    } else if (part.type === "file") {
-      blocks.push(fileBlock(part, partParam));
-    } else {
-      throw invalidRequest(`${partParam} has type "${String(part.type)}", which the anthropic provider does not support.`, `${partParam}.type`);
-    }
-  }
-  return blocks;
-}
+const userPartConverters = { image_url: imageBlock, file: fileBlock };
 
-function parseArguments(text: string, param: string): JsonObject {
-  if (text.trim() === "") return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw invalidRequest(`${param} is not valid JSON; Anthropic needs tool call arguments as a JSON object.`, param);
-  }
-  if (!isRecord(value)) throw invalidRequest(`${param} must be a JSON object.`, param);
-  return value;
+function userBlocks(content: unknown, param: string): AnthropicContentBlock[] {
+  return convertUserContent<AnthropicContentBlock>(content, param, "anthropic", (text) => ({ type: "text", text }), userPartConverters);
 }
 
 function assistantBlocks(message: Extract<ChatMessage, { role: "assistant" }>, param: string): AnthropicContentBlock[] {
-  const blocks: AnthropicContentBlock[] =
+  const text: AnthropicContentBlock[] =
     message.content === null || message.content === undefined ? [] : textBlocks(message.content, `${param}.content`);
-  const toolCalls: unknown = message.tool_calls;
-  if (toolCalls === undefined || toolCalls === null) return blocks;
-  if (!Array.isArray(toolCalls)) throw invalidRequest(`${param}.tool_calls must be an array.`, `${param}.tool_calls`);
-  for (let index = 0; index < toolCalls.length; index++) {
-    const call: unknown = toolCalls[index];
-    const callParam = `${param}.tool_calls[${index}]`;
-    if (!isRecord(call) || !isRecord(call.function) || typeof call.function.name !== "string" || typeof call.id !== "string") {
-      throw invalidRequest(`${callParam} needs an id and a function name.`, callParam);
-    }
-    const args = call.function.arguments;
-    blocks.push({
-      type: "tool_use",
-      id: toToolId(call.id),
-      name: call.function.name,
-      input: parseArguments(typeof args === "string" ? args : "", `${callParam}.function.arguments`),
-    });
-  }
-  return blocks;
-}
-
-function append(messages: AnthropicMessage[], role: "user" | "assistant", blocks: AnthropicContentBlock[]): void {
-  if (blocks.length === 0) return;
-  const last = messages[messages.length - 1];
-  if (last && last.role === role) last.content.push(...blocks);
-  else messages.push({ role, content: blocks });
+  const calls = convertAssistantToolCalls(message.tool_calls, param, (call, callParam): AnthropicContentBlock => ({
+    type: "tool_use",
+    id: toToolUseId(call.id),
+    name: call.name,
+    input: parseToolCallArguments(call.arguments, `${callParam}.function.arguments`, "Anthropic"),
+  }));
+  return [...text, ...calls];
 }
 
 function convertMessages(input: unknown): { system: AnthropicTextBlock[]; messages: AnthropicMessage[] } {
@@ -216,15 +166,15 @@ function convertMessages(input: unknown): { system: AnthropicTextBlock[]; messag
         break;
       }
       case "user":
-        append(messages, "user", userBlocks(typed.content, `${param}.content`));
+        appendTurn(messages, "user", userBlocks(typed.content, `${param}.content`));
         break;
       case "assistant":
-        append(messages, "assistant", assistantBlocks(typed, param));
+        appendTurn(messages, "assistant", assistantBlocks(typed, param));
         break;
       case "tool": {
         if (typeof typed.tool_call_id !== "string") throw invalidRequest(`${param}.tool_call_id must be a string.`, `${param}.tool_call_id`);
         const content = typeof typed.content === "string" ? typed.content : textBlocks(typed.content, `${param}.content`);
-        append(messages, "user", [{ type: "tool_result", tool_use_id: toToolId(typed.tool_call_id), content }]);
+        appendTurn(messages, "user", [{ type: "tool_result", tool_use_id: toToolUseId(typed.tool_call_id), content }]);
         break;
       }
       default:
@@ -238,36 +188,23 @@ function convertMessages(input: unknown): { system: AnthropicTextBlock[]; messag
   return { system, messages };
 }
 
-function convertTools(tools: unknown): AnthropicTool[] {
-  if (!Array.isArray(tools)) throw invalidRequest("tools must be an array.", "tools");
-  return tools.map((tool: unknown, index): AnthropicTool => {
-    const param = `tools[${index}]`;
-    if (!isRecord(tool) || tool.type !== "function" || !isRecord(tool.function) || typeof tool.function.name !== "string") {
-      throw invalidRequest(`${param} must be a function tool with a name; the anthropic provider supports only function tools.`, param);
-    }
-    const fn = tool.function;
+function convertTools(tools: unknown[]): AnthropicTool[] {
+  return convertFunctionTools(tools, "anthropic", (fn, param): AnthropicTool => {
     if (fn.name === responseFormatToolName) throw invalidRequest(`${param}: the tool name "${responseFormatToolName}" is reserved by gw.`, `${param}.function.name`);
-    const converted: AnthropicTool = {
-      name: fn.name as string,
-      input_schema: isRecord(fn.parameters) ? fn.parameters : { type: "object", properties: {} },
-    };
+    const converted: AnthropicTool = { name: fn.name, input_schema: isRecord(fn.parameters) ? fn.parameters : { type: "object", properties: {} } };
     if (typeof fn.description === "string") converted.description = fn.description;
     return converted;
   });
 }
 
-function convertToolChoice(choice: unknown, parallel: unknown): AnthropicToolChoice | undefined {
+function convertToolChoice(input: unknown, parallel: unknown): AnthropicToolChoice | undefined {
+  const choice = readToolChoice(input);
   const disableParallel = parallel === false ? { disable_parallel_tool_use: true } : {};
-  if (choice === undefined || choice === null) {
-    return parallel === false ? { type: "auto", disable_parallel_tool_use: true } : undefined;
-  }
+  if (choice === undefined) return parallel === false ? { type: "auto", disable_parallel_tool_use: true } : undefined;
   if (choice === "auto") return { type: "auto", ...disableParallel };
   if (choice === "required") return { type: "any", ...disableParallel };
   if (choice === "none") return { type: "none" };
-  if (isRecord(choice) && isRecord(choice.function) && typeof choice.function.name === "string") {
-    return { type: "tool", name: choice.function.name, ...disableParallel };
-  }
-  throw invalidRequest('tool_choice must be "auto", "required", "none" or {"type": "function", "function": {"name": ...}}.', "tool_choice");
+  return { type: "tool", name: choice.name, ...disableParallel };
 }
 
 /** The forced tool standing in for response_format; null when the format asks for plain text. */
@@ -312,13 +249,14 @@ export function convertToAnthropicBody(
     body.temperature = Math.min(request.temperature, 1);
   }
   if (typeof request.top_p === "number") body.top_p = request.top_p;
-  if (typeof request.stop === "string") body.stop_sequences = [request.stop];
-  else if (Array.isArray(request.stop) && request.stop.length > 0) body.stop_sequences = request.stop;
+  const stop = readStopSequences(request.stop);
+  if (stop) body.stop_sequences = stop;
   if (typeof request.user === "string" && request.user.length > 0) body.metadata = { user_id: request.user };
 
-  const hasTools = Array.isArray(request.tools) && request.tools.length > 0;
+  const tools = request.tools;
+  const hasTools = Array.isArray(tools) && tools.length > 0;
   if (hasTools) {
-    body.tools = convertTools(request.tools);
+    body.tools = convertTools(tools);
     const toolChoice = convertToolChoice(request.tool_choice, request.parallel_tool_calls);
     if (toolChoice) body.tool_choice = toolChoice;
   } else if (request.tool_choice !== undefined && request.tool_choice !== null && request.tool_choice !== "none" && request.tool_choice !== "auto") {
@@ -339,12 +277,7 @@ export function convertToAnthropicBody(
   }
   if (typeof request.n === "number" && request.n > 1) warnings.push(`n=${request.n} not supported by anthropic: one choice is returned`);
   if (request.logprobs === true) warnings.push("logprobs dropped: not supported by anthropic");
-  for (const key of Object.keys(request)) {
-    if (handledParameters.has(key)) continue;
-    const value = request[key];
-    if (value === undefined || value === null) continue;
-    warnings.push(`${key} dropped: not supported by anthropic`);
-  }
+  warnDroppedParameters(request, handledParameters, "anthropic", warnings);
   if (stream) body.stream = true;
   return { body, warnings };
 }

@@ -7,32 +7,11 @@
  * @see https://docs.anthropic.com/en/api/messages#response
  */
 import { badUpstreamResponse } from "../../errors.ts";
-import type { ChatCompletion, ToolCall, TokenUsage, Usage } from "../../openai-types.ts";
+import type { ChatCompletion, ToolCall } from "../../openai-types.ts";
+import { toOpenAIUsage, toTokenUsage } from "../shared/disjoint-usage.ts";
 import type { ConvertedResponse, ProviderContext } from "../types.ts";
 import { isRecord, readRefusalExplanation, readUsage, responseFormatToolName } from "./anthropic-api.ts";
-import type { AnthropicUsage } from "./anthropic-api.ts";
 import { mapFinishReason } from "./map-finish-reason.ts";
-
-export function toTokenUsage(usage: AnthropicUsage): TokenUsage {
-  return {
-    inputTokens: usage.inputTokens,
-    outputTokens: usage.outputTokens,
-    cacheReadTokens: usage.cacheReadTokens,
-    cacheWriteTokens: usage.cacheWriteTokens,
-    reasoningTokens: 0,
-  };
-}
-
-/** OpenAI usage: Anthropic's input_tokens exclude cache reads and writes, OpenAI's prompt_tokens include them. */
-export function toOpenAIUsage(usage: AnthropicUsage): Usage {
-  const prompt = usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
-  return {
-    prompt_tokens: prompt,
-    completion_tokens: usage.outputTokens,
-    total_tokens: prompt + usage.outputTokens,
-    prompt_tokens_details: { cached_tokens: usage.cacheReadTokens },
-  };
-}
 
 /** Anthropic message ids become OpenAI-looking completion ids. */
 export function toCompletionId(messageId: unknown, context: ProviderContext): string {

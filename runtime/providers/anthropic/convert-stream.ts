@@ -15,41 +15,33 @@
  * The stream is complete only after message_stop.
  * @see https://docs.anthropic.com/en/api/messages-streaming
  */
-import { GatewayError, badUpstreamResponse } from "../../errors.ts";
-import type { ChatCompletionChunk, ChatCompletionRequest, FinishReason, TokenUsage } from "../../openai-types.ts";
+import { badUpstreamResponse } from "../../errors.ts";
+import type { ChatCompletionChunk, ChatCompletionRequest, TokenUsage } from "../../openai-types.ts";
+import { createChunkWriter } from "../shared/chunk-writer.ts";
+import { toOpenAIUsage, toTokenUsage } from "../shared/disjoint-usage.ts";
+import { parseStreamEvent } from "../shared/parse-stream-event.ts";
+import { streamEndedEarly } from "../shared/stream-ended-early.ts";
+import { createToolCallDeltas } from "../shared/tool-call-deltas.ts";
 import type { ProviderContext, StreamConverter, UpstreamEvent } from "../types.ts";
 import { isRecord, readRefusalExplanation, readUsage, responseFormatToolName } from "./anthropic-api.ts";
 import type { AnthropicUsage, JsonRecord } from "./anthropic-api.ts";
-import { toCompletionId, toOpenAIUsage, toTokenUsage } from "./convert-response.ts";
+import { toCompletionId } from "./convert-response.ts";
 import { mapFinishReason } from "./map-finish-reason.ts";
 import { mapStreamError } from "./map-error.ts";
 
-type ChunkDelta = ChatCompletionChunk["choices"][number]["delta"];
-
-/** What a content block index refers to. */
-type BlockKind = { kind: "text" } | { kind: "tool"; toolIndex: number; hasArguments: boolean } | { kind: "json"; hasText: boolean } | { kind: "other" };
+/** What a content block index refers to (a tool block's call is kept by `tools`, under the same index). */
+type BlockKind = { kind: "text" } | { kind: "tool" } | { kind: "json"; hasText: boolean } | { kind: "other" };
 
 export function createStreamConverter(context: ProviderContext, request: ChatCompletionRequest): StreamConverter {
   const forwardUsage = request.stream_options?.include_usage === true;
-  let id = `chatcmpl-${context.requestId}`;
-  let model = context.publicModel;
+  /** Providers have been seen to skip message_start; the role chunk then comes with the first content (withStart). */
+  const writer = createChunkWriter(context);
+  const { chunk, withStart } = writer;
+  const tools = createToolCallDeltas();
   let usage: AnthropicUsage | undefined;
-  let started = false;
   let stopped = false;
-  let toolCount = 0;
   let usedResponseFormatTool = false;
   const blocks = new Map<number, BlockKind>();
-
-  function chunk(delta: ChunkDelta, finishReason: FinishReason | null = null): ChatCompletionChunk {
-    return { id, object: "chat.completion.chunk", created: context.created, model, choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }] };
-  }
-
-  /** Providers have been seen to skip message_start; the role chunk then comes with the first content. */
-  function withStart(chunks: ChatCompletionChunk[]): ChatCompletionChunk[] {
-    if (started) return chunks;
-    started = true;
-    return [chunk({ role: "assistant", content: "" }), ...chunks];
-  }
 
   function onBlockStart(payload: JsonRecord): ChatCompletionChunk[] {
     const index = payload.index;
@@ -66,11 +58,8 @@ export function createStreamConverter(context: ProviderContext, request: ChatCom
         blocks.set(index, { kind: "json", hasText: false });
         return [];
       }
-      const toolIndex = toolCount++;
-      blocks.set(index, { kind: "tool", toolIndex, hasArguments: false });
-      return withStart([
-        chunk({ tool_calls: [{ index: toolIndex, id: block.id, type: "function", function: { name: block.name, arguments: "" } }] }),
-      ]);
+      blocks.set(index, { kind: "tool" });
+      return withStart([chunk({ tool_calls: [tools.start(index, block.id, block.name)] })]);
     }
     blocks.set(index, { kind: "other" });
     return [];
@@ -84,10 +73,7 @@ export function createStreamConverter(context: ProviderContext, request: ChatCom
       return delta.text.length > 0 ? withStart([chunk({ content: delta.text })]) : [];
     }
     if (delta.type === "input_json_delta" && typeof delta.partial_json === "string" && delta.partial_json.length > 0) {
-      if (block?.kind === "tool") {
-        block.hasArguments = true;
-        return [chunk({ tool_calls: [{ index: block.toolIndex, function: { arguments: delta.partial_json } }] })];
-      }
+      if (block?.kind === "tool") return [chunk({ tool_calls: [tools.append(payload.index, delta.partial_json)!] })];
       if (block?.kind === "json") {
         block.hasText = true;
         return withStart([chunk({ content: delta.partial_json })]);
@@ -97,10 +83,11 @@ export function createStreamConverter(context: ProviderContext, request: ChatCom
   }
 
   function onBlockStop(payload: JsonRecord): ChatCompletionChunk[] {
-    const block = typeof payload.index === "number" ? blocks.get(payload.index) : undefined;
-    if (block?.kind === "tool" && !block.hasArguments) {
-      block.hasArguments = true;
-      return [chunk({ tool_calls: [{ index: block.toolIndex, function: { arguments: "{}" } }] })];
+    if (typeof payload.index !== "number") return [];
+    const block = blocks.get(payload.index);
+    if (block?.kind === "tool") {
+      const empty = tools.finish(payload.index);
+      return empty ? [chunk({ tool_calls: [empty] })] : [];
     }
     if (block?.kind === "json" && !block.hasText) {
       block.hasText = true;
@@ -112,7 +99,7 @@ export function createStreamConverter(context: ProviderContext, request: ChatCom
   function onMessageDelta(payload: JsonRecord): ChatCompletionChunk[] {
     usage = readUsage(payload.usage, usage);
     const delta = isRecord(payload.delta) ? payload.delta : {};
-    const finishReason = mapFinishReason(delta.stop_reason, usedResponseFormatTool && toolCount === 0);
+    const finishReason = mapFinishReason(delta.stop_reason, usedResponseFormatTool && tools.count === 0);
     const explanation = delta.stop_reason === "refusal" ? readRefusalExplanation(delta.stop_details) : null;
     return withStart([chunk(explanation === null ? {} : { refusal: explanation }, finishReason)]);
   }
@@ -120,25 +107,18 @@ export function createStreamConverter(context: ProviderContext, request: ChatCom
   function onMessageStop(): ChatCompletionChunk[] {
     stopped = true;
     if (!forwardUsage) return [];
-    const final = usage ?? readUsage(undefined);
-    return [{ id, object: "chat.completion.chunk", created: context.created, model, choices: [], usage: toOpenAIUsage(final) }];
+    return [writer.usageChunk(toOpenAIUsage(usage ?? readUsage(undefined)))];
   }
 
   function push(event: UpstreamEvent): ChatCompletionChunk[] {
     if (stopped) return [];
-    let payload: unknown;
-    try {
-      payload = JSON.parse(event.data);
-    } catch {
-      throw badUpstreamResponse("anthropic", "a stream event is not JSON");
-    }
-    if (!isRecord(payload)) throw badUpstreamResponse("anthropic", "a stream event is not a JSON object");
+    const payload = parseStreamEvent("anthropic", event.data);
     const type = event.event ?? payload.type;
     switch (type) {
       case "message_start": {
         const message = isRecord(payload.message) ? payload.message : {};
-        id = toCompletionId(message.id, context);
-        if (typeof message.model === "string") model = message.model;
+        writer.id = toCompletionId(message.id, context);
+        if (typeof message.model === "string") writer.model = message.model;
         usage = readUsage(message.usage, usage);
         return withStart([]);
       }
@@ -160,14 +140,7 @@ export function createStreamConverter(context: ProviderContext, request: ChatCom
   }
 
   function end(): ChatCompletionChunk[] {
-    if (!stopped) {
-      throw new GatewayError({
-        status: 502,
-        type: "upstream_error",
-        code: "stream_ended_early",
-        message: "The anthropic upstream stream ended before message_stop: the answer is incomplete.",
-      });
-    }
+    if (!stopped) throw streamEndedEarly("anthropic", "before message_stop: the answer is incomplete");
     return [];
   }
 

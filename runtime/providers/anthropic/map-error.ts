@@ -10,6 +10,7 @@
 import { GatewayError } from "../../errors.ts";
 import type { GatewayErrorType } from "../../errors.ts";
 import { readRetryAfter, redactSecrets } from "../openai/map-error.ts";
+import { parseErrorBody } from "../shared/parse-error-body.ts";
 import { readWireError } from "./anthropic-api.ts";
 
 interface ErrorRule {
@@ -44,14 +45,6 @@ function ruleForStatus(status: number): ErrorRule {
   return { status, type: "invalid_request_error", retryable: status === 409 };
 }
 
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
 function toGatewayError(rule: ErrorRule, wireType: string | null, upstreamMessage: string | null, retryAfterMs?: number): GatewayError {
   const code = wireType ?? null;
   if (rule.status === 401) {
@@ -79,7 +72,7 @@ function toGatewayError(rule: ErrorRule, wireType: string | null, upstreamMessag
 
 /** A non-2xx HTTP answer. The HTTP status decides; the body supplies the explanation. */
 export function mapError(status: number, body: string, headers: Headers): GatewayError {
-  const wire = readWireError(parseJson(body));
+  const wire = readWireError(parseErrorBody(body));
   const rule = ruleForStatus(status);
   const retryAfterMs = rule.retryable ? readRetryAfter(headers) : undefined;
   return toGatewayError(rule, wire?.type ?? null, wire?.message ?? null, retryAfterMs);

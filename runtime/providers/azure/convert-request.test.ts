@@ -1,21 +1,17 @@
 import { describe, expect, it } from "vitest";
 import type { ChatCompletionRequest } from "../../openai-types.ts";
+import { testDeployment } from "../../testing/deployment.ts";
 import type { ResolvedDeployment } from "../types.ts";
 import { azure } from "./index.ts";
 
-const deployment: ResolvedDeployment = {
+const deployment: ResolvedDeployment = testDeployment({
   id: "gpt/0",
   provider: "azure",
   model: "my-gpt4o",
   baseUrl: "https://contoso.openai.azure.com",
   apiKey: "azure-key-123",
-  secrets: {},
-  headers: {},
   options: { apiVersion: "2024-10-21" },
-  timeoutMs: 60_000,
-  price: null,
-  priceProvider: null,
-};
+});
 const v1: ResolvedDeployment = { ...deployment, options: {} };
 
 const request: ChatCompletionRequest = {

@@ -1,24 +1,20 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { EmbeddingsRequest } from "../../openai-types.ts";
+import { testDeployment } from "../../testing/deployment.ts";
 import { validateEmbeddingsResponse } from "../../../test/support/openai-schema.ts";
 import type { ProviderContext, ResolvedDeployment } from "../types.ts";
 import { azure } from "./index.ts";
 
 const context: ProviderContext = { requestId: "req_1", created: 1770000000, publicModel: "embed" };
-const deployment: ResolvedDeployment = {
+const deployment: ResolvedDeployment = testDeployment({
   id: "embed/0",
   provider: "azure",
   model: "my-embedding-deployment",
   baseUrl: "https://contoso.openai.azure.com",
   apiKey: "azure-key-123",
-  secrets: {},
-  headers: {},
   options: { apiVersion: "2024-10-21" },
-  timeoutMs: 60_000,
-  price: null,
-  priceProvider: null,
-};
+});
 const request: EmbeddingsRequest = { model: "embed", input: ["sunny day at the beach", "rainy day in the city"] };
 const recorded = JSON.parse(readFileSync(new URL("./__fixtures__/openai-embedding.json", import.meta.url), "utf8")) as unknown;
 

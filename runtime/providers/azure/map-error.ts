@@ -11,18 +11,11 @@
  */
 import { GatewayError } from "../../errors.ts";
 import { mapError as mapOpenAIError } from "../openai/map-error.ts";
+import { parseErrorBody } from "../shared/parse-error-body.ts";
 import { readContentFilterError } from "./azure-api.ts";
 
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
 export function mapError(status: number, body: string, headers: Headers): GatewayError {
-  const payload = parseJson(body);
+  const payload = parseErrorBody(body);
   if (status === 400) {
     const filtered = readContentFilterError(payload);
     if (filtered) {

@@ -2,22 +2,19 @@ import { describe, expect, it } from "vitest";
 import { createBedrockDialect } from "../../../test/fakes/bedrock-upstream.ts";
 import { GatewayError } from "../../errors.ts";
 import type { ChatCompletionRequest, ChatMessage } from "../../openai-types.ts";
+import { testDeployment } from "../../testing/deployment.ts";
+import { rejectedGatewayError } from "../../testing/thrown-gateway-error.ts";
 import type { ResolvedDeployment } from "../types.ts";
 import { bedrock } from "./index.ts";
 
-const deployment: ResolvedDeployment = {
+const deployment: ResolvedDeployment = testDeployment({
   id: "claude-bedrock/0",
   provider: "bedrock",
   model: "anthropic.claude-3-5-sonnet-20240620-v1:0",
   baseUrl: "https://bedrock-runtime.us-east-1.amazonaws.com",
-  apiKey: null,
   secrets: { awsAccessKeyId: "AKIDEXAMPLE", awsSecretAccessKey: "secret" },
-  headers: {},
   options: { region: "us-east-1" },
-  timeoutMs: 60_000,
-  price: null,
-  priceProvider: null,
-};
+});
 
 type Block = Record<string, unknown>;
 type Body = Record<string, unknown> & { messages: Array<{ role: string; content: Block[] }>; toolConfig?: Record<string, unknown> };
@@ -27,14 +24,8 @@ async function build(request: Partial<ChatCompletionRequest> & { messages: ChatM
   return { ...converted, body: JSON.parse(converted.upstream.body) as Body };
 }
 
-async function buildError(request: Partial<ChatCompletionRequest> & { messages: ChatMessage[] }): Promise<GatewayError> {
-  try {
-    await build(request);
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error("expected a GatewayError");
+function buildError(request: Partial<ChatCompletionRequest> & { messages: ChatMessage[] }): Promise<GatewayError> {
+  return rejectedGatewayError(() => build(request));
 }
 
 /** Bedrock's own request checks (as the fake upstream performs them): null when Bedrock would accept the body. */

@@ -21,7 +21,18 @@
  * @see https://docs.aws.amazon.com/bedrock/latest/userguide/conversation-inference-call.html
  */
 import { invalidRequest } from "../../errors.ts";
-import type { ChatCompletionRequest, ChatMessage, JsonObject } from "../../openai-types.ts";
+import type { ChatCompletionRequest, ChatMessage } from "../../openai-types.ts";
+import { appendTurn } from "../shared/append-turn.ts";
+import { convertAssistantToolCalls } from "../shared/assistant-tool-calls.ts";
+import { parseDataUrl } from "../shared/data-url.ts";
+import { warnDroppedParameters } from "../shared/dropped-parameters.ts";
+import { convertFunctionTools } from "../shared/function-tools.ts";
+import { readMessageText } from "../shared/message-text.ts";
+import { readStopSequences } from "../shared/stop-sequences.ts";
+import { parseToolCallArguments } from "../shared/tool-call-arguments.ts";
+import { readToolChoice } from "../shared/tool-choice.ts";
+import { toToolUseId } from "../shared/tool-use-id.ts";
+import { convertUserContent } from "../shared/user-content-parts.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
 import { isRecord } from "./bedrock-api.ts";
 import type {
@@ -75,36 +86,6 @@ const documentFormats: Readonly<Record<string, BedrockDocumentFormat>> = {
   "text/markdown": "md",
 };
 
-/** Bedrock tool use ids must match ^[a-zA-Z0-9_-]+$; ids from other providers may not. */
-export function toToolUseId(id: string): string {
-  return /^[a-zA-Z0-9_-]+$/.test(id) ? id : id.replace(/[^a-zA-Z0-9_-]/g, "_") || "tool";
-}
-
-/** `data:<media type>[;params];base64,<data>` -> its media type and data; null when not base64. */
-function parseDataUrl(url: string): { mediaType: string; data: string } | null {
-  const comma = url.indexOf(",");
-  if (!url.startsWith("data:") || comma < 0) return null;
-  const header = url.slice(5, comma);
-  if (!header.endsWith(";base64")) return null;
-  return { mediaType: (header.split(";")[0] ?? "").toLowerCase(), data: url.slice(comma + 1) };
-}
-
-function textOf(content: unknown, param: string): string {
-  if (typeof content === "string") return content;
-  if (content === null || content === undefined) return "";
-  if (!Array.isArray(content)) throw invalidRequest(`${param} must be a string or an array of content parts.`, param);
-  let text = "";
-  for (let index = 0; index < content.length; index++) {
-    const part: unknown = content[index];
-    if (isRecord(part) && part.type === "refusal") continue;
-    if (!isRecord(part) || part.type !== "text" || typeof part.text !== "string") {
-      throw invalidRequest(`${param}[${index}] must be a text part for this message role.`, `${param}[${index}]`);
-    }
-    text += part.text;
-  }
-  return text;
-}
-
 function imageBlock(part: JsonRecord, param: string): BedrockContentBlock {
   const url = isRecord(part.image_url) ? part.image_url.url : undefined;
   const urlParam = `${param}.image_url.url`;
@@ -144,70 +125,22 @@ function documentBlock(part: JsonRecord, param: string, position: number): Bedro
   return { document: { format, name: documentName(file.filename, position), source: { bytes: parsed.data } } };
 }
 
+/** `counter` numbers the documents of the whole conversation (unnamed ones are called "document <n>"). */
 function userBlocks(content: unknown, param: string, counter: { documents: number }): BedrockContentBlock[] {
-  if (typeof content === "string") return content.length > 0 ? [{ text: content }] : [];
-  if (!Array.isArray(content)) throw invalidRequest(`${param} must be a string or an array of content parts.`, param);
-  const blocks: BedrockContentBlock[] = [];
-  for (let index = 0; index < content.length; index++) {
-    const part: unknown = content[index];
-    const partParam = `${param}[${index}]`;
-    if (!isRecord(part)) throw invalidRequest(`${partParam} must be an object.`, partParam);
-    if (part.type === "text") {
-      if (typeof part.text !== "string") throw invalidRequest(`${partParam}.text must be a string.`, `${partParam}.text`);
-      if (part.text.length > 0) blocks.push({ text: part.text });
-    } else if (part.type === "image_url") {
-      blocks.push(imageBlock(part, partParam));
-    } else if (part.type === "file") {
-      blocks.push(documentBlock(part, partParam, counter.documents++));
-    } else {
-      throw invalidRequest(`${partParam} has type "${String(part.type)}", which the bedrock provider does not support.`, `${partParam}.type`);
-    }
-  }
-  return blocks;
-}
-
-function parseArguments(text: string, param: string): JsonObject {
-  if (text.trim() === "") return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw invalidRequest(`${param} is not valid JSON; bedrock needs tool call arguments as a JSON object.`, param);
-  }
-  if (!isRecord(value)) throw invalidRequest(`${param} must be a JSON object.`, param);
-  return value;
+  return convertUserContent<BedrockContentBlock>(content, param, "bedrock", (text) => ({ text }), {
+    image_url: imageBlock,
+    file: (part, partParam) => documentBlock(part, partParam, counter.documents++),
+  });
 }
 
 function assistantBlocks(message: Extract<ChatMessage, { role: "assistant" }>, param: string, toolNames: Set<string>): BedrockContentBlock[] {
-  const text = textOf(message.content, `${param}.content`);
-  const blocks: BedrockContentBlock[] = text.length > 0 ? [{ text }] : [];
-  const toolCalls: unknown = message.tool_calls;
-  if (toolCalls === undefined || toolCalls === null) return blocks;
-  if (!Array.isArray(toolCalls)) throw invalidRequest(`${param}.tool_calls must be an array.`, `${param}.tool_calls`);
-  for (let index = 0; index < toolCalls.length; index++) {
-    const call: unknown = toolCalls[index];
-    const callParam = `${param}.tool_calls[${index}]`;
-    if (!isRecord(call) || !isRecord(call.function) || typeof call.function.name !== "string" || typeof call.id !== "string") {
-      throw invalidRequest(`${callParam} needs an id and a function name.`, callParam);
-    }
-    const args = call.function.arguments;
-    toolNames.add(call.function.name);
-    blocks.push({
-      toolUse: {
-        toolUseId: toToolUseId(call.id),
-        name: call.function.name,
-        input: parseArguments(typeof args === "string" ? args : "", `${callParam}.function.arguments`),
-      },
-    });
-  }
-  return blocks;
-}
-
-function append(messages: BedrockMessage[], role: "user" | "assistant", blocks: BedrockContentBlock[]): void {
-  if (blocks.length === 0) return;
-  const last = messages[messages.length - 1];
-  if (last && last.role === role) last.content.push(...blocks);
-  else messages.push({ role, content: blocks });
+  const text = readMessageText(message.content, `${param}.content`);
+  const calls = convertAssistantToolCalls(message.tool_calls, param, (call, callParam): BedrockContentBlock => {
+    toolNames.add(call.name);
+    const input = parseToolCallArguments(call.arguments, `${callParam}.function.arguments`, "bedrock");
+    return { toolUse: { toolUseId: toToolUseId(call.id), name: call.name, input } };
+  });
+  return text.length > 0 ? [{ text }, ...calls] : calls;
 }
 
 interface ConvertedMessages {
@@ -233,24 +166,24 @@ function convertMessages(input: unknown): ConvertedMessages {
     switch (typed.role) {
       case "system":
       case "developer": {
-        const text = textOf(typed.content, `${param}.content`);
+        const text = readMessageText(typed.content, `${param}.content`);
         if (text.length > 0) system.push({ text });
         break;
       }
       case "user":
-        append(messages, "user", userBlocks(typed.content, `${param}.content`, counter));
+        appendTurn(messages, "user", userBlocks(typed.content, `${param}.content`, counter));
         break;
       case "assistant": {
         const blocks = assistantBlocks(typed, param, historyToolNames);
         if (blocks.some((block) => "toolUse" in block)) hasToolBlocks = true;
-        append(messages, "assistant", blocks);
+        appendTurn(messages, "assistant", blocks);
         break;
       }
       case "tool": {
         if (typeof typed.tool_call_id !== "string") throw invalidRequest(`${param}.tool_call_id must be a string.`, `${param}.tool_call_id`);
-        const text = textOf(typed.content, `${param}.content`);
+        const text = readMessageText(typed.content, `${param}.content`);
         hasToolBlocks = true;
-        append(messages, "user", [{ toolResult: { toolUseId: toToolUseId(typed.tool_call_id), content: [{ text: text.length > 0 ? text : "(empty)" }] } }]);
+        appendTurn(messages, "user", [{ toolResult: { toolUseId: toToolUseId(typed.tool_call_id), content: [{ text: text.length > 0 ? text : "(empty)" }] } }]);
         break;
       }
       default:
@@ -264,16 +197,10 @@ function convertMessages(input: unknown): ConvertedMessages {
   return { system, messages, historyToolNames, hasToolBlocks };
 }
 
-function convertTools(tools: unknown): BedrockTool[] {
-  if (!Array.isArray(tools)) throw invalidRequest("tools must be an array.", "tools");
-  return tools.map((tool: unknown, index): BedrockTool => {
-    const param = `tools[${index}]`;
-    if (!isRecord(tool) || tool.type !== "function" || !isRecord(tool.function) || typeof tool.function.name !== "string") {
-      throw invalidRequest(`${param} must be a function tool with a name; the bedrock provider supports only function tools.`, param);
-    }
-    const fn = tool.function;
+function convertTools(tools: unknown[]): BedrockTool[] {
+  return convertFunctionTools(tools, "bedrock", (fn): BedrockTool => {
     const spec: BedrockTool["toolSpec"] = {
-      name: fn.name as string,
+      name: fn.name,
       inputSchema: { json: isRecord(fn.parameters) ? fn.parameters : { type: "object", properties: {} } },
     };
     if (typeof fn.description === "string" && fn.description.length > 0) spec.description = fn.description;
@@ -292,13 +219,12 @@ function historyTools(names: Set<string>, declared: BedrockTool[]): BedrockTool[
   return added;
 }
 
-function convertToolChoice(choice: unknown): BedrockToolChoice | "none" | undefined {
-  if (choice === undefined || choice === null) return undefined;
+function convertToolChoice(input: unknown): BedrockToolChoice | "none" | undefined {
+  const choice = readToolChoice(input);
+  if (choice === undefined || choice === "none") return choice;
   if (choice === "auto") return { auto: {} };
   if (choice === "required") return { any: {} };
-  if (choice === "none") return "none";
-  if (isRecord(choice) && isRecord(choice.function) && typeof choice.function.name === "string") return { tool: { name: choice.function.name } };
-  throw invalidRequest('tool_choice must be "auto", "required", "none" or {"type": "function", "function": {"name": ...}}.', "tool_choice");
+  return { tool: { name: choice.name } };
 }
 
 function toolConfigOf(
@@ -349,8 +275,8 @@ export function convertRequest(request: ChatCompletionRequest, deployment: Resol
   if (typeof maxTokens === "number") inference.maxTokens = maxTokens;
   if (typeof request.temperature === "number") inference.temperature = request.temperature;
   if (typeof request.top_p === "number") inference.topP = request.top_p;
-  if (typeof request.stop === "string") inference.stopSequences = [request.stop];
-  else if (Array.isArray(request.stop) && request.stop.length > 0) inference.stopSequences = request.stop;
+  const stop = readStopSequences(request.stop);
+  if (stop) inference.stopSequences = stop;
   if (Object.keys(inference).length > 0) body.inferenceConfig = inference;
 
   const toolConfig = toolConfigOf(request, converted, warnings);
@@ -359,16 +285,8 @@ export function convertRequest(request: ChatCompletionRequest, deployment: Resol
   if (outputConfig) body.outputConfig = outputConfig;
 
   if (typeof request.n === "number" && request.n > 1) warnings.push(`n=${request.n} not supported by bedrock: one choice is returned`);
-  for (const key of Object.keys(request)) {
-    if (handledParameters.has(key)) continue;
-    const value = request[key];
-    // false asks for nothing (logprobs: false); parallel_tool_calls: true is Converse's behaviour anyway.
-    if (value === undefined || value === null || value === false) {
-      if (!(key === "parallel_tool_calls" && value === false)) continue;
-    }
-    if (key === "parallel_tool_calls" && value === true) continue;
-    warnings.push(`${key} dropped: not supported by bedrock`);
-  }
+  // false asks for nothing (logprobs: false); parallel_tool_calls: true is Converse's behaviour anyway.
+  warnDroppedParameters(request, handledParameters, "bedrock", warnings, { falseAsksNothing: true, providerDefaults: { parallel_tool_calls: true } });
 
   return {
     upstream: { url: converseUrl(deployment, stream), method: "POST", headers: createHeaders(stream), body: JSON.stringify(body) },

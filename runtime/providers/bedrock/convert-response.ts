@@ -8,26 +8,11 @@
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_ResponseSyntax
  */
 import { badUpstreamResponse } from "../../errors.ts";
-import type { ChatCompletion, TokenUsage, ToolCall, Usage } from "../../openai-types.ts";
+import type { ChatCompletion, ToolCall } from "../../openai-types.ts";
+import { toOpenAIUsage, toTokenUsage } from "../shared/disjoint-usage.ts";
 import type { ConvertedResponse, ProviderContext } from "../types.ts";
 import { isRecord, readUsage } from "./bedrock-api.ts";
-import type { BedrockUsage } from "./bedrock-api.ts";
 import { mapFinishReason } from "./map-finish-reason.ts";
-
-export function toTokenUsage(usage: BedrockUsage): TokenUsage {
-  return { ...usage, reasoningTokens: 0 };
-}
-
-/** OpenAI's prompt_tokens include cached tokens; Bedrock's inputTokens do not. */
-export function toOpenAIUsage(usage: BedrockUsage): Usage {
-  const prompt = usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
-  return {
-    prompt_tokens: prompt,
-    completion_tokens: usage.outputTokens,
-    total_tokens: prompt + usage.outputTokens,
-    prompt_tokens_details: { cached_tokens: usage.cacheReadTokens },
-  };
-}
 
 export function convertResponse(body: unknown, context: ProviderContext): ConvertedResponse {
   if (!isRecord(body)) throw badUpstreamResponse("bedrock", "the body is not a JSON object");

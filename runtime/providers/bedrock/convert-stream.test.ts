@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { validateChatCompletionChunk } from "../../../test/support/openai-schema.ts";
+import { replayEvents, streamedContent as content } from "../../../test/support/replay-stream.ts";
 import { GatewayError } from "../../errors.ts";
 import type { ChatCompletionChunk, ChatCompletionRequest } from "../../openai-types.ts";
 import { byteStream } from "../../stream/byte-stream.ts";
@@ -24,16 +24,8 @@ function wire(source: string[]): Uint8Array[] {
   });
 }
 
-async function replay(frames: Uint8Array[], converter: StreamConverter): Promise<ChatCompletionChunk[]> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const event of decodeAwsEventStream(byteStream(frames), { provider: "bedrock" })) chunks.push(...converter.push(event));
-  chunks.push(...converter.end());
-  for (const chunk of chunks) expect(validateChatCompletionChunk(JSON.parse(JSON.stringify(chunk)))).toEqual([]);
-  return chunks;
-}
-
-function content(chunks: ChatCompletionChunk[]): string {
-  return chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("");
+function replay(frames: Uint8Array[], converter: StreamConverter): Promise<ChatCompletionChunk[]> {
+  return replayEvents(decodeAwsEventStream(byteStream(frames), { provider: "bedrock" }), converter);
 }
 
 function toolCalls(chunks: ChatCompletionChunk[]): Array<{ id?: string; name?: string; arguments: string }> {

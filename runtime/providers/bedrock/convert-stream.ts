@@ -17,46 +17,37 @@
  * The stream is complete only after messageStop.
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html
  */
-import { GatewayError, badUpstreamResponse } from "../../errors.ts";
-import type { ChatCompletionChunk, ChatCompletionRequest, FinishReason, TokenUsage } from "../../openai-types.ts";
+import { badUpstreamResponse } from "../../errors.ts";
+import type { ChatCompletionChunk, ChatCompletionRequest, TokenUsage } from "../../openai-types.ts";
+import { createChunkWriter } from "../shared/chunk-writer.ts";
+import { toOpenAIUsage, toTokenUsage } from "../shared/disjoint-usage.ts";
+import { parseStreamEvent } from "../shared/parse-stream-event.ts";
+import { streamEndedEarly } from "../shared/stream-ended-early.ts";
+import { createToolCallDeltas } from "../shared/tool-call-deltas.ts";
 import type { ProviderContext, StreamConverter, UpstreamEvent } from "../types.ts";
 import { isRecord, readUsage } from "./bedrock-api.ts";
 import type { BedrockUsage, JsonRecord } from "./bedrock-api.ts";
-import { toOpenAIUsage, toTokenUsage } from "./convert-response.ts";
 import { mapStreamError } from "./map-error.ts";
 import { mapFinishReason } from "./map-finish-reason.ts";
 
-type ChunkDelta = ChatCompletionChunk["choices"][number]["delta"];
-
-/** What a content block index refers to. */
-type BlockKind = { kind: "tool"; toolIndex: number; hasArguments: boolean } | { kind: "other" };
+/** What a content block index refers to (a tool use's call is kept by `tools`, under the same index). */
+type BlockKind = "tool" | "other";
 
 export function createStreamConverter(context: ProviderContext, request: ChatCompletionRequest): StreamConverter {
   const forwardUsage = request.stream_options?.include_usage === true;
-  const id = `chatcmpl-${context.requestId}`;
-  const model = context.publicModel;
+  /** Bedrock may skip messageStart (recorded for tool calls); the role chunk then comes with the first content (withStart). */
+  const writer = createChunkWriter(context);
+  const { chunk, withStart } = writer;
+  const tools = createToolCallDeltas();
   let usage: BedrockUsage | undefined;
-  let started = false;
   let stopped = false;
   let usageSent = false;
-  let toolCount = 0;
   const blocks = new Map<number, BlockKind>();
-
-  function chunk(delta: ChunkDelta, finishReason: FinishReason | null = null): ChatCompletionChunk {
-    return { id, object: "chat.completion.chunk", created: context.created, model, choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }] };
-  }
-
-  /** Bedrock may skip messageStart (recorded for tool calls); the role chunk then comes with the first content. */
-  function withStart(chunks: ChatCompletionChunk[]): ChatCompletionChunk[] {
-    if (started) return chunks;
-    started = true;
-    return [chunk({ role: "assistant", content: "" }), ...chunks];
-  }
 
   function usageChunk(): ChatCompletionChunk[] {
     if (!forwardUsage || usageSent || !stopped || usage === undefined) return [];
     usageSent = true;
-    return [{ id, object: "chat.completion.chunk", created: context.created, model, choices: [], usage: toOpenAIUsage(usage) }];
+    return [writer.usageChunk(toOpenAIUsage(usage))];
   }
 
   function blockIndex(payload: JsonRecord, event: string): number {
@@ -68,15 +59,14 @@ export function createStreamConverter(context: ProviderContext, request: ChatCom
     const index = blockIndex(payload, "contentBlockStart");
     const toolUse = isRecord(payload.start) ? payload.start.toolUse : undefined;
     if (!isRecord(toolUse)) {
-      blocks.set(index, { kind: "other" });
+      blocks.set(index, "other");
       return [];
     }
     if (typeof toolUse.toolUseId !== "string" || typeof toolUse.name !== "string") {
       throw badUpstreamResponse("bedrock", "contentBlockStart toolUse without toolUseId or name");
     }
-    const toolIndex = toolCount++;
-    blocks.set(index, { kind: "tool", toolIndex, hasArguments: false });
-    return withStart([chunk({ tool_calls: [{ index: toolIndex, id: toolUse.toolUseId, type: "function", function: { name: toolUse.name, arguments: "" } }] })]);
+    blocks.set(index, "tool");
+    return withStart([chunk({ tool_calls: [tools.start(index, toolUse.toolUseId, toolUse.name)] })]);
   }
 
   function onBlockDelta(payload: JsonRecord): ChatCompletionChunk[] {
@@ -85,36 +75,26 @@ export function createStreamConverter(context: ProviderContext, request: ChatCom
     if (!isRecord(delta)) throw badUpstreamResponse("bedrock", "contentBlockDelta without delta");
     if (typeof delta.text === "string") return delta.text.length > 0 ? withStart([chunk({ content: delta.text })]) : [];
     if (isRecord(delta.toolUse)) {
-      const block = blocks.get(index);
-      if (block?.kind !== "tool") throw badUpstreamResponse("bedrock", "a toolUse delta for a block that did not start as a tool use");
+      if (blocks.get(index) !== "tool") throw badUpstreamResponse("bedrock", "a toolUse delta for a block that did not start as a tool use");
       const input = delta.toolUse.input;
-      if (typeof input !== "string" || input.length === 0) return [];
-      block.hasArguments = true;
-      return [chunk({ tool_calls: [{ index: block.toolIndex, function: { arguments: input } }] })];
+      const piece = typeof input === "string" ? tools.append(index, input) : null;
+      return piece ? [chunk({ tool_calls: [piece] })] : [];
     }
     return [];
   }
 
   function onBlockStop(payload: JsonRecord): ChatCompletionChunk[] {
-    const block = typeof payload.contentBlockIndex === "number" ? blocks.get(payload.contentBlockIndex) : undefined;
-    if (block?.kind === "tool" && !block.hasArguments) {
-      block.hasArguments = true;
-      return [chunk({ tool_calls: [{ index: block.toolIndex, function: { arguments: "{}" } }] })];
-    }
-    return [];
+    const index = payload.contentBlockIndex;
+    if (typeof index !== "number" || blocks.get(index) !== "tool") return [];
+    const empty = tools.finish(index);
+    return empty ? [chunk({ tool_calls: [empty] })] : [];
   }
 
   function push(event: UpstreamEvent): ChatCompletionChunk[] {
     const type = event.event;
     if (type !== undefined && type.startsWith("exception:")) throw mapStreamError(type.slice("exception:".length), event.data);
     if (stopped && usageSent) return [];
-    let payload: unknown;
-    try {
-      payload = JSON.parse(event.data);
-    } catch {
-      throw badUpstreamResponse("bedrock", "a stream event is not JSON");
-    }
-    if (!isRecord(payload)) throw badUpstreamResponse("bedrock", "a stream event is not a JSON object");
+    const payload = parseStreamEvent("bedrock", event.data);
     switch (type) {
       case "messageStart":
         return withStart([]);
@@ -138,14 +118,7 @@ export function createStreamConverter(context: ProviderContext, request: ChatCom
   }
 
   function end(): ChatCompletionChunk[] {
-    if (!stopped) {
-      throw new GatewayError({
-        status: 502,
-        type: "upstream_error",
-        code: "stream_ended_early",
-        message: "The bedrock upstream stream ended before messageStop: the answer is incomplete.",
-      });
-    }
+    if (!stopped) throw streamEndedEarly("bedrock", "before messageStop: the answer is incomplete");
     return [];
   }
 

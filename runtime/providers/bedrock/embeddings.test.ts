@@ -2,25 +2,21 @@ import { describe, expect, it } from "vitest";
 import { validateEmbeddingsResponse } from "../../../test/support/openai-schema.ts";
 import { GatewayError } from "../../errors.ts";
 import type { EmbeddingsRequest } from "../../openai-types.ts";
+import { testDeployment } from "../../testing/deployment.ts";
 import type { ProviderContext, ResolvedDeployment } from "../types.ts";
 import { bedrock } from "./index.ts";
 
 const context: ProviderContext = { requestId: "req_1", created: 1770000000, publicModel: "embed" };
 
 function deployment(model: string): ResolvedDeployment {
-  return {
+  return testDeployment({
     id: "embed/0",
     provider: "bedrock",
     model,
     baseUrl: "https://bedrock-runtime.us-east-1.amazonaws.com",
-    apiKey: null,
     secrets: { awsAccessKeyId: "AKIDEXAMPLE", awsSecretAccessKey: "secret" },
-    headers: {},
     options: { region: "us-east-1" },
-    timeoutMs: 60_000,
-    price: null,
-    priceProvider: null,
-  };
+  });
 }
 
 const embeddings = bedrock.embeddings!;

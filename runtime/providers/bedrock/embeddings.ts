@@ -17,7 +17,7 @@
 import { badUpstreamResponse, invalidRequest } from "../../errors.ts";
 import type { Embedding, EmbeddingsRequest } from "../../openai-types.ts";
 import { readEmbeddingTexts, splitIntoBatches } from "../shared/embedding-input.ts";
-import { isVector } from "../shared/encode-embedding.ts";
+import { isVector } from "../shared/embeddings.ts";
 import type { ConvertedEmbeddings, EmbeddingsAdapter, ProviderContext, ResolvedDeployment, UpstreamRequest } from "../types.ts";
 import { isRecord, readCount } from "./bedrock-api.ts";
 import { createHeaders, invokeUrl } from "./endpoint.ts";

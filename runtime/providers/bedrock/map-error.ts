@@ -13,6 +13,7 @@
 import { GatewayError } from "../../errors.ts";
 import type { GatewayErrorType } from "../../errors.ts";
 import { readRetryAfter, redactSecrets } from "../openai/map-error.ts";
+import { parseErrorBody } from "../shared/parse-error-body.ts";
 import { isRecord, readErrorMessage } from "./bedrock-api.ts";
 
 interface ErrorRule {
@@ -65,14 +66,6 @@ export function normalizeErrorType(value: string | null | undefined): string | n
   return name.length === 0 ? null : name[0]!.toUpperCase() + name.slice(1);
 }
 
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
 function credentialError(errorType: string, status: number): GatewayError {
   const expired = errorType.startsWith("Expired");
   return new GatewayError({
@@ -118,7 +111,7 @@ function errorTypeOf(payload: unknown, headers: Headers): string | null {
 
 /** A non-2xx HTTP answer. */
 export function mapError(status: number, body: string, headers: Headers): GatewayError {
-  const payload = parseJson(body);
+  const payload = parseErrorBody(body);
   const errorType = errorTypeOf(payload, headers);
   if (errorType && credentialErrors.has(errorType)) return credentialError(errorType, status);
   const rule = (errorType && Object.hasOwn(rulesByType, errorType) ? rulesByType[errorType] : undefined) ?? ruleForStatus(status);
@@ -135,5 +128,5 @@ export function mapStreamError(type: string, data: string): GatewayError {
     type: "upstream_error" as const,
     retryable: true,
   };
-  return toGatewayError(rule, errorType, readErrorMessage(parseJson(data)));
+  return toGatewayError(rule, errorType, readErrorMessage(parseErrorBody(data)));
 }

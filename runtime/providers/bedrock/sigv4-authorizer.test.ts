@@ -1,6 +1,7 @@
-import { Sha256 } from "@aws-crypto/sha256-js";
+import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDeployment } from "../../testing/deployment.ts";
 import { startBedrockUpstream, verifySigV4, type FakeUpstream } from "../../../test/fakes/bedrock-upstream.ts";
 import type { RecordedRequest } from "../../../test/fakes/fake-server.ts";
 import type { ResolvedDeployment, UpstreamRequest } from "../types.ts";
@@ -10,19 +11,14 @@ const credentials = { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJa
 const signedAt = Date.UTC(2026, 0, 15, 12, 30, 0);
 
 function deploymentFor(baseUrl: string, secrets: Record<string, string> = {}): ResolvedDeployment {
-  return {
+  return testDeployment({
     id: "claude-bedrock/0",
     provider: "bedrock",
     model: "anthropic.claude-3-5-sonnet-20240620-v1:0",
     baseUrl,
-    apiKey: null,
     secrets: { awsAccessKeyId: credentials.accessKeyId, awsSecretAccessKey: credentials.secretAccessKey, awsSessionToken: credentials.sessionToken, ...secrets },
-    headers: {},
     options: { region: "us-east-1" },
-    timeoutMs: 60_000,
-    price: null,
-    priceProvider: null,
-  };
+  });
 }
 
 const fixedClock = { fetch: globalThis.fetch, now: () => signedAt };
@@ -79,7 +75,7 @@ describe("bedrock SigV4 authorizer", () => {
     const received = asReceived(request);
     expect(received.path).toContain("v1%3A0");
     // The same request signed by a signer that does not encode the path again: not what AWS computes.
-    const careless = new SignatureV4({ service: "bedrock", region: "us-east-1", credentials, sha256: Sha256, uriEscapePath: false });
+    const careless = new SignatureV4({ service: "bedrock", region: "us-east-1", credentials, sha256: Hash.bind(null, "sha256"), uriEscapePath: false });
     const { authorization: _drop, "x-amz-date": _date, "x-amz-security-token": _token, "x-amz-content-sha256": _hash, ...unsigned } = request.headers;
     const url = new URL(request.url);
     const wrong = await careless.sign(

@@ -2,22 +2,18 @@ import { describe, expect, it } from "vitest";
 import { createCohereDialect } from "../../../test/fakes/cohere-upstream.ts";
 import { GatewayError } from "../../errors.ts";
 import type { ChatCompletionRequest, ChatMessage } from "../../openai-types.ts";
+import { testDeployment } from "../../testing/deployment.ts";
+import { rejectedGatewayError } from "../../testing/thrown-gateway-error.ts";
 import type { ResolvedDeployment } from "../types.ts";
 import { cohere } from "./index.ts";
 
-const deployment: ResolvedDeployment = {
+const deployment: ResolvedDeployment = testDeployment({
   id: "command/0",
   provider: "cohere",
   model: "command-a-03-2025",
   baseUrl: "https://api.cohere.com",
   apiKey: "co-test-key",
-  secrets: {},
-  headers: {},
-  options: {},
-  timeoutMs: 60_000,
-  price: null,
-  priceProvider: null,
-};
+});
 
 type Body = Record<string, unknown> & { messages: Array<Record<string, unknown>> };
 
@@ -26,14 +22,8 @@ async function build(request: Partial<ChatCompletionRequest> & { messages: ChatM
   return { ...converted, body: JSON.parse(converted.upstream.body) as Body };
 }
 
-async function buildError(request: Partial<ChatCompletionRequest> & { messages: ChatMessage[] }): Promise<GatewayError> {
-  try {
-    await build(request);
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error("expected a GatewayError");
+function buildError(request: Partial<ChatCompletionRequest> & { messages: ChatMessage[] }): Promise<GatewayError> {
+  return rejectedGatewayError(() => build(request));
 }
 
 /** Cohere's own checks (as the fake upstream performs them): null when Cohere would accept the body. */

@@ -18,6 +18,12 @@
  */
 import { invalidRequest } from "../../errors.ts";
 import type { ChatCompletionRequest, ChatMessage } from "../../openai-types.ts";
+import { convertAssistantToolCalls } from "../shared/assistant-tool-calls.ts";
+import { warnDroppedParameters } from "../shared/dropped-parameters.ts";
+import { convertFunctionTools } from "../shared/function-tools.ts";
+import { readMessageText } from "../shared/message-text.ts";
+import { readStopSequences } from "../shared/stop-sequences.ts";
+import { readToolChoice } from "../shared/tool-choice.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
 import { isRecord } from "./cohere-api.ts";
 import type { CohereChatBody, CohereMessage, CohereTool, CohereToolCall, CohereUserContent } from "./cohere-api.ts";
@@ -44,22 +50,6 @@ const handledParameters: ReadonlySet<string> = new Set([
   "n",
 ]);
 
-function textOf(content: unknown, param: string): string {
-  if (typeof content === "string") return content;
-  if (content === null || content === undefined) return "";
-  if (!Array.isArray(content)) throw invalidRequest(`${param} must be a string or an array of content parts.`, param);
-  let text = "";
-  for (let index = 0; index < content.length; index++) {
-    const part: unknown = content[index];
-    if (isRecord(part) && part.type === "refusal") continue;
-    if (!isRecord(part) || part.type !== "text" || typeof part.text !== "string") {
-      throw invalidRequest(`${param}[${index}] must be a text part for this message role.`, `${param}[${index}]`);
-    }
-    text += part.text;
-  }
-  return text;
-}
-
 function userContent(content: unknown, param: string): string | CohereUserContent {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) throw invalidRequest(`${param} must be a string or an array of content parts.`, param);
@@ -82,16 +72,13 @@ function userContent(content: unknown, param: string): string | CohereUserConten
   return parts;
 }
 
+/** Cohere takes the arguments as the JSON string OpenAI sends; missing or blank ones become "{}". */
 function toolCallsOf(value: unknown, param: string): CohereToolCall[] {
-  if (!Array.isArray(value)) throw invalidRequest(`${param}.tool_calls must be an array.`, `${param}.tool_calls`);
-  return value.map((call: unknown, index): CohereToolCall => {
-    const callParam = `${param}.tool_calls[${index}]`;
-    if (!isRecord(call) || !isRecord(call.function) || typeof call.function.name !== "string" || typeof call.id !== "string") {
-      throw invalidRequest(`${callParam} needs an id and a function name.`, callParam);
-    }
-    const args = call.function.arguments;
-    return { id: call.id, type: "function", function: { name: call.function.name, arguments: typeof args === "string" && args.trim() !== "" ? args : "{}" } };
-  });
+  return convertAssistantToolCalls(value, param, ({ id, name, arguments: args }): CohereToolCall => ({
+    id,
+    type: "function",
+    function: { name, arguments: typeof args === "string" && args.trim() !== "" ? args : "{}" },
+  }));
 }
 
 function convertMessages(input: unknown): CohereMessage[] {
@@ -105,13 +92,13 @@ function convertMessages(input: unknown): CohereMessage[] {
     switch (typed.role) {
       case "system":
       case "developer":
-        messages.push({ role: "system", content: textOf(typed.content, `${param}.content`) });
+        messages.push({ role: "system", content: readMessageText(typed.content, `${param}.content`) });
         break;
       case "user":
         messages.push({ role: "user", content: userContent(typed.content, `${param}.content`) });
         break;
       case "assistant": {
-        const text = textOf(typed.content, `${param}.content`);
+        const text = readMessageText(typed.content, `${param}.content`);
         const hasCalls = typed.tool_calls !== undefined && typed.tool_calls !== null && (!Array.isArray(typed.tool_calls) || typed.tool_calls.length > 0);
         if (hasCalls) {
           const calls = toolCallsOf(typed.tool_calls, param);
@@ -123,7 +110,7 @@ function convertMessages(input: unknown): CohereMessage[] {
       }
       case "tool":
         if (typeof typed.tool_call_id !== "string") throw invalidRequest(`${param}.tool_call_id must be a string.`, `${param}.tool_call_id`);
-        messages.push({ role: "tool", tool_call_id: typed.tool_call_id, content: textOf(typed.content, `${param}.content`) });
+        messages.push({ role: "tool", tool_call_id: typed.tool_call_id, content: readMessageText(typed.content, `${param}.content`) });
         break;
       default:
         throw invalidRequest(
@@ -135,19 +122,13 @@ function convertMessages(input: unknown): CohereMessage[] {
   return messages;
 }
 
-function convertTools(tools: unknown): { tools: CohereTool[]; strict: boolean } {
-  if (!Array.isArray(tools)) throw invalidRequest("tools must be an array.", "tools");
+function convertTools(tools: unknown[]): { tools: CohereTool[]; strict: boolean } {
   let strict = false;
-  const converted = tools.map((tool: unknown, index): CohereTool => {
-    const param = `tools[${index}]`;
-    if (!isRecord(tool) || tool.type !== "function" || !isRecord(tool.function) || typeof tool.function.name !== "string") {
-      throw invalidRequest(`${param} must be a function tool with a name; the cohere provider supports only function tools.`, param);
-    }
-    const fn = tool.function;
+  const converted = convertFunctionTools(tools, "cohere", (fn): CohereTool => {
     if (fn.strict === true) strict = true;
     const result: CohereTool = {
       type: "function",
-      function: { name: fn.name as string, parameters: isRecord(fn.parameters) ? fn.parameters : { type: "object", properties: {} } },
+      function: { name: fn.name, parameters: isRecord(fn.parameters) ? fn.parameters : { type: "object", properties: {} } },
     };
     if (typeof fn.description === "string") result.function.description = fn.description;
     return result;
@@ -156,26 +137,24 @@ function convertTools(tools: unknown): { tools: CohereTool[]; strict: boolean } 
 }
 
 function applyTools(body: CohereChatBody, request: ChatCompletionRequest, warnings: string[]): void {
-  const choice: unknown = request.tool_choice;
-  const hasTools = Array.isArray(request.tools) && request.tools.length > 0;
-  if (!hasTools) {
+  const requested = request.tools;
+  if (!Array.isArray(requested) || requested.length === 0) {
+    const choice: unknown = request.tool_choice;
     if (choice !== undefined && choice !== null && choice !== "none" && choice !== "auto") warnings.push("tool_choice dropped: the request has no tools");
     return;
   }
-  const { tools, strict } = convertTools(request.tools);
+  const { tools, strict } = convertTools(requested);
   body.tools = tools;
   if (strict) body.strict_tools = true;
-  if (choice === undefined || choice === null || choice === "auto") return;
+  const choice = readToolChoice(request.tool_choice);
+  if (choice === undefined || choice === "auto") return;
   if (choice === "required") body.tool_choice = "REQUIRED";
   else if (choice === "none") body.tool_choice = "NONE";
-  else if (isRecord(choice) && isRecord(choice.function) && typeof choice.function.name === "string") {
-    const name = choice.function.name;
-    const chosen = tools.filter((tool) => tool.function.name === name);
-    if (chosen.length === 0) throw invalidRequest(`tool_choice names the function "${name}", which is not in tools.`, "tool_choice");
+  else {
+    const chosen = tools.filter((tool) => tool.function.name === choice.name);
+    if (chosen.length === 0) throw invalidRequest(`tool_choice names the function "${choice.name}", which is not in tools.`, "tool_choice");
     body.tools = chosen;
     body.tool_choice = "REQUIRED";
-  } else {
-    throw invalidRequest('tool_choice must be "auto", "required", "none" or {"type": "function", "function": {"name": ...}}.', "tool_choice");
   }
 }
 
@@ -201,8 +180,8 @@ export function convertRequest(request: ChatCompletionRequest, deployment: Resol
   if (typeof maxTokens === "number") body.max_tokens = maxTokens;
   if (typeof request.temperature === "number") body.temperature = request.temperature;
   if (typeof request.top_p === "number") body.p = request.top_p;
-  if (typeof request.stop === "string") body.stop_sequences = [request.stop];
-  else if (Array.isArray(request.stop) && request.stop.length > 0) body.stop_sequences = request.stop;
+  const stop = readStopSequences(request.stop);
+  if (stop) body.stop_sequences = stop;
   if (typeof request.seed === "number") body.seed = request.seed;
   if (typeof request.frequency_penalty === "number") body.frequency_penalty = request.frequency_penalty;
   if (typeof request.presence_penalty === "number") body.presence_penalty = request.presence_penalty;
@@ -213,15 +192,8 @@ export function convertRequest(request: ChatCompletionRequest, deployment: Resol
     warnings.push("documents dropped: gw's OpenAI-compatible API does not forward Cohere documents; put the text in the messages");
   }
   if (typeof request.n === "number" && request.n > 1) warnings.push(`n=${request.n} not supported by cohere: one choice is returned`);
-  for (const key of Object.keys(request)) {
-    if (handledParameters.has(key)) continue;
-    const value = request[key];
-    if (value === undefined || value === null || value === false) {
-      if (!(key === "parallel_tool_calls" && value === false)) continue;
-    }
-    if (key === "parallel_tool_calls" && value === true) continue;
-    warnings.push(`${key} dropped: not supported by cohere`);
-  }
+  // Cohere calls tools in parallel anyway: only parallel_tool_calls false is dropped.
+  warnDroppedParameters(request, handledParameters, "cohere", warnings, { falseAsksNothing: true, providerDefaults: { parallel_tool_calls: true } });
 
   return {
     upstream: { url: chatUrl(deployment), method: "POST", headers: createHeaders(deployment, stream), body: JSON.stringify(body) },

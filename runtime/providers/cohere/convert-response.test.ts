@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { validateChatCompletion } from "../../../test/support/openai-schema.ts";
-import { GatewayError } from "../../errors.ts";
+import { thrownGatewayError } from "../../testing/thrown-gateway-error.ts";
 import type { ProviderContext } from "../types.ts";
 import { cohere } from "./index.ts";
 
@@ -15,16 +15,6 @@ function convert(body: unknown) {
   const converted = cohere.convertResponse(body, context);
   expect(validateChatCompletion(JSON.parse(JSON.stringify(converted.completion)))).toEqual([]);
   return converted;
-}
-
-function catchError(run: () => unknown): GatewayError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error("expected a GatewayError");
 }
 
 describe("cohere convertResponse", () => {
@@ -73,9 +63,9 @@ describe("cohere convertResponse", () => {
 
   it("turns a failed generation into a retryable error, and an unreadable body into a 502", () => {
     const failed = { id: "x", message: { role: "assistant", content: [] }, finish_reason: "ERROR", usage: {} };
-    expect(catchError(() => cohere.convertResponse(failed, context))).toMatchObject({ status: 502, retryable: true, code: "upstream_generation_failed" });
-    expect(catchError(() => cohere.convertResponse({ ...failed, finish_reason: "TIMEOUT" }, context))).toMatchObject({ status: 504, type: "timeout_error" });
-    expect(catchError(() => cohere.convertResponse({ id: "x" }, context))).toMatchObject({ status: 502, code: "bad_upstream_response" });
-    expect(catchError(() => cohere.convertResponse({ message: { tool_calls: [{ id: "t" }] }, finish_reason: "TOOL_CALL" }, context))).toMatchObject({ status: 502 });
+    expect(thrownGatewayError(() => cohere.convertResponse(failed, context))).toMatchObject({ status: 502, retryable: true, code: "upstream_generation_failed" });
+    expect(thrownGatewayError(() => cohere.convertResponse({ ...failed, finish_reason: "TIMEOUT" }, context))).toMatchObject({ status: 504, type: "timeout_error" });
+    expect(thrownGatewayError(() => cohere.convertResponse({ id: "x" }, context))).toMatchObject({ status: 502, code: "bad_upstream_response" });
+    expect(thrownGatewayError(() => cohere.convertResponse({ message: { tool_calls: [{ id: "t" }] }, finish_reason: "TOOL_CALL" }, context))).toMatchObject({ status: 502 });
   });
 });

@@ -16,21 +16,18 @@
  * @see https://docs.cohere.com/reference/chat-stream
  * @see https://docs.cohere.com/docs/streaming
  */
-import { GatewayError, badUpstreamResponse } from "../../errors.ts";
-import type { ChatCompletionChunk, ChatCompletionRequest, FinishReason, TokenUsage } from "../../openai-types.ts";
+import { badUpstreamResponse } from "../../errors.ts";
+import type { ChatCompletionChunk, ChatCompletionRequest, TokenUsage } from "../../openai-types.ts";
 import { mapStreamError } from "../openai/map-error.ts";
+import { createChunkWriter } from "../shared/chunk-writer.ts";
+import { parseStreamEvent } from "../shared/parse-stream-event.ts";
+import { streamEndedEarly } from "../shared/stream-ended-early.ts";
+import { createToolCallDeltas } from "../shared/tool-call-deltas.ts";
 import type { ProviderContext, StreamConverter, UpstreamEvent } from "../types.ts";
 import { isRecord, readUsage } from "./cohere-api.ts";
 import type { CohereUsage, JsonRecord } from "./cohere-api.ts";
 import { toCompletionId, toOpenAIUsage, toTokenUsage } from "./convert-response.ts";
 import { mapFinishReason } from "./map-finish-reason.ts";
-
-type ChunkDelta = ChatCompletionChunk["choices"][number]["delta"];
-
-interface ToolState {
-  index: number;
-  hasArguments: boolean;
-}
 
 /** `delta.message` of an event, or an empty record. */
 function messageDelta(payload: JsonRecord): JsonRecord {
@@ -39,24 +36,13 @@ function messageDelta(payload: JsonRecord): JsonRecord {
 
 export function createStreamConverter(context: ProviderContext, request: ChatCompletionRequest): StreamConverter {
   const forwardUsage = request.stream_options?.include_usage === true;
-  let id = `chatcmpl-${context.requestId}`;
-  const model = context.publicModel;
+  const writer = createChunkWriter(context);
+  const { chunk, withStart } = writer;
+  /** Keyed by Cohere's tool call index. */
+  const tools = createToolCallDeltas();
   let usage: CohereUsage | undefined;
-  let started = false;
   let ended = false;
   const thinkingParts = new Set<number>();
-  /** Cohere's tool call index -> gw's. */
-  const tools = new Map<number, ToolState>();
-
-  function chunk(delta: ChunkDelta, finishReason: FinishReason | null = null): ChatCompletionChunk {
-    return { id, object: "chat.completion.chunk", created: context.created, model, choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }] };
-  }
-
-  function withStart(chunks: ChatCompletionChunk[]): ChatCompletionChunk[] {
-    if (started) return chunks;
-    started = true;
-    return [chunk({ role: "assistant", content: "" }), ...chunks];
-  }
 
   function text(payload: JsonRecord): ChatCompletionChunk[] {
     if (typeof payload.index === "number" && thinkingParts.has(payload.index)) return [];
@@ -79,28 +65,24 @@ export function createStreamConverter(context: ProviderContext, request: ChatCom
     if (!isRecord(call) || typeof call.id !== "string" || !isRecord(call.function) || typeof call.function.name !== "string") {
       throw badUpstreamResponse("cohere", "tool-call-start without an id or function name");
     }
-    const state: ToolState = { index: tools.size, hasArguments: false };
-    tools.set(typeof payload.index === "number" ? payload.index : state.index, state);
+    const key = typeof payload.index === "number" ? payload.index : tools.count;
     const args = typeof call.function.arguments === "string" ? call.function.arguments : "";
-    if (args.length > 0) state.hasArguments = true;
-    return withStart([chunk({ tool_calls: [{ index: state.index, id: call.id, type: "function", function: { name: call.function.name, arguments: args } }] })]);
+    return withStart([chunk({ tool_calls: [tools.start(key, call.id, call.function.name, args)] })]);
   }
 
   function onToolCallDelta(payload: JsonRecord): ChatCompletionChunk[] {
-    const state = typeof payload.index === "number" ? tools.get(payload.index) : undefined;
-    if (!state) throw badUpstreamResponse("cohere", "tool-call-delta for a tool call that did not start");
+    if (typeof payload.index !== "number" || !tools.has(payload.index)) {
+      throw badUpstreamResponse("cohere", "tool-call-delta for a tool call that did not start");
+    }
     const call = messageDelta(payload).tool_calls;
     const args = isRecord(call) && isRecord(call.function) ? call.function.arguments : undefined;
-    if (typeof args !== "string" || args.length === 0) return [];
-    state.hasArguments = true;
-    return [chunk({ tool_calls: [{ index: state.index, function: { arguments: args } }] })];
+    const piece = typeof args === "string" ? tools.append(payload.index, args) : null;
+    return piece ? [chunk({ tool_calls: [piece] })] : [];
   }
 
   function onToolCallEnd(payload: JsonRecord): ChatCompletionChunk[] {
-    const state = typeof payload.index === "number" ? tools.get(payload.index) : undefined;
-    if (!state || state.hasArguments) return [];
-    state.hasArguments = true;
-    return [chunk({ tool_calls: [{ index: state.index, function: { arguments: "{}" } }] })];
+    const empty = typeof payload.index === "number" ? tools.finish(payload.index) : null;
+    return empty ? [chunk({ tool_calls: [empty] })] : [];
   }
 
   function onMessageEnd(payload: JsonRecord): ChatCompletionChunk[] {
@@ -109,22 +91,16 @@ export function createStreamConverter(context: ProviderContext, request: ChatCom
     usage = readUsage(delta.usage);
     const finished = withStart([chunk({}, mapFinishReason(delta.finish_reason))]);
     if (!forwardUsage) return finished;
-    return [...finished, { id, object: "chat.completion.chunk", created: context.created, model, choices: [], usage: toOpenAIUsage(usage) }];
+    return [...finished, writer.usageChunk(toOpenAIUsage(usage))];
   }
 
   function push(event: UpstreamEvent): ChatCompletionChunk[] {
     if (ended) return [];
-    let payload: unknown;
-    try {
-      payload = JSON.parse(event.data);
-    } catch {
-      throw badUpstreamResponse("cohere", "a stream event is not JSON");
-    }
-    if (!isRecord(payload)) throw badUpstreamResponse("cohere", "a stream event is not a JSON object");
+    const payload = parseStreamEvent("cohere", event.data);
     const type = event.event ?? payload.type;
     switch (type) {
       case "message-start":
-        id = toCompletionId(payload.id, context);
+        writer.id = toCompletionId(payload.id, context);
         return withStart([]);
       case "content-start":
         return onContentStart(payload);
@@ -146,14 +122,7 @@ export function createStreamConverter(context: ProviderContext, request: ChatCom
   }
 
   function end(): ChatCompletionChunk[] {
-    if (!ended) {
-      throw new GatewayError({
-        status: 502,
-        type: "upstream_error",
-        code: "stream_ended_early",
-        message: "The cohere upstream stream ended before message-end: the answer is incomplete.",
-      });
-    }
+    if (!ended) throw streamEndedEarly("cohere", "before message-end: the answer is incomplete");
     return [];
   }
 

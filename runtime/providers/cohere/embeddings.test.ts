@@ -1,23 +1,18 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { testDeployment } from "../../testing/deployment.ts";
 import { validateEmbeddingsResponse } from "../../../test/support/openai-schema.ts";
 import type { ProviderContext, ResolvedDeployment } from "../types.ts";
 import { cohere } from "./index.ts";
 
 const context: ProviderContext = { requestId: "req_1", created: 1770000000, publicModel: "embed" };
-const deployment: ResolvedDeployment = {
+const deployment: ResolvedDeployment = testDeployment({
   id: "embed/0",
   provider: "cohere",
   model: "embed-v4.0",
   baseUrl: "https://api.cohere.com",
   apiKey: "co-test-key",
-  secrets: {},
-  headers: {},
-  options: {},
-  timeoutMs: 60_000,
-  price: null,
-  priceProvider: null,
-};
+});
 const embeddings = cohere.embeddings!;
 
 describe("cohere embeddings", () => {

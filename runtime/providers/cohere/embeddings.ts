@@ -10,7 +10,7 @@
 import { badUpstreamResponse } from "../../errors.ts";
 import type { Embedding, EmbeddingsRequest } from "../../openai-types.ts";
 import { readEmbeddingTexts, splitIntoBatches } from "../shared/embedding-input.ts";
-import { isVector } from "../shared/encode-embedding.ts";
+import { isVector } from "../shared/embeddings.ts";
 import type { ConvertedEmbeddings, EmbeddingsAdapter, ProviderContext, ResolvedDeployment, UpstreamRequest } from "../types.ts";
 import { isRecord, readCount } from "./cohere-api.ts";
 import { createHeaders, embedUrl } from "./endpoint.ts";

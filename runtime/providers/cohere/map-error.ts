@@ -9,14 +9,7 @@
 import { GatewayError } from "../../errors.ts";
 import { mapError as mapOpenAIError, redactSecrets } from "../openai/map-error.ts";
 import { readWireError } from "../openai/openai-api.ts";
-
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
+import { parseErrorBody } from "../shared/parse-error-body.ts";
 
 export function mapError(status: number, body: string, headers: Headers): GatewayError {
   if (status === 498) return mapOpenAIError("cohere", 401, body, headers);
@@ -26,7 +19,7 @@ export function mapError(status: number, body: string, headers: Headers): Gatewa
     return new GatewayError({ status: 504, type: "timeout_error", code: error.code, message: error.message, retryable: true, retryAfterMs: error.retryAfterMs });
   }
   if (status === 402) {
-    const message = readWireError(parseJson(body))?.message;
+    const message = readWireError(parseErrorBody(body))?.message;
     return new GatewayError({
       status: 402,
       type: "permission_error",

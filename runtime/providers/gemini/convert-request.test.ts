@@ -1,23 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../errors.ts";
 import type { ChatCompletionRequest, ChatMessage } from "../../openai-types.ts";
+import { testDeployment } from "../../testing/deployment.ts";
+import { thrownGatewayError } from "../../testing/thrown-gateway-error.ts";
 import type { ResolvedDeployment } from "../types.ts";
 import { placeholderThoughtSignature } from "./convert-request.ts";
 import { gemini } from "./index.ts";
 
-const deployment: ResolvedDeployment = {
-  id: "gemini/0",
+const deployment: ResolvedDeployment = testDeployment({
   provider: "gemini",
   model: "gemini-3-pro-preview",
   baseUrl: "https://generativelanguage.googleapis.com/v1beta",
   apiKey: "AIza-test-key",
-  secrets: {},
-  headers: {},
-  options: {},
-  timeoutMs: 60_000,
-  price: null,
-  priceProvider: null,
-};
+});
 
 type Part = Record<string, unknown>;
 type Body = Record<string, unknown> & {
@@ -32,13 +27,7 @@ function build(request: Partial<ChatCompletionRequest> & { messages: ChatMessage
 }
 
 function buildError(request: Partial<ChatCompletionRequest> & { messages: ChatMessage[] }): GatewayError {
-  try {
-    build(request);
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error("expected a GatewayError");
+  return thrownGatewayError(() => build(request));
 }
 
 const hello: ChatMessage[] = [{ role: "user", content: "Hello" }];

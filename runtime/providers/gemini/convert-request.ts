@@ -25,7 +25,16 @@
  */
 import { invalidRequest } from "../../errors.ts";
 import type { ChatCompletionRequest, JsonObject } from "../../openai-types.ts";
+import { convertAssistantToolCalls } from "../shared/assistant-tool-calls.ts";
+import { parseDataUrl } from "../shared/data-url.ts";
+import { warnDroppedParameters } from "../shared/dropped-parameters.ts";
+import { convertFunctionTools } from "../shared/function-tools.ts";
 import { toGeminiParameters, toGeminiSchema } from "../shared/json-schema-to-gemini.ts";
+import { readMessageText } from "../shared/message-text.ts";
+import { readStopSequences } from "../shared/stop-sequences.ts";
+import { parseToolCallArguments } from "../shared/tool-call-arguments.ts";
+import { readToolChoice } from "../shared/tool-choice.ts";
+import { convertUserContent } from "../shared/user-content-parts.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
 import { createHeaders, generateContentUrl } from "./endpoint.ts";
 import { isRecord } from "./gemini-api.ts";
@@ -84,21 +93,17 @@ function guessImageType(url: string): string {
   return Object.hasOwn(imageTypesByExtension, extension) ? imageTypesByExtension[extension]! : "image/jpeg";
 }
 
-/** `data:<media type>[;params];base64,<data>` -> its media type and data; null when not base64. */
-export function parseDataUrl(url: string): { mediaType: string; data: string } | null {
-  const comma = url.indexOf(",");
-  if (!url.startsWith("data:") || comma < 0) return null;
-  const header = url.slice(5, comma);
-  if (!header.endsWith(";base64")) return null;
-  const mediaType = (header.split(";")[0] ?? "").toLowerCase();
-  return mediaType.length > 0 ? { mediaType, data: url.slice(comma + 1) } : null;
+/** A base64 data: URL that names its media type (Google needs a MIME type for inline data); null otherwise. */
+function parseTypedDataUrl(url: string): { mediaType: string; data: string } | null {
+  const parsed = parseDataUrl(url);
+  return parsed !== null && parsed.mediaType.length > 0 ? parsed : null;
 }
 
 function imagePart(part: JsonRecord, param: string): GeminiPart {
   const url = isRecord(part.image_url) ? part.image_url.url : undefined;
   if (typeof url !== "string") throw invalidRequest(`${param}.image_url.url must be a string.`, `${param}.image_url.url`);
   if (url.startsWith("https://") || url.startsWith("http://")) return { fileData: { mimeType: guessImageType(url), fileUri: url } };
-  const parsed = parseDataUrl(url);
+  const parsed = parseTypedDataUrl(url);
   if (!parsed) throw invalidRequest(`${param}.image_url.url must be an http(s) URL or a base64 data: URL.`, `${param}.image_url.url`);
   return { inlineData: { mimeType: parsed.mediaType, data: parsed.data } };
 }
@@ -116,7 +121,7 @@ function audioPart(part: JsonRecord, param: string): GeminiPart {
 
 function filePart(part: JsonRecord, param: string): GeminiPart {
   const fileData = isRecord(part.file) ? part.file.file_data : undefined;
-  const parsed = typeof fileData === "string" ? parseDataUrl(fileData) : null;
+  const parsed = typeof fileData === "string" ? parseTypedDataUrl(fileData) : null;
   if (!parsed) {
     throw invalidRequest(
       `${param}: files must be given as base64 data (file.file_data = "data:<media type>;base64,..."); file ids are not supported by this provider.`,
@@ -126,57 +131,10 @@ function filePart(part: JsonRecord, param: string): GeminiPart {
   return { inlineData: { mimeType: parsed.mediaType, data: parsed.data } };
 }
 
+const userPartConverters = { image_url: imagePart, input_audio: audioPart, file: filePart };
+
 function userParts(content: unknown, param: string, provider: string): GeminiPart[] {
-  if (typeof content === "string") return content.length > 0 ? [{ text: content }] : [];
-  if (!Array.isArray(content)) throw invalidRequest(`${param} must be a string or an array of content parts.`, param);
-  const parts: GeminiPart[] = [];
-  for (let index = 0; index < content.length; index++) {
-    const part: unknown = content[index];
-    const partParam = `${param}[${index}]`;
-    if (!isRecord(part)) throw invalidRequest(`${partParam} must be an object.`, partParam);
-    if (part.type === "text") {
-      if (typeof part.text !== "string") throw invalidRequest(`${partParam}.text must be a string.`, `${partParam}.text`);
-      if (part.text.length > 0) parts.push({ text: part.text });
-    } else if (part.type === "image_url") {
-      parts.push(imagePart(part, partParam));
-    } else if (part.type === "input_audio") {
-      parts.push(audioPart(part, partParam));
-    } else if (part.type === "file") {
-      parts.push(filePart(part, partParam));
-    } else {
-      throw invalidRequest(`${partParam} has type "${String(part.type)}", which the ${provider} provider does not support.`, `${partParam}.type`);
-    }
-  }
-  return parts;
-}
-
-/** Text of a system, developer, assistant or tool message (a string or text parts; refusal parts are skipped). */
-function textOf(content: unknown, param: string): string {
-  if (typeof content === "string") return content;
-  if (content === null || content === undefined) return "";
-  if (!Array.isArray(content)) throw invalidRequest(`${param} must be a string or an array of content parts.`, param);
-  let text = "";
-  for (let index = 0; index < content.length; index++) {
-    const part: unknown = content[index];
-    if (isRecord(part) && part.type === "refusal") continue;
-    if (!isRecord(part) || part.type !== "text" || typeof part.text !== "string") {
-      throw invalidRequest(`${param}[${index}] must be a text part for this message role.`, `${param}[${index}]`);
-    }
-    text += part.text;
-  }
-  return text;
-}
-
-function parseArguments(text: unknown, param: string): JsonObject {
-  if (typeof text !== "string" || text.trim() === "") return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw invalidRequest(`${param} is not valid JSON; tool call arguments must be a JSON object.`, param);
-  }
-  if (!isRecord(value)) throw invalidRequest(`${param} must be a JSON object.`, param);
-  return value;
+  return convertUserContent<GeminiPart>(content, param, provider, (text) => ({ text }), userPartConverters);
 }
 
 /** A tool result: a JSON object is the response itself; other JSON values and plain text go under "output". */
@@ -219,7 +177,7 @@ function convertMessages(input: unknown, model: string, provider: string): Conve
     switch (message.role) {
       case "system":
       case "developer": {
-        const text = textOf(message.content, `${param}.content`);
+        const text = readMessageText(message.content, `${param}.content`);
         if (text.length > 0) system.push({ text });
         break;
       }
@@ -227,28 +185,15 @@ function convertMessages(input: unknown, model: string, provider: string): Conve
         append(contents, "user", userParts(message.content, `${param}.content`, provider));
         break;
       case "assistant": {
-        const parts: GeminiPart[] = [];
-        const text = textOf(message.content, `${param}.content`);
-        if (text.length > 0) parts.push({ text });
-        const toolCalls = message.tool_calls;
-        if (toolCalls !== undefined && toolCalls !== null) {
-          if (!Array.isArray(toolCalls)) throw invalidRequest(`${param}.tool_calls must be an array.`, `${param}.tool_calls`);
-          for (let callIndex = 0; callIndex < toolCalls.length; callIndex++) {
-            const call: unknown = toolCalls[callIndex];
-            const callParam = `${param}.tool_calls[${callIndex}]`;
-            if (!isRecord(call) || !isRecord(call.function) || typeof call.function.name !== "string" || typeof call.id !== "string") {
-              throw invalidRequest(`${callParam} needs an id and a function name.`, callParam);
-            }
-            toolNames.set(call.id, call.function.name);
-            const args = parseArguments(call.function.arguments, `${callParam}.function.arguments`);
-            parts.push(
-              signFunctionCalls && callIndex === 0
-                ? { functionCall: { name: call.function.name, args }, thoughtSignature: placeholderThoughtSignature }
-                : { functionCall: { name: call.function.name, args } },
-            );
-          }
-        }
-        append(contents, "model", parts);
+        const text = readMessageText(message.content, `${param}.content`);
+        const calls = convertAssistantToolCalls(message.tool_calls, param, (call, callParam, callIndex): GeminiPart => {
+          toolNames.set(call.id, call.name);
+          const args = parseToolCallArguments(call.arguments, `${callParam}.function.arguments`);
+          return signFunctionCalls && callIndex === 0
+            ? { functionCall: { name: call.name, args }, thoughtSignature: placeholderThoughtSignature }
+            : { functionCall: { name: call.name, args } };
+        });
+        append(contents, "model", text.length > 0 ? [{ text }, ...calls] : calls);
         break;
       }
       case "tool": {
@@ -261,7 +206,7 @@ function convertMessages(input: unknown, model: string, provider: string): Conve
             `${param}.tool_call_id`,
           );
         }
-        append(contents, "user", [{ functionResponse: { name, response: toolResponse(textOf(message.content, `${param}.content`)) } }]);
+        append(contents, "user", [{ functionResponse: { name, response: toolResponse(readMessageText(message.content, `${param}.content`)) } }]);
         break;
       }
       default:
@@ -276,28 +221,22 @@ function convertMessages(input: unknown, model: string, provider: string): Conve
 }
 
 function convertTools(tools: unknown[], provider: string): GeminiFunctionDeclaration[] {
-  return tools.map((tool: unknown, index): GeminiFunctionDeclaration => {
-    const param = `tools[${index}]`;
-    if (!isRecord(tool) || tool.type !== "function" || !isRecord(tool.function) || typeof tool.function.name !== "string") {
-      throw invalidRequest(`${param} must be a function tool with a name; the ${provider} provider supports only function tools.`, param);
-    }
-    const declaration: GeminiFunctionDeclaration = { name: tool.function.name };
-    if (typeof tool.function.description === "string" && tool.function.description.length > 0) declaration.description = tool.function.description;
-    const parameters = toGeminiParameters(tool.function.parameters);
+  return convertFunctionTools(tools, provider, (fn): GeminiFunctionDeclaration => {
+    const declaration: GeminiFunctionDeclaration = { name: fn.name };
+    if (typeof fn.description === "string" && fn.description.length > 0) declaration.description = fn.description;
+    const parameters = toGeminiParameters(fn.parameters);
     if (parameters !== undefined) declaration.parameters = parameters;
     return declaration;
   });
 }
 
-function convertToolChoice(choice: unknown): GeminiToolConfig | undefined {
-  if (choice === undefined || choice === null) return undefined;
+function convertToolChoice(input: unknown): GeminiToolConfig | undefined {
+  const choice = readToolChoice(input);
+  if (choice === undefined) return undefined;
   if (choice === "auto") return { functionCallingConfig: { mode: "AUTO" } };
   if (choice === "none") return { functionCallingConfig: { mode: "NONE" } };
   if (choice === "required") return { functionCallingConfig: { mode: "ANY" } };
-  if (isRecord(choice) && isRecord(choice.function) && typeof choice.function.name === "string") {
-    return { functionCallingConfig: { mode: "ANY", allowedFunctionNames: [choice.function.name] } };
-  }
-  throw invalidRequest('tool_choice must be "auto", "required", "none" or {"type": "function", "function": {"name": ...}}.', "tool_choice");
+  return { functionCallingConfig: { mode: "ANY", allowedFunctionNames: [choice.name] } };
 }
 
 function applyResponseFormat(format: unknown, config: GeminiGenerationConfig, warnings: string[], provider: string): void {
@@ -324,8 +263,8 @@ function generationConfig(request: ChatCompletionRequest, warnings: string[], pr
   if (typeof request.top_p === "number") config.topP = request.top_p;
   const maxTokens = request.max_completion_tokens ?? request.max_tokens;
   if (typeof maxTokens === "number") config.maxOutputTokens = maxTokens;
-  if (typeof request.stop === "string") config.stopSequences = [request.stop];
-  else if (Array.isArray(request.stop) && request.stop.length > 0) config.stopSequences = request.stop;
+  const stop = readStopSequences(request.stop);
+  if (stop) config.stopSequences = stop;
   if (typeof request.n === "number" && request.n > 1) config.candidateCount = request.n;
   if (typeof request.seed === "number") config.seed = request.seed;
   if (typeof request.presence_penalty === "number") config.presencePenalty = request.presence_penalty;
@@ -359,12 +298,7 @@ export function convertToGeminiBody(
   const config = generationConfig(request, warnings, provider);
   if (Object.keys(config).length > 0) body.generationConfig = config;
 
-  for (const key of Object.keys(request)) {
-    if (handledParameters.has(key)) continue;
-    const value = request[key];
-    if (value === undefined || value === null || value === false) continue;
-    warnings.push(`${key} dropped: not supported by ${provider}`);
-  }
+  warnDroppedParameters(request, handledParameters, provider, warnings, { falseAsksNothing: true });
   return { body, warnings };
 }
 

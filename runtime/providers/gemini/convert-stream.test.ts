@@ -1,11 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { validateChatCompletionChunk } from "../../../test/support/openai-schema.ts";
+import { replaySse as replay, streamedContent as content } from "../../../test/support/replay-stream.ts";
 import { GatewayError } from "../../errors.ts";
 import type { ChatCompletionChunk, ChatCompletionRequest } from "../../openai-types.ts";
-import { byteStream } from "../../stream/byte-stream.ts";
-import { decodeSse } from "../../stream/decode-sse.ts";
-import type { ProviderContext, StreamConverter } from "../types.ts";
+import type { ProviderContext } from "../types.ts";
 import { gemini } from "./index.ts";
 
 const context: ProviderContext = { requestId: "req_1", created: 1770000000, publicModel: "gemini" };
@@ -21,18 +19,6 @@ function lines(name: string): string[] {
 /** Re-framed as Gemini sends it with alt=sse (fixtures README: `data: LINE\r\n\r\n`). */
 function wire(source: string[]): string {
   return source.map((line) => `data: ${line}\r\n\r\n`).join("");
-}
-
-async function replay(text: string, converter: StreamConverter): Promise<ChatCompletionChunk[]> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const event of decodeSse(byteStream([text]))) chunks.push(...converter.push(event));
-  chunks.push(...converter.end());
-  for (const chunk of chunks) expect(validateChatCompletionChunk(JSON.parse(JSON.stringify(chunk)))).toEqual([]);
-  return chunks;
-}
-
-function content(chunks: ChatCompletionChunk[]): string {
-  return chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("");
 }
 
 function finishReasons(chunks: ChatCompletionChunk[]): Array<string | null> {

@@ -14,8 +14,10 @@
  * The stream is complete once every candidate seen has a finishReason (or the prompt was blocked).
  * @see https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent
  */
-import { GatewayError, badUpstreamResponse } from "../../errors.ts";
+import { badUpstreamResponse } from "../../errors.ts";
 import type { ChatCompletionChunk, ChatCompletionRequest, FinishReason, TokenUsage } from "../../openai-types.ts";
+import { parseStreamEvent } from "../shared/parse-stream-event.ts";
+import { streamEndedEarly } from "../shared/stream-ended-early.ts";
 import type { ProviderContext, StreamConverter, UpstreamEvent } from "../types.ts";
 import { readBlockedPrompt, readFunctionCall, toCompletionId, toolCallId } from "./convert-response.ts";
 import { isRecord, readUsage, toOpenAIUsage, toTokenUsage, zeroGeminiUsage } from "./gemini-api.ts";
@@ -98,14 +100,8 @@ export function createGeminiStreamConverter(context: ProviderContext, request: C
   }
 
   function push(event: UpstreamEvent): ChatCompletionChunk[] {
-    let payload: unknown;
-    try {
-      payload = JSON.parse(event.data);
-    } catch {
-      throw badUpstreamResponse(provider, "a stream event is not JSON");
-    }
-    if (isRecord(payload) && payload.error !== undefined) throw mapGoogleStreamError(payload, errors);
-    if (!isRecord(payload)) throw badUpstreamResponse(provider, "a stream event is not a JSON object");
+    const payload = parseStreamEvent(provider, event.data);
+    if (payload.error !== undefined) throw mapGoogleStreamError(payload, errors);
     if (id === undefined && typeof payload.responseId === "string") id = toCompletionId(payload.responseId, context);
     if (typeof payload.modelVersion === "string" && payload.modelVersion.length > 0) model = payload.modelVersion;
     usage = readUsage(payload.usageMetadata) ?? usage;
@@ -126,14 +122,7 @@ export function createGeminiStreamConverter(context: ProviderContext, request: C
 
   function end(): ChatCompletionChunk[] {
     const complete = blocked || (candidates.size > 0 && [...candidates.values()].every((state) => state.finished));
-    if (!complete) {
-      throw new GatewayError({
-        status: 502,
-        type: "upstream_error",
-        code: "stream_ended_early",
-        message: `The ${provider} upstream stream ended before every answer had a finishReason: the answer is incomplete.`,
-      });
-    }
+    if (!complete) throw streamEndedEarly(provider, "before every answer had a finishReason: the answer is incomplete");
     if (!forwardUsage) return [];
     return [
       {

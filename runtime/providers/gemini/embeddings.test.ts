@@ -2,22 +2,17 @@ import { describe, expect, it } from "vitest";
 import { validateEmbeddingsResponse } from "../../../test/support/openai-schema.ts";
 import { GatewayError } from "../../errors.ts";
 import type { EmbeddingsRequest } from "../../openai-types.ts";
+import { testDeployment } from "../../testing/deployment.ts";
 import type { EmbeddingsAdapter, ProviderContext, ResolvedDeployment } from "../types.ts";
 import { gemini } from "./index.ts";
 
-const deployment: ResolvedDeployment = {
+const deployment: ResolvedDeployment = testDeployment({
   id: "embed/0",
   provider: "gemini",
   model: "gemini-embedding-001",
   baseUrl: "https://generativelanguage.googleapis.com/v1beta",
   apiKey: "AIza-test-key",
-  secrets: {},
-  headers: {},
-  options: {},
-  timeoutMs: 60_000,
-  price: null,
-  priceProvider: null,
-};
+});
 const context: ProviderContext = { requestId: "req_1", created: 1770000000, publicModel: "embed" };
 const embeddings = gemini.embeddings as EmbeddingsAdapter;
 

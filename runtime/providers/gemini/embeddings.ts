@@ -10,8 +10,8 @@
  */
 import { badUpstreamResponse } from "../../errors.ts";
 import type { Embedding, EmbeddingsRequest } from "../../openai-types.ts";
-import { splitIntoBatches } from "../shared/embedding-input.ts";
-import { embeddingsUsage, isVector, readEmbeddingTexts } from "../shared/embeddings.ts";
+import { readEmbeddingTexts, splitIntoBatches } from "../shared/embedding-input.ts";
+import { embeddingsUsage, isVector } from "../shared/embeddings.ts";
 import type { ConvertedEmbeddings, EmbeddingsAdapter, ProviderContext, ResolvedDeployment, UpstreamRequest } from "../types.ts";
 import { batchEmbedContentsUrl, createHeaders, modelPath } from "./endpoint.ts";
 import { isRecord } from "./gemini-api.ts";

@@ -16,6 +16,7 @@
 import { GatewayError } from "../../errors.ts";
 import type { GatewayErrorType } from "../../errors.ts";
 import { readRetryAfter, redactSecrets } from "../openai/map-error.ts";
+import { parseErrorBody } from "../shared/parse-error-body.ts";
 import { readWireError } from "./gemini-api.ts";
 import type { GoogleWireError } from "./gemini-api.ts";
 
@@ -31,14 +32,6 @@ const googleSecretPattern = /\bAIza[0-9A-Za-z_-]{20,}|\bya29\.[0-9A-Za-z_.-]+/g;
 
 export function redactGoogleSecrets(message: string): string {
   return redactSecrets(message).replace(googleSecretPattern, "[redacted]");
-}
-
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
 }
 
 function typeForStatus(status: number): GatewayErrorType {
@@ -82,7 +75,7 @@ function toGatewayError(status: number, wire: GoogleWireError | null, headers: H
 
 /** A non-2xx HTTP answer. */
 export function mapGoogleError(status: number, body: string, headers: Headers, options: GoogleErrorOptions): GatewayError {
-  return toGatewayError(status, readWireError(parseJson(body)), headers, options);
+  return toGatewayError(status, readWireError(parseErrorBody(body)), headers, options);
 }
 
 /** An `{"error": ...}` payload sent inside a 200 stream; its `code` is the HTTP status it stands for. */

@@ -1,22 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { ChatCompletionRequest } from "../../openai-types.ts";
+import { testDeployment } from "../../testing/deployment.ts";
 import type { ResolvedDeployment } from "../types.ts";
 import { mistral } from "./index.ts";
 import { deriveMistralToolCallId } from "./tool-call-ids.ts";
 
-const deployment: ResolvedDeployment = {
-  id: "mistral/0",
+const deployment: ResolvedDeployment = testDeployment({
   provider: "mistral",
   model: "mistral-small-latest",
   baseUrl: "https://api.mistral.ai/v1",
   apiKey: "mistral-key-123",
-  secrets: {},
-  headers: {},
-  options: {},
-  timeoutMs: 60_000,
-  price: null,
-  priceProvider: null,
-};
+});
 
 const weatherTool = { type: "function" as const, function: { name: "weather", parameters: { type: "object", properties: { location: { type: "string" } } } } };
 

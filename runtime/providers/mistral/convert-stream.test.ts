@@ -1,10 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { validateChatCompletionChunk } from "../../../test/support/openai-schema.ts";
-import type { ChatCompletionChunk, ChatCompletionRequest } from "../../openai-types.ts";
-import { byteStream } from "../../stream/byte-stream.ts";
-import { decodeSse } from "../../stream/decode-sse.ts";
-import type { ProviderContext, StreamConverter } from "../types.ts";
+import { replaySse as replay } from "../../../test/support/replay-stream.ts";
+import type { ChatCompletionRequest } from "../../openai-types.ts";
+import type { ProviderContext } from "../types.ts";
 import { mistral } from "./index.ts";
 
 const context: ProviderContext = { requestId: "req_1", created: 1770000000, publicModel: "small" };
@@ -18,14 +16,6 @@ function lines(name: string): string[] {
 /** Framed as Mistral sends it: `data: LINE\n\n`, then `data: [DONE]\n\n`. */
 function wire(name: string, done = true): string {
   return lines(name).map((line) => `data: ${line}\n\n`).join("") + (done ? "data: [DONE]\n\n" : "");
-}
-
-async function replay(text: string, converter: StreamConverter): Promise<ChatCompletionChunk[]> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const event of decodeSse(byteStream([text]))) chunks.push(...converter.push(event));
-  chunks.push(...converter.end());
-  for (const chunk of chunks) expect(validateChatCompletionChunk(JSON.parse(JSON.stringify(chunk)))).toEqual([]);
-  return chunks;
 }
 
 describe("mistral stream converter (recorded streams)", () => {

@@ -1,23 +1,18 @@
 import { describe, expect, it } from "vitest";
 import type { EmbeddingsRequest } from "../../openai-types.ts";
+import { testDeployment } from "../../testing/deployment.ts";
 import { validateEmbeddingsResponse } from "../../../test/support/openai-schema.ts";
 import type { ProviderContext, ResolvedDeployment } from "../types.ts";
 import { mistral } from "./index.ts";
 
 const context: ProviderContext = { requestId: "req_1", created: 1770000000, publicModel: "embed" };
-const deployment: ResolvedDeployment = {
+const deployment: ResolvedDeployment = testDeployment({
   id: "embed/0",
   provider: "mistral",
   model: "mistral-embed",
   baseUrl: "https://api.mistral.ai/v1",
   apiKey: "mistral-key-123",
-  secrets: {},
-  headers: {},
-  options: {},
-  timeoutMs: 60_000,
-  price: null,
-  priceProvider: null,
-};
+});
 
 // Shape from Mistral's API reference (POST /v1/embeddings response); no recorded fixture exists.
 const answer = {
@@ -43,7 +38,7 @@ describe("mistral embeddings", () => {
 
   it("rejects token arrays with a 400", async () => {
     expect(() => mistral.embeddings!.buildRequests({ model: "embed", input: [[1, 2, 3]] }, deployment)).toThrow(
-      expect.objectContaining({ status: 400, param: "input" }),
+      expect.objectContaining({ status: 400, param: "input[0]" }),
     );
   });
 

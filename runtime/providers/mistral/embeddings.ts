@@ -5,7 +5,8 @@
  * @see https://docs.mistral.ai/api/#tag/embeddings
  */
 import type { EmbeddingsRequest } from "../../openai-types.ts";
-import { convertOpenAIEmbeddings, readEmbeddingTexts } from "../shared/embeddings.ts";
+import { readEmbeddingTexts } from "../shared/embedding-input.ts";
+import { convertOpenAIEmbeddings } from "../shared/embeddings.ts";
 import type { EmbeddingsAdapter, ProviderContext, ResolvedDeployment, UpstreamRequest } from "../types.ts";
 import { createHeaders, embeddingsUrl } from "./endpoint.ts";
 

@@ -1,3 +1,4 @@
+import { createBearerHeaders } from "../shared/bearer-headers.ts";
 import type { ResolvedDeployment } from "../types.ts";
 
 /** The base URL includes the version path: requests go to `${baseUrl}/chat/completions`. */
@@ -12,10 +13,5 @@ export function embeddingsUrl(deployment: ResolvedDeployment): string {
 }
 
 export function createHeaders(deployment: ResolvedDeployment, stream: boolean): Record<string, string> {
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-    accept: stream ? "text/event-stream" : "application/json",
-  };
-  if (deployment.apiKey) headers.authorization = `Bearer ${deployment.apiKey}`;
-  return headers;
+  return createBearerHeaders(deployment, stream ? "text/event-stream" : "application/json");
 }

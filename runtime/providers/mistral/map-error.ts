@@ -6,18 +6,11 @@
  */
 import type { GatewayError } from "../../errors.ts";
 import { mapError as mapOpenAIError } from "../openai/map-error.ts";
+import { parseErrorBody } from "../shared/parse-error-body.ts";
 import { readMistralError } from "./mistral-api.ts";
 
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
 export function mapError(status: number, body: string, headers: Headers): GatewayError {
-  const wire = readMistralError(parseJson(body));
+  const wire = readMistralError(parseErrorBody(body));
   const normalized = wire === null ? body : JSON.stringify({ error: wire });
   return mapOpenAIError("mistral", status, normalized, headers);
 }

@@ -5,6 +5,7 @@
  * @see https://docs.mistral.ai/api/#tag/chat/operation/chat_completion_v1_chat_completions_post
  */
 import { isRecord } from "../openai/openai-api.ts";
+import type { OpenAIWireError } from "../openai/openai-api.ts";
 
 /** Top-level fields of Mistral's chat completion request. */
 export const mistralRequestFields: ReadonlySet<string> = new Set([
@@ -45,12 +46,8 @@ export type MistralMessage =
   | { role: "assistant"; content: unknown; tool_calls?: MistralToolCall[]; prefix?: boolean }
   | { role: "tool"; content: unknown; tool_call_id: string; name?: string };
 
-export interface MistralWireError {
-  message: string | null;
-  type: string | null;
-  code: string | null;
-  param: string | null;
-}
+/** Mistral's error, read into OpenAI's error fields (OpenAI's mapper maps it from there). */
+export type MistralWireError = OpenAIWireError;
 
 function readString(value: unknown): string | null {
   return typeof value === "string" && value.length > 0 ? value : null;

@@ -2,22 +2,11 @@ import { describe, expect, it } from "vitest";
 import type { ChatCompletionChunk, ChatCompletionRequest } from "../../openai-types.ts";
 import { validateChatCompletion, validateChatCompletionChunk, validateEmbeddingsResponse } from "../../../test/support/openai-schema.ts";
 import { decodeSse } from "../../stream/decode-sse.ts";
+import { testDeployment } from "../../testing/deployment.ts";
 import type { ProviderContext, ResolvedDeployment } from "../types.ts";
 import { mock } from "./index.ts";
 
-const deployment: ResolvedDeployment = {
-  id: "mock/0",
-  provider: "mock",
-  model: "mock-1",
-  baseUrl: mock.defaultBaseUrl,
-  apiKey: null,
-  secrets: {},
-  headers: {},
-  options: {},
-  timeoutMs: 60_000,
-  price: null,
-  priceProvider: null,
-};
+const deployment: ResolvedDeployment = testDeployment({ provider: "mock", model: "mock-1", baseUrl: mock.defaultBaseUrl });
 const context: ProviderContext = { requestId: "req_1", created: 1770000000, publicModel: "demo" };
 
 const request: ChatCompletionRequest = {

@@ -1,21 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { ChatCompletionRequest } from "../../openai-types.ts";
+import { testDeployment } from "../../testing/deployment.ts";
 import type { ResolvedDeployment } from "../types.ts";
 import { ollama } from "./index.ts";
 
-const deployment: ResolvedDeployment = {
-  id: "llama/0",
-  provider: "ollama",
-  model: "llama3.2",
-  baseUrl: "http://localhost:11434",
-  apiKey: null,
-  secrets: {},
-  headers: {},
-  options: {},
-  timeoutMs: 60_000,
-  price: null,
-  priceProvider: null,
-};
+const deployment: ResolvedDeployment = testDeployment({ id: "llama/0", provider: "ollama", model: "llama3.2", baseUrl: "http://localhost:11434" });
 
 const weatherTool = {
   type: "function" as const,

@@ -17,6 +17,8 @@
  */
 import { invalidRequest } from "../../errors.ts";
 import type { ChatCompletionRequest, ChatMessage, JsonObject } from "../../openai-types.ts";
+import { warnDroppedParameters } from "../shared/dropped-parameters.ts";
+import { readStopSequences } from "../shared/stop-sequences.ts";
 import { collectToolCallNames } from "../shared/tool-call-names.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
 import { chatUrl, createHeaders } from "./endpoint.ts";
@@ -192,8 +194,8 @@ function convertOptions(request: ChatCompletionRequest): OllamaOptions | undefin
   if (typeof request.temperature === "number") options.temperature = request.temperature;
   if (typeof request.top_p === "number") options.top_p = request.top_p;
   if (typeof request.seed === "number") options.seed = request.seed;
-  if (typeof request.stop === "string") options.stop = [request.stop];
-  else if (Array.isArray(request.stop) && request.stop.length > 0) options.stop = request.stop;
+  const stop = readStopSequences(request.stop);
+  if (stop) options.stop = stop;
   const maxTokens = request.max_completion_tokens ?? request.max_tokens;
   if (typeof maxTokens === "number") options.num_predict = maxTokens;
   if (typeof request.presence_penalty === "number") options.presence_penalty = request.presence_penalty;
@@ -222,12 +224,7 @@ export function convertRequest(request: ChatCompletionRequest, deployment: Resol
   if (think !== undefined) body.think = think;
   if (typeof request.keep_alive === "string" || typeof request.keep_alive === "number") body.keep_alive = request.keep_alive;
   if (typeof request.n === "number" && request.n > 1) warnings.push(`n=${request.n} not supported by ollama: one choice is returned`);
-  for (const key of Object.keys(request)) {
-    if (handledParameters.has(key)) continue;
-    const value = request[key];
-    if (value === undefined || value === null) continue;
-    warnings.push(`${key} dropped: not supported by ollama`);
-  }
+  warnDroppedParameters(request, handledParameters, "ollama", warnings);
   return {
     upstream: { url: chatUrl(deployment), method: "POST", headers: createHeaders(deployment, stream), body: JSON.stringify(body) },
     warnings,

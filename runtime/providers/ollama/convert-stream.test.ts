@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { validateChatCompletionChunk } from "../../../test/support/openai-schema.ts";
+import { replayEvents } from "../../../test/support/replay-stream.ts";
 import type { ChatCompletionChunk, ChatCompletionRequest } from "../../openai-types.ts";
 import { byteStream } from "../../stream/byte-stream.ts";
 import { decodeNdjson } from "../../stream/decode-ndjson.ts";
@@ -17,13 +17,9 @@ function lines(name: string): string[] {
 }
 
 /** Replays lines through the central NDJSON decoder, split at awkward places like a network would. */
-async function replay(ndjson: string, converter: StreamConverter): Promise<ChatCompletionChunk[]> {
+function replay(ndjson: string, converter: StreamConverter): Promise<ChatCompletionChunk[]> {
   const pieces = [ndjson.slice(0, 37), ndjson.slice(37, 200), ndjson.slice(200)];
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const event of decodeNdjson(byteStream(pieces))) chunks.push(...converter.push(event));
-  chunks.push(...converter.end());
-  for (const chunk of chunks) expect(validateChatCompletionChunk(JSON.parse(JSON.stringify(chunk)))).toEqual([]);
-  return chunks;
+  return replayEvents(decodeNdjson(byteStream(pieces)), converter);
 }
 
 function wire(name: string): string {

@@ -11,8 +11,9 @@
  * The stream is complete only after the `done: true` line; lines after it are ignored.
  * @see https://github.com/ollama/ollama/blob/main/docs/api.md#generate-a-chat-completion
  */
-import { GatewayError, badUpstreamResponse } from "../../errors.ts";
 import type { ChatCompletionChunk, ChatCompletionRequest, TokenUsage } from "../../openai-types.ts";
+import { parseStreamEvent } from "../shared/parse-stream-event.ts";
+import { streamEndedEarly } from "../shared/stream-ended-early.ts";
 import type { ProviderContext, StreamConverter, UpstreamEvent } from "../types.ts";
 import { convertToolCalls, readUsage, toCompletionId, toOpenAIUsage } from "./convert-response.ts";
 import { mapFinishReason } from "./map-finish-reason.ts";
@@ -40,13 +41,7 @@ export function createStreamConverter(context: ProviderContext, request: ChatCom
 
   function push(event: UpstreamEvent): ChatCompletionChunk[] {
     if (done) return [];
-    let line: unknown;
-    try {
-      line = JSON.parse(event.data);
-    } catch {
-      throw badUpstreamResponse("ollama", "a stream line is not JSON");
-    }
-    if (!isRecord(line)) throw badUpstreamResponse("ollama", "a stream line is not a JSON object");
+    const line = parseStreamEvent("ollama", event.data, "a stream line");
     if (readOllamaError(line) !== null) throw mapStreamError(line);
     if (typeof line.model === "string") model = line.model;
 
@@ -72,14 +67,7 @@ export function createStreamConverter(context: ProviderContext, request: ChatCom
   }
 
   function end(): ChatCompletionChunk[] {
-    if (!done) {
-      throw new GatewayError({
-        status: 502,
-        type: "upstream_error",
-        code: "stream_ended_early",
-        message: "The ollama upstream stream ended before its final (done) line: the answer is incomplete.",
-      });
-    }
+    if (!done) throw streamEndedEarly("ollama", "before its final (done) line: the answer is incomplete");
     return [];
   }
 

@@ -1,23 +1,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { testDeployment } from "../../testing/deployment.ts";
 import { validateEmbeddingsResponse } from "../../../test/support/openai-schema.ts";
 import type { ProviderContext, ResolvedDeployment } from "../types.ts";
 import { ollama } from "./index.ts";
 
 const context: ProviderContext = { requestId: "req_1", created: 1770000000, publicModel: "minilm" };
-const deployment: ResolvedDeployment = {
-  id: "minilm/0",
-  provider: "ollama",
-  model: "all-minilm",
-  baseUrl: "http://localhost:11434",
-  apiKey: null,
-  secrets: {},
-  headers: {},
-  options: {},
-  timeoutMs: 60_000,
-  price: null,
-  priceProvider: null,
-};
+const deployment: ResolvedDeployment = testDeployment({ id: "minilm/0", provider: "ollama", model: "all-minilm", baseUrl: "http://localhost:11434" });
 /** Built from Ollama's API reference (see __fixtures__/README.md). */
 const answer = JSON.parse(readFileSync(new URL("./__fixtures__/ollama-embed.json", import.meta.url), "utf8")) as unknown;
 
@@ -33,7 +22,7 @@ describe("ollama embeddings", () => {
   });
 
   it("rejects token arrays with a 400", () => {
-    expect(() => ollama.embeddings!.buildRequests({ model: "minilm", input: [1, 2, 3] }, deployment)).toThrow(expect.objectContaining({ status: 400, param: "input" }));
+    expect(() => ollama.embeddings!.buildRequests({ model: "minilm", input: [1, 2, 3] }, deployment)).toThrow(expect.objectContaining({ status: 400, param: "input[0]" }));
   });
 
   it("returns one embedding per input with prompt_eval_count as usage", () => {

@@ -7,7 +7,8 @@
  */
 import { badUpstreamResponse } from "../../errors.ts";
 import type { Embedding, EmbeddingsRequest } from "../../openai-types.ts";
-import { embeddingsUsage, isVector, readEmbeddingTexts } from "../shared/embeddings.ts";
+import { readEmbeddingTexts } from "../shared/embedding-input.ts";
+import { embeddingsUsage, isVector } from "../shared/embeddings.ts";
 import type { ConvertedEmbeddings, EmbeddingsAdapter, ProviderContext, ResolvedDeployment, UpstreamRequest } from "../types.ts";
 import { createHeaders, embedUrl } from "./endpoint.ts";
 import { isRecord, readCount } from "./ollama-api.ts";

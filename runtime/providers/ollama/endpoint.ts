@@ -1,3 +1,4 @@
+import { createBearerHeaders } from "../shared/bearer-headers.ts";
 import type { ResolvedDeployment } from "../types.ts";
 
 /** Ollama's own default address; `baseUrl` is the server root (no `/api`, no `/v1`). */
@@ -18,10 +19,5 @@ export function embedUrl(deployment: ResolvedDeployment): string {
 
 /** A key is optional: local servers need none; a proxy or ollama.com takes a bearer key. */
 export function createHeaders(deployment: ResolvedDeployment, stream: boolean): Record<string, string> {
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-    accept: stream ? "application/x-ndjson" : "application/json",
-  };
-  if (deployment.apiKey) headers.authorization = `Bearer ${deployment.apiKey}`;
-  return headers;
+  return createBearerHeaders(deployment, stream ? "application/x-ndjson" : "application/json");
 }

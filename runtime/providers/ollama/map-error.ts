@@ -9,20 +9,13 @@
  */
 import { GatewayError } from "../../errors.ts";
 import { mapError as mapOpenAIError, mapStreamError as mapOpenAIStreamError } from "../openai/map-error.ts";
+import { parseErrorBody } from "../shared/parse-error-body.ts";
 import { readOllamaError } from "./ollama-api.ts";
-
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
 
 export function mapError(status: number, body: string, headers: Headers): GatewayError {
   const mapped = mapOpenAIError("ollama", status, body, headers);
   if (status !== 404) return mapped;
-  const upstream = readOllamaError(parseJson(body));
+  const upstream = readOllamaError(parseErrorBody(body));
   if (upstream !== null && /\bmodel\b/i.test(upstream)) {
     return new GatewayError({
       status: 404,

@@ -1,21 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { ChatCompletionRequest } from "../../openai-types.ts";
+import { testDeployment } from "../../testing/deployment.ts";
 import type { ResolvedDeployment } from "../types.ts";
 import { openai } from "./index.ts";
 
-const deployment: ResolvedDeployment = {
+const deployment: ResolvedDeployment = testDeployment({
   id: "gpt/0",
   provider: "openai",
   model: "gpt-4o-mini-2024-07-18",
   baseUrl: "https://api.openai.com/v1",
   apiKey: "sk-test-123",
-  secrets: {},
-  headers: {},
-  options: {},
-  timeoutMs: 60_000,
-  price: null,
-  priceProvider: null,
-};
+});
 
 const request: ChatCompletionRequest = {
   model: "gpt",

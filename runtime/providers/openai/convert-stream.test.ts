@@ -1,11 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { replaySse as replay, streamedContent as text } from "../../../test/support/replay-stream.ts";
 import { GatewayError } from "../../errors.ts";
-import type { ChatCompletionChunk, ChatCompletionRequest } from "../../openai-types.ts";
-import { validateChatCompletionChunk } from "../../../test/support/openai-schema.ts";
-import { byteStream } from "../../stream/byte-stream.ts";
-import { decodeSse } from "../../stream/decode-sse.ts";
-import type { ProviderContext, StreamConverter } from "../types.ts";
+import type { ChatCompletionRequest } from "../../openai-types.ts";
+import type { ProviderContext } from "../types.ts";
 import { openai } from "./index.ts";
 
 const context: ProviderContext = { requestId: "req_1", created: 1770000000, publicModel: "my-model" };
@@ -19,18 +17,6 @@ function lines(name: string): string[] {
 /** The fixture re-framed as the vendor sends it (README: `data: LINE\n\n`, then `data: [DONE]\n\n`). */
 function wire(name: string, done = true): string {
   return lines(name).map((line) => `data: ${line}\n\n`).join("") + (done ? "data: [DONE]\n\n" : "");
-}
-
-async function replay(text: string, converter: StreamConverter): Promise<ChatCompletionChunk[]> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const event of decodeSse(byteStream([text]))) chunks.push(...converter.push(event));
-  chunks.push(...converter.end());
-  for (const chunk of chunks) expect(validateChatCompletionChunk(JSON.parse(JSON.stringify(chunk)))).toEqual([]);
-  return chunks;
-}
-
-function text(chunks: ChatCompletionChunk[]): string {
-  return chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("");
 }
 
 const streams = [

@@ -11,8 +11,10 @@
  *   omit `[DONE]`; ending before either is an error (the answer was cut short).
  * @see https://platform.openai.com/docs/api-reference/chat-streaming
  */
-import { GatewayError, badUpstreamResponse } from "../../errors.ts";
+import { badUpstreamResponse } from "../../errors.ts";
 import type { ChatCompletionChunk, ChatCompletionRequest, TokenUsage } from "../../openai-types.ts";
+import { parseStreamEvent } from "../shared/parse-stream-event.ts";
+import { streamEndedEarly } from "../shared/stream-ended-early.ts";
 import type { ProviderContext, StreamConverter, UpstreamEvent } from "../types.ts";
 import { clientWantsUsage } from "./convert-request.ts";
 import { normalizeWireUsage, toTokenUsage } from "./convert-response.ts";
@@ -64,13 +66,7 @@ export function createStreamConverter(provider: string, context: ProviderContext
       return [];
     }
     if (done) return [];
-    let chunk: unknown;
-    try {
-      chunk = JSON.parse(data);
-    } catch {
-      throw badUpstreamResponse(provider, "a stream event is not JSON");
-    }
-    if (!isRecord(chunk)) throw badUpstreamResponse(provider, "a stream event is not a JSON object");
+    const chunk = parseStreamEvent(provider, data);
     if (chunk.error !== undefined && chunk.error !== null) throw mapStreamError(provider, chunk);
 
     const hasUsage = isRecord(chunk.usage);
@@ -97,14 +93,7 @@ export function createStreamConverter(provider: string, context: ProviderContext
   }
 
   function end(): ChatCompletionChunk[] {
-    if (!done && !finished) {
-      throw new GatewayError({
-        status: 502,
-        type: "upstream_error",
-        code: "stream_ended_early",
-        message: `The ${provider} upstream stream ended before the answer was complete (no finish_reason and no [DONE]).`,
-      });
-    }
+    if (!done && !finished) throw streamEndedEarly(provider, "before the answer was complete (no finish_reason and no [DONE])");
     return [];
   }
 

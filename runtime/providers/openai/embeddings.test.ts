@@ -1,24 +1,20 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { validateEmbeddingsResponse } from "../../../test/support/openai-schema.ts";
+import { testDeployment } from "../../testing/deployment.ts";
 import type { ProviderContext, ResolvedDeployment } from "../types.ts";
 import { createOpenAICompatibleAdapter, openai } from "./index.ts";
 
 const recorded: unknown = JSON.parse(readFileSync(new URL("./__fixtures__/openai-embedding.json", import.meta.url), "utf8"));
 
-const deployment: ResolvedDeployment = {
+const deployment: ResolvedDeployment = testDeployment({
   id: "embed/0",
   provider: "openai",
   model: "text-embedding-3-small",
   baseUrl: "https://api.openai.com/v1",
   apiKey: "sk-test-123",
-  secrets: {},
-  headers: {},
-  options: {},
-  timeoutMs: 60_000,
-  price: null,
   priceProvider: "openai",
-};
+});
 const context: ProviderContext = { requestId: "req_1", created: 1770000000, publicModel: "embed" };
 
 describe("openai embeddings", () => {

@@ -6,6 +6,7 @@
  */
 import { GatewayError, parseRetryAfter } from "../../errors.ts";
 import type { GatewayErrorType } from "../../errors.ts";
+import { parseErrorBody } from "../shared/parse-error-body.ts";
 import { readWireError } from "./openai-api.ts";
 import type { OpenAIWireError } from "./openai-api.ts";
 
@@ -24,14 +25,6 @@ export function readRetryAfter(headers: Headers): number | undefined {
   return parseRetryAfter(headers.get("retry-after"));
 }
 
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
 function typeForStatus(status: number): GatewayErrorType {
   if (status === 400 || status === 413 || status === 415 || status === 422) return "invalid_request_error";
   if (status === 401) return "authentication_error";
@@ -44,7 +37,7 @@ function typeForStatus(status: number): GatewayErrorType {
 }
 
 export function mapError(provider: string, status: number, body: string, headers: Headers): GatewayError {
-  const wire = readWireError(parseJson(body));
+  const wire = readWireError(parseErrorBody(body));
   const upstreamMessage = wire?.message ? redactSecrets(wire.message) : null;
   const type = typeForStatus(status);
 

@@ -1,15 +1,15 @@
 /**
- * Pieces embeddings adapters share: reading the client's `input` as texts for providers that
- * take text only, and reading an OpenAI-shaped embeddings body (OpenAI, Azure OpenAI, Mistral
- * and the compatible presets answer in that shape).
+ * Pieces embeddings adapters share for reading upstream answers: vectors, usage, and an
+ * OpenAI-shaped embeddings body (OpenAI, Azure OpenAI, Mistral and the compatible presets answer
+ * in that shape). Reading the client's `input` is embedding-input.ts.
  *
  * Adapters return embeddings as the upstream sent them (floats, or base64 when it honoured
  * `encoding_format: "base64"`); runtime/embeddings.ts converts them to the encoding the client
  * asked for, once, centrally.
  * @see https://platform.openai.com/docs/api-reference/embeddings/create
  */
-import { badUpstreamResponse, invalidRequest } from "../../errors.ts";
-import type { Embedding, EmbeddingsRequest, TokenUsage } from "../../openai-types.ts";
+import { badUpstreamResponse } from "../../errors.ts";
+import type { Embedding, TokenUsage } from "../../openai-types.ts";
 import type { ConvertedEmbeddings, ProviderContext } from "../types.ts";
 
 type JsonRecord = Record<string, unknown>;
@@ -22,19 +22,7 @@ function readCount(value: unknown): number {
   return typeof value === "number" && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
 }
 
-/**
- * The texts to embed, for providers that take text only: `input` must be a string or a
- * non-empty array of strings (token arrays are rejected with a 400 naming the provider).
- */
-export function readEmbeddingTexts(request: EmbeddingsRequest, provider: string): string[] {
-  const input: unknown = request.input;
-  if (typeof input === "string") return [input];
-  if (Array.isArray(input) && input.length > 0 && input.every((item) => typeof item === "string")) return input as string[];
-  if (Array.isArray(input) && input.length === 0) throw invalidRequest("'input' must not be an empty array.", "input");
-  throw invalidRequest(`'input' must be a string or an array of strings: ${provider} does not accept token arrays.`, "input");
-}
-
-/** Whether `value` is a list of finite numbers. */
+/** Whether `value` is a list of finite numbers (an embedding vector as providers send it). */
 export function isVector(value: unknown): value is number[] {
   return Array.isArray(value) && value.every((item) => typeof item === "number" && Number.isFinite(item));
 }

@@ -15,8 +15,3 @@ export function encodeEmbedding(values: readonly number[], format: unknown): num
   }
   return btoa(binary);
 }
-
-/** Whether `value` is a list of finite numbers (an embedding vector as providers send it). */
-export function isVector(value: unknown): value is number[] {
-  return Array.isArray(value) && value.every((item) => typeof item === "number" && Number.isFinite(item));
-}

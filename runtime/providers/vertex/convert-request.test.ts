@@ -1,22 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../errors.ts";
 import type { ChatCompletionRequest, ChatMessage } from "../../openai-types.ts";
+import { testDeployment } from "../../testing/deployment.ts";
 import type { ResolvedDeployment } from "../types.ts";
 import { vertex } from "./index.ts";
 
-const base: ResolvedDeployment = {
-  id: "vertex/0",
+const base: ResolvedDeployment = testDeployment({
   provider: "vertex",
   model: "gemini-2.5-flash",
   baseUrl: "https://europe-west4-aiplatform.googleapis.com",
-  apiKey: null,
   secrets: { serviceAccount: JSON.stringify({ project_id: "from-key" }) },
-  headers: {},
   options: { project: "my-project", region: "europe-west4" },
-  timeoutMs: 60_000,
-  price: null,
-  priceProvider: null,
-};
+});
 
 const hello: ChatMessage[] = [
   { role: "system", content: "Be brief." },

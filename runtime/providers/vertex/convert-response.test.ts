@@ -1,9 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { validateChatCompletion, validateChatCompletionChunk, validateErrorResponse } from "../../../test/support/openai-schema.ts";
+import { validateChatCompletion, validateErrorResponse } from "../../../test/support/openai-schema.ts";
+import { replaySse, streamedContent as text } from "../../../test/support/replay-stream.ts";
 import type { ChatCompletionChunk, ChatCompletionRequest } from "../../openai-types.ts";
-import { byteStream } from "../../stream/byte-stream.ts";
-import { decodeSse } from "../../stream/decode-sse.ts";
 import type { ProviderContext } from "../types.ts";
 import { vertex } from "./index.ts";
 
@@ -24,15 +23,8 @@ function lines(name: string): string[] {
 
 async function replay(wire: string): Promise<{ chunks: ChatCompletionChunk[]; usage: ReturnType<ReturnType<typeof vertex.createStreamConverter>["usage"]> }> {
   const converter = vertex.createStreamConverter(context, request);
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const event of decodeSse(byteStream([wire]))) chunks.push(...converter.push(event));
-  chunks.push(...converter.end());
-  for (const chunk of chunks) expect(validateChatCompletionChunk(JSON.parse(JSON.stringify(chunk)))).toEqual([]);
+  const chunks = await replaySse(wire, converter);
   return { chunks, usage: converter.usage() };
-}
-
-function text(chunks: ChatCompletionChunk[]): string {
-  return chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("");
 }
 
 describe("vertex convertResponse recognizes the family from the answer", () => {

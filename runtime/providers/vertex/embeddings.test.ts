@@ -2,22 +2,17 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { validateEmbeddingsResponse } from "../../../test/support/openai-schema.ts";
 import type { EmbeddingsRequest } from "../../openai-types.ts";
+import { testDeployment } from "../../testing/deployment.ts";
 import type { EmbeddingsAdapter, ProviderContext, ResolvedDeployment } from "../types.ts";
 import { vertex } from "./index.ts";
 
-const deployment: ResolvedDeployment = {
+const deployment: ResolvedDeployment = testDeployment({
   id: "embed/0",
   provider: "vertex",
   model: "text-embedding-005",
   baseUrl: "https://us-central1-aiplatform.googleapis.com",
-  apiKey: null,
-  secrets: {},
-  headers: {},
   options: { project: "p", region: "us-central1" },
-  timeoutMs: 60_000,
-  price: null,
-  priceProvider: null,
-};
+});
 const context: ProviderContext = { requestId: "req_1", created: 1770000000, publicModel: "embed" };
 const embeddings = vertex.embeddings as EmbeddingsAdapter;
 

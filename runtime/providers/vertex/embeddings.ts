@@ -9,8 +9,8 @@ import { badUpstreamResponse } from "../../errors.ts";
 import type { Embedding, EmbeddingsRequest } from "../../openai-types.ts";
 import { estimateTokens } from "../gemini/embeddings.ts";
 import { isRecord, readCount } from "../gemini/gemini-api.ts";
-import { splitIntoBatches } from "../shared/embedding-input.ts";
-import { embeddingsUsage, isVector, readEmbeddingTexts } from "../shared/embeddings.ts";
+import { readEmbeddingTexts, splitIntoBatches } from "../shared/embedding-input.ts";
+import { embeddingsUsage, isVector } from "../shared/embeddings.ts";
 import type { ConvertedEmbeddings, EmbeddingsAdapter, ProviderContext, ResolvedDeployment, UpstreamRequest } from "../types.ts";
 import { createHeaders, modelUrl } from "./endpoint.ts";
 

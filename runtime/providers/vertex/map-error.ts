@@ -8,18 +8,11 @@ import type { GatewayError } from "../../errors.ts";
 import { mapError as mapAnthropicError } from "../anthropic/map-error.ts";
 import { mapGoogleError } from "../gemini/map-error.ts";
 import type { GoogleErrorOptions } from "../gemini/map-error.ts";
+import { parseErrorBody } from "../shared/parse-error-body.ts";
 import { isAnthropicError } from "./vertex-api.ts";
 
 export const vertexErrors: GoogleErrorOptions = { provider: "vertex", credential: "service-account access token" };
 
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
 export function mapError(status: number, body: string, headers: Headers): GatewayError {
-  return isAnthropicError(parseJson(body)) ? mapAnthropicError(status, body, headers) : mapGoogleError(status, body, headers, vertexErrors);
+  return isAnthropicError(parseErrorBody(body)) ? mapAnthropicError(status, body, headers) : mapGoogleError(status, body, headers, vertexErrors);
 }

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createServiceAccountKey, startFakeTokenEndpoint, type ServiceAccountKey } from "../../../test/fakes/google-token-endpoint.ts";
 import { GatewayError } from "../../errors.ts";
+import { testDeployment } from "../../testing/deployment.ts";
 import type { AdapterIO, ResolvedDeployment, UpstreamRequest } from "../types.ts";
 import { vertex } from "./index.ts";
 import { createServiceAccountAuthorizer, parseServiceAccount } from "./service-account.ts";
@@ -19,19 +20,14 @@ const io: AdapterIO = {
 };
 
 function deploymentWith(serviceAccount: string | undefined): ResolvedDeployment {
-  return {
+  return testDeployment({
     id: "vertex-main",
     provider: "vertex",
     model: "gemini-2.5-flash",
     baseUrl: "https://us-central1-aiplatform.googleapis.com",
-    apiKey: null,
     secrets: serviceAccount === undefined ? {} : { serviceAccount },
-    headers: {},
     options: { project: "gw-test-project", region: "us-central1" },
-    timeoutMs: 60_000,
-    price: null,
-    priceProvider: null,
-  };
+  });
 }
 
 function request(): UpstreamRequest {

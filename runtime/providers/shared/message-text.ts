@@ -1,0 +1,25 @@
+/**
+ * The text of a message whose role takes text only (system, developer, assistant, tool): a
+ * string, or an array of text parts joined without a separator. Refusal parts (an assistant's
+ * earlier refusal, sent back in the history) carry no text for the provider and are skipped;
+ * any other part is a 400 naming it. Missing content is "".
+ * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-messages
+ */
+import { invalidRequest } from "../../errors.ts";
+import { isRecord } from "../openai/openai-api.ts";
+
+export function readMessageText(content: unknown, param: string): string {
+  if (typeof content === "string") return content;
+  if (content === null || content === undefined) return "";
+  if (!Array.isArray(content)) throw invalidRequest(`${param} must be a string or an array of content parts.`, param);
+  let text = "";
+  for (let index = 0; index < content.length; index++) {
+    const part: unknown = content[index];
+    if (isRecord(part) && part.type === "refusal") continue;
+    if (!isRecord(part) || part.type !== "text" || typeof part.text !== "string") {
+      throw invalidRequest(`${param}[${index}] must be a text part for this message role.`, `${param}[${index}]`);
+    }
+    text += part.text;
+  }
+  return text;
+}

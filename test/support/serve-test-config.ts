@@ -1,0 +1,55 @@
+/**
+ * The set-up most end-to-end files share: a config written into a fresh test directory, the real
+ * `gw serve` on it (its data directory inside), and the official SDK as the master key. `stop()`
+ * ends gw, closes the fake upstreams the file started, and removes the directory; a gw that
+ * fails to start is cleaned up the same way before the error is thrown.
+ */
+import type OpenAI from "openai";
+import type { GatewayConfig } from "../../compiler/define-config.ts";
+import { createClient } from "./gateway-client.ts";
+import { createTestDirectory, removeTestDirectory, startGateway, writeConfig, type GatewayProcess } from "./start-gw.ts";
+
+export interface ServeTestConfigOptions {
+  /** Prefix of the test directory, e.g. "e2e-cohere". */
+  name: string;
+  config: GatewayConfig;
+  /** The config file's format. Default "yaml". */
+  format?: "yaml" | "ts";
+  /** gw's environment (keys the config names with env()). */
+  env?: Record<string, string>;
+  /** The key the returned client uses (the config's master key). */
+  masterKey: string;
+  /** Fakes started for this file, closed by stop() after gw has ended. */
+  upstreams?: ReadonlyArray<{ close(): Promise<void> }>;
+}
+
+export interface ServedTestConfig {
+  gateway: GatewayProcess;
+  client: OpenAI;
+  stop(): Promise<void>;
+}
+
+export async function serveTestConfig(options: ServeTestConfigOptions): Promise<ServedTestConfig> {
+  const directory = createTestDirectory(options.name);
+  const closeUpstreams = async (): Promise<void> => {
+    for (const upstream of options.upstreams ?? []) await upstream.close();
+  };
+  let gateway: GatewayProcess;
+  try {
+    const config = writeConfig(directory, options.config, options.format);
+    gateway = await startGateway({ config, dataDir: `${directory}/data`, env: options.env });
+  } catch (error) {
+    await closeUpstreams();
+    removeTestDirectory(directory);
+    throw error;
+  }
+  return {
+    gateway,
+    client: createClient(gateway, options.masterKey),
+    async stop() {
+      await gateway.stop();
+      await closeUpstreams();
+      removeTestDirectory(directory);
+    },
+  };
+}
