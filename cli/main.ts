@@ -10,6 +10,7 @@ Usage:
   gw check [config] [--format text|json|github]   validate a config, write nothing
   gw build [config] [--out .gw/bundle.json]       validate and compile into a bundle
   gw serve [config|bundle] [--port 4000] [--host 0.0.0.0] [--log-format text|json] [--data-dir .gw]
+  gw db migrate [--postgres-url URL] [--schema NAME]  apply pending Postgres schema migrations
 
 With no config argument, gw looks for ./gateway.config.ts, then ./gateway.config.yaml.
 `;
@@ -23,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import("./build.ts")).runBuild(rest);
     case "serve":
       return (await import("./serve.ts")).runServe(rest);
+    case "db":
+      return (await import("./db.ts")).runDb(rest);
     case undefined:
     case "help":
     case "--help":

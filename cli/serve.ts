@@ -6,6 +6,8 @@
  * environment references (refusing to start, listing every missing variable), opens the
  * SQLite spend store, and serves the app on Bun until SIGINT/SIGTERM.
  */
+import { createGovernanceCache } from "../runtime/governance/governance-cache.ts";
+import { configEntitiesFromPlan } from "../runtime/governance/config-entities.ts";
 import { join, relative, resolve } from "node:path";
 import { compileConfig, findConfigFile, formatDiagnostics } from "../compiler/index.ts";
 import { lookupPrice } from "../compiler/prices.ts";
@@ -135,7 +137,23 @@ export async function runServe(args: string[]): Promise<number> {
     process.stderr.write(`gw serve: cannot read team spend from ${databasePath} (${error instanceof Error ? error.message : String(error)}).\n`);
     return 1;
   }
-  const app = createApp({ plan, store, budgets, logger, fetch: fetchFunction, lookupPrice });
+  // Keys, teams, users and customers created through the admin API (embedded: SQLite beside the
+  // spend database, in its own file so admin writes never wait on the spend writer's lock).
+  const { createSqliteGovernanceStore } = await import("../runtime/host/bun/sqlite-governance-store.ts");
+  const governancePath = join(parsed.dataDir, "governance.db");
+  let governance;
+  try {
+    const governanceStore = createSqliteGovernanceStore({ path: governancePath });
+    const configEntities = configEntitiesFromPlan(bundle.policy, plan.keys, new Date(systemClock.now()).toISOString());
+    const cache = createGovernanceCache(governanceStore, { configEntities, onError: (message) => logger.error(String(message)) });
+    await cache.ready;
+    governance = { store: governanceStore, cache, configEntities };
+  } catch (error) {
+    process.stderr.write(`gw serve: cannot open the governance database ${governancePath} (${error instanceof Error ? error.message : String(error)}). Check --data-dir.\n`);
+    await store.close();
+    return 1;
+  }
+  const app = createApp({ plan, store, budgets, logger, fetch: fetchFunction, lookupPrice, governance });
 
   let server;
   try {
@@ -171,7 +189,7 @@ export function startBanner(plan: RuntimePlan, url: string, storeDescription: st
     : [plan.masterKeyDigest !== null ? "master key" : null, teamKeys > 0 ? `${teamKeys} team key${teamKeys === 1 ? "" : "s"}` : null]
         .filter((part) => part !== null)
         .join(" + ");
-  lines.push(`  auth: ${auth}`);
+  lines.push(`  auth: ${auth}${plan.masterKeyDigest !== null ? " (admin API: /key, /team, /user, /customer, /audit)" : ""}`);
   lines.push(`  models:`);
   const wildcards = new Map(plan.wildcardRoutes.map((route) => [route.name, route]));
   for (const name of plan.modelNames) {

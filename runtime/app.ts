@@ -3,6 +3,12 @@
  * (store, network, clock, randomness, logging) comes in through `AppDeps`, so the same app
  * runs under Bun in production and under Node in tests.
  */
+import { createAdminApp } from "./admin/admin-app.ts";
+import { createAdminAuthorizer } from "./governance/authorize-admin.ts";
+import type { ConfigEntities } from "./governance/config-entities.ts";
+import type { GovernanceCache } from "./governance/governance-cache.ts";
+import { createManagedKeyLookup } from "./governance/managed-callers.ts";
+import type { GovernanceStore } from "./governance/ports.ts";
 import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
 import { authenticate, isModelAllowed } from "./auth.ts";
@@ -46,6 +52,11 @@ export interface AppDeps {
   budgets?: BudgetTracker;
   /** Request id generator; by default a random per-process prefix and a counter. */
   requestId?: () => string;
+  /**
+   * Keys, teams, users and customers managed at run time: mounts the admin API (/key/*, /team/*,
+   * /user/*, /customer/*, /audit/list) and lets keys created through it authenticate.
+   */
+  governance?: { store: GovernanceStore; cache: GovernanceCache; configEntities: ConfigEntities };
 }
 
 /** `req_<12 random hex>_<counter>`: unique across restarts, cheap per request. */
@@ -77,6 +88,7 @@ export function createApp(deps: AppDeps): Hono {
     random: deps.random ?? Math.random,
     sleep: deps.sleep ?? realSleep,
     requestId,
+    managedKeys: deps.governance === undefined ? null : createManagedKeyLookup(deps.governance.cache, () => clock.now()),
   };
   budgets.loaded.catch((error: unknown) => logger.error(`budgets: could not load team spend from the store (${describe(error)})`));
 
@@ -144,7 +156,7 @@ export function createApp(deps: AppDeps): Hono {
     app.get(path, (c) => {
       const started = clock.now();
       const id = requestId();
-      const caller = authenticate(deps.plan, c.req.raw.headers);
+      const caller = authenticate(deps.plan, c.req.raw.headers, requestDeps.managedKeys);
       if (caller instanceof GatewayError) {
         logSimple(id, c.req.raw, path, caller.status, started, null, caller);
         return errorResponse(caller, { "x-request-id": id });
@@ -173,6 +185,20 @@ export function createApp(deps: AppDeps): Hono {
     );
   });
   app.all("/health/readiness", methodNotAllowed("GET"));
+
+  if (deps.governance !== undefined) {
+    const { store, cache, configEntities } = deps.governance;
+    app.route(
+      "/",
+      createAdminApp({
+        store,
+        clock,
+        configEntities,
+        authorizeAdmin: createAdminAuthorizer(deps.plan, cache),
+        afterChange: () => cache.whenFresh(),
+      }),
+    );
+  }
 
   app.notFound((c) => {
     const id = requestId();

@@ -5,6 +5,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { GatewayError } from "./errors.ts";
+import type { ManagedKeyLookup } from "./governance/managed-callers.ts";
 import type { Caller, RuntimePlan } from "./plan.ts";
 
 export const masterCaller: Caller = { kind: "master", keyName: null, team: null, models: null, modelPrefixes: [] };
@@ -43,15 +44,19 @@ export function readPresentedKey(headers: Headers): string | null {
   return null;
 }
 
-/** Returns the caller, or the 401 GatewayError to answer with. */
-export function authenticate(plan: RuntimePlan, headers: Headers): Caller | GatewayError {
+/**
+ * Returns the caller, or the 401 GatewayError to answer with. Keys from the config are in the
+ * plan; keys created through the admin API are found with `managed` (the governance cache).
+ */
+export function authenticate(plan: RuntimePlan, headers: Headers, managed: ManagedKeyLookup | null = null): Caller | GatewayError {
   if (plan.open) return openCaller;
   const key = readPresentedKey(headers);
   if (key === null) return missingKey;
   const digest = createHash("sha256").update(key).digest();
   const master = plan.masterKeyDigest;
   if (master !== null && timingSafeEqual(digest, master)) return masterCaller;
-  return plan.keys.get(digest.toString("hex")) ?? invalidKey;
+  const hash = digest.toString("hex");
+  return plan.keys.get(hash) ?? (managed === null ? null : managed(hash)) ?? invalidKey;
 }
 
 /**

@@ -3,6 +3,7 @@
  * parse the body, admit the model (route, team allow-list, budget), and settle (log one line,
  * record the spend, count it against the team's budget) and answer, plus gw's response headers.
  */
+import type { ManagedKeyLookup } from "./governance/managed-callers.ts";
 import { authenticate, checkModelAllowed } from "./auth.ts";
 import type { BudgetTracker } from "./budget.ts";
 import { computeCost } from "./cost.ts";
@@ -27,6 +28,8 @@ export interface RequestDeps {
   random: () => number;
   sleep: Sleep;
   requestId: () => string;
+  /** Keys created through the admin API (null when the gateway has no governance store). */
+  managedKeys: ManagedKeyLookup | null;
 }
 
 /** What is known about a request so far, for its log line and spend record. */
@@ -105,7 +108,7 @@ export async function admitRequest<Body extends { model: string }>(
   options: AdmitOptions<Body>,
 ): Promise<AdmittedRequest<Body> | Response> {
   const state = createRequestState(deps, path);
-  const caller = authenticate(deps.plan, request.headers);
+  const caller = authenticate(deps.plan, request.headers, deps.managedKeys);
   if (caller instanceof GatewayError) return failRequest(deps, state, caller);
   state.caller = caller;
 

@@ -1,0 +1,74 @@
+/**
+ * Entities declared in the config (gateway.config.ts): they live beside the ones created through
+ * the admin API, are read-only there (`fromConfig: true`), and win over a stored entity with the
+ * same id or key hash.
+ */
+import type { Bundle, CompiledBudget } from "../bundle.ts";
+import type { Caller } from "../plan.ts";
+import type { ManagedCustomer, ManagedKey, ManagedTeam, ManagedUser } from "./ports.ts";
+
+export interface ConfigEntities {
+  readonly keys: readonly ManagedKey[];
+  readonly teams: readonly ManagedTeam[];
+  readonly users: readonly ManagedUser[];
+  readonly customers: readonly ManagedCustomer[];
+}
+
+export const noConfigEntities: ConfigEntities = { keys: [], teams: [], users: [], customers: [] };
+
+/** Prefix of the `keyId` of a key declared in the config: `config:<key name>`. */
+export const configKeyIdPrefix = "config:";
+
+const budgetDurations: Record<CompiledBudget["period"], string> = { day: "1d", week: "7d", month: "1mo" };
+
+/**
+ * The config's teams and keys as managed entities. `keys` is the runtime plan's map of key hash
+ * to caller (the bundle holds some keys only as env references, hashed at start-up).
+ * `at` (ISO time) becomes their createdAt/updatedAt.
+ */
+export function configEntitiesFromPlan(policy: Bundle["policy"], keys: ReadonlyMap<string, Caller>, at: string): ConfigEntities {
+  const teams: ManagedTeam[] = Object.values(policy.teams).map((team) => ({
+    teamId: team.name,
+    teamAlias: null,
+    blocked: false,
+    models: team.models === null ? [] : [...team.models],
+    metadata: {},
+    fromConfig: true,
+    createdAt: at,
+    updatedAt: at,
+    maxBudget: team.budget === null ? null : team.budget.usd,
+    softBudget: null,
+    budgetDuration: team.budget === null ? null : budgetDurations[team.budget.period],
+    rpmLimit: null,
+    tpmLimit: null,
+    maxParallelRequests: null,
+  }));
+  const managedKeys: ManagedKey[] = [];
+  for (const [keyHash, caller] of keys) {
+    if (caller.kind !== "key" || caller.keyName === null) continue;
+    managedKeys.push({
+      keyId: `${configKeyIdPrefix}${caller.keyName}`,
+      keyHash,
+      keyAlias: caller.keyName,
+      teamId: caller.team,
+      userId: null,
+      tags: [],
+      blocked: false,
+      expiresAt: null,
+      admin: false,
+      // The team's model list applies; the key adds no restriction of its own.
+      models: [],
+      metadata: {},
+      fromConfig: true,
+      createdAt: at,
+      updatedAt: at,
+      maxBudget: null,
+      softBudget: null,
+      budgetDuration: null,
+      rpmLimit: null,
+      tpmLimit: null,
+      maxParallelRequests: null,
+    });
+  }
+  return { keys: managedKeys, teams, users: [], customers: [] };
+}
