@@ -6,7 +6,14 @@ import { parseServeArguments, startBanner } from "./serve.ts";
 
 describe("gw serve arguments", () => {
   it("has defaults", () => {
-    expect(parseServeArguments([], {})).toEqual({ source: null, port: 4000, host: "0.0.0.0", logFormat: "text", dataDir: ".gw" });
+    expect(parseServeArguments([], {})).toEqual({
+      source: null,
+      port: 4000,
+      host: "0.0.0.0",
+      logFormat: "text",
+      dataDir: ".gw",
+      postgresUrl: null, postgresSchema: null, redisUrl: null, redisPrefix: "gw:", budgetTimeZone: "UTC", alertWebhook: null,
+    });
   });
 
   it("reads every option, in both --name value and --name=value forms", () => {
@@ -16,7 +23,36 @@ describe("gw serve arguments", () => {
       host: "127.0.0.1",
       logFormat: "json",
       dataDir: "/var/gw",
+      postgresUrl: null, postgresSchema: null, redisUrl: null, redisPrefix: "gw:", budgetTimeZone: "UTC", alertWebhook: null,
     });
+  });
+
+  it("reads Postgres, Redis, budget time zone and alert webhook from flags, else the environment", () => {
+    const env = {
+      DATABASE_URL: "postgres://db/fallback",
+      GW_POSTGRES_URL: "postgres://gw:secret@db:5432/gw",
+      GW_REDIS_URL: "redis://cache:6379",
+      GW_BUDGET_TIMEZONE: "Europe/Paris",
+      GW_ALERT_WEBHOOK_URL: "https://hooks.example.com/gw",
+    };
+    expect(parseServeArguments([], env)).toMatchObject({
+      postgresUrl: "postgres://gw:secret@db:5432/gw",
+      redisUrl: "redis://cache:6379",
+      budgetTimeZone: "Europe/Paris",
+      alertWebhook: "https://hooks.example.com/gw",
+    });
+    expect(parseServeArguments([], { DATABASE_URL: "postgresql://db/app" })).toMatchObject({ postgresUrl: "postgresql://db/app" });
+    expect(
+      parseServeArguments(["--postgres-url", "postgres://other/db", "--postgres-schema", "gw_prod", "--redis-prefix", "gw:prod:", "--budget-timezone=America/New_York"], env),
+    ).toMatchObject({ postgresUrl: "postgres://other/db", postgresSchema: "gw_prod", redisPrefix: "gw:prod:", budgetTimeZone: "America/New_York" });
+  });
+
+  it("refuses malformed URLs, schema names and time zones", () => {
+    expect(parseServeArguments(["--postgres-url", "mysql://db"], {})).toContain("postgres://");
+    expect(parseServeArguments(["--redis-url", "http://cache"], {})).toContain("redis://");
+    expect(parseServeArguments(["--postgres-schema", "gw; DROP TABLE x"], {})).toContain("invalid --postgres-schema");
+    expect(parseServeArguments(["--budget-timezone", "Mars/Olympus"], {})).toContain("invalid --budget-timezone");
+    expect(parseServeArguments(["--alert-webhook", "ftp://x"], {})).toContain("http");
   });
 
   it("takes the port from PORT unless --port is given", () => {

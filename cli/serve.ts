@@ -1,13 +1,23 @@
 /**
  * `gw serve [config.ts|config.yaml|bundle.json] [--port 4000] [--host 0.0.0.0]
- *           [--log-format text|json] [--data-dir .gw]`
+ *           [--log-format text|json] [--data-dir .gw] [--postgres-url URL] [--postgres-schema NAME]
+ *           [--redis-url URL] [--redis-prefix gw:] [--budget-timezone UTC] [--alert-webhook URL]`
  *
  * Loads a bundle (a `.json` file, checked once) or compiles a config in memory, resolves its
- * environment references (refusing to start, listing every missing variable), opens the
- * SQLite spend store, and serves the app on Bun until SIGINT/SIGTERM.
+ * environment references (refusing to start, listing every missing variable), opens the stores
+ * and serves the app on Bun until SIGINT/SIGTERM.
+ *
+ * Stores: embedded by default (SQLite spend and governance databases under --data-dir,
+ * in-process limits and budgets). With a Postgres URL: migrations at start-up (under an advisory
+ * lock), the Postgres spend ledger (spooled to <data-dir>/spool-<port> while Postgres is down)
+ * and governance store (LISTEN/NOTIFY invalidation), and /spend/logs, /spend/report. With a
+ * Redis URL: cluster-wide rate limits and budget reservations, per process while Redis is down.
  */
 import { createGovernanceCache } from "../runtime/governance/governance-cache.ts";
 import { configEntitiesFromPlan } from "../runtime/governance/config-entities.ts";
+import { createBudgetPeriods, isValidTimeZone } from "../runtime/governance/budget-period.ts";
+import type { Enforcement } from "../runtime/governance/enforcement.ts";
+import type { GovernanceStore, SpendQueries, Subject } from "../runtime/governance/ports.ts";
 import { join, relative, resolve } from "node:path";
 import { compileConfig, findConfigFile, formatDiagnostics } from "../compiler/index.ts";
 import { lookupPrice } from "../compiler/prices.ts";
@@ -15,20 +25,29 @@ import { createApp } from "../runtime/app.ts";
 import type { Bundle } from "../runtime/bundle.ts";
 import { createBudgetTracker } from "../runtime/budget.ts";
 import { BundleLoadError, loadBundle, MissingEnvError } from "../runtime/load-bundle.ts";
-import { createLogger, type LogFormat } from "../runtime/logger.ts";
+import { createLogger, type LogFormat, type Logger } from "../runtime/logger.ts";
 import type { RuntimePlan } from "../runtime/plan.ts";
-import { type FetchFunction, systemClock } from "../runtime/ports.ts";
+import { type FetchFunction, type SpendStore, systemClock } from "../runtime/ports.ts";
 import { getProvider } from "../runtime/providers/registry.ts";
 import { readBundleFile } from "../runtime/read-bundle-file.ts";
 
 const usage = `Usage: gw serve [config|bundle.json] [--port 4000] [--host 0.0.0.0] [--log-format text|json] [--data-dir .gw]
+                [--postgres-url URL] [--postgres-schema NAME] [--redis-url URL] [--redis-prefix gw:]
+                [--budget-timezone UTC] [--alert-webhook URL]
 
-  config        gateway.config.ts or .yaml (compiled in memory), or a bundle from \`gw build\` (.json).
-                Default: ./gateway.config.ts, then ./gateway.config.yaml.
-  --port        port to listen on (default: $PORT, else 4000)
-  --host        address to bind (default 0.0.0.0)
-  --log-format  text (default) or json: one line per request on stdout
-  --data-dir    where the spend database lives (default .gw; the file is <data-dir>/gw.db)
+  config            gateway.config.ts or .yaml (compiled in memory), or a bundle from \`gw build\` (.json).
+                    Default: ./gateway.config.ts, then ./gateway.config.yaml.
+  --port            port to listen on (default: $PORT, else 4000)
+  --host            address to bind (default 0.0.0.0)
+  --log-format      text (default) or json: one line per request on stdout
+  --data-dir        where the embedded databases and the Postgres spool live (default .gw)
+  --postgres-url    store keys, teams and the spend ledger in Postgres (default: $GW_POSTGRES_URL, else $DATABASE_URL);
+                    migrations run at start-up. Enables /spend/logs and /spend/report.
+  --postgres-schema schema of gw's tables (default: $GW_POSTGRES_SCHEMA, else the connection's search_path)
+  --redis-url       cluster-wide rate limits and budgets through Redis (default: $GW_REDIS_URL)
+  --redis-prefix    prefix of every Redis key (default: $GW_REDIS_PREFIX, else gw:)
+  --budget-timezone time zone of budget periods (1d, 7d, 1mo) (default: $GW_BUDGET_TIMEZONE, else UTC)
+  --alert-webhook   URL that receives a JSON POST when a soft budget is crossed (default: $GW_ALERT_WEBHOOK_URL)
 `;
 
 export interface ServeArguments {
@@ -37,7 +56,31 @@ export interface ServeArguments {
   host: string;
   logFormat: LogFormat;
   dataDir: string;
+  postgresUrl: string | null;
+  postgresSchema: string | null;
+  redisUrl: string | null;
+  redisPrefix: string;
+  budgetTimeZone: string;
+  alertWebhook: string | null;
 }
+
+const options = [
+  "port",
+  "host",
+  "log-format",
+  "data-dir",
+  "postgres-url",
+  "postgres-schema",
+  "redis-url",
+  "redis-prefix",
+  "budget-timezone",
+  "alert-webhook",
+];
+
+const nonEmpty = (...values: (string | undefined)[]): string | null => {
+  for (const value of values) if (value !== undefined && value !== "") return value;
+  return null;
+};
 
 /** Parse `gw serve` arguments; returns an error message for bad input. */
 export function parseServeArguments(args: readonly string[], env: Readonly<Record<string, string | undefined>>): ServeArguments | string {
@@ -48,7 +91,7 @@ export function parseServeArguments(args: readonly string[], env: Readonly<Recor
     if (arg.startsWith("--")) {
       const equals = arg.indexOf("=");
       const name = equals === -1 ? arg.slice(2) : arg.slice(2, equals);
-      if (!["port", "host", "log-format", "data-dir"].includes(name)) return `unknown option --${name}`;
+      if (!options.includes(name)) return `unknown option --${name}`;
       const value = equals === -1 ? args[++index] : arg.slice(equals + 1);
       if (value === undefined || value === "") return `--${name} needs a value`;
       values.set(name, value);
@@ -63,7 +106,78 @@ export function parseServeArguments(args: readonly string[], env: Readonly<Recor
   if (!/^\d+$/.test(portText) || port > 65535) return `invalid port "${portText}" (expected a number from 0 to 65535)`;
   const logFormat = values.get("log-format") ?? "text";
   if (logFormat !== "text" && logFormat !== "json") return `invalid --log-format "${logFormat}" (expected text or json)`;
-  return { source, port, host: values.get("host") ?? "0.0.0.0", logFormat, dataDir: values.get("data-dir") ?? ".gw" };
+  const postgresUrl = nonEmpty(values.get("postgres-url"), env.GW_POSTGRES_URL, env.DATABASE_URL);
+  if (postgresUrl !== null && !/^postgres(ql)?:\/\//.test(postgresUrl)) return "the Postgres URL must start with postgres:// or postgresql://";
+  const postgresSchema = nonEmpty(values.get("postgres-schema"), env.GW_POSTGRES_SCHEMA);
+  if (postgresSchema !== null && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(postgresSchema)) {
+    return `invalid --postgres-schema "${postgresSchema}" (letters, digits and _, at most 63, not starting with a digit)`;
+  }
+  const redisUrl = nonEmpty(values.get("redis-url"), env.GW_REDIS_URL);
+  if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) return "the Redis URL must start with redis:// or rediss://";
+  const budgetTimeZone = nonEmpty(values.get("budget-timezone"), env.GW_BUDGET_TIMEZONE) ?? "UTC";
+  if (!isValidTimeZone(budgetTimeZone)) return `invalid --budget-timezone "${budgetTimeZone}" (expected an IANA time zone such as UTC or Europe/Paris)`;
+  const alertWebhook = nonEmpty(values.get("alert-webhook"), env.GW_ALERT_WEBHOOK_URL);
+  if (alertWebhook !== null && !/^https?:\/\//.test(alertWebhook)) return "the alert webhook must be an http:// or https:// URL";
+  return {
+    source,
+    port,
+    host: values.get("host") ?? "0.0.0.0",
+    logFormat,
+    dataDir: values.get("data-dir") ?? ".gw",
+    postgresUrl,
+    postgresSchema,
+    redisUrl,
+    redisPrefix: nonEmpty(values.get("redis-prefix"), env.GW_REDIS_PREFIX) ?? "gw:",
+    budgetTimeZone,
+    alertWebhook,
+  };
+}
+
+/** A Redis URL for messages: scheme, host and port, never credentials. */
+export function describeRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname.length > 1 ? parsed.pathname : ""}`;
+  } catch {
+    return "redis (unparsable URL)";
+  }
+}
+
+/** POSTs one JSON alert to the webhook; failures are logged, never thrown (alerts are off the request path). */
+export function createWebhookAlert(url: string, fetchFunction: FetchFunction, logger: Logger): (alert: unknown) => void {
+  return (alert) => {
+    fetchFunction(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(alert),
+      signal: AbortSignal.timeout(10_000),
+    }).then(
+      async (response) => {
+        await response.arrayBuffer().catch(() => {});
+        if (!response.ok) logger.warn(`alert webhook answered ${response.status}`);
+      },
+      (error: unknown) => logger.warn(`alert webhook failed (${error instanceof Error ? error.message : String(error)})`),
+    );
+  };
+}
+
+/** The spend store whose close() also closes what it depends on (pools, connections), in order. */
+function closingAlso(store: SpendStore, closers: ReadonlyArray<() => Promise<void>>): SpendStore {
+  const wrapped: SpendStore = {
+    description: store.description,
+    record: (entry) => store.record(entry),
+    teamSpendSince: (team, sinceMs) => store.teamSpendSince(team, sinceMs),
+    flush: () => store.flush(),
+    async close() {
+      try {
+        await store.close();
+      } finally {
+        for (const close of closers) await close().catch(() => {});
+      }
+    },
+  };
+  if (store.healthy !== undefined) wrapped.healthy = () => (store.healthy as () => boolean | Promise<boolean>)();
+  return wrapped;
 }
 
 export async function runServe(args: string[]): Promise<number> {
@@ -118,42 +232,127 @@ export async function runServe(args: string[]): Promise<number> {
   }
 
   // Bun-only modules are imported here, so the helpers above stay importable from Node tests.
-  const { createSqliteSpendStore } = await import("../runtime/host/bun/sqlite-spend-store.ts");
   const { startBunServer } = await import("../runtime/host/bun/serve.ts");
   const logger = createLogger({ format: parsed.logFormat, batchMs: 20 });
   process.on("exit", () => logger.flush?.());
-  const databasePath = join(parsed.dataDir, "gw.db");
-  let store;
-  try {
-    store = createSqliteSpendStore({ path: databasePath, onError: (message) => logger.error(message) });
-  } catch (error) {
-    process.stderr.write(`gw serve: cannot open the spend database ${databasePath} (${error instanceof Error ? error.message : String(error)}). Check --data-dir.\n`);
-    return 1;
+  const configEntities = configEntitiesFromPlan(bundle.policy, plan.keys, new Date(systemClock.now()).toISOString());
+  /** Closed after the spend store at shutdown (or right away when start-up fails). */
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.reverse()) await close().catch(() => {});
+  };
+
+  let store: SpendStore;
+  let governanceStore: GovernanceStore;
+  let spendQueries: SpendQueries | undefined;
+  let storeLine: string;
+  if (parsed.postgresUrl !== null) {
+    const postgres = await import("../runtime/host/postgres/index.ts");
+    const schema = parsed.postgresSchema ?? undefined;
+    const where = `${postgres.describePostgresUrl(parsed.postgresUrl)}${schema === undefined ? "" : ` (schema ${schema})`}`;
+    const sql = postgres.connectPostgres({ url: parsed.postgresUrl, schema, max: 8 });
+    closers.push(() => sql.end({ timeout: 5 }));
+    try {
+      const migrated = await postgres.migrate(sql, { schema });
+      if (migrated.applied.length > 0) logger.info(`postgres: applied ${migrated.applied.length} migration(s): ${migrated.applied.join(", ")}`);
+    } catch (error) {
+      process.stderr.write(`gw serve: cannot migrate the Postgres database ${where} (${error instanceof Error ? error.message : String(error)}).\n`);
+      await closeAll();
+      return 1;
+    }
+    // One spool directory per listening port: replicas sharing a data dir never share a spool
+    // (the spool takes a lock file), and a restart on the same port replays what it left.
+    const spoolDir = join(parsed.dataDir, `spool-${parsed.port === 0 ? `pid${process.pid}` : parsed.port}`);
+    try {
+      store = postgres.createPostgresSpendStore({ sql, schema, spoolDir, onError: (message) => logger.warn(message) });
+    } catch (error) {
+      process.stderr.write(`gw serve: cannot open the spend spool ${spoolDir} (${error instanceof Error ? error.message : String(error)}). Check --data-dir.\n`);
+      await closeAll();
+      return 1;
+    }
+    const pgGovernance = postgres.createPostgresGovernanceStore({ sql, schema, onError: (message) => logger.warn(message) });
+    governanceStore = pgGovernance;
+    closers.push(() => pgGovernance.close());
+    spendQueries = postgres.createPostgresSpendQueries(sql, schema);
+    storeLine = `postgres ${where} (spool ${spoolDir})`;
+  } else {
+    const { createSqliteSpendStore } = await import("../runtime/host/bun/sqlite-spend-store.ts");
+    const databasePath = join(parsed.dataDir, "gw.db");
+    try {
+      store = createSqliteSpendStore({ path: databasePath, onError: (message) => logger.error(message) });
+    } catch (error) {
+      process.stderr.write(`gw serve: cannot open the spend database ${databasePath} (${error instanceof Error ? error.message : String(error)}). Check --data-dir.\n`);
+      return 1;
+    }
+    // Keys, teams, users and customers created through the admin API (embedded: SQLite beside the
+    // spend database, in its own file so admin writes never wait on the spend writer's lock).
+    const { createSqliteGovernanceStore } = await import("../runtime/host/bun/sqlite-governance-store.ts");
+    const governancePath = join(parsed.dataDir, "governance.db");
+    try {
+      const sqliteGovernance = createSqliteGovernanceStore({ path: governancePath });
+      governanceStore = sqliteGovernance;
+      closers.push(() => sqliteGovernance.close());
+    } catch (error) {
+      process.stderr.write(`gw serve: cannot open the governance database ${governancePath} (${error instanceof Error ? error.message : String(error)}). Check --data-dir.\n`);
+      await store.close();
+      return 1;
+    }
+    storeLine = store.description;
   }
+
   const budgets = createBudgetTracker(plan.budgets, store, systemClock);
-  try {
-    await budgets.loaded;
-  } catch (error) {
-    process.stderr.write(`gw serve: cannot read team spend from ${databasePath} (${error instanceof Error ? error.message : String(error)}).\n`);
-    return 1;
-  }
-  // Keys, teams, users and customers created through the admin API (embedded: SQLite beside the
-  // spend database, in its own file so admin writes never wait on the spend writer's lock).
-  const { createSqliteGovernanceStore } = await import("../runtime/host/bun/sqlite-governance-store.ts");
-  const governancePath = join(parsed.dataDir, "governance.db");
   let governance;
   try {
-    const governanceStore = createSqliteGovernanceStore({ path: governancePath });
-    const configEntities = configEntitiesFromPlan(bundle.policy, plan.keys, new Date(systemClock.now()).toISOString());
+    await budgets.loaded;
     const cache = createGovernanceCache(governanceStore, { configEntities, onError: (message) => logger.error(String(message)) });
     await cache.ready;
     governance = { store: governanceStore, cache, configEntities };
   } catch (error) {
-    process.stderr.write(`gw serve: cannot open the governance database ${governancePath} (${error instanceof Error ? error.message : String(error)}). Check --data-dir.\n`);
-    await store.close();
+    process.stderr.write(`gw serve: cannot read spend or keys from ${storeLine} (${error instanceof Error ? error.message : String(error)}).\n`);
+    await store.close().catch(() => {});
+    await closeAll();
     return 1;
   }
-  const app = createApp({ plan, store, budgets, logger, fetch: fetchFunction, lookupPrice, governance });
+
+  // Rate limits and budget reservations: cluster-wide through Redis (per process while it is
+  // unreachable), else per process.
+  let limitsLine = "in-process";
+  let limits;
+  if (parsed.redisUrl !== null) {
+    const { createRedisGovernance } = await import("../runtime/host/redis/redis-governance.ts");
+    const redis = await createRedisGovernance({ url: parsed.redisUrl, prefix: parsed.redisPrefix, log: (message) => logger.warn(`redis: ${message}`) });
+    closers.push(() => redis.close());
+    limits = { rateLimiter: redis.rateLimiter, budgetLedger: redis.budgetLedger };
+    limitsLine = `redis ${describeRedisUrl(parsed.redisUrl)} (prefix ${parsed.redisPrefix}; per process while unreachable)`;
+  } else {
+    const { createMemoryRateLimiter } = await import("../runtime/governance/memory-rate-limiter.ts");
+    const { createMemoryBudgetLedger } = await import("../runtime/governance/memory-budget-ledger.ts");
+    limits = { rateLimiter: createMemoryRateLimiter(), budgetLedger: createMemoryBudgetLedger() };
+  }
+  const webhook = parsed.alertWebhook === null ? null : createWebhookAlert(parsed.alertWebhook, fetchFunction, logger);
+  const enforcement: Enforcement = {
+    limiter: limits.rateLimiter,
+    ledger: limits.budgetLedger,
+    periods: createBudgetPeriods(parsed.budgetTimeZone),
+    cache: governance.cache,
+    log: (message) => logger.warn(message),
+    ...(webhook === null
+      ? {}
+      : {
+          alert: (subject: Subject, spentUsd: number, softBudgetUsd: number) =>
+            webhook({
+              type: "soft_budget_crossed",
+              subject: subject.kind,
+              id: subject.id,
+              spent_usd: spentUsd,
+              soft_budget_usd: softBudgetUsd,
+              at: new Date(systemClock.now()).toISOString(),
+            }),
+        }),
+  };
+
+  store = closingAlso(store, closers.reverse());
+  const app = createApp({ plan, store, budgets, logger, fetch: fetchFunction, lookupPrice, governance, enforcement, ...(spendQueries === undefined ? {} : { spendQueries }) });
 
   let server;
   try {
@@ -166,7 +365,8 @@ export async function runServe(args: string[]): Promise<number> {
     return 1;
   }
 
-  const lines = startBanner(plan, server.url, store.description);
+  const lines = startBanner(plan, server.url, storeLine);
+  lines.splice(3, 0, `  limits: ${limitsLine}${parsed.budgetTimeZone === "UTC" ? "" : ` (budget periods in ${parsed.budgetTimeZone})`}`);
   if (parsed.logFormat === "json") for (const line of lines) logger.info(line.trim());
   else process.stdout.write(`${lines.join("\n")}\n`);
   if (plan.open) {

@@ -6,9 +6,10 @@
 import { createAdminApp } from "./admin/admin-app.ts";
 import { createAdminAuthorizer } from "./governance/authorize-admin.ts";
 import type { ConfigEntities } from "./governance/config-entities.ts";
+import type { Enforcement } from "./governance/enforcement.ts";
 import type { GovernanceCache } from "./governance/governance-cache.ts";
 import { createManagedKeyLookup } from "./governance/managed-callers.ts";
-import type { GovernanceStore } from "./governance/ports.ts";
+import type { GovernanceStore, SpendQueries, Subject } from "./governance/ports.ts";
 import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
 import { authenticate, isModelAllowed } from "./auth.ts";
@@ -23,6 +24,7 @@ import type { Caller, RuntimePlan } from "./plan.ts";
 import { type Clock, type FetchFunction, type SpendStore, systemClock } from "./ports.ts";
 import { describe, type RequestDeps } from "./request-flow.ts";
 import { errorResponse } from "./respond.ts";
+import { createSpendApi } from "./spend-api.ts";
 import { internalError } from "./upstream.ts";
 
 export interface AppDeps {
@@ -57,6 +59,16 @@ export interface AppDeps {
    * /user/*, /customer/*, /audit/list) and lets keys created through it authenticate.
    */
   governance?: { store: GovernanceStore; cache: GovernanceCache; configEntities: ConfigEntities };
+  /**
+   * Reads of the spend ledger behind /spend/logs and /spend/report (admin only; mounted with
+   * `governance`). Without it those answer 501, naming --postgres-url.
+   */
+  spendQueries?: SpendQueries;
+  /**
+   * Rate limits and budget reservations of managed keys, teams, users and customers
+   * (runtime/governance/enforcement.ts); handed to the request path as `RequestDeps.governance`.
+   */
+  enforcement?: Enforcement;
 }
 
 /** `req_<12 random hex>_<counter>`: unique across restarts, cheap per request. */
@@ -89,6 +101,7 @@ export function createApp(deps: AppDeps): Hono {
     sleep: deps.sleep ?? realSleep,
     requestId,
     managedKeys: deps.governance === undefined ? null : createManagedKeyLookup(deps.governance.cache, () => clock.now()),
+    ...(deps.enforcement === undefined ? {} : { governance: deps.enforcement }),
   };
   budgets.loaded.catch((error: unknown) => logger.error(`budgets: could not load team spend from the store (${describe(error)})`));
 
@@ -188,16 +201,26 @@ export function createApp(deps: AppDeps): Hono {
 
   if (deps.governance !== undefined) {
     const { store, cache, configEntities } = deps.governance;
+    const authorizeAdmin = createAdminAuthorizer(deps.plan, cache);
+    const enforcement = deps.enforcement;
+    // `spend` in /key/info, /team/info, ...: the budget ledger's spend in the entity's current period.
+    const spend =
+      enforcement === undefined
+        ? undefined
+        : async (subject: Subject): Promise<number> => {
+            let duration: string | null = null;
+            if (subject.kind === "key") duration = (await store.listKeys()).find((key) => key.keyId === subject.id)?.budgetDuration ?? null;
+            else if (subject.kind === "team") duration = cache.team(subject.id)?.budgetDuration ?? null;
+            else if (subject.kind === "user") duration = cache.user(subject.id)?.budgetDuration ?? null;
+            else if (subject.kind === "customer") duration = cache.customer(subject.id)?.budgetDuration ?? null;
+            const now = clock.now();
+            return enforcement.ledger.spent(subject, enforcement.periods.periodOf(duration, now).start, now);
+          };
     app.route(
       "/",
-      createAdminApp({
-        store,
-        clock,
-        configEntities,
-        authorizeAdmin: createAdminAuthorizer(deps.plan, cache),
-        afterChange: () => cache.whenFresh(),
-      }),
+      createAdminApp({ store, clock, configEntities, authorizeAdmin, afterChange: () => cache.whenFresh(), ...(spend === undefined ? {} : { spend }) }),
     );
+    app.route("/", createSpendApi({ queries: deps.spendQueries ?? null, authorizeAdmin, onError: (message) => logger.error(message) }));
   }
 
   app.notFound((c) => {

@@ -10,9 +10,12 @@
 import { createAttemptControl } from "./attempt-control.ts";
 import { GatewayError, invalidRequest } from "./errors.ts";
 import { executeWithFallbacks } from "./execute.ts";
+import { estimateChatCost } from "./governance/cost-estimate.ts";
 import type { ChatCompletionRequest } from "./openai-types.ts";
-import type { RuntimeDeployment } from "./plan.ts";
+import type { RuntimeDeployment, TokenPrice } from "./plan.ts";
 import {
+  abandonRequest,
+  addLimitHeaders,
   admitRequest,
   readModelBody,
   type RequestDeps,
@@ -55,48 +58,60 @@ export function parseChatRequest(body: unknown): ChatCompletionRequest | Gateway
   return body as ChatCompletionRequest;
 }
 
-const chatBody = { parse: parseChatRequest, expected: expectedFields, stream: (chat: ChatCompletionRequest) => chat.stream === true };
+const chatBody = {
+  parse: parseChatRequest,
+  expected: expectedFields,
+  stream: (chat: ChatCompletionRequest) => chat.stream === true,
+  estimate: (chat: ChatCompletionRequest, price: TokenPrice | null) => estimateChatCost(chat, price),
+};
 
 export async function handleChatCompletions(request: Request, path: string, deps: ChatDeps): Promise<Response> {
   const admitted = await admitRequest(request, path, deps, chatBody);
   if (admitted instanceof Response) return admitted;
-  const { state, caller, body: chat, route, context } = admitted;
-  const signal = request.signal;
-  const options = { plan: deps.plan, route, caller, random: deps.random, sleep: deps.sleep, signal };
-  const call = (target: RuntimeDeployment): UpstreamCall => ({
-    target,
-    request: chat,
-    context,
-    fetch: deps.fetch,
-    control: createAttemptControl(signal, target.deployment),
-  });
+  try {
+    const { state, caller, body: chat, route, context } = admitted;
+    const signal = request.signal;
+    const options = { plan: deps.plan, route, caller, random: deps.random, sleep: deps.sleep, signal };
+    const call = (target: RuntimeDeployment): UpstreamCall => ({
+      target,
+      request: chat,
+      context,
+      fetch: deps.fetch,
+      control: createAttemptControl(signal, target.deployment),
+    });
 
-  if (!state.stream) {
+    if (!state.stream) {
+      const outcome = await executeWithFallbacks(options, async (target) => {
+        const upstreamCall = call(target);
+        try {
+          return await completeUpstream(upstreamCall);
+        } finally {
+          upstreamCall.control.dispose();
+        }
+      });
+      return respondWithOutcome(deps, state, outcome, ({ converted, warnings }) => ({ payload: converted.completion, usage: converted.usage, warnings }));
+    }
+
     const outcome = await executeWithFallbacks(options, async (target) => {
       const upstreamCall = call(target);
       try {
-        return await completeUpstream(upstreamCall);
-      } finally {
+        return await startUpstreamStream(upstreamCall);
+      } catch (error) {
         upstreamCall.control.dispose();
+        throw error;
       }
     });
-    return respondWithOutcome(deps, state, outcome, ({ converted, warnings }) => ({ payload: converted.completion, usage: converted.usage, warnings }));
+    if (!outcome.ok) return respondWithFailure(deps, state, outcome);
+    const headers = routeHeaders(state.requestId, outcome.route, outcome.target, outcome.attempts);
+    addLimitHeaders(state, headers);
+    const stream = outcome.value;
+    if (stream.warnings.length > 0) headers["x-gw-warnings"] = headerSafe(stream.warnings);
+    return streamResponse(stream, headers, (status, error) => {
+      settleRequest(deps, state, status, outcome.route, outcome.target, outcome.attempts, stream.usage() ?? null, error);
+    });
+  } catch (error) {
+    // Whatever the failure, the request's rate-limit slot and budget reservation are released.
+    abandonRequest(admitted.state);
+    throw error;
   }
-
-  const outcome = await executeWithFallbacks(options, async (target) => {
-    const upstreamCall = call(target);
-    try {
-      return await startUpstreamStream(upstreamCall);
-    } catch (error) {
-      upstreamCall.control.dispose();
-      throw error;
-    }
-  });
-  if (!outcome.ok) return respondWithFailure(deps, state, outcome);
-  const headers = routeHeaders(state.requestId, outcome.route, outcome.target, outcome.attempts);
-  const stream = outcome.value;
-  if (stream.warnings.length > 0) headers["x-gw-warnings"] = headerSafe(stream.warnings);
-  return streamResponse(stream, headers, (status, error) => {
-    settleRequest(deps, state, status, outcome.route, outcome.target, outcome.attempts, stream.usage() ?? null, error);
-  });
 }

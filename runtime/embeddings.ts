@@ -15,9 +15,10 @@ import { zeroUsage } from "./cost.ts";
 import { GatewayError, invalidRequest } from "./errors.ts";
 import { executeWithFallbacks } from "./execute.ts";
 import type { Embedding, EmbeddingsRequest, EmbeddingsResponse, TokenUsage } from "./openai-types.ts";
-import type { RuntimeDeployment } from "./plan.ts";
+import type { RuntimeDeployment, TokenPrice } from "./plan.ts";
 import { encodeEmbedding } from "./providers/shared/encode-embedding.ts";
-import { admitRequest, failRequest, readModelBody, type RequestDeps, respondWithOutcome } from "./request-flow.ts";
+import { estimateEmbeddingCost } from "./governance/cost-estimate.ts";
+import { abandonRequest, admitRequest, failRequest, readModelBody, type RequestDeps, respondWithOutcome } from "./request-flow.ts";
 import { embeddingsNotSupported, embedUpstream } from "./upstream.ts";
 
 function isTokenId(value: unknown): boolean {
@@ -119,28 +120,38 @@ function inputOnly(usage: TokenUsage): TokenUsage {
   return { ...zeroUsage, inputTokens: usage.inputTokens };
 }
 
-const embeddingsBody = { parse: parseEmbeddingsRequest, expected: expectedFields };
+const embeddingsBody = {
+  parse: parseEmbeddingsRequest,
+  expected: expectedFields,
+  estimate: (embeddings: EmbeddingsRequest, price: TokenPrice | null) => estimateEmbeddingCost(embeddings.input, price),
+};
 
 export async function handleEmbeddings(request: Request, path: string, deps: RequestDeps): Promise<Response> {
   const admitted = await admitRequest(request, path, deps, embeddingsBody);
   if (admitted instanceof Response) return admitted;
-  const { state, caller, body: embeddings, route, context } = admitted;
-  if (!route.deployments.some((target) => target.adapter.embeddings !== undefined)) {
-    return failRequest(deps, state, embeddingsNotSupported(route.deployments.map((target) => target.deployment.provider), embeddings.model));
+  try {
+    const { state, caller, body: embeddings, route, context } = admitted;
+    if (!route.deployments.some((target) => target.adapter.embeddings !== undefined)) {
+      return failRequest(deps, state, embeddingsNotSupported(route.deployments.map((target) => target.deployment.provider), embeddings.model));
+    }
+    const signal = request.signal;
+    const outcome = await executeWithFallbacks({ plan: deps.plan, route, caller, random: deps.random, sleep: deps.sleep, signal }, async (target: RuntimeDeployment) => {
+      if (target.adapter.embeddings === undefined) {
+        // Mixed routes: let the executor try the model's other deployments and its fallbacks.
+        throw embeddingsNotSupported([target.deployment.provider], embeddings.model, true);
+      }
+      const control = createAttemptControl(signal, target.deployment);
+      try {
+        const { converted, warnings } = await embedUpstream({ target, request: embeddings, context, fetch: deps.fetch, control });
+        return { response: toRequestedFormat(converted.response, embeddings, target.deployment.provider), usage: inputOnly(converted.usage), warnings };
+      } finally {
+        control.dispose();
+      }
+    });
+    return respondWithOutcome(deps, state, outcome, ({ response, usage, warnings }) => ({ payload: response, usage, warnings }));
+  } catch (error) {
+    // Whatever the failure, the request's rate-limit slot and budget reservation are released.
+    abandonRequest(admitted.state);
+    throw error;
   }
-  const signal = request.signal;
-  const outcome = await executeWithFallbacks({ plan: deps.plan, route, caller, random: deps.random, sleep: deps.sleep, signal }, async (target: RuntimeDeployment) => {
-    if (target.adapter.embeddings === undefined) {
-      // Mixed routes: let the executor try the model's other deployments and its fallbacks.
-      throw embeddingsNotSupported([target.deployment.provider], embeddings.model, true);
-    }
-    const control = createAttemptControl(signal, target.deployment);
-    try {
-      const { converted, warnings } = await embedUpstream({ target, request: embeddings, context, fetch: deps.fetch, control });
-      return { response: toRequestedFormat(converted.response, embeddings, target.deployment.provider), usage: inputOnly(converted.usage), warnings };
-    } finally {
-      control.dispose();
-    }
-  });
-  return respondWithOutcome(deps, state, outcome, ({ response, usage, warnings }) => ({ payload: response, usage, warnings }));
 }

@@ -25,6 +25,9 @@ export { createLogger, type LogFormat, type Logger, type RequestLogEntry, silent
 export type { Caller, RuntimeDeployment, RuntimePlan, RuntimeRoute, TokenPrice } from "./plan.ts";
 export type { Clock, FetchFunction, SpendRecord, SpendStore } from "./ports.ts";
 export { checkBundle, readBundleFile } from "./read-bundle-file.ts";
+export { createSpendApi, type SpendApiDeps } from "./spend-api.ts";
+export type { Enforcement } from "./governance/enforcement.ts";
+export type { LedgerRow, SpendGroupBy, SpendLogsFilter, SpendQueries, SpendReportRow } from "./governance/ports.ts";
 export { createMemorySpendStore, type MemorySpendStore } from "./stores/memory-spend-store.ts";
 export type { Bundle } from "./bundle.ts";
 export type { AdapterIO, ProviderAdapter, RequestAuthorizer, ResolvedDeployment } from "./providers/types.ts";

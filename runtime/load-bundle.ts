@@ -213,6 +213,7 @@ export function loadBundle(bundle: Bundle, options: LoadBundleOptions): RuntimeP
       team: team.name,
       models: team.models === null ? null : new Set(team.models),
       modelPrefixes: team.models === null ? [] : wildcardPrefixes(team.models),
+      keyHashPrefix: hash.slice(0, 12),
     });
   }
 

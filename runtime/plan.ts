@@ -59,6 +59,12 @@ export interface Caller {
    * the caller may also use any model starting with one of them. Empty when there are none.
    */
   readonly modelPrefixes: readonly string[];
+  /** First 12 hex characters of the key's SHA-256, for the spend ledger; absent for the master key or an open gateway. */
+  readonly keyHashPrefix?: string;
+  /** The managed key's user (admin API), for the spend ledger. */
+  readonly userId?: string | null;
+  /** The managed key's tags, for the spend ledger. */
+  readonly tags?: readonly string[];
 }
 
 export interface RuntimePlan {

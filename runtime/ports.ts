@@ -26,6 +26,17 @@ export interface SpendRecord {
   latencyMs: number;
   status: number;
   stream: boolean;
+  /*
+   * Optional (added for issue 4's ledger; stores that do not know them ignore them): first 12 hex
+   * characters of the calling key's SHA-256, the managed user, the customer (the request's `user`
+   * field), tags (key tags and request metadata tags), time to first token, and the error type.
+   */
+  keyHashPrefix?: string | null;
+  user?: string | null;
+  customer?: string | null;
+  tags?: readonly string[];
+  timeToFirstTokenMs?: number | null;
+  errorType?: string | null;
 }
 
 export interface SpendStore {

@@ -3,6 +3,8 @@
  * parse the body, admit the model (route, team allow-list, budget), and settle (log one line,
  * record the spend, count it against the team's budget) and answer, plus gw's response headers.
  */
+import type { CostEstimate } from "./governance/cost-estimate.ts";
+import { createRequestEnforcer, type Enforcement, type EnforcementTicket, rateLimitHeaders, type RequestEnforcer } from "./governance/enforcement.ts";
 import type { ManagedKeyLookup } from "./governance/managed-callers.ts";
 import { authenticate, checkModelAllowed } from "./auth.ts";
 import type { BudgetTracker } from "./budget.ts";
@@ -12,7 +14,7 @@ import type { ExecuteOutcome, Sleep } from "./execute.ts";
 import type { RouteFinder } from "./find-route.ts";
 import type { Logger } from "./logger.ts";
 import type { TokenUsage } from "./openai-types.ts";
-import type { Caller, RuntimeDeployment, RuntimePlan, RuntimeRoute } from "./plan.ts";
+import type { Caller, RuntimeDeployment, RuntimePlan, RuntimeRoute, TokenPrice } from "./plan.ts";
 import type { Clock, FetchFunction, SpendStore } from "./ports.ts";
 import type { ProviderContext } from "./providers/types.ts";
 import { errorResponse, headerSafe, type HeaderRecord } from "./respond.ts";
@@ -30,6 +32,23 @@ export interface RequestDeps {
   requestId: () => string;
   /** Keys created through the admin API (null when the gateway has no governance store). */
   managedKeys: ManagedKeyLookup | null;
+  /**
+   * Rate limits and budgets of managed keys, teams, users and customers
+   * (runtime/governance/enforcement.ts). Absent: only config team budgets (`budgets`) apply.
+   */
+  governance?: Enforcement;
+}
+
+/** One enforcer per RequestDeps (it caches per-key profiles and per-route prices). */
+const enforcers = new WeakMap<RequestDeps, RequestEnforcer>();
+
+function enforcerOf(deps: RequestDeps, enforcement: Enforcement): RequestEnforcer {
+  let enforcer = enforcers.get(deps);
+  if (enforcer === undefined) {
+    enforcer = createRequestEnforcer(enforcement, deps.plan, () => deps.clock.now());
+    enforcers.set(deps, enforcer);
+  }
+  return enforcer;
 }
 
 /** What is known about a request so far, for its log line and spend record. */
@@ -40,16 +59,57 @@ export interface RequestState {
   caller: Caller | null;
   model: string | null;
   stream: boolean;
+  /** The request's hold on rate limits and budgets; null when none applies. Finished by settleRequest/failRequest/abandonRequest. */
+  enforcement: EnforcementTicket | null;
+  /** The end customer named by the request's `user` field, for the spend ledger. */
+  customer: string | null;
+  /** The caller's key tags plus the request's `metadata.tags`, for the spend ledger. */
+  tags: readonly string[];
+}
+
+const noTags: readonly string[] = [];
+
+/** Key tags plus the string tags of a request's `metadata.tags` (LiteLLM's convention). */
+function requestTags(caller: Caller, body: object): readonly string[] {
+  const keyTags = caller.tags ?? noTags;
+  const metadata = (body as { metadata?: unknown }).metadata;
+  const extra = typeof metadata === "object" && metadata !== null ? (metadata as { tags?: unknown }).tags : undefined;
+  if (!Array.isArray(extra) || extra.length === 0) return keyTags;
+  const strings = extra.filter((tag): tag is string => typeof tag === "string");
+  return strings.length === 0 ? keyTags : [...new Set([...keyTags, ...strings])];
 }
 
 export function createRequestState(deps: RequestDeps, path: string): RequestState {
-  return { requestId: deps.requestId(), started: deps.clock.now(), path, caller: null, model: null, stream: false };
+  return {
+    requestId: deps.requestId(),
+    started: deps.clock.now(),
+    path,
+    caller: null,
+    model: null,
+    stream: false,
+    enforcement: null,
+    customer: null,
+    tags: noTags,
+  };
 }
 
-/** Log a request that failed before any upstream attempt, and answer with its error. */
-export function failRequest(deps: RequestDeps, state: RequestState, error: GatewayError): Response {
+/** Log a request that failed before any upstream attempt (releasing what it held), and answer with its error. */
+export function failRequest(deps: RequestDeps, state: RequestState, error: GatewayError, headers: HeaderRecord = {}): Response {
+  state.enforcement?.finish(0, null);
   logRequest(deps, state, error.status, null, null, null, 0, error, null);
-  return errorResponse(error, { "x-request-id": state.requestId });
+  headers["x-request-id"] = state.requestId;
+  return errorResponse(error, headers);
+}
+
+/** Release what a request holds when its handler throws (nothing was charged). */
+export function abandonRequest(state: RequestState): void {
+  state.enforcement?.finish(0, null);
+}
+
+/** Add OpenAI's x-ratelimit-* headers when a rate limit applies to the request. */
+export function addLimitHeaders(state: RequestState, headers: HeaderRecord): void {
+  const decision = state.enforcement?.decision;
+  if (decision !== undefined && decision !== null) rateLimitHeaders(decision, headers);
 }
 
 /** The 400 for a body that is not JSON, saying what to send instead (e.g. "`model` and `input`"). */
@@ -95,6 +155,8 @@ export interface AdmitOptions<Body> {
   expected: string;
   /** Whether the client asked for a stream (logged and recorded as such, from admission on). */
   stream?(body: Body): boolean;
+  /** The request's token estimate and worst-case cost at `price` (for rate limits and budgets). */
+  estimate(body: Body, price: TokenPrice | null): CostEstimate;
 }
 
 /**
@@ -122,10 +184,23 @@ export async function admitRequest<Body extends { model: string }>(
   if (body instanceof GatewayError) return failRequest(deps, state, body);
   state.model = body.model;
   if (options.stream) state.stream = options.stream(body);
+  const customer = (body as { user?: unknown }).user;
+  if (typeof customer === "string" && customer !== "") state.customer = customer;
+  state.tags = requestTags(caller, body);
 
   let route = admitModel(deps, caller, body.model);
   if (route instanceof Promise) route = await route;
   if (route instanceof GatewayError) return failRequest(deps, state, route);
+  const enforcement = deps.governance;
+  if (enforcement !== undefined) {
+    const enforcer = enforcerOf(deps, enforcement);
+    const applicable = enforcer.applicable(caller, body);
+    if (applicable !== null) {
+      const held = await enforcer.admit(applicable, route, (price) => options.estimate(body, price));
+      if ("error" in held) return failRequest(deps, state, held.error, held.headers);
+      state.enforcement = held;
+    }
+  }
   const context: ProviderContext = { requestId: state.requestId, created: Math.floor(state.started / 1000), publicModel: body.model };
   return { state, caller, body, route, context };
 }
@@ -191,6 +266,7 @@ export function respondWithOutcome<Value>(
 ): Response {
   if (!outcome.ok) return respondWithFailure(deps, state, outcome);
   const headers = routeHeaders(state.requestId, outcome.route, outcome.target, outcome.attempts);
+  addLimitHeaders(state, headers);
   const { payload, usage, warnings } = answer(outcome.value);
   const cost = settleRequest(deps, state, 200, outcome.route, outcome.target, outcome.attempts, usage, null);
   if (outcome.target.price !== null) headers["x-gw-cost-usd"] = cost.toFixed(8);
@@ -202,6 +278,7 @@ export function respondWithOutcome<Value>(
 /** Settle a request whose every attempt failed (no usage) and answer with its error and gw's route headers. */
 export function respondWithFailure(deps: RequestDeps, state: RequestState, outcome: Extract<ExecuteOutcome<unknown>, { ok: false }>): Response {
   const headers = routeHeaders(state.requestId, outcome.route, outcome.target, outcome.attempts);
+  addLimitHeaders(state, headers);
   settleRequest(deps, state, outcome.error.status, outcome.route, outcome.target, outcome.attempts, null, outcome.error);
   return errorResponse(outcome.error, headers);
 }
@@ -219,6 +296,7 @@ export function settleRequest(
 ): number {
   const cost = usage === null ? 0 : computeCost(usage, target.price);
   const knownCost = usage !== null && target.price !== null ? cost : null;
+  state.enforcement?.finish(cost, usage);
   const latencyMs = logRequest(deps, state, status, route, target, usage, attempts, error, knownCost);
   const caller = state.caller as Caller;
   deps.store.record({
@@ -238,6 +316,11 @@ export function settleRequest(
     latencyMs,
     status,
     stream: state.stream,
+    keyHashPrefix: caller.keyHashPrefix ?? null,
+    user: caller.userId ?? null,
+    customer: state.customer,
+    tags: state.tags,
+    errorType: error === null ? null : (error.code ?? error.type),
   });
   if (caller.team !== null && cost > 0) deps.budgets.add(caller.team, cost, state.started);
   return cost;

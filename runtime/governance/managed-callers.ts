@@ -21,6 +21,14 @@ function modelsOf(key: ManagedKey, teamModels: readonly string[]): { models: Rea
   };
 }
 
+/** The managed key behind each Caller built here (for limits and budgets: runtime/governance/enforcement.ts). */
+const keysByCaller = new WeakMap<Caller, ManagedKey>();
+
+/** The managed key a Caller was built for; null for config keys, the master key and open gateways. */
+export function managedKeyOf(caller: Caller): ManagedKey | null {
+  return keysByCaller.get(caller) ?? null;
+}
+
 export function createManagedKeyLookup(cache: GovernanceCache, now: () => number = Date.now): ManagedKeyLookup {
   // Rebuilt when either object changes: the cache replaces a key's or a team's object on change.
   const callers = new WeakMap<ManagedKey, { team: ManagedTeam | null; caller: Caller }>();
@@ -32,8 +40,17 @@ export function createManagedKeyLookup(cache: GovernanceCache, now: () => number
     if (refused !== null) return refused;
     const known = callers.get(key);
     if (known !== undefined && known.team === team) return known.caller;
-    const caller: Caller = { kind: "key", keyName: key.keyAlias ?? key.keyId, team: key.teamId, ...modelsOf(key, team?.models ?? []) };
+    const caller: Caller = {
+      kind: "key",
+      keyName: key.keyAlias ?? key.keyId,
+      team: key.teamId,
+      ...modelsOf(key, team?.models ?? []),
+      keyHashPrefix: key.keyHash.slice(0, 12),
+      userId: key.userId,
+      tags: key.tags,
+    };
     callers.set(key, { team, caller });
+    keysByCaller.set(caller, key);
     return caller;
   };
 }

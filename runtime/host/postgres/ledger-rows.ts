@@ -6,17 +6,17 @@ import type { LedgerRow } from "../../governance/ports.ts";
 import type { SpendRecord } from "../../ports.ts";
 import { isTransientConflict, type Sql, tableName } from "./connect.ts";
 
-/** A SpendRecord has no key hash, user, customer, tags, time to first token or error type: those are null/empty. */
+/** Key hash prefix, user, customer, tags, time to first token and error type are optional in a SpendRecord: null/empty when absent. */
 export function ledgerRowFromSpendRecord(record: SpendRecord): LedgerRow {
   return {
     requestId: record.requestId,
     timestamp: record.timestamp,
-    keyHashPrefix: null,
+    keyHashPrefix: record.keyHashPrefix ?? null,
     keyName: record.keyName,
     team: record.team,
-    user: null,
-    customer: null,
-    tags: [],
+    user: record.user ?? null,
+    customer: record.customer ?? null,
+    tags: record.tags === undefined ? [] : [...record.tags],
     model: record.model,
     deployment: record.deployment,
     provider: record.provider,
@@ -27,9 +27,9 @@ export function ledgerRowFromSpendRecord(record: SpendRecord): LedgerRow {
     reasoningTokens: record.reasoningTokens,
     costUsd: record.costUsd,
     latencyMs: record.latencyMs,
-    timeToFirstTokenMs: null,
+    timeToFirstTokenMs: record.timeToFirstTokenMs ?? null,
     status: record.status,
-    errorType: null,
+    errorType: record.errorType ?? null,
     stream: record.stream,
   };
 }

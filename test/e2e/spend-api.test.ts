@@ -1,0 +1,178 @@
+/**
+ * End to end: /spend/logs and /spend/report of the real `gw serve` on Postgres (its own schema),
+ * and their 501 on the embedded store; soft budget alerts POSTed to --alert-webhook.
+ */
+import { createServer, type Server } from "node:http";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createTestSchema, testPostgresUrl, type TestSchema } from "../../runtime/host/postgres/test-schema.ts";
+import { getRaw, postRaw } from "../support/gateway-client.ts";
+import { createTestDirectory, removeTestDirectory, startGateway, writeConfig, type GatewayProcess } from "../support/start-gw.ts";
+
+const masterKey = "sk-gw-master-spend-api-e2e";
+const researchKey = "gw-team-research-spend-api";
+const opsKey = "gw-team-ops-spend-api";
+
+let schema: TestSchema;
+let directory: string;
+let postgresGateway: GatewayProcess;
+let embeddedGateway: GatewayProcess;
+const requestIds = { research: [] as string[], ops: [] as string[] };
+let webhook: Server;
+const alerts: unknown[] = [];
+
+interface LogsPage {
+  data: Array<{ request_id: string; team_id: string | null; model: string; spend: number; prompt_tokens: number }>;
+  next_cursor: string | null;
+}
+
+interface Report {
+  total_spend: number;
+  data: Array<{ group: string; requests: number; spend: number }>;
+}
+
+beforeAll(async () => {
+  schema = createTestSchema();
+  directory = createTestDirectory("e2e-spend-api");
+  const price = { inputPerMTok: 1000, outputPerMTok: 1000 };
+  const config = writeConfig(directory, {
+    models: [
+      { name: "chat", deployments: [{ provider: "mock", model: "mock-1", price }] },
+      { name: "draft", deployments: [{ provider: "mock", model: "mock-2", price }] },
+    ],
+    teams: [{ name: "research" }, { name: "ops" }],
+    keys: [
+      { name: "research-ci", team: "research", key: { $env: "RESEARCH_KEY" } },
+      { name: "ops-ci", team: "ops", key: { $env: "OPS_KEY" } },
+    ],
+    masterKey: { $env: "GW_MASTER_KEY" },
+  });
+  webhook = createServer((request, response) => {
+    let body = "";
+    request.setEncoding("utf8").on("data", (text: string) => (body += text));
+    request.on("end", () => {
+      alerts.push(JSON.parse(body));
+      response.end("ok");
+    });
+  });
+  await new Promise<void>((resolve) => webhook.listen(0, "127.0.0.1", resolve));
+  const webhookPort = (webhook.address() as { port: number }).port;
+  const env = { GW_MASTER_KEY: masterKey, RESEARCH_KEY: researchKey, OPS_KEY: opsKey };
+  [postgresGateway, embeddedGateway] = await Promise.all([
+    startGateway({ config, dataDir: `${directory}/pg`, env, extraArgs: ["--postgres-url", testPostgresUrl, "--postgres-schema", schema.schema] }),
+    startGateway({
+      config,
+      dataDir: `${directory}/embedded`,
+      env: { ...env, GW_ALERT_WEBHOOK_URL: `http://127.0.0.1:${webhookPort}/alerts` },
+      extraArgs: ["--budget-timezone", "Europe/Paris"],
+    }),
+  ]);
+  const send = async (apiKey: string, model: string, into: string[], extra: Record<string, unknown> = {}) => {
+    const response = await postRaw(postgresGateway, { model, messages: [{ role: "user", content: `Hello from ${model}` }], ...extra }, { apiKey });
+    expect(response.status).toBe(200);
+    into.push(response.headers.get("x-request-id") as string);
+  };
+  for (let index = 0; index < 7; index++) await send(researchKey, index % 2 === 0 ? "chat" : "draft", requestIds.research);
+  // The ops requests name an end customer and tag themselves, as LiteLLM clients do.
+  for (let index = 0; index < 3; index++) await send(opsKey, "chat", requestIds.ops, { user: "acme", metadata: { tags: ["nightly-batch"] } });
+  // The ledger is written after the responses, in batches: wait for every row.
+  const all = [...requestIds.research, ...requestIds.ops];
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const [row] = await schema.sql<{ count: number }[]>`SELECT count(*)::int AS count FROM spend_ledger WHERE request_id = ANY(${all})`;
+    if (row?.count === all.length) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([postgresGateway?.stop(), embeddedGateway?.stop()]);
+  await new Promise((resolve) => webhook?.close(resolve));
+  await schema?.drop();
+  if (directory !== undefined) removeTestDirectory(directory);
+}, 60_000);
+
+describe("spend API on gw serve", () => {
+  test("the banner names the Postgres store without a password, and in-process limits", () => {
+    expect(postgresGateway.stdout()).toMatch(/store: postgres postgres:\/\/postgres@127\.0\.0\.1:5432\/test \(schema gw_test_\w+\) \(spool /);
+    expect(postgresGateway.stdout()).toContain("limits: in-process");
+  });
+
+  test("/spend/logs filters by team and model and pages with a cursor through every row once", async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const response = await getRaw(postgresGateway, `/spend/logs?team=research&limit=3${cursor === null ? "" : `&cursor=${cursor}`}`, masterKey);
+      expect(response.status).toBe(200);
+      const page = response.json as LogsPage;
+      for (const row of page.data) {
+        expect(row.team_id).toBe("research");
+        expect(row.spend).toBeGreaterThan(0);
+        seen.push(row.request_id);
+      }
+      cursor = page.next_cursor;
+      pages++;
+    } while (cursor !== null);
+    expect(pages).toBe(3);
+    expect(seen.sort()).toEqual([...requestIds.research].sort());
+
+    const drafts = (await getRaw(postgresGateway, "/spend/logs?team_id=research&model=draft", masterKey)).json as LogsPage;
+    expect(drafts.data).toHaveLength(3);
+    const future = (await getRaw(postgresGateway, `/spend/logs?start_date=${Math.floor(Date.now() / 1000) + 3600}`, masterKey)).json as LogsPage;
+    expect(future.data).toEqual([]);
+  });
+
+  test("/spend/report totals by team, model and day from the aggregates", async () => {
+    const byTeam = (await getRaw(postgresGateway, "/spend/report?group_by=team", masterKey)).json as Report;
+    const teams = Object.fromEntries(byTeam.data.map((row) => [row.group, row.requests]));
+    expect(teams).toEqual({ research: 7, ops: 3 });
+    const byModel = (await getRaw(postgresGateway, "/spend/report?group_by=model", masterKey)).json as Report;
+    expect(Object.fromEntries(byModel.data.map((row) => [row.group, row.requests]))).toEqual({ chat: 7, draft: 3 });
+    const [ledger] = await schema.sql<{ total: number }[]>`SELECT sum(cost_usd)::float8 AS total FROM spend_ledger`;
+    expect(byModel.total_spend).toBeCloseTo(ledger?.total ?? -1, 9);
+    const today = new Date().toISOString().slice(0, 10);
+    const byDay = (await getRaw(postgresGateway, `/spend/report?group_by=day&start_date=${today}&end_date=${today}`, masterKey)).json as Report;
+    expect(byDay.data.reduce((sum, row) => sum + row.requests, 0)).toBe(10);
+  });
+
+  test("the ledger records the key, the customer (`user`) and the tags: logs filter and reports group by them", async () => {
+    const byCustomer = (await getRaw(postgresGateway, "/spend/logs?customer=acme", masterKey)).json as LogsPage;
+    expect(byCustomer.data.map((row) => row.request_id).sort()).toEqual([...requestIds.ops].sort());
+    const byKey = (await getRaw(postgresGateway, `/spend/logs?key=${encodeURIComponent(researchKey)}&limit=100`, masterKey)).json as LogsPage;
+    expect(byKey.data.map((row) => row.request_id).sort()).toEqual([...requestIds.research].sort());
+    const byTag = (await getRaw(postgresGateway, "/spend/report?group_by=tag", masterKey)).json as Report;
+    expect(byTag.data.find((row) => row.group === "nightly-batch")?.requests).toBe(3);
+    const byCustomerReport = (await getRaw(postgresGateway, "/spend/report?group_by=customer", masterKey)).json as Report;
+    expect(byCustomerReport.data.find((row) => row.group === "acme")?.requests).toBe(3);
+  });
+
+  test("only admins may read spend; bad parameters are 400s", async () => {
+    expect((await getRaw(postgresGateway, "/spend/logs", researchKey)).status).toBe(403);
+    expect((await getRaw(postgresGateway, "/spend/logs")).status).toBe(401);
+    const bad = await getRaw(postgresGateway, "/spend/report?group_by=planet", masterKey);
+    expect(bad.status).toBe(400);
+    expect((await getRaw(postgresGateway, "/spend/logs?cursor=nonsense", masterKey)).status).toBe(400);
+  });
+
+  test("on the embedded store both answer 501, naming --postgres-url", async () => {
+    for (const path of ["/spend/logs", "/spend/report"]) {
+      const response = await getRaw(embeddedGateway, path, masterKey);
+      expect(response.status).toBe(501);
+      expect((response.json as { error: { message: string } }).error.message).toContain("--postgres-url");
+    }
+  });
+
+  test("a key crossing its soft budget is reported once to the alert webhook", async () => {
+    expect(embeddedGateway.stdout()).toContain("budget periods in Europe/Paris");
+    const generated = await postRaw(embeddedGateway, { soft_budget: 0.000001, budget_duration: "1d" }, { apiKey: masterKey, path: "/key/generate" });
+    expect(generated.status).toBe(200);
+    const { key } = generated.json as { key: string };
+    for (let index = 0; index < 3; index++) {
+      expect((await postRaw(embeddedGateway, { model: "chat", messages: [{ role: "user", content: "Hello" }] }, { apiKey: key })).status).toBe(200);
+    }
+    for (let attempt = 0; attempt < 50 && alerts.length === 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ type: "soft_budget_crossed", subject: "key", soft_budget_usd: 0.000001 });
+    expect(JSON.stringify(alerts[0])).not.toContain(key);
+  });
+});
