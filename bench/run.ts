@@ -15,7 +15,12 @@
  * bench/gateway.config.yaml: another YAML config to measure, whose deployments' baseUrl are
  * rewritten the same way; it must define the models the selected gw targets send — bench-model,
  * bench-anthropic, bench-bedrock — and read its secrets from BENCH_UPSTREAM_KEY, BENCH_TEAM_KEY,
- * BENCH_AWS_ACCESS_KEY_ID and BENCH_AWS_SECRET_ACCESS_KEY).
+ * BENCH_MASTER_KEY, BENCH_AWS_ACCESS_KEY_ID and BENCH_AWS_SECRET_ACCESS_KEY).
+ *
+ * Optional target gw-pg-redis (named in BENCH_TARGETS, or added by BENCH_PG_REDIS=1): a second
+ * gw process on the same config with `--postgres-url` / `--redis-url` (BENCH_POSTGRES_URL,
+ * default postgres://root@127.0.0.1:5432/test; BENCH_REDIS_URL, default redis://127.0.0.1:6379),
+ * in its own schema `gw_bench_<pid>` and Redis prefix `gw:bench:<pid>:`, both removed at the end.
  */
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -23,6 +28,8 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
+import postgres from "postgres";
+import { Redis } from "ioredis";
 import type { Subprocess } from "bun";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
@@ -38,17 +45,37 @@ const watchdogMs = 170_000;
 const selectedTargets = new Set(
   (process.env.BENCH_TARGETS ?? "direct,pass-through,gw,gw-anthropic,gw-bedrock").split(",").map((name) => name.trim()),
 );
+if (process.env.BENCH_PG_REDIS === "1") selectedTargets.add("gw-pg-redis");
 
 /** gw's targets: one process, one public model per upstream wire format (see bench/gateway.config.yaml). */
 const gatewayModels: Record<string, string> = { gw: "bench-model", "gw-anthropic": "bench-anthropic", "gw-bedrock": "bench-bedrock" };
 /** The translated routes, reported relative to gw's OpenAI route. */
 const translatedTargets = ["gw-anthropic", "gw-bedrock"];
 
+/**
+ * The optional second gw process, identical to the first but keeping its spend ledger and keys in
+ * Postgres and its rate limits and budget reservations in Redis; measured on the OpenAI route, like gw.
+ * Schema and prefix carry this run's pid, so that they are this run's alone and can be removed whole.
+ */
+const pgRedisTarget = "gw-pg-redis";
+const postgresUrl = process.env.BENCH_POSTGRES_URL ?? "postgres://root@127.0.0.1:5432/test";
+const postgresSchema = `gw_bench_${process.pid}`;
+const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+const redisPrefix = `gw:bench:${process.pid}:`;
+
 const teamKey = "gw-bench-team-key";
+const masterKey = "sk-gw-bench-master-key";
+/**
+ * The managed key every gw target sends, created through each gw process's admin API in
+ * bench-team, with limits high enough never to refuse: its rate limits and budget are checked and
+ * reserved on every request (in process for gw, in Redis for gw-pg-redis).
+ */
+const managedKeyLimits = { rpm_limit: 1_000_000_000, tpm_limit: 1_000_000_000_000, max_budget: 1_000_000_000, budget_duration: "1d" };
 /** Fake secrets, only ever sent to the mock upstream (which checks none of them). */
 const gatewaySecrets = {
   BENCH_UPSTREAM_KEY: "sk-bench-upstream",
   BENCH_TEAM_KEY: teamKey,
+  BENCH_MASTER_KEY: masterKey,
   BENCH_AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
   BENCH_AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
 };
@@ -184,8 +211,8 @@ async function waitForLiveness(url: string, child: Subprocess, logPath: string):
   throw new Error(`gw serve did not answer /health/liveness within 30 s:\n${readFileSync(logPath, "utf8")}`);
 }
 
-/** Writes the bench config with every deployment pointed at the mock upstream, then starts gw on it. */
-async function startGateway(upstreamUrl: string): Promise<{ url: string; logPath: string; pid: number }> {
+/** Writes the run directory's copy of the bench config, every deployment pointed at the mock upstream; returns its path. */
+function writeGatewayConfig(upstreamUrl: string): string {
   const templatePath = process.env.BENCH_CONFIG ?? join(root, "bench", "gateway.config.yaml");
   const template = parse(readFileSync(templatePath, "utf8")) as {
     models: Array<{ deployments: Array<{ provider?: string; baseUrl: string }> }>;
@@ -195,8 +222,24 @@ async function startGateway(upstreamUrl: string): Promise<{ url: string; logPath
   }
   const configPath = join(runDirectory, "gateway.config.yaml");
   writeFileSync(configPath, stringify(template));
-  const dataDirectory = join(runDirectory, "data");
-  const logPath = join(runDirectory, "gw.log");
+  return configPath;
+}
+
+interface Gateway {
+  url: string;
+  logPath: string;
+  pid: number;
+  /** The managed key created through this process's admin API (see managedKeyLimits). */
+  key: string;
+}
+
+/**
+ * Starts `gw serve` on the config with its own data directory and log (`<name>.log`), plus
+ * `extraArguments`, then creates the managed key the targets send through its admin API.
+ */
+async function startGateway(configPath: string, name: string, extraArguments: string[]): Promise<Gateway> {
+  const dataDirectory = join(runDirectory, name === "gw" ? "data" : `data-${name}`);
+  const logPath = join(runDirectory, `${name}.log`);
   const log = openSync(logPath, "w");
   const port = await findFreePort();
   const child = Bun.spawn(
@@ -213,6 +256,7 @@ async function startGateway(upstreamUrl: string): Promise<{ url: string; logPath
       dataDirectory,
       "--log-format",
       "json",
+      ...extraArguments,
     ],
     {
       cwd: root,
@@ -225,7 +269,72 @@ async function startGateway(upstreamUrl: string): Promise<{ url: string; logPath
   closeSync(log);
   const url = `http://127.0.0.1:${port}`;
   await waitForLiveness(url, child, logPath);
-  return { url, logPath, pid: child.pid };
+  return { url, logPath, pid: child.pid, key: await createManagedKey(url, name) };
+}
+
+/** POST /key/generate with the master key: a key in bench-team with managedKeyLimits; returns the key itself. */
+async function createManagedKey(gatewayUrl: string, name: string): Promise<string> {
+  const response = await fetch(`${gatewayUrl}/key/generate`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${masterKey}` },
+    body: JSON.stringify({ key_alias: `bench-${name}`, team_id: "bench-team", ...managedKeyLimits }),
+  });
+  const text = await response.text();
+  let key: unknown;
+  try {
+    key = (JSON.parse(text) as { key?: unknown }).key;
+  } catch {
+    key = undefined;
+  }
+  if (response.status !== 200 || typeof key !== "string") {
+    throw new Error(`${name}: POST /key/generate answered HTTP ${response.status}: ${text.slice(0, 300)} (does the config set masterKey: os.environ/BENCH_MASTER_KEY?)`);
+  }
+  return key;
+}
+
+/** Whether this run created gw-pg-redis's schema and Redis keys, which cleanUpPostgresAndRedis removes. */
+let usedPostgresAndRedis = false;
+
+/**
+ * Drops this run's Postgres schema and deletes the Redis keys under this run's prefix (SCAN +
+ * DEL on that prefix only; nothing else in the database is touched). Runs after gw has stopped.
+ */
+async function cleanUpPostgresAndRedis(): Promise<void> {
+  if (!usedPostgresAndRedis) return;
+  usedPostgresAndRedis = false;
+  const sql = postgres(postgresUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  let schemaDropped = false;
+  try {
+    // gw has stopped and flushed its spend store: the ledger should hold one row per answered request.
+    const rows = await sql<Array<{ count: string }>>`SELECT count(*)::text AS count FROM ${sql(postgresSchema)}.spend_ledger`.catch(() => null);
+    if (rows?.[0]) process.stdout.write(`${pgRedisTarget}: ${rows[0].count} rows in the Postgres spend ledger\n`);
+    await sql`DROP SCHEMA IF EXISTS ${sql(postgresSchema)} CASCADE`;
+    schemaDropped = true;
+  } catch (error) {
+    process.stderr.write(`bench: could not drop the Postgres schema ${postgresSchema}: ${error instanceof Error ? error.message : String(error)}\n`);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5000 });
+  try {
+    await redis.connect();
+    let cursor = "0";
+    let deleted = 0;
+    // The prefix holds only letters, digits and ":", so it is a literal in a MATCH pattern.
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${redisPrefix}*`, "COUNT", 1000);
+      cursor = next;
+      const ours = keys.filter((key) => key.startsWith(redisPrefix));
+      if (ours.length > 0) deleted += await redis.del(...ours);
+    } while (cursor !== "0");
+    process.stdout.write(
+      `cleaned up: ${schemaDropped ? `Postgres schema ${postgresSchema} dropped` : "(Postgres schema not dropped, see above)"}, ${deleted} Redis key(s) under ${redisPrefix} deleted\n`,
+    );
+  } catch (error) {
+    process.stderr.write(`bench: could not delete the Redis keys under ${redisPrefix}: ${error instanceof Error ? error.message : String(error)}\n`);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** `concurrency` workers send requests back to back until `count` are done or `durationMs` has passed. */
@@ -384,6 +493,7 @@ function compare(results: TargetResult[]): Comparison[] {
     ["gw", "direct"],
     ["gw", "pass-through"],
     ...translatedTargets.map((name): [string, string] => [name, "gw"]),
+    [pgRedisTarget, "gw"],
   ];
   const comparisons: Comparison[] = [];
   for (const [targetName, baselineName] of pairs) {
@@ -437,6 +547,10 @@ function report(results: TargetResult[], comparisons: Comparison[]): void {
     } else if (comparison.target === "gw") {
       process.stdout.write(`gw overhead over ${comparison.baseline} at c=1: ${latency}${addedCpu}\n`);
       process.stdout.write(`gw throughput / ${comparison.baseline} throughput: ${ratio}\n`);
+    } else if (comparison.target === pgRedisTarget) {
+      process.stdout.write(
+        `${pgRedisTarget} overhead over gw (embedded SQLite, in-process limits) at c=1: ${latency}; throughput ${pgRedisTarget} / gw: ${ratio}${addedCpu} (gw's CPU only; Postgres and Redis not counted)\n`,
+      );
     } else {
       process.stdout.write(
         `${comparison.target} overhead over gw's OpenAI route at c=1: ${latency}; throughput ${comparison.target} / gw: ${ratio}${addedCpu}\n`,
@@ -468,7 +582,23 @@ async function main(): Promise<void> {
   const upstreamUrl = upstream.url;
   const passThrough = await startScript("pass-through.ts", { UPSTREAM_URL: `${upstreamUrl}/v1` });
   const gatewayTargets = Object.keys(gatewayModels).filter((name) => selectedTargets.has(name));
-  const gateway = gatewayTargets.length > 0 ? await startGateway(upstreamUrl) : null;
+  const withPgRedis = selectedTargets.has(pgRedisTarget);
+  const configPath = gatewayTargets.length > 0 || withPgRedis ? writeGatewayConfig(upstreamUrl) : null;
+  const gateway = configPath !== null && gatewayTargets.length > 0 ? await startGateway(configPath, "gw", []) : null;
+  let pgRedisGateway: Gateway | null = null;
+  if (configPath !== null && withPgRedis) {
+    usedPostgresAndRedis = true;
+    pgRedisGateway = await startGateway(configPath, pgRedisTarget, [
+      "--postgres-url",
+      postgresUrl,
+      "--postgres-schema",
+      postgresSchema,
+      "--redis-url",
+      redisUrl,
+      "--redis-prefix",
+      redisPrefix,
+    ]);
+  }
 
   const json = { "content-type": "application/json" };
   const openaiBody = requestBody("bench-model");
@@ -487,11 +617,20 @@ async function main(): Promise<void> {
       targets.push({
         name,
         url: `${gateway.url}/v1/chat/completions`,
-        headers: { ...json, authorization: `Bearer ${teamKey}` },
+        headers: { ...json, authorization: `Bearer ${gateway.key}` },
         body: requestBody(gatewayModels[name]!),
         serverPid: gateway.pid,
       });
     }
+  }
+  if (pgRedisGateway) {
+    targets.push({
+      name: pgRedisTarget,
+      url: `${pgRedisGateway.url}/v1/chat/completions`,
+      headers: { ...json, authorization: `Bearer ${pgRedisGateway.key}` },
+      body: openaiBody,
+      serverPid: pgRedisGateway.pid,
+    });
   }
 
   const measured = targets.filter((entry) => selectedTargets.has(entry.name));
@@ -502,15 +641,24 @@ async function main(): Promise<void> {
   const results = await measureAll(measured);
   const comparisons = compare(results);
   report(results, comparisons);
-  const resultsText = JSON.stringify({ date: new Date().toISOString(), bun: Bun.version, loadAverage, stepMs, results, comparisons }, null, 2);
+  const loadAverageAfter = loadavg().map((value) => value.toFixed(2)).join(" ");
+  process.stdout.write(`load average at the end: ${loadAverageAfter}\n`);
+  const resultsText = JSON.stringify(
+    { date: new Date().toISOString(), bun: Bun.version, loadAverage, loadAverageAfter, stepMs, results, comparisons },
+    null,
+    2,
+  );
   writeFileSync(join(runDirectory, "results.json"), resultsText);
   writeFileSync(join(workDirectory, "results.json"), resultsText);
-  process.stdout.write(`\n${gateway ? `gw's request log: ${gateway.logPath}; ` : ""}results: ${join(runDirectory, "results.json")}\n`);
+  const logs = [gateway, pgRedisGateway].flatMap((entry) => (entry ? [entry.logPath] : []));
+  process.stdout.write(`\n${logs.length > 0 ? `gw's request log: ${logs.join(", ")}; ` : ""}results: ${join(runDirectory, "results.json")}\n`);
 }
 
 const watchdog = setTimeout(() => {
   process.stderr.write(`bench: stopped by the ${watchdogMs / 1000} s watchdog\n`);
-  void stopChildren().finally(() => process.exit(1));
+  void stopChildren()
+    .then(() => Promise.race([cleanUpPostgresAndRedis(), Bun.sleep(15_000)]))
+    .finally(() => process.exit(1));
 }, watchdogMs);
 
 let exitCode = 0;
@@ -522,5 +670,6 @@ try {
 } finally {
   clearTimeout(watchdog);
   await stopChildren();
+  await cleanUpPostgresAndRedis();
 }
 process.exit(exitCode);

@@ -16,6 +16,7 @@
 import { createGovernanceCache } from "../runtime/governance/governance-cache.ts";
 import { configEntitiesFromPlan } from "../runtime/governance/config-entities.ts";
 import { createBudgetPeriods, isValidTimeZone } from "../runtime/governance/budget-period.ts";
+import { type BudgetSeeding, createBudgetSeeding } from "../runtime/governance/budget-seeding.ts";
 import type { Enforcement } from "../runtime/governance/enforcement.ts";
 import type { GovernanceStore, SpendQueries, Subject } from "../runtime/governance/ports.ts";
 import { join, relative, resolve } from "node:path";
@@ -176,6 +177,7 @@ function closingAlso(store: SpendStore, closers: ReadonlyArray<() => Promise<voi
       }
     },
   };
+  if (store.subjectSpendSince !== undefined) wrapped.subjectSpendSince = store.subjectSpendSince.bind(store);
   if (store.healthy !== undefined) wrapped.healthy = () => (store.healthy as () => boolean | Promise<boolean>)();
   return wrapped;
 }
@@ -318,9 +320,13 @@ export async function runServe(args: string[]): Promise<number> {
   // unreachable), else per process.
   let limitsLine = "in-process";
   let limits;
+  // Budget counters start empty in a new process (and Redis has not seen spend counted in-process
+  // during an outage): each subject's recorded spend is loaded on its first request in a period,
+  // and again after Redis comes back (onRecovered forgets what was loaded).
+  let seeding: BudgetSeeding | undefined;
   if (parsed.redisUrl !== null) {
     const { createRedisGovernance } = await import("../runtime/host/redis/redis-governance.ts");
-    const redis = await createRedisGovernance({ url: parsed.redisUrl, prefix: parsed.redisPrefix, log: (message) => logger.warn(`redis: ${message}`) });
+    const redis = await createRedisGovernance({ url: parsed.redisUrl, prefix: parsed.redisPrefix, log: (message) => logger.warn(`redis: ${message}`), onRecovered: () => seeding?.reset() });
     closers.push(() => redis.close());
     limits = { rateLimiter: redis.rateLimiter, budgetLedger: redis.budgetLedger };
     limitsLine = `redis ${describeRedisUrl(parsed.redisUrl)} (prefix ${parsed.redisPrefix}; per process while unreachable)`;
@@ -329,6 +335,11 @@ export async function runServe(args: string[]): Promise<number> {
     const { createMemoryBudgetLedger } = await import("../runtime/governance/memory-budget-ledger.ts");
     limits = { rateLimiter: createMemoryRateLimiter(), budgetLedger: createMemoryBudgetLedger() };
   }
+  const spendStore = store;
+  if (spendStore.subjectSpendSince !== undefined) {
+    const read = spendStore.subjectSpendSince.bind(spendStore);
+    seeding = createBudgetSeeding({ source: read, ledger: limits.budgetLedger, log: (message) => logger.warn(message) });
+  }
   const webhook = parsed.alertWebhook === null ? null : createWebhookAlert(parsed.alertWebhook, fetchFunction, logger);
   const enforcement: Enforcement = {
     limiter: limits.rateLimiter,
@@ -336,6 +347,7 @@ export async function runServe(args: string[]): Promise<number> {
     periods: createBudgetPeriods(parsed.budgetTimeZone),
     cache: governance.cache,
     log: (message) => logger.warn(message),
+    ...(seeding === undefined ? {} : { seeding }),
     ...(webhook === null
       ? {}
       : {

@@ -70,7 +70,7 @@ export function compileBundle(config: NormalizedConfig, options: CompileOptions)
 }
 
 function compileDeployment(deployment: NormalizedDeployment): CompiledDeployment {
-  return {
+  const compiled: CompiledDeployment = {
     id: deployment.id,
     provider: deployment.provider,
     model: deployment.model,
@@ -83,6 +83,9 @@ function compileDeployment(deployment: NormalizedDeployment): CompiledDeployment
     price: deployment.price === null ? builtInPrice(deployment.provider, deployment.model) : priceFromConfig(deployment.price),
     priceProvider: priceProviderOf(deployment.provider),
   };
+  // Only when set, so bundles without limits (and their hashes) stay as they were.
+  if (deployment.limits !== null) compiled.limits = { ...deployment.limits };
+  return compiled;
 }
 
 function toSecretRef(secret: DeploymentSecret): SecretRef {

@@ -95,6 +95,12 @@ export interface DeploymentConfig {
   weight?: number;
   /** Per-attempt timeout in milliseconds. Defaults to the top-level `timeoutMs`. */
   timeoutMs?: number;
+  /** Requests per minute this deployment may take; at the limit, requests go to another deployment or a fallback. */
+  rpmLimit?: number;
+  /** Tokens (prompt estimate plus max_tokens, corrected to real usage) per minute this deployment may take. */
+  tpmLimit?: number;
+  /** Requests this deployment may run at once. */
+  maxParallelRequests?: number;
   /** Price override; otherwise looked up from @pydantic/genai-prices at build time. */
   price?: PriceConfig;
   /** Azure OpenAI: the `api-version` query parameter. Omit to use Azure's `/openai/v1` endpoint. */

@@ -147,3 +147,18 @@ describe("wildcard routes", () => {
     expect(bundle.policy.teams["t"]!.models).toEqual(["anthropic/*"]);
   });
 });
+
+describe("deployment rate limits", () => {
+  it("compiles rpmLimit, tpmLimit and maxParallelRequests into limits, unset ones as null", () => {
+    expect(deploymentOf({ provider: "openai", model: "gpt-4o", tpmLimit: 90_000 }).limits).toEqual({ rpm: null, tpm: 90_000, parallel: null });
+    expect(deploymentOf({ provider: "openai", model: "gpt-4o", rpmLimit: 60, tpmLimit: 1000, maxParallelRequests: 4 }).limits).toEqual({
+      rpm: 60,
+      tpm: 1000,
+      parallel: 4,
+    });
+  });
+
+  it("leaves limits out of the bundle when none is set", () => {
+    expect("limits" in deploymentOf({ provider: "openai", model: "gpt-4o" })).toBe(false);
+  });
+});

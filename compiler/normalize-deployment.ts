@@ -29,6 +29,8 @@ export interface NormalizedDeployment {
   weight: number;
   timeoutMs: number;
   price: PriceConfig | null;
+  /** null when the deployment sets no limit. */
+  limits: { rpm: number | null; tpm: number | null; parallel: number | null } | null;
 }
 
 export function normalizeDeployment(deployment: DeploymentConfig, id: string, defaultTimeoutMs: number): NormalizedDeployment {
@@ -53,6 +55,10 @@ export function normalizeDeployment(deployment: DeploymentConfig, id: string, de
     weight: deployment.weight ?? 1,
     timeoutMs: deployment.timeoutMs ?? defaultTimeoutMs,
     price: deployment.price ?? null,
+    limits:
+      deployment.rpmLimit === undefined && deployment.tpmLimit === undefined && deployment.maxParallelRequests === undefined
+        ? null
+        : { rpm: deployment.rpmLimit ?? null, tpm: deployment.tpmLimit ?? null, parallel: deployment.maxParallelRequests ?? null },
   };
 }
 

@@ -6,9 +6,11 @@
 import { createAdminApp } from "./admin/admin-app.ts";
 import { createAdminAuthorizer } from "./governance/authorize-admin.ts";
 import type { ConfigEntities } from "./governance/config-entities.ts";
+import { planHasDeploymentLimits } from "./governance/deployment-limits.ts";
 import type { Enforcement } from "./governance/enforcement.ts";
 import type { GovernanceCache } from "./governance/governance-cache.ts";
 import { createManagedKeyLookup } from "./governance/managed-callers.ts";
+import { createMemoryRateLimiter } from "./governance/memory-rate-limiter.ts";
 import type { GovernanceStore, SpendQueries, Subject } from "./governance/ports.ts";
 import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
@@ -102,6 +104,9 @@ export function createApp(deps: AppDeps): Hono {
     requestId,
     managedKeys: deps.governance === undefined ? null : createManagedKeyLookup(deps.governance.cache, () => clock.now()),
     ...(deps.enforcement === undefined ? {} : { governance: deps.enforcement }),
+    // Deployments' own limits share the governance limiter (cluster-wide with Redis); without
+    // one, a per-process limiter. None at all when no deployment has limits.
+    deploymentLimiter: planHasDeploymentLimits(deps.plan) ? (deps.enforcement?.limiter ?? createMemoryRateLimiter()) : null,
   };
   budgets.loaded.catch((error: unknown) => logger.error(`budgets: could not load team spend from the store (${describe(error)})`));
 

@@ -61,6 +61,17 @@ export interface CompiledDeployment {
   price: CompiledPrice | null;
   /** The @pydantic/genai-prices provider id for run-time lookups (wildcard routes); null: none. */
   priceProvider: string | null;
+  /**
+   * Requests per minute, tokens per minute and parallel requests this deployment may take (each
+   * null: unlimited). Absent or null when none is set (bundles built before it existed have none).
+   */
+  limits?: CompiledDeploymentLimits | null;
+}
+
+export interface CompiledDeploymentLimits {
+  rpm: number | null;
+  tpm: number | null;
+  parallel: number | null;
 }
 
 export interface CompiledRetry {

@@ -17,6 +17,7 @@ import {
   abandonRequest,
   addLimitHeaders,
   admitRequest,
+  deploymentLimitsOf,
   readModelBody,
   type RequestDeps,
   respondWithFailure,
@@ -65,13 +66,20 @@ const chatBody = {
   estimate: (chat: ChatCompletionRequest, price: TokenPrice | null) => estimateChatCost(chat, price),
 };
 
+/** The tokens a request is counted for before it runs: its prompt estimate plus the output it may produce. */
+function chatTokenEstimate(chat: ChatCompletionRequest): number {
+  const estimate = estimateChatCost(chat, null);
+  return estimate.promptTokens + estimate.outputTokens;
+}
+
 export async function handleChatCompletions(request: Request, path: string, deps: ChatDeps): Promise<Response> {
   const admitted = await admitRequest(request, path, deps, chatBody);
   if (admitted instanceof Response) return admitted;
   try {
     const { state, caller, body: chat, route, context } = admitted;
     const signal = request.signal;
-    const options = { plan: deps.plan, route, caller, random: deps.random, sleep: deps.sleep, signal };
+    const limits = deploymentLimitsOf(deps, chat, chatTokenEstimate);
+    const options = { plan: deps.plan, route, caller, random: deps.random, sleep: deps.sleep, signal, limits };
     const call = (target: RuntimeDeployment): UpstreamCall => ({
       target,
       request: chat,
@@ -102,12 +110,15 @@ export async function handleChatCompletions(request: Request, path: string, deps
       }
     });
     if (!outcome.ok) return respondWithFailure(deps, state, outcome);
+    state.deploymentHold = outcome.hold;
     const headers = routeHeaders(state.requestId, outcome.route, outcome.target, outcome.attempts);
     addLimitHeaders(state, headers);
     const stream = outcome.value;
     if (stream.warnings.length > 0) headers["x-gw-warnings"] = headerSafe(stream.warnings);
     return streamResponse(stream, headers, (status, error) => {
       settleRequest(deps, state, status, outcome.route, outcome.target, outcome.attempts, stream.usage() ?? null, error);
+    }, () => {
+      state.timeToFirstTokenMs = deps.clock.now() - state.started;
     });
   } catch (error) {
     // Whatever the failure, the request's rate-limit slot and budget reservation are released.

@@ -18,7 +18,7 @@ import type { Embedding, EmbeddingsRequest, EmbeddingsResponse, TokenUsage } fro
 import type { RuntimeDeployment, TokenPrice } from "./plan.ts";
 import { encodeEmbedding } from "./providers/shared/encode-embedding.ts";
 import { estimateEmbeddingCost } from "./governance/cost-estimate.ts";
-import { abandonRequest, admitRequest, failRequest, readModelBody, type RequestDeps, respondWithOutcome } from "./request-flow.ts";
+import { abandonRequest, admitRequest, deploymentLimitsOf, failRequest, readModelBody, type RequestDeps, respondWithOutcome } from "./request-flow.ts";
 import { embeddingsNotSupported, embedUpstream } from "./upstream.ts";
 
 function isTokenId(value: unknown): boolean {
@@ -126,6 +126,11 @@ const embeddingsBody = {
   estimate: (embeddings: EmbeddingsRequest, price: TokenPrice | null) => estimateEmbeddingCost(embeddings.input, price),
 };
 
+/** The tokens an embeddings request is counted for before it runs (its input). */
+function embeddingTokenEstimate(embeddings: EmbeddingsRequest): number {
+  return estimateEmbeddingCost(embeddings.input, null).promptTokens;
+}
+
 export async function handleEmbeddings(request: Request, path: string, deps: RequestDeps): Promise<Response> {
   const admitted = await admitRequest(request, path, deps, embeddingsBody);
   if (admitted instanceof Response) return admitted;
@@ -135,7 +140,8 @@ export async function handleEmbeddings(request: Request, path: string, deps: Req
       return failRequest(deps, state, embeddingsNotSupported(route.deployments.map((target) => target.deployment.provider), embeddings.model));
     }
     const signal = request.signal;
-    const outcome = await executeWithFallbacks({ plan: deps.plan, route, caller, random: deps.random, sleep: deps.sleep, signal }, async (target: RuntimeDeployment) => {
+    const limits = deploymentLimitsOf(deps, embeddings, embeddingTokenEstimate);
+    const outcome = await executeWithFallbacks({ plan: deps.plan, route, caller, random: deps.random, sleep: deps.sleep, signal, limits }, async (target: RuntimeDeployment) => {
       if (target.adapter.embeddings === undefined) {
         // Mixed routes: let the executor try the model's other deployments and its fallbacks.
         throw embeddingsNotSupported([target.deployment.provider], embeddings.model, true);

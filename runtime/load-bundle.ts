@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import type { Bundle, CompiledDeployment, CompiledPrice, KeyRef, SecretRef } from "./bundle.ts";
 import { GatewayError } from "./errors.ts";
+import { deploymentLimitSubjects } from "./governance/deployment-limits.ts";
 import type { Caller, RuntimeDeployment, RuntimePlan, RuntimeRoute, TokenPrice } from "./plan.ts";
 import type { AdapterIO, ProviderAdapter, RequestAuthorizer, ResolvedDeployment } from "./providers/types.ts";
 
@@ -154,6 +155,7 @@ export function loadBundle(bundle: Bundle, options: LoadBundleOptions): RuntimeP
         price: toTokenPrice(compiled.price),
         extraHeaders: Object.keys(headers).length === 0 ? null : headers,
         authorizer: null,
+        limits: deploymentLimitSubjects(compiled.id, compiled.limits),
       };
     });
     if (deployments.length === 0 || route.cumulativeWeights.length !== deployments.length) {

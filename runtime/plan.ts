@@ -3,6 +3,7 @@
  * price converted, built once by load-bundle.ts. The request path only reads it.
  */
 import type { CompiledBudget, CompiledRetry } from "./bundle.ts";
+import type { DeploymentLimitSubjects } from "./governance/deployment-limits.ts";
 import type { ProviderAdapter, RequestAuthorizer, ResolvedDeployment } from "./providers/types.ts";
 
 /** USD per single token (the bundle's per-million prices divided once at load). */
@@ -26,6 +27,8 @@ export interface RuntimeDeployment {
   readonly extraHeaders: Readonly<Record<string, string>> | null;
   /** Created once at load by `adapter.createAuthorizer`; null when the adapter has none. */
   readonly authorizer: RequestAuthorizer | null;
+  /** The deployment's rate limits as limiter subjects (built once at load); absent or null: none. */
+  readonly limits?: DeploymentLimitSubjects | null;
 }
 
 export interface RuntimeRoute {

@@ -39,6 +39,12 @@ export interface SpendRecord {
   errorType?: string | null;
 }
 
+/** Who a spend total is for; a key is named by its hash prefix (SpendRecord.keyHashPrefix). */
+export type SpendSubjectKind = "key" | "team" | "user" | "customer";
+
+/** The SpendRecord field that names each kind of subject. */
+export const spendRecordField = { key: "keyHashPrefix", team: "team", user: "user", customer: "customer" } as const satisfies Record<SpendSubjectKind, keyof SpendRecord>;
+
 export interface SpendStore {
   /** Human-readable description for the start-up banner, e.g. "sqlite .gw/gw.db". */
   readonly description: string;
@@ -46,6 +52,12 @@ export interface SpendStore {
   record(entry: SpendRecord): void;
   /** Total cost per team of the records at or after `sinceMs` (used to load budget counters at start-up). */
   teamSpendSince(team: string, sinceMs: number): Promise<number>;
+  /**
+   * Total cost of the records at or after `sinceMs` made by one subject: a key (`id` is the key
+   * hash prefix, SpendRecord.keyHashPrefix), a team, a managed user or a customer. Counts rows
+   * still queued. Used to seed budget counters that started empty (a restart, Redis data lost).
+   */
+  subjectSpendSince?(kind: SpendSubjectKind, id: string, sinceMs: number): Promise<number>;
   /** Write everything queued so far. */
   flush(): Promise<void>;
   /** Whether the store can take writes now (the readiness probe); a store without it is always ready. */

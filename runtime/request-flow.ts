@@ -4,8 +4,10 @@
  * record the spend, count it against the team's budget) and answer, plus gw's response headers.
  */
 import type { CostEstimate } from "./governance/cost-estimate.ts";
+import type { DeploymentHold, DeploymentLimits } from "./governance/deployment-limits.ts";
 import { createRequestEnforcer, type Enforcement, type EnforcementTicket, rateLimitHeaders, type RequestEnforcer } from "./governance/enforcement.ts";
 import type { ManagedKeyLookup } from "./governance/managed-callers.ts";
+import type { RateLimiter } from "./governance/ports.ts";
 import { authenticate, checkModelAllowed } from "./auth.ts";
 import type { BudgetTracker } from "./budget.ts";
 import { computeCost } from "./cost.ts";
@@ -37,6 +39,11 @@ export interface RequestDeps {
    * (runtime/governance/enforcement.ts). Absent: only config team budgets (`budgets`) apply.
    */
   governance?: Enforcement;
+  /**
+   * The limiter for deployments' own rate limits (`governance.limiter`, or a per-process one);
+   * absent or null when no deployment has limits, so the request path does no limit work.
+   */
+  deploymentLimiter?: RateLimiter | null;
 }
 
 /** One enforcer per RequestDeps (it caches per-key profiles and per-route prices). */
@@ -65,6 +72,10 @@ export interface RequestState {
   customer: string | null;
   /** The caller's key tags plus the request's `metadata.tags`, for the spend ledger. */
   tags: readonly string[];
+  /** Streams: ms from `started` to the first chunk sent to the client; null until then (and for non-streaming requests). */
+  timeToFirstTokenMs: number | null;
+  /** The answering deployment's rate-limit hold; released (with the real tokens) by settleRequest/failRequest/abandonRequest. */
+  deploymentHold: DeploymentHold | null;
 }
 
 const noTags: readonly string[] = [];
@@ -90,12 +101,15 @@ export function createRequestState(deps: RequestDeps, path: string): RequestStat
     enforcement: null,
     customer: null,
     tags: noTags,
+    timeToFirstTokenMs: null,
+    deploymentHold: null,
   };
 }
 
 /** Log a request that failed before any upstream attempt (releasing what it held), and answer with its error. */
 export function failRequest(deps: RequestDeps, state: RequestState, error: GatewayError, headers: HeaderRecord = {}): Response {
   state.enforcement?.finish(0, null);
+  state.deploymentHold?.release(0);
   logRequest(deps, state, error.status, null, null, null, 0, error, null);
   headers["x-request-id"] = state.requestId;
   return errorResponse(error, headers);
@@ -104,6 +118,23 @@ export function failRequest(deps: RequestDeps, state: RequestState, error: Gatew
 /** Release what a request holds when its handler throws (nothing was charged). */
 export function abandonRequest(state: RequestState): void {
   state.enforcement?.finish(0, null);
+  state.deploymentHold?.release(0);
+}
+
+/**
+ * The deployment limits to check for a request (ExecuteOptions.limits), or null (allocating
+ * nothing) when no deployment has limits. `estimate` gives the body's tokens (prompt plus
+ * reserved output); it runs only when a limited deployment is tried.
+ */
+export function deploymentLimitsOf<Body>(deps: RequestDeps, body: Body, estimate: (body: Body) => number): DeploymentLimits | null {
+  const limiter = deps.deploymentLimiter;
+  if (limiter === undefined || limiter === null) return null;
+  return {
+    limiter,
+    now: () => deps.clock.now(),
+    estimatedTokens: () => estimate(body),
+    onError: (error) => deps.logger.warn(`deployment rate limits: the limiter failed, the attempt goes ahead unlimited (${describe(error)})`),
+  };
 }
 
 /** Add OpenAI's x-ratelimit-* headers when a rate limit applies to the request. */
@@ -265,6 +296,7 @@ export function respondWithOutcome<Value>(
   answer: (value: Value) => JsonAnswer,
 ): Response {
   if (!outcome.ok) return respondWithFailure(deps, state, outcome);
+  state.deploymentHold = outcome.hold;
   const headers = routeHeaders(state.requestId, outcome.route, outcome.target, outcome.attempts);
   addLimitHeaders(state, headers);
   const { payload, usage, warnings } = answer(outcome.value);
@@ -297,6 +329,7 @@ export function settleRequest(
   const cost = usage === null ? 0 : computeCost(usage, target.price);
   const knownCost = usage !== null && target.price !== null ? cost : null;
   state.enforcement?.finish(cost, usage);
+  state.deploymentHold?.release(usage === null ? 0 : usage.inputTokens + usage.outputTokens);
   const latencyMs = logRequest(deps, state, status, route, target, usage, attempts, error, knownCost);
   const caller = state.caller as Caller;
   deps.store.record({
@@ -314,6 +347,7 @@ export function settleRequest(
     reasoningTokens: usage?.reasoningTokens ?? 0,
     costUsd: cost,
     latencyMs,
+    timeToFirstTokenMs: state.timeToFirstTokenMs,
     status,
     stream: state.stream,
     keyHashPrefix: caller.keyHashPrefix ?? null,

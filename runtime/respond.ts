@@ -39,15 +39,23 @@ export type StreamEnd = (status: number, error: GatewayError | null) => void;
  *   then close WITHOUT `[DONE]`, so clients see the stream as failed (the OpenAI SDKs raise
  *   the error) and never wait for more;
  * - the client goes away (the body is cancelled): the upstream request is aborted (499).
+ *
+ * `onFirstChunk` is called once, when the first chunk is handed to the client's body.
  */
-export function streamResponse(stream: UpstreamStream, headers: HeaderRecord, onEnd: StreamEnd): Response {
+export function streamResponse(stream: UpstreamStream, headers: HeaderRecord, onEnd: StreamEnd, onFirstChunk?: () => void): Response {
   let done = false;
+  let sentFirst = false;
   const end = (status: number, error: GatewayError | null): void => {
     if (done) return;
     done = true;
     onEnd(status, error);
   };
   const enqueueAll = (controller: ReadableStreamDefaultController<Uint8Array>, chunks: readonly ChatCompletionChunk[]): void => {
+    if (chunks.length === 0) return;
+    if (!sentFirst) {
+      sentFirst = true;
+      onFirstChunk?.();
+    }
     for (const chunk of chunks) controller.enqueue(encodeSseChunk(chunk));
   };
   const body = new ReadableStream<Uint8Array>(

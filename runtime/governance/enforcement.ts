@@ -31,6 +31,7 @@ import { GatewayError } from "../errors.ts";
 import type { TokenUsage } from "../openai-types.ts";
 import type { Caller, RuntimePlan, RuntimeRoute, TokenPrice } from "../plan.ts";
 import type { BudgetPeriods } from "./budget-period.ts";
+import type { BudgetSeeding } from "./budget-seeding.ts";
 import type { CostEstimate } from "./cost-estimate.ts";
 import type { GovernanceCache } from "./governance-cache.ts";
 import { managedKeyOf } from "./managed-callers.ts";
@@ -61,10 +62,16 @@ export interface Enforcement {
   alert?: (subject: Subject, spentUsd: number, softBudgetUsd: number) => void;
   /** Server log lines (soft budget crossings, limiter/ledger failures). Default: stderr. */
   log?: (message: string) => void;
+  /**
+   * Loads each budgeted subject's recorded spend into the ledger the first time it is admitted in
+   * a period (budget-seeding.ts), so budgets survive a restart. Without it, counters start at 0.
+   */
+  seeding?: BudgetSeeding;
 }
 
 type LimitEntry = { subject: Subject; limits: LimitSettings };
-type BudgetEntry = { subject: Subject; budget: BudgetSettings };
+/** `recordedAs`: the subject's id in the spend store (the key hash prefix for keys). */
+type BudgetEntry = { subject: Subject; budget: BudgetSettings; recordedAs: string };
 
 /** What applies to a request, before its periods are resolved. */
 export interface Applicable {
@@ -102,13 +109,14 @@ function addSubject(
   entity: EntityBase,
   name: string,
   budgets: boolean,
+  recordedAs: string = subject.id,
 ): void {
   const limited = hasLimits(entity);
   const budgeted = budgets && hasBudget(entity);
   if (!limited && !budgeted) return;
   target.names.set(subjectName(subject), name);
   if (limited) target.limits.push({ subject, limits: entity });
-  if (budgeted) target.budgets.push({ subject, budget: entity });
+  if (budgeted) target.budgets.push({ subject, budget: entity, recordedAs });
 }
 
 interface KeyProfile {
@@ -119,7 +127,7 @@ interface KeyProfile {
 
 function keyApplicable(key: ManagedKey, team: ManagedTeam | null, user: ManagedUser | null): Applicable | null {
   const target = { limits: [] as LimitEntry[], budgets: [] as BudgetEntry[], names: new Map<string, string>() };
-  addSubject(target, { kind: "key", id: key.keyId }, key, `Key "${key.keyAlias ?? key.keyId}"`, true);
+  addSubject(target, { kind: "key", id: key.keyId }, key, `Key "${key.keyAlias ?? key.keyId}"`, true, key.keyHash.slice(0, 12));
   // Config teams' budgets are BudgetTracker's (request-flow.ts); their limits, if any, apply here.
   if (team !== null) addSubject(target, { kind: "team", id: team.teamId }, team, `Team "${team.teamAlias ?? team.teamId}"`, !team.fromConfig);
   if (user !== null) addSubject(target, { kind: "user", id: user.userId }, user, `User "${user.userEmail ?? user.userId}"`, true);
@@ -323,8 +331,12 @@ export function createRequestEnforcer(enforcement: Enforcement, plan: RuntimePla
           // Inside the try: an unparsable budget_duration (RangeError) must not leak the slot taken above.
           budgets = applicable.budgets.map((entry) => {
             const period = periods.periodOf(entry.budget.budgetDuration, at);
-            return { subject: entry.subject, budget: entry.budget, periodStart: period.start, periodEnd: period.end };
+            return { subject: entry.subject, budget: entry.budget, recordedAs: entry.recordedAs, periodStart: period.start, periodEnd: period.end };
           });
+          // First request of a subject in this period (in this process, or since Redis came back):
+          // load its recorded spend. Never refuses: a failed read admits on the counters as they are.
+          const seeding = enforcement.seeding?.ensure(budgets, at) ?? null;
+          if (seeding !== null) await seeding;
           const reserved = await ledger.reserve(budgets, estimate.worstCaseUsd, at);
           if (reserved.softCrossed.length > 0) alertSoft(reserved.softCrossed, budgets, applicable.names, reserved.spentUsd ?? null);
           if (!reserved.allowed) {

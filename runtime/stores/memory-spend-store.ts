@@ -1,5 +1,5 @@
 /** A SpendStore in memory: for tests and in-process library use. Lost when the process ends. */
-import type { SpendRecord, SpendStore } from "../ports.ts";
+import { spendRecordField, type SpendRecord, type SpendStore } from "../ports.ts";
 
 export interface MemorySpendStore extends SpendStore {
   /** Every record so far, oldest first. */
@@ -18,6 +18,12 @@ export function createMemorySpendStore(initial: readonly SpendRecord[] = []): Me
     async teamSpendSince(team, sinceMs) {
       let total = 0;
       for (const entry of records) if (entry.team === team && entry.timestamp >= sinceMs) total += entry.costUsd;
+      return total;
+    },
+    async subjectSpendSince(kind, id, sinceMs) {
+      const field = spendRecordField[kind];
+      let total = 0;
+      for (const entry of records) if (entry[field] === id && entry.timestamp >= sinceMs) total += entry.costUsd;
       return total;
     },
     async flush() {},

@@ -175,6 +175,41 @@ describe("sqlite spend store", () => {
     await reopened.close();
   });
 
+  test("adds key_prefix, user_id and customer_id to a database that predates them, once, and sums per subject", async () => {
+    const path = databasePath();
+    mkdirSync(dirname(path), { recursive: true });
+    const old = new Database(path, { create: true, strict: true });
+    old.run(`CREATE TABLE spend (request_id TEXT PRIMARY KEY, timestamp INTEGER NOT NULL, team TEXT, key_name TEXT,
+      model TEXT NOT NULL, deployment TEXT NOT NULL, provider TEXT NOT NULL, input_tokens INTEGER NOT NULL,
+      output_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL, cache_write_tokens INTEGER NOT NULL,
+      reasoning_tokens INTEGER NOT NULL, cost_usd REAL NOT NULL, latency_ms INTEGER NOT NULL, status INTEGER NOT NULL,
+      stream INTEGER NOT NULL)`);
+    old.run("INSERT INTO spend VALUES ('old', 5, 'research', 'k', 'chat', 'chat/0', 'openai', 1, 1, 0, 0, 0, 10, 3, 200, 0)");
+    old.close(false);
+
+    const store = createSqliteSpendStore({ path });
+    store.record({ ...record("new", "research", 6, 1.25), keyHashPrefix: "0123456789ab", user: "alice", customer: "acme" });
+    await store.close();
+    // Opened again: the migration finds the columns and changes nothing.
+    const reopened = createSqliteSpendStore({ path, flushIntervalMs: 60_000 });
+    reopened.record({ ...record("queued", "ops", 7, 2), keyHashPrefix: "0123456789ab", customer: "acme" });
+    expect(await reopened.subjectSpendSince("key", "0123456789ab", 0)).toBe(3.25);
+    expect(await reopened.subjectSpendSince("key", "0123456789ab", 7)).toBe(2);
+    expect(await reopened.subjectSpendSince("user", "alice", 0)).toBe(1.25);
+    expect(await reopened.subjectSpendSince("customer", "acme", 0)).toBe(3.25);
+    expect(await reopened.subjectSpendSince("team", "research", 0)).toBe(11.25);
+    expect(await reopened.subjectSpendSince("customer", "nobody", 0)).toBe(0);
+    await reopened.close();
+    const check = new Database(path);
+    const columns = check.query<{ name: string }, []>("PRAGMA table_info(spend)").all().map((column) => column.name);
+    const written = check.query<{ key_prefix: string | null; user_id: string | null; customer_id: string | null }, []>(
+      "SELECT key_prefix, user_id, customer_id FROM spend WHERE request_id = 'new'",
+    ).get();
+    check.close(false);
+    expect(columns.filter((name) => ["key_prefix", "user_id", "customer_id"].includes(name))).toEqual(["key_prefix", "user_id", "customer_id"]);
+    expect(written).toEqual({ key_prefix: "0123456789ab", user_id: "alice", customer_id: "acme" });
+  });
+
   test("counts rows not yet written in the team total", async () => {
     const store = createSqliteSpendStore({ path: databasePath(), flushIntervalMs: 60_000 });
     store.record(record("a", "research", 100, 1));

@@ -21,7 +21,7 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { SpendRecord, SpendStore } from "../../ports.ts";
+import type { SpendRecord, SpendStore, SpendSubjectKind } from "../../ports.ts";
 import type { SpendRowTuple, SpendWorkerCrashStage, SpendWorkerReply, SpendWorkerRequest } from "./sqlite-spend-worker.ts";
 
 export interface SqliteSpendStoreOptions {
@@ -37,6 +37,7 @@ export interface SqliteSpendStoreOptions {
 }
 
 export interface SqliteSpendStore extends SpendStore {
+  subjectSpendSince(kind: SpendSubjectKind, id: string, sinceMs: number): Promise<number>;
   /** Rows recorded and not yet acknowledged as written by the worker. */
   pending(): number;
   /**
@@ -64,11 +65,27 @@ export const spendColumns = [
   "latency_ms",
   "status",
   "stream",
+  "key_prefix",
+  "user_id",
+  "customer_id",
 ] as const;
 
 const timestampIndex = 1;
-const teamIndex = 2;
 const costIndex = 12;
+
+/** The column (and its index in a row tuple) that names each kind of spend subject. */
+export const subjectColumns = {
+  team: { column: "team", index: 2 },
+  key: { column: "key_prefix", index: 16 },
+  user: { column: "user_id", index: 17 },
+  customer: { column: "customer_id", index: 18 },
+} as const satisfies Record<SpendSubjectKind, { column: (typeof spendColumns)[number]; index: number }>;
+
+/**
+ * Columns added after the first release: added to databases that predate them (idempotent), so
+ * an existing .gw/gw.db keeps working; their rows hold NULL there.
+ */
+const addedColumns = ["key_prefix", "user_id", "customer_id"] as const;
 
 const schema = `
 CREATE TABLE IF NOT EXISTS spend (
@@ -92,6 +109,28 @@ CREATE TABLE IF NOT EXISTS spend (
 CREATE INDEX IF NOT EXISTS spend_team_timestamp ON spend (team, timestamp);
 `;
 
+const addedIndexes = `
+CREATE INDEX IF NOT EXISTS spend_key_prefix_timestamp ON spend (key_prefix, timestamp);
+CREATE INDEX IF NOT EXISTS spend_user_timestamp ON spend (user_id, timestamp);
+CREATE INDEX IF NOT EXISTS spend_customer_timestamp ON spend (customer_id, timestamp);
+`;
+
+/** Adds the columns of `addedColumns` that `spend` lacks, then their indexes. Idempotent. */
+function migrateSpendTable(database: Database): void {
+  const present = new Set(database.query<{ name: string }, []>("PRAGMA table_info(spend)").all().map((column) => column.name));
+  for (const column of addedColumns) {
+    if (present.has(column)) continue;
+    try {
+      database.run(`ALTER TABLE spend ADD COLUMN ${column} TEXT`);
+    } catch (error) {
+      // Another process (or worker) may have added it between the check and here.
+      const now = new Set(database.query<{ name: string }, []>("PRAGMA table_info(spend)").all().map((each) => each.name));
+      if (!now.has(column)) throw error;
+    }
+  }
+  database.run(addedIndexes);
+}
+
 /** Opens (creating if needed) the spend database with its pragmas and schema. Used by the worker. */
 export function openSpendDatabase(path: string): Database {
   const database = new Database(path, { create: true, strict: true });
@@ -100,6 +139,7 @@ export function openSpendDatabase(path: string): Database {
     database.run("PRAGMA synchronous = NORMAL");
     database.run("PRAGMA busy_timeout = 5000");
     database.run(schema);
+    migrateSpendTable(database);
   } catch (error) {
     database.close(false);
     throw error;
@@ -126,6 +166,9 @@ function encodeRow(row: SpendRecord): string {
     row.latencyMs,
     row.status,
     row.stream ? 1 : 0,
+    row.keyHashPrefix ?? null,
+    row.user ?? null,
+    row.customer ?? null,
   ]);
 }
 
@@ -303,14 +346,15 @@ export function createSqliteSpendStore(options: SqliteSpendStoreOptions): Sqlite
       });
     });
 
-  /** Cost per team since a time of the rows not yet acknowledged (they still count). */
-  const unwrittenSpend = (team: string, sinceMs: number): number => {
+  /** Cost of one subject since a time in the rows not yet acknowledged (they still count). */
+  const unwrittenSpend = (kind: SpendSubjectKind, id: string, sinceMs: number): number => {
+    const subjectIndex = subjectColumns[kind].index;
     const parts = [...queue];
     for (const entry of outstanding.values()) if (entry.request.kind === "write") parts.push(entry.request.rows.slice(1, -1));
     if (parts.length === 0) return 0;
     let total = 0;
     for (const row of JSON.parse(`[${parts.join(",")}]`) as SpendRowTuple[]) {
-      if (row[teamIndex] === team && (row[timestampIndex] as number) >= sinceMs) total += row[costIndex] as number;
+      if (row[subjectIndex] === id && (row[timestampIndex] as number) >= sinceMs) total += row[costIndex] as number;
     }
     return total;
   };
@@ -348,7 +392,11 @@ export function createSqliteSpendStore(options: SqliteSpendStoreOptions): Sqlite
     teamSpendSince(team, sinceMs) {
       postQueue();
       // Evaluated when the answer arrives: a row is then either in the sum or still unacknowledged.
-      return ask<number>({ kind: "sum", id: nextId++, team, sinceMs }, (total) => total + unwrittenSpend(team, sinceMs));
+      return ask<number>({ kind: "sum", id: nextId++, subject: "team", value: team, sinceMs }, (total) => total + unwrittenSpend("team", team, sinceMs));
+    },
+    subjectSpendSince(kind, id, sinceMs) {
+      postQueue();
+      return ask<number>({ kind: "sum", id: nextId++, subject: kind, value: id, sinceMs }, (total) => total + unwrittenSpend(kind, id, sinceMs));
     },
     flush,
     close() {

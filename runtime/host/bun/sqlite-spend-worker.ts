@@ -6,7 +6,8 @@
  * has been handled (the store relies on this for flush() and teamSpendSince()).
  */
 import type { Database } from "bun:sqlite";
-import { openSpendDatabase, spendColumns } from "./sqlite-spend-store.ts";
+import type { SpendSubjectKind } from "../../ports.ts";
+import { openSpendDatabase, spendColumns, subjectColumns } from "./sqlite-spend-store.ts";
 
 /** Main thread -> worker. Every message but `open` and `crash` gets exactly one reply with its id. */
 export type SpendWorkerRequest =
@@ -14,7 +15,8 @@ export type SpendWorkerRequest =
   | { kind: "open"; path: string }
   /** Insert rows in one transaction; `rows` is a JSON array of row tuples in `spendColumns` order. */
   | { kind: "write"; id: number; rows: string }
-  | { kind: "sum"; id: number; team: string; sinceMs: number }
+  /** Total cost of the rows of one subject (`value`: the team, key hash prefix, user or customer) at or after `sinceMs`. */
+  | { kind: "sum"; id: number; subject: SpendSubjectKind; value: string; sinceMs: number }
   | { kind: "health"; id: number }
   /** Close the database (checkpointing the WAL); the main thread terminates the worker after the reply. */
   | { kind: "close"; id: number }
@@ -38,7 +40,7 @@ declare const self: Worker;
 interface OpenDatabase {
   database: Database;
   insertAll: (rows: SpendRowTuple[]) => void;
-  sumSince: (team: string, sinceMs: number) => number;
+  sumSince: (subject: SpendSubjectKind, value: string, sinceMs: number) => number;
   check: () => void;
 }
 
@@ -59,9 +61,10 @@ function ensureOpen(): OpenDatabase {
   const insert = database.prepare(
     `INSERT OR IGNORE INTO spend (${spendColumns.join(", ")}) VALUES (${spendColumns.map(() => "?").join(", ")})`,
   );
-  const sum = database.prepare<{ total: number | null }, [string, number]>(
-    "SELECT SUM(cost_usd) AS total FROM spend WHERE team = ? AND timestamp >= ?",
-  );
+  const sums = new Map<SpendSubjectKind, ReturnType<typeof database.prepare<{ total: number | null }, [string, number]>>>();
+  for (const [subject, { column }] of Object.entries(subjectColumns) as [SpendSubjectKind, { column: string }][]) {
+    sums.set(subject, database.prepare<{ total: number | null }, [string, number]>(`SELECT SUM(cost_usd) AS total FROM spend WHERE ${column} = ? AND timestamp >= ?`));
+  }
   const health = database.prepare("SELECT 1");
   const insertAll = database.transaction((rows: SpendRowTuple[]) => {
     for (const row of rows) insert.run(...row);
@@ -70,7 +73,11 @@ function ensureOpen(): OpenDatabase {
   open = {
     database,
     insertAll,
-    sumSince: (team, sinceMs) => sum.get(team, sinceMs)?.total ?? 0,
+    sumSince: (subject, value, sinceMs) => {
+      const sum = sums.get(subject);
+      if (sum === undefined) throw new Error(`unknown spend subject ${subject}`);
+      return sum.get(value, sinceMs)?.total ?? 0;
+    },
     check: () => void health.get(),
   };
   return open;
@@ -106,7 +113,7 @@ function handle(message: SpendWorkerRequest): void {
       return;
     case "sum":
       try {
-        reply({ kind: "result", id: message.id, value: ensureOpen().sumSince(message.team, message.sinceMs) });
+        reply({ kind: "result", id: message.id, value: ensureOpen().sumSince(message.subject, message.value, message.sinceMs) });
       } catch (error) {
         reply({ kind: "failed", id: message.id, message: errorMessage(error) });
       }

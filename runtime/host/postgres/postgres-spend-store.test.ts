@@ -185,6 +185,27 @@ describe("postgres spend store", () => {
     expect(await store.teamSpendSince("t", at(0, 0))).toBeCloseTo(23, 9);
   });
 
+  it("sums a key's (by hash prefix), a user's and a customer's spend since a time, counting queued rows", async () => {
+    const store = openStore({ flushIntervalMs: 60_000 });
+    const at = (day: number, hour: number) => testDay + day * 86_400_000 + hour * 3_600_000;
+    const who = { keyHashPrefix: "5eed5eed5eed", user: "alice", customer: "acme" };
+    const written = [
+      testLedgerRow(11, { ...who, timestamp: at(0, 1), costUsd: 1 }), // before `since`
+      testLedgerRow(12, { ...who, timestamp: at(0, 13), costUsd: 2 }), // same day, after `since`
+      testLedgerRow(13, { ...who, timestamp: at(2, 5), costUsd: 4 }), // later day (aggregates)
+      testLedgerRow(14, { keyHashPrefix: "5eedbbbbbbbb", user: "bob", customer: "other", timestamp: at(2, 5), costUsd: 8 }),
+    ];
+    for (const row of written) store.recordRow(row);
+    await store.flush();
+    store.recordRow(testLedgerRow(15, { ...who, timestamp: at(3, 0), costUsd: 16 })); // still queued
+    for (const [kind, id] of [["key", "5eed5eed5eed"], ["user", "alice"], ["customer", "acme"]] as const) {
+      expect(await store.subjectSpendSince(kind, id, at(0, 12))).toBeCloseTo(22, 9);
+      expect(await store.subjectSpendSince(kind, id, at(0, 0))).toBeCloseTo(23, 9);
+    }
+    expect(await store.subjectSpendSince("key", "5eedbbbbbbbb", 0)).toBeCloseTo(8, 9);
+    expect(await store.subjectSpendSince("key", "cccccccccccc", 0)).toBe(0);
+  });
+
   it("sets aside a row Postgres refuses and writes the rest of its batch", async () => {
     const spoolDir = freshDirectory();
     const store = openStore({ spoolDir });

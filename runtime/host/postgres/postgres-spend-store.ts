@@ -23,10 +23,13 @@
  *   What is left in the spool is replayed by the next store opened on the same directory.
  */
 import type { LedgerRow } from "../../governance/ports.ts";
-import type { SpendStore } from "../../ports.ts";
+import { type SpendStore, type SpendSubjectKind, spendRecordField } from "../../ports.ts";
 import { checkSchemaName, connectPostgres, describeError, isDataError, type Sql, tableName, withTimeout } from "./connect.ts";
 import { createLedgerWriter, fromUnixMs, ledgerRowFromSpendRecord, normalizeLedgerRow } from "./ledger-rows.ts";
 import { openSpendSpool } from "./spend-spool.ts";
+
+/** The column of spend_ledger and spend_daily that names each kind of subject (fixed names: interpolated into SQL). */
+const subjectColumn: Record<SpendSubjectKind, string> = { key: "key_prefix", team: "team_id", user: "user_id", customer: "customer_id" };
 
 export interface PostgresSpendStoreOptions {
   /** A pool to use (not closed by the store); or `url` to let the store open and close its own. */
@@ -72,6 +75,7 @@ export interface PostgresSpendStoreStatus {
 }
 
 export interface PostgresSpendStore extends SpendStore {
+  subjectSpendSince(kind: SpendSubjectKind, id: string, sinceMs: number): Promise<number>;
   /** Queues a full ledger row (record() maps today's SpendRecord into one, with nulls for what it lacks). */
   recordRow(row: LedgerRow): void;
   status(): PostgresSpendStoreStatus;
@@ -336,6 +340,41 @@ export function createPostgresSpendStore(options: PostgresSpendStoreOptions): Po
     return rows;
   };
 
+  /**
+   * Cost of one subject's rows at or after `sinceMs`: Postgres plus the rows not known to be there
+   * (memory and spool), each counted once.
+   */
+  const spendSince = async (kind: SpendSubjectKind, id: string, sinceMs: number): Promise<number> => {
+    const column = subjectColumn[kind];
+    const field = spendRecordField[kind];
+    const since = Math.floor(sinceMs);
+    const nextDay = Math.floor(since / day) * day + day;
+    // Rows not known to be in Postgres, collected first: a row is then either among them or
+    // already committed when the statement below takes its snapshot.
+    const candidates = new Map<string, number>();
+    for (const pending of await unwrittenRows()) {
+      if (pending[field] === id && pending.timestamp >= since) candidates.set(pending.requestId, pending.costUsd);
+    }
+    // One statement, one snapshot: whole UTC days after the first from the aggregates, the rest
+    // of the first day from the ledger, and which candidates the ledger already holds (a write
+    // that timed out but committed, a file replayed meanwhile) so that none counts twice.
+    const [row] = await withTimeout(
+      sql.unsafe<{ total: number; present: string[] }[]>(
+        `SELECT (SELECT coalesce(sum(cost_usd), 0) FROM ${dailyTable} WHERE ${column} = $1 AND day >= $2::date)::float8
+              + (SELECT coalesce(sum(cost_usd), 0) FROM ${ledgerTable}
+                 WHERE ${column} = $1 AND ts >= ${fromUnixMs("$3::float8")} AND ts < ${fromUnixMs("$4::float8")})::float8 AS total,
+                array(SELECT request_id FROM ${ledgerTable} WHERE request_id = ANY($5::text[])) AS present`,
+        [id, new Date(nextDay).toISOString().slice(0, 10), since, nextDay, [...candidates.keys()]],
+      ),
+      writeTimeoutMs,
+      `reading ${kind} spend from Postgres`,
+    );
+    for (const requestId of row?.present ?? []) candidates.delete(requestId);
+    let total = row?.total ?? 0;
+    for (const cost of candidates.values()) total += cost;
+    return total;
+  };
+
   if (spool.fileCount() > 0) {
     onError(`spend store: ${spool.rowCount()} row(s) from an earlier run are in the spool ${spool.directory}; replaying them`);
     announceReplay = true;
@@ -348,34 +387,8 @@ export function createPostgresSpendStore(options: PostgresSpendStoreOptions): Po
       enqueue(ledgerRowFromSpendRecord(entry));
     },
     recordRow: enqueue,
-    async teamSpendSince(team, sinceMs) {
-      const since = Math.floor(sinceMs);
-      const nextDay = Math.floor(since / day) * day + day;
-      // Rows not known to be in Postgres, collected first: a row is then either among them or
-      // already committed when the statement below takes its snapshot.
-      const candidates = new Map<string, number>();
-      for (const pending of await unwrittenRows()) {
-        if (pending.team === team && pending.timestamp >= since) candidates.set(pending.requestId, pending.costUsd);
-      }
-      // One statement, one snapshot: whole UTC days after the first from the aggregates, the rest
-      // of the first day from the ledger, and which candidates the ledger already holds (a write
-      // that timed out but committed, a file replayed meanwhile) so that none counts twice.
-      const [row] = await withTimeout(
-        sql.unsafe<{ total: number; present: string[] }[]>(
-          `SELECT (SELECT coalesce(sum(cost_usd), 0) FROM ${dailyTable} WHERE team_id = $1 AND day >= $2::date)::float8
-                + (SELECT coalesce(sum(cost_usd), 0) FROM ${ledgerTable}
-                   WHERE team_id = $1 AND ts >= ${fromUnixMs("$3::float8")} AND ts < ${fromUnixMs("$4::float8")})::float8 AS total,
-                  array(SELECT request_id FROM ${ledgerTable} WHERE request_id = ANY($5::text[])) AS present`,
-          [team, new Date(nextDay).toISOString().slice(0, 10), since, nextDay, [...candidates.keys()]],
-        ),
-        writeTimeoutMs,
-        "reading team spend from Postgres",
-      );
-      for (const requestId of row?.present ?? []) candidates.delete(requestId);
-      let total = row?.total ?? 0;
-      for (const cost of candidates.values()) total += cost;
-      return total;
-    },
+    teamSpendSince: (team, sinceMs) => spendSince("team", team, sinceMs),
+    subjectSpendSince: spendSince,
     flush,
     async drain() {
       if (retryTimer !== undefined) {

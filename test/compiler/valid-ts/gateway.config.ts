@@ -8,7 +8,7 @@ export default defineConfig({
       name: "gpt-4o",
       deployments: [
         { name: "east", provider: "openai", model: "gpt-4o", apiKey: env("OPENAI_API_KEY"), weight: 2 },
-        { name: "west", provider: "openai", model: "gpt-4o", baseUrl: "https://west.example.test/v1/", apiKey: env("OPENAI_API_KEY_WEST"), weight: 1, timeoutMs: 20_000 },
+        { name: "west", provider: "openai", model: "gpt-4o", baseUrl: "https://west.example.test/v1/", apiKey: env("OPENAI_API_KEY_WEST"), weight: 1, timeoutMs: 20_000, rpmLimit: 600, maxParallelRequests: 8 },
         { name: "drained", provider: "openai", model: "gpt-4o", apiKey: env("OPENAI_API_KEY"), weight: 0 },
       ],
     },
