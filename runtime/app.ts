@@ -197,10 +197,15 @@ export function createApp(deps: AppDeps): Hono {
     }
     const budgetsLoaded = budgets.isLoaded();
     const ready = storeOk && budgetsLoaded;
-    return jsonResponse(
-      { status: ready ? "ready" : "not_ready", store: storeOk ? "ok" : "unavailable", budgets: budgetsLoaded ? "loaded" : "loading" },
-      ready ? 200 : 503,
-    );
+    const body: Record<string, string> = {
+      status: ready ? "ready" : "not_ready",
+      store: storeOk ? "ok" : "unavailable",
+      budgets: budgetsLoaded ? "loaded" : "loading",
+    };
+    // Whether rate limits and budget reservations are shared by the cluster (Redis) or, while Redis is
+    // unreachable or not configured, kept per process: the signal monitoring should alert on.
+    if (deps.enforcement !== undefined) body.limits = deps.enforcement.limiter.isClusterWide() ? "cluster-wide" : "per-process";
+    return jsonResponse(body, ready ? 200 : 503);
   });
   app.all("/health/readiness", methodNotAllowed("GET"));
 

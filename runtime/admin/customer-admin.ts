@@ -4,7 +4,8 @@
  */
 import { invalidRequest } from "../errors.ts";
 import type { ManagedCustomer } from "../governance/ports.ts";
-import { type AdminContext, notFound, readOnly } from "./admin-context.ts";
+import type { AdminContext } from "./admin-context.ts";
+import { deleteAudited, type EntityAccess, newEntityBase, putAudited, requireEntity, requireUnusedId, requireWritable, saveChange, withSpend } from "./entity-write.ts";
 import type { AdminResult } from "./key-admin.ts";
 import {
   type Body,
@@ -19,6 +20,14 @@ import {
   readRequiredIdentifier,
 } from "./parse-fields.ts";
 import { toCustomerView } from "./wire-views.ts";
+
+const customerEntity: EntityAccess<ManagedCustomer> = {
+  kind: "customer",
+  title: "Customer",
+  id: (customer) => customer.customerId,
+  view: toCustomerView,
+  put: (store, customer) => store.putCustomer(customer),
+};
 
 const customerRules: FieldRules = {
   read: [...commonFieldNames, "user_id", "blocked"],
@@ -36,17 +45,11 @@ function readCustomerFields(body: Body): CustomerFields {
 }
 
 function requireCustomer(customers: readonly ManagedCustomer[], customerId: string, param: string): ManagedCustomer {
-  const customer = customers.find((candidate) => candidate.customerId === customerId);
-  if (customer === undefined) throw notFound("customer", customerId, param);
-  return customer;
+  return requireEntity(customerEntity, customers, customerId, param);
 }
 
-function requireWritable(context: AdminContext, customer: ManagedCustomer): void {
-  if (customer.fromConfig || context.isFromConfig("customer", customer.customerId)) throw readOnly("customer", customer.customerId);
-}
-
-async function customerWithSpend(context: AdminContext, customer: ManagedCustomer) {
-  return { ...toCustomerView(customer), spend: await context.spendOf({ kind: "customer", id: customer.customerId }) };
+function customerWithSpend(context: AdminContext, customer: ManagedCustomer) {
+  return withSpend(context, customerEntity, customer);
 }
 
 function readCustomerIds(body: Body): string[] {
@@ -60,30 +63,15 @@ export async function newCustomer(context: AdminContext, actor: string, body: Bo
   const ignored = checkFields(body, customerRules);
   const customerId = readRequiredIdentifier(body, "user_id");
   const fields = readCustomerFields(body);
-  if (context.isFromConfig("customer", customerId)) throw readOnly("customer", customerId);
-  if ((await context.customers()).some((customer) => customer.customerId === customerId)) {
-    throw invalidRequest(`Customer "${customerId}" already exists. Change it with POST /customer/update.`, "user_id", "customer_exists");
-  }
+  await requireUnusedId(context, customerEntity, () => context.customers(), customerId, "user_id");
   const now = context.nowIso();
   const customer: ManagedCustomer = {
     customerId,
     blocked: false,
-    models: [],
-    metadata: {},
-    fromConfig: false,
-    createdAt: now,
-    updatedAt: now,
-    maxBudget: null,
-    softBudget: null,
-    budgetDuration: null,
-    rpmLimit: null,
-    tpmLimit: null,
-    maxParallelRequests: null,
+    ...newEntityBase(now),
     ...fields,
   };
-  await context.audit(actor, "customer.new", "customer", customerId, null, toCustomerView(customer));
-  await context.store.putCustomer(customer);
-  await context.changed();
+  await saveChange(context, actor, customerEntity, "customer.new", null, customer);
   return { body: { ...toCustomerView(customer), spend: 0 }, ignored };
 }
 
@@ -97,11 +85,9 @@ export async function customerInfo(context: AdminContext, query: URLSearchParams
 export async function updateCustomer(context: AdminContext, actor: string, body: Body): Promise<AdminResult> {
   const ignored = checkFields(body, customerRules);
   const customer = requireCustomer(await context.customers(), readRequiredIdentifier(body, "user_id"), "user_id");
-  requireWritable(context, customer);
+  requireWritable(context, customerEntity, customer);
   const updated: ManagedCustomer = { ...customer, ...readCustomerFields(body), updatedAt: context.nowIso() };
-  await context.audit(actor, "customer.update", "customer", customer.customerId, toCustomerView(customer), toCustomerView(updated));
-  await context.store.putCustomer(updated);
-  await context.changed();
+  await saveChange(context, actor, customerEntity, "customer.update", customer, updated);
   return { body: await customerWithSpend(context, updated), ignored };
 }
 
@@ -109,10 +95,9 @@ export async function deleteCustomers(context: AdminContext, actor: string, body
   const ids = readCustomerIds(body);
   const customers = await context.customers();
   const doomed = ids.map((id) => requireCustomer(customers, id, "user_ids"));
-  for (const customer of doomed) requireWritable(context, customer);
+  for (const customer of doomed) requireWritable(context, customerEntity, customer);
   for (const customer of doomed) {
-    await context.audit(actor, "customer.delete", "customer", customer.customerId, toCustomerView(customer), null);
-    await context.store.deleteEntity("customer", customer.customerId);
+    await deleteAudited(context, actor, customerEntity, "customer.delete", customer);
   }
   await context.changed();
   return { body: { deleted_customers: ids }, ignored: [] };
@@ -129,12 +114,11 @@ export async function setCustomersBlocked(context: AdminContext, actor: string, 
   const ids = readCustomerIds(body);
   const customers = await context.customers();
   const targets = ids.map((id) => requireCustomer(customers, id, "user_ids"));
-  for (const customer of targets) requireWritable(context, customer);
+  for (const customer of targets) requireWritable(context, customerEntity, customer);
   const now = context.nowIso();
   for (const customer of targets.filter((candidate) => candidate.blocked !== blocked)) {
     const updated = { ...customer, blocked, updatedAt: now };
-    await context.audit(actor, blocked ? "customer.block" : "customer.unblock", "customer", customer.customerId, toCustomerView(customer), toCustomerView(updated));
-    await context.store.putCustomer(updated);
+    await putAudited(context, actor, customerEntity, blocked ? "customer.block" : "customer.unblock", customer, updated);
   }
   await context.changed();
   return { body: blocked ? { blocked_users: ids } : { unblocked_users: ids }, ignored: [] };

@@ -6,7 +6,8 @@ import { invalidRequest } from "../errors.ts";
 import { parseBudgetDuration } from "../governance/budget-period.ts";
 import { configKeyIdPrefix } from "../governance/config-entities.ts";
 import type { ManagedKey, ManagedTeam } from "../governance/ports.ts";
-import { type AdminContext, notFound, readOnly } from "./admin-context.ts";
+import { type AdminContext, notFound } from "./admin-context.ts";
+import { deleteAudited, type EntityAccess, newEntityBase, requireWritable, saveChange, withSpend } from "./entity-write.ts";
 import { createKeyId, generateKeySecret, hashKey, isSha256Hex } from "./key-secret.ts";
 import {
   type Body,
@@ -24,6 +25,15 @@ import {
   readRequiredIdentifier,
 } from "./parse-fields.ts";
 import { toKeyView } from "./wire-views.ts";
+
+export const keyEntity: EntityAccess<ManagedKey> = {
+  kind: "key",
+  title: "Key",
+  id: (key) => key.keyId,
+  shownAs: (key) => key.keyAlias ?? key.keyId,
+  view: toKeyView,
+  put: (store, key) => store.putKey(key),
+};
 
 /** What an operation answers: the JSON body, and the request fields it ignored. */
 export interface AdminResult {
@@ -168,10 +178,6 @@ function requireKey(keys: readonly ManagedKey[], identifier: string, param: stri
   throw notFound("key", safe ? identifier : "(the key given)", param);
 }
 
-function requireWritable(context: AdminContext, key: ManagedKey): void {
-  if (key.fromConfig || context.isFromConfig("key", key.keyId)) throw readOnly("key", key.keyAlias ?? key.keyId);
-}
-
 /** Team exists, the key's models are within the team's, and the alias is unique. */
 function checkRelations(fields: KeyFields, existing: ManagedKey | null, keys: readonly ManagedKey[], teams: readonly ManagedTeam[]): void {
   const teamId = fields.teamId !== undefined ? fields.teamId : (existing?.teamId ?? null);
@@ -199,8 +205,8 @@ function applyKeyFields(key: ManagedKey, fields: KeyFields, updatedAt: string): 
   return { ...key, ...fields, updatedAt };
 }
 
-async function keyWithSpend(context: AdminContext, key: ManagedKey) {
-  return { ...toKeyView(key), spend: await context.spendOf({ kind: "key", id: key.keyId }) };
+function keyWithSpend(context: AdminContext, key: ManagedKey) {
+  return withSpend(context, keyEntity, key);
 }
 
 export interface PreparedKey {
@@ -232,17 +238,7 @@ export async function prepareNewKey(context: AdminContext, body: Body): Promise<
       blocked: false,
       expiresAt: null,
       admin: false,
-      models: [],
-      metadata: {},
-      fromConfig: false,
-      createdAt: now,
-      updatedAt: now,
-      maxBudget: null,
-      softBudget: null,
-      budgetDuration: null,
-      rpmLimit: null,
-      tpmLimit: null,
-      maxParallelRequests: null,
+      ...newEntityBase(now),
     },
     fields,
     now,
@@ -253,9 +249,7 @@ export async function prepareNewKey(context: AdminContext, body: Body): Promise<
 /** Writes a prepared key; answers like LiteLLM's /key/generate, the only time the key is shown. */
 export async function commitNewKey(context: AdminContext, actor: string, prepared: PreparedKey): Promise<AdminResult> {
   const { key, secret } = prepared;
-  await context.audit(actor, "key.generate", "key", key.keyId, null, toKeyView(key));
-  await context.store.putKey(key);
-  await context.changed();
+  await saveChange(context, actor, keyEntity, "key.generate", null, key);
   return { body: { ...toKeyView(key), spend: 0, key: secret, token_id: key.keyId }, ignored: prepared.ignored };
 }
 
@@ -276,12 +270,10 @@ export async function updateKey(context: AdminContext, actor: string, body: Body
   const fields = readKeyFields(body, context.now());
   const [keys, teams] = await Promise.all([context.keys(), context.teams()]);
   const key = requireKey(keys, identifier, "key");
-  requireWritable(context, key);
+  requireWritable(context, keyEntity, key);
   checkRelations(fields, key, keys, teams);
   const updated = applyKeyFields(key, fields, context.nowIso());
-  await context.audit(actor, "key.update", "key", key.keyId, toKeyView(key), toKeyView(updated));
-  await context.store.putKey(updated);
-  await context.changed();
+  await saveChange(context, actor, keyEntity, "key.update", key, updated);
   return { body: { key: key.keyId, ...(await keyWithSpend(context, updated)) }, ignored };
 }
 
@@ -292,15 +284,13 @@ export async function regenerateKey(context: AdminContext, actor: string, body: 
   const chosen = readChosenSecret(body, "new_key");
   const [keys, teams] = await Promise.all([context.keys(), context.teams()]);
   const key = requireKey(keys, identifier, pathKey === null ? "key" : "path");
-  requireWritable(context, key);
+  requireWritable(context, keyEntity, key);
   checkRelations(fields, key, keys, teams);
   const secret = chosen ?? generateKeySecret();
   const keyHash = hashKey(secret);
   if (keys.some((other) => other.keyHash === keyHash)) throw invalidRequest("Another key already has this value; choose another `new_key`.", "new_key", "duplicate_key");
   const updated = { ...applyKeyFields(key, fields, context.nowIso()), keyHash };
-  await context.audit(actor, "key.regenerate", "key", key.keyId, toKeyView(key), toKeyView(updated));
-  await context.store.putKey(updated);
-  await context.changed();
+  await saveChange(context, actor, keyEntity, "key.regenerate", key, updated);
   return { body: { ...(await keyWithSpend(context, updated)), key: secret, token_id: key.keyId }, ignored };
 }
 
@@ -325,10 +315,9 @@ export async function deleteKeys(context: AdminContext, actor: string, body: Bod
     doomed.set(key.keyId, key);
     named.push(alias);
   }
-  for (const key of doomed.values()) requireWritable(context, key);
+  for (const key of doomed.values()) requireWritable(context, keyEntity, key);
   for (const key of doomed.values()) {
-    await context.audit(actor, "key.delete", "key", key.keyId, toKeyView(key), null);
-    await context.store.deleteEntity("key", key.keyId);
+    await deleteAudited(context, actor, keyEntity, "key.delete", key);
   }
   await context.changed();
   return { body: { deleted_keys: named }, ignored: [] };
@@ -337,12 +326,10 @@ export async function deleteKeys(context: AdminContext, actor: string, body: Bod
 export async function setKeyBlocked(context: AdminContext, actor: string, body: Body, blocked: boolean): Promise<AdminResult> {
   checkFields(body, oneKeyRules);
   const key = requireKey(await context.keys(), readRequiredIdentifier(body, "key"), "key");
-  requireWritable(context, key);
+  requireWritable(context, keyEntity, key);
   if (key.blocked === blocked) return { body: await keyWithSpend(context, key), ignored: [] };
   const updated = { ...key, blocked, updatedAt: context.nowIso() };
-  await context.audit(actor, blocked ? "key.block" : "key.unblock", "key", key.keyId, toKeyView(key), toKeyView(updated));
-  await context.store.putKey(updated);
-  await context.changed();
+  await saveChange(context, actor, keyEntity, blocked ? "key.block" : "key.unblock", key, updated);
   return { body: await keyWithSpend(context, updated), ignored: [] };
 }
 

@@ -2,8 +2,9 @@
 import { randomUUID } from "node:crypto";
 import { invalidRequest } from "../errors.ts";
 import type { ManagedTeam } from "../governance/ports.ts";
-import { type AdminContext, notFound, readOnly } from "./admin-context.ts";
-import type { AdminResult } from "./key-admin.ts";
+import type { AdminContext } from "./admin-context.ts";
+import { deleteAudited, type EntityAccess, newEntityBase, putAudited, requireEntity, requireUnusedId, requireWritable, saveChange, withSpend } from "./entity-write.ts";
+import { type AdminResult, keyEntity } from "./key-admin.ts";
 import {
   type Body,
   type CommonFields,
@@ -17,7 +18,16 @@ import {
   readIdentifierList,
   readRequiredIdentifier,
 } from "./parse-fields.ts";
-import { toKeyView, toTeamView, toUserView } from "./wire-views.ts";
+import { userEntity } from "./user-admin.ts";
+import { toKeyView, toTeamView } from "./wire-views.ts";
+
+export const teamEntity: EntityAccess<ManagedTeam> = {
+  kind: "team",
+  title: "Team",
+  id: (team) => team.teamId,
+  view: toTeamView,
+  put: (store, team) => store.putTeam(team),
+};
 
 const teamRules: FieldRules = {
   read: [...commonFieldNames, "team_id", "team_alias", "tags", "blocked"],
@@ -66,48 +76,27 @@ function readTeamFields(body: Body, existingMetadata: Record<string, unknown>): 
 }
 
 export function requireTeam(teams: readonly ManagedTeam[], teamId: string, param: string): ManagedTeam {
-  const team = teams.find((candidate) => candidate.teamId === teamId);
-  if (team === undefined) throw notFound("team", teamId, param);
-  return team;
+  return requireEntity(teamEntity, teams, teamId, param);
 }
 
-function requireWritable(context: AdminContext, team: ManagedTeam): void {
-  if (team.fromConfig || context.isFromConfig("team", team.teamId)) throw readOnly("team", team.teamId);
-}
-
-async function teamWithSpend(context: AdminContext, team: ManagedTeam) {
-  return { ...toTeamView(team), spend: await context.spendOf({ kind: "team", id: team.teamId }) };
+function teamWithSpend(context: AdminContext, team: ManagedTeam) {
+  return withSpend(context, teamEntity, team);
 }
 
 export async function newTeam(context: AdminContext, actor: string, body: Body): Promise<AdminResult> {
   const ignored = checkFields(body, teamRules);
   const teamId = readIdentifier(body, "team_id") ?? randomUUID();
   const fields = readTeamFields(body, {});
-  if (context.isFromConfig("team", teamId)) throw readOnly("team", teamId);
-  if ((await context.teams()).some((team) => team.teamId === teamId)) {
-    throw invalidRequest(`Team "${teamId}" already exists. Change it with POST /team/update.`, "team_id", "team_exists");
-  }
+  await requireUnusedId(context, teamEntity, () => context.teams(), teamId, "team_id");
   const now = context.nowIso();
   const team: ManagedTeam = {
     teamId,
     teamAlias: null,
     blocked: false,
-    models: [],
-    metadata: {},
-    fromConfig: false,
-    createdAt: now,
-    updatedAt: now,
-    maxBudget: null,
-    softBudget: null,
-    budgetDuration: null,
-    rpmLimit: null,
-    tpmLimit: null,
-    maxParallelRequests: null,
+    ...newEntityBase(now),
     ...fields,
   };
-  await context.audit(actor, "team.new", "team", teamId, null, toTeamView(team));
-  await context.store.putTeam(team);
-  await context.changed();
+  await saveChange(context, actor, teamEntity, "team.new", null, team);
   return { body: { ...toTeamView(team), spend: 0 }, ignored };
 }
 
@@ -130,11 +119,9 @@ export async function teamInfo(context: AdminContext, query: URLSearchParams): P
 export async function updateTeam(context: AdminContext, actor: string, body: Body): Promise<AdminResult> {
   const ignored = checkFields(body, teamRules);
   const team = requireTeam(await context.teams(), readRequiredIdentifier(body, "team_id"), "team_id");
-  requireWritable(context, team);
+  requireWritable(context, teamEntity, team);
   const updated: ManagedTeam = { ...team, ...readTeamFields(body, team.metadata), updatedAt: context.nowIso() };
-  await context.audit(actor, "team.update", "team", team.teamId, toTeamView(team), toTeamView(updated));
-  await context.store.putTeam(updated);
-  await context.changed();
+  await saveChange(context, actor, teamEntity, "team.update", team, updated);
   return { body: { team_id: team.teamId, data: await teamWithSpend(context, updated) }, ignored };
 }
 
@@ -145,20 +132,17 @@ export async function deleteTeams(context: AdminContext, actor: string, body: Bo
   if (teamIds.length === 0) throw invalidRequest('Send the teams to delete in "team_ids".', "team_ids", "missing_parameter");
   const [teams, keys, users] = await Promise.all([context.teams(), context.keys(), context.users()]);
   const doomed = teamIds.map((teamId) => requireTeam(teams, teamId, "team_ids"));
-  for (const team of doomed) requireWritable(context, team);
+  for (const team of doomed) requireWritable(context, teamEntity, team);
   const now = context.nowIso();
   for (const key of keys.filter((candidate) => candidate.teamId !== null && teamIds.includes(candidate.teamId))) {
-    await context.audit(actor, "key.delete", "key", key.keyId, toKeyView(key), null);
-    await context.store.deleteEntity("key", key.keyId);
+    await deleteAudited(context, actor, keyEntity, "key.delete", key);
   }
   for (const user of users.filter((candidate) => !candidate.fromConfig && candidate.teamIds.some((teamId) => teamIds.includes(teamId)))) {
     const updated = { ...user, teamIds: user.teamIds.filter((teamId) => !teamIds.includes(teamId)), updatedAt: now };
-    await context.audit(actor, "user.update", "user", user.userId, toUserView(user), toUserView(updated));
-    await context.store.putUser(updated);
+    await putAudited(context, actor, userEntity, "user.update", user, updated);
   }
   for (const team of doomed) {
-    await context.audit(actor, "team.delete", "team", team.teamId, toTeamView(team), null);
-    await context.store.deleteEntity("team", team.teamId);
+    await deleteAudited(context, actor, teamEntity, "team.delete", team);
   }
   await context.changed();
   return { body: { deleted_teams: teamIds }, ignored: [] };
@@ -178,11 +162,9 @@ export async function listTeams(context: AdminContext, query: URLSearchParams): 
 export async function setTeamBlocked(context: AdminContext, actor: string, body: Body, blocked: boolean): Promise<AdminResult> {
   checkFields(body, oneTeamRules);
   const team = requireTeam(await context.teams(), readRequiredIdentifier(body, "team_id"), "team_id");
-  requireWritable(context, team);
+  requireWritable(context, teamEntity, team);
   if (team.blocked === blocked) return { body: await teamWithSpend(context, team), ignored: [] };
   const updated = { ...team, blocked, updatedAt: context.nowIso() };
-  await context.audit(actor, blocked ? "team.block" : "team.unblock", "team", team.teamId, toTeamView(team), toTeamView(updated));
-  await context.store.putTeam(updated);
-  await context.changed();
+  await saveChange(context, actor, teamEntity, blocked ? "team.block" : "team.unblock", team, updated);
   return { body: await teamWithSpend(context, updated), ignored: [] };
 }

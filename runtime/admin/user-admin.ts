@@ -5,8 +5,9 @@
 import { randomUUID } from "node:crypto";
 import { invalidRequest } from "../errors.ts";
 import type { ManagedTeam, ManagedUser } from "../governance/ports.ts";
-import { type AdminContext, notFound, readOnly } from "./admin-context.ts";
-import { type AdminResult, commitNewKey, prepareNewKey } from "./key-admin.ts";
+import { type AdminContext, notFound } from "./admin-context.ts";
+import { deleteAudited, type EntityAccess, newEntityBase, putAudited, requireEntity, requireUnusedId, requireWritable, saveChange, withSpend } from "./entity-write.ts";
+import { type AdminResult, commitNewKey, keyEntity, prepareNewKey } from "./key-admin.ts";
 import {
   type Body,
   type CommonFields,
@@ -22,6 +23,14 @@ import {
   readQueryInteger,
 } from "./parse-fields.ts";
 import { toKeyView, toTeamView, toUserView } from "./wire-views.ts";
+
+export const userEntity: EntityAccess<ManagedUser> = {
+  kind: "user",
+  title: "User",
+  id: (user) => user.userId,
+  view: toUserView,
+  put: (store, user) => store.putUser(user),
+};
 
 const ignoredUserFields = ["user_alias", "user_role", "send_invite_email", "sso_user_id", "password", "allowed_cache_controls", "rpm_limit_type", "tpm_limit_type"];
 const unsupportedUserFields = [
@@ -69,17 +78,11 @@ function readUserFields(body: Body, teams: readonly ManagedTeam[]): UserFields {
 }
 
 function requireUser(users: readonly ManagedUser[], userId: string, param: string): ManagedUser {
-  const user = users.find((candidate) => candidate.userId === userId);
-  if (user === undefined) throw notFound("user", userId, param);
-  return user;
+  return requireEntity(userEntity, users, userId, param);
 }
 
-function requireWritable(context: AdminContext, user: ManagedUser): void {
-  if (user.fromConfig || context.isFromConfig("user", user.userId)) throw readOnly("user", user.userId);
-}
-
-async function userWithSpend(context: AdminContext, user: ManagedUser) {
-  return { ...toUserView(user), spend: await context.spendOf({ kind: "user", id: user.userId }) };
+function userWithSpend(context: AdminContext, user: ManagedUser) {
+  return withSpend(context, userEntity, user);
 }
 
 export async function newUser(context: AdminContext, actor: string, body: Body): Promise<AdminResult> {
@@ -88,32 +91,20 @@ export async function newUser(context: AdminContext, actor: string, body: Body):
   const autoCreateKey = readBoolean(body, "auto_create_key") ?? true;
   const [teams, users] = await Promise.all([context.teams(), context.users()]);
   const fields = readUserFields(body, teams);
-  if (context.isFromConfig("user", userId)) throw readOnly("user", userId);
-  if (users.some((user) => user.userId === userId)) throw invalidRequest(`User "${userId}" already exists. Change it with POST /user/update.`, "user_id", "user_exists");
+  await requireUnusedId(context, userEntity, async () => users, userId, "user_id");
   const now = context.nowIso();
   const user: ManagedUser = {
     userId,
     userEmail: null,
     teamIds: [],
-    models: [],
-    metadata: {},
-    fromConfig: false,
-    createdAt: now,
-    updatedAt: now,
-    maxBudget: null,
-    softBudget: null,
-    budgetDuration: null,
-    rpmLimit: null,
-    tpmLimit: null,
-    maxParallelRequests: null,
+    ...newEntityBase(now),
     ...fields,
   };
   // The key's fields are checked before anything is written.
   const keyBody: Body = { user_id: userId };
   for (const name of ["key_alias", "duration", "team_id"]) if (body[name] !== undefined) keyBody[name] = body[name];
   const key = autoCreateKey ? await prepareNewKey(context, keyBody) : null;
-  await context.audit(actor, "user.new", "user", userId, null, toUserView(user));
-  await context.store.putUser(user);
+  await putAudited(context, actor, userEntity, "user.new", null, user);
   const answer: Record<string, unknown> = { ...toUserView(user), spend: 0 };
   if (key === null) await context.changed();
   else {
@@ -153,12 +144,10 @@ export async function updateUser(context: AdminContext, actor: string, body: Bod
     if (byEmail === undefined) throw notFound("user", email, "user_email");
     user = byEmail;
   }
-  requireWritable(context, user);
+  requireWritable(context, userEntity, user);
   const fields = readUserFields(body, teams);
   const updated: ManagedUser = { ...user, ...fields, updatedAt: context.nowIso() };
-  await context.audit(actor, "user.update", "user", user.userId, toUserView(user), toUserView(updated));
-  await context.store.putUser(updated);
-  await context.changed();
+  await saveChange(context, actor, userEntity, "user.update", user, updated);
   return { body: await userWithSpend(context, updated), ignored };
 }
 
@@ -169,14 +158,12 @@ export async function deleteUsers(context: AdminContext, actor: string, body: Bo
   if (userIds.length === 0) throw invalidRequest('Send the users to delete in "user_ids".', "user_ids", "missing_parameter");
   const [users, keys] = await Promise.all([context.users(), context.keys()]);
   const doomed = userIds.map((userId) => requireUser(users, userId, "user_ids"));
-  for (const user of doomed) requireWritable(context, user);
+  for (const user of doomed) requireWritable(context, userEntity, user);
   for (const key of keys.filter((candidate) => !candidate.fromConfig && candidate.userId !== null && userIds.includes(candidate.userId))) {
-    await context.audit(actor, "key.delete", "key", key.keyId, toKeyView(key), null);
-    await context.store.deleteEntity("key", key.keyId);
+    await deleteAudited(context, actor, keyEntity, "key.delete", key);
   }
   for (const user of doomed) {
-    await context.audit(actor, "user.delete", "user", user.userId, toUserView(user), null);
-    await context.store.deleteEntity("user", user.userId);
+    await deleteAudited(context, actor, userEntity, "user.delete", user);
   }
   await context.changed();
   return { body: { deleted_users: userIds }, ignored: [] };

@@ -3,7 +3,7 @@
  * `gw serve` (embedded default: in-process limiter and ledger) are enforced on chat requests.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { postRaw } from "../support/gateway-client.ts";
+import { getRaw, postRaw } from "../support/gateway-client.ts";
 import { createTestDirectory, removeTestDirectory, startGateway, writeConfig, type GatewayProcess } from "../support/start-gw.ts";
 
 const masterKey = "sk-gw-master-limits-e2e";
@@ -37,6 +37,12 @@ interface ErrorBody {
 }
 
 describe("limits and budgets on gw serve", () => {
+  test("readiness says limits are per process (no Redis configured)", async () => {
+    const readiness = await getRaw(gateway, "/health/readiness");
+    expect(readiness.status).toBe(200);
+    expect((readiness.json as { limits?: string }).limits).toBe("per-process");
+  });
+
   test("a key with rpm_limit 2 gets 429 with Retry-After on its third request in the minute", async () => {
     const key = await generateKey({ key_alias: "two-a-minute", rpm_limit: 2 });
     // Limits count per calendar minute: keep the three requests inside one.

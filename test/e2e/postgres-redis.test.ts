@@ -111,6 +111,7 @@ describe("gw serve on Postgres and Redis", () => {
     const [replicaA, replicaB] = await Promise.all([start("a", testPostgresUrl), start("b", testPostgresUrl)]);
     expect(replicaA.stdout()).toContain(`store: postgres`);
     expect(replicaA.stdout()).toContain(`limits: redis`);
+    expect(((await getRaw(replicaA, "/health/readiness")).json as { limits?: string }).limits).toBe("cluster-wide");
 
     const request = { model: "budgeted", messages: [{ role: "user" as const, content: "Name three rivers of Europe." }], max_tokens: 16 };
     const worstCase = estimateChatCost(request, price).worstCaseUsd;
