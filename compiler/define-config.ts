@@ -8,7 +8,9 @@
  *
  * The JSON Schema in `schemas/gateway.config.schema.json` describes the same shape;
  * keep the two in step (compiler/schema.test.ts checks they agree on the examples).
+ * Type imports only (erased): the provider names come from the providers' descriptors.
  */
+import type { ProviderName } from "../runtime/providers/descriptors.ts";
 
 /** A reference to an environment variable, resolved by `gw serve` at start-up. */
 export interface EnvRef {
@@ -18,51 +20,13 @@ export interface EnvRef {
 /** A secret: an env reference (preferred) or a literal string (the compiler warns). */
 export type Secret = string | EnvRef;
 
-/** Providers with a wire format of their own. `mock` answers locally without a network. */
-export type NativeProviderName =
-  | "openai"
-  | "anthropic"
-  | "azure"
-  | "gemini"
-  | "vertex"
-  | "bedrock"
-  | "cohere"
-  | "mistral"
-  | "ollama"
-  | "mock";
-
 /**
- * OpenAI-compatible vendors, by preset: each knows its base URL, API-key variable and auth
- * header (runtime/providers/presets.ts). `provider: "groq"` needs nothing else but `model`.
+ * Provider names: the natives (their own wire format; `mock` answers locally without a network)
+ * and the OpenAI-compatible presets, each of which knows its base URL, API-key variable and auth
+ * header, so `provider: "groq"` needs nothing else but `model`. The list is the providers'
+ * descriptors (runtime/providers/descriptors.ts).
  */
-export type PresetProviderName =
-  | "groq"
-  | "together"
-  | "deepseek"
-  | "xai"
-  | "fireworks"
-  | "openrouter"
-  | "perplexity"
-  | "cerebras"
-  | "deepinfra"
-  | "nvidia-nim"
-  | "sambanova"
-  | "moonshot"
-  | "dashscope"
-  | "novita"
-  | "huggingface"
-  | "databricks"
-  | "lmstudio"
-  | "vllm"
-  | "llamacpp"
-  | "ollama-openai"
-  | "lambda"
-  | "nebius"
-  | "hyperbolic"
-  | "github-models"
-  | "litellm-proxy";
-
-export type ProviderName = NativeProviderName | PresetProviderName;
+export type { NativeProviderName, PresetProviderName, ProviderName } from "../runtime/providers/descriptors.ts";
 
 /** Prices in USD per million tokens. Overrides the built-in price table. */
 export interface PriceConfig {

@@ -3,7 +3,7 @@
  * (a generated section: see generated-sections.ts), so the documented base URLs and key
  * variables are the ones gw uses.
  */
-import type { ProviderPreset } from "../runtime/providers/presets.ts";
+import type { ProviderPreset } from "../runtime/providers/preset-descriptors.ts";
 
 function cell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n+/g, " ");

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { PRESETS } from "../runtime/providers/presets.ts";
+import { PRESETS } from "../runtime/providers/preset-descriptors.ts";
 import schema from "../schemas/gateway.config.schema.json" with { type: "json" };
 import { renderConfigReference } from "./config-reference.ts";
 import { generatedSection, readGeneratedSection, replaceGeneratedSection } from "./generated-sections.ts";

@@ -1,4 +1,4 @@
-import { PRESETS, isPresetName } from "../runtime/providers/presets.ts";
+import { PRESETS, isPresetName } from "../runtime/providers/preset-descriptors.ts";
 import type { ProviderName } from "./define-config.ts";
 import { createDiagnostic, formatPath, type JsonPath, type PendingDiagnostic } from "./diagnostic.ts";
 import { MODEL_PREFIXES, providerForPrefix, redundantPrefix, resolveDeploymentTarget } from "./model-string.ts";
@@ -8,6 +8,7 @@ import {
   PROVIDER_OPTIONS,
   VERTEX_SERVICE_ACCOUNT_ENV,
   defaultApiKey,
+  exampleModelOf,
   isFreeProvider,
   priceProviderOf,
   requiresBaseUrl,
@@ -128,21 +129,10 @@ function checkTarget(deployment: Json, scope: DeploymentScope): { provider: Prov
   return { provider: target.provider, model: target.model };
 }
 
-const NATIVE_EXAMPLE_MODELS: Partial<Record<ProviderName, string>> = {
-  openai: "gpt-4o-mini",
-  anthropic: "claude-sonnet-4-5",
-  gemini: "gemini-2.5-flash",
-  vertex: "gemini-2.5-flash",
-  bedrock: "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
-  cohere: "command-r-plus",
-  mistral: "mistral-large-latest",
-  ollama: "llama3.2",
-};
-
 function exampleModel(prefix: string): string | undefined {
   const provider = providerForPrefix(prefix);
   if (provider === undefined) return undefined;
-  return isPresetName(provider) ? PRESETS[provider].exampleModel : NATIVE_EXAMPLE_MODELS[provider];
+  return exampleModelOf(provider);
 }
 
 const OPTION_PROVIDER_NAMES: Record<ProviderOption, string> = {

@@ -2,7 +2,7 @@ import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import configSchema from "../schemas/gateway.config.schema.json" with { type: "json" };
 import { createDiagnostic, formatPath, type JsonPath, type PendingDiagnostic } from "./diagnostic.ts";
 import type { DiagnosticKind } from "./diagnostic-codes.ts";
-import { PRESET_NAMES } from "../runtime/providers/presets.ts";
+import { PRESET_NAMES } from "../runtime/providers/preset-descriptors.ts";
 import { providerForPrefix } from "./model-string.ts";
 import { KNOWN_PROVIDERS } from "./providers.ts";
 import { ENV_STRING_PREFIX } from "./secret.ts";

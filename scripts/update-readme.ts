@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { renderConfigReference } from "../compiler/config-reference.ts";
 import { replaceGeneratedSection } from "../compiler/generated-sections.ts";
 import { renderPresetTable } from "../compiler/preset-reference.ts";
-import { PRESETS } from "../runtime/providers/presets.ts";
+import { PRESETS } from "../runtime/providers/preset-descriptors.ts";
 import schema from "../schemas/gateway.config.schema.json" with { type: "json" };
 
 const path = new URL("../README.md", import.meta.url);

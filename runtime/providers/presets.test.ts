@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { compileObject } from "../../test/compiler/compile-object.ts";
 import type { PresetProviderName } from "../../compiler/define-config.ts";
 import { createGateway } from "../index.ts";
-import { PRESETS, PRESET_NAMES, presetAdapters } from "./presets.ts";
+import { PRESETS, PRESET_NAMES } from "./preset-descriptors.ts";
+import { presetAdapters } from "./presets.ts";
 import { providers } from "./registry.ts";
 
 interface SentRequest {

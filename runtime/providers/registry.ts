@@ -1,5 +1,5 @@
 /** The providers this build of gw speaks, by the name a config's `provider` field uses. */
-import type { ProviderName } from "../../compiler/define-config.ts";
+import type { ProviderName } from "./descriptors.ts";
 import { anthropic } from "./anthropic/index.ts";
 import { azure } from "./azure/index.ts";
 import { bedrock } from "./bedrock/index.ts";

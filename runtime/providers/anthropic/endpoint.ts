@@ -1,9 +1,6 @@
 import type { ResolvedDeployment } from "../types.ts";
 import { anthropicVersion } from "./anthropic-api.ts";
 
-/** The base URL has no version path: requests go to `${baseUrl}/v1/messages`. */
-export const anthropicDefaultBaseUrl = "https://api.anthropic.com";
-
 export function messagesUrl(deployment: ResolvedDeployment): string {
   return `${deployment.baseUrl}/v1/messages`;
 }

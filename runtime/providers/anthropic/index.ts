@@ -3,12 +3,12 @@ import type { ProviderAdapter } from "../types.ts";
 import { convertRequest } from "./convert-request.ts";
 import { convertResponse } from "./convert-response.ts";
 import { createStreamConverter } from "./convert-stream.ts";
-import { anthropicDefaultBaseUrl } from "./endpoint.ts";
+import { anthropicDescriptor } from "./descriptor.ts";
 import { mapError } from "./map-error.ts";
 
 export const anthropic: ProviderAdapter = {
   name: "anthropic",
-  defaultBaseUrl: anthropicDefaultBaseUrl,
+  defaultBaseUrl: anthropicDescriptor.defaultBaseUrl,
   streamFormat: "sse",
   buildRequest: convertRequest,
   convertResponse,

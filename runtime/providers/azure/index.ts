@@ -11,12 +11,13 @@ import { convertRequest } from "./convert-request.ts";
 import { convertResponse } from "./convert-response.ts";
 import { createStreamConverter } from "./convert-stream.ts";
 import { azureEmbeddings } from "./embeddings.ts";
+import { azureDescriptor } from "./descriptor.ts";
 import { mapError } from "./map-error.ts";
 
 export const azure: ProviderAdapter = {
   name: "azure",
   // Azure has no public default endpoint: the compiler requires `baseUrl` (the resource endpoint).
-  defaultBaseUrl: "https://azure-baseurl-required.invalid",
+  defaultBaseUrl: azureDescriptor.defaultBaseUrl,
   streamFormat: "sse",
   buildRequest: (request: ChatCompletionRequest, deployment: ResolvedDeployment, stream: boolean) => convertRequest(request, deployment, stream),
   convertResponse: (body: unknown, context: ProviderContext) => convertResponse(body, context),

@@ -6,9 +6,6 @@
  */
 import type { ResolvedDeployment } from "../types.ts";
 
-/** `{region}` is replaced at start-up from the deployment's region (or AWS_REGION). */
-export const bedrockDefaultBaseUrl = "https://bedrock-runtime.{region}.amazonaws.com";
-
 /**
  * The model id is one path segment: a model id ("anthropic.claude-3-5-sonnet-20240620-v1:0"),
  * an inference profile ("us.anthropic...") or an ARN, so ":" and "/" are percent-encoded.

@@ -8,13 +8,13 @@ import { convertRequest } from "./convert-request.ts";
 import { convertResponse } from "./convert-response.ts";
 import { createStreamConverter } from "./convert-stream.ts";
 import { bedrockEmbeddings } from "./embeddings.ts";
-import { bedrockDefaultBaseUrl } from "./endpoint.ts";
+import { bedrockDescriptor } from "./descriptor.ts";
 import { mapError } from "./map-error.ts";
 import { createAuthorizer } from "./sigv4-authorizer.ts";
 
 export const bedrock: ProviderAdapter = {
   name: "bedrock",
-  defaultBaseUrl: bedrockDefaultBaseUrl,
+  defaultBaseUrl: bedrockDescriptor.defaultBaseUrl,
   streamFormat: "aws-eventstream",
   buildRequest: convertRequest,
   convertResponse,

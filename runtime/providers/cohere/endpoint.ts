@@ -1,9 +1,6 @@
 import { createBearerHeaders } from "../shared/bearer-headers.ts";
 import type { ResolvedDeployment } from "../types.ts";
 
-/** The base URL has no version path: requests go to `${baseUrl}/v2/chat` and `${baseUrl}/v2/embed`. */
-export const cohereDefaultBaseUrl = "https://api.cohere.com";
-
 export function chatUrl(deployment: ResolvedDeployment): string {
   return `${deployment.baseUrl}/v2/chat`;
 }

@@ -4,12 +4,12 @@ import { convertRequest } from "./convert-request.ts";
 import { convertResponse } from "./convert-response.ts";
 import { createStreamConverter } from "./convert-stream.ts";
 import { cohereEmbeddings } from "./embeddings.ts";
-import { cohereDefaultBaseUrl } from "./endpoint.ts";
+import { cohereDescriptor } from "./descriptor.ts";
 import { mapError } from "./map-error.ts";
 
 export const cohere: ProviderAdapter = {
   name: "cohere",
-  defaultBaseUrl: cohereDefaultBaseUrl,
+  defaultBaseUrl: cohereDescriptor.defaultBaseUrl,
   streamFormat: "sse",
   buildRequest: convertRequest,
   convertResponse,

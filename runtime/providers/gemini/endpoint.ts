@@ -1,9 +1,6 @@
 import { invalidRequest } from "../../errors.ts";
 import type { ResolvedDeployment } from "../types.ts";
 
-/** The base URL includes the API version: requests go to `${baseUrl}/models/{model}:generateContent`. */
-export const geminiDefaultBaseUrl = "https://generativelanguage.googleapis.com/v1beta";
-
 /**
  * A bare model name goes under `models/`; a resource name ("models/...", "tunedModels/...") is
  * kept. Each segment is percent-encoded: under a wildcard route the name comes from the client,

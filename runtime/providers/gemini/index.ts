@@ -4,12 +4,12 @@ import { convertRequest } from "./convert-request.ts";
 import { convertResponse } from "./convert-response.ts";
 import { createStreamConverter } from "./convert-stream.ts";
 import { embeddings } from "./embeddings.ts";
-import { geminiDefaultBaseUrl } from "./endpoint.ts";
+import { geminiDescriptor } from "./descriptor.ts";
 import { mapGoogleError } from "./map-error.ts";
 
 export const gemini: ProviderAdapter = {
   name: "gemini",
-  defaultBaseUrl: geminiDefaultBaseUrl,
+  defaultBaseUrl: geminiDescriptor.defaultBaseUrl,
   streamFormat: "sse",
   buildRequest: convertRequest,
   convertResponse,

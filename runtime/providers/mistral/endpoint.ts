@@ -1,9 +1,6 @@
 import { createBearerHeaders } from "../shared/bearer-headers.ts";
 import type { ResolvedDeployment } from "../types.ts";
 
-/** The base URL includes the version path: requests go to `${baseUrl}/chat/completions`. */
-export const mistralDefaultBaseUrl = "https://api.mistral.ai/v1";
-
 export function chatCompletionsUrl(deployment: ResolvedDeployment): string {
   return `${deployment.baseUrl}/chat/completions`;
 }

@@ -9,12 +9,12 @@ import { convertRequest } from "./convert-request.ts";
 import { convertResponse } from "./convert-response.ts";
 import { createStreamConverter } from "./convert-stream.ts";
 import { mistralEmbeddings } from "./embeddings.ts";
-import { mistralDefaultBaseUrl } from "./endpoint.ts";
+import { mistralDescriptor } from "./descriptor.ts";
 import { mapError } from "./map-error.ts";
 
 export const mistral: ProviderAdapter = {
   name: "mistral",
-  defaultBaseUrl: mistralDefaultBaseUrl,
+  defaultBaseUrl: mistralDescriptor.defaultBaseUrl,
   streamFormat: "sse",
   buildRequest: (request: ChatCompletionRequest, deployment: ResolvedDeployment, stream: boolean) => convertRequest(request, deployment, stream),
   convertResponse: (body: unknown, context: ProviderContext) => convertResponse(body, context),

@@ -5,12 +5,11 @@
  */
 import { createOpenAICompatibleAdapter } from "../openai/index.ts";
 import type { ProviderAdapter } from "../types.ts";
+import { mockDescriptor } from "./descriptor.ts";
 import { mockTransport } from "./transport.ts";
-
-export const mockDefaultBaseUrl = "mock://local";
 
 export const mock: ProviderAdapter = createOpenAICompatibleAdapter({
   name: "mock",
-  defaultBaseUrl: mockDefaultBaseUrl,
+  defaultBaseUrl: mockDescriptor.defaultBaseUrl,
   transport: mockTransport,
 });

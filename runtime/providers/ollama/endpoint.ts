@@ -1,9 +1,6 @@
 import { createBearerHeaders } from "../shared/bearer-headers.ts";
 import type { ResolvedDeployment } from "../types.ts";
 
-/** Ollama's own default address; `baseUrl` is the server root (no `/api`, no `/v1`). */
-export const ollamaDefaultBaseUrl = "http://localhost:11434";
-
 /** The server root, tolerating a baseUrl written with a trailing `/api`. */
 function serverRoot(deployment: ResolvedDeployment): string {
   return deployment.baseUrl.replace(/\/api\/?$/, "");

@@ -10,12 +10,12 @@ import { convertRequest } from "./convert-request.ts";
 import { convertResponse } from "./convert-response.ts";
 import { createStreamConverter } from "./convert-stream.ts";
 import { ollamaEmbeddings } from "./embeddings.ts";
-import { ollamaDefaultBaseUrl } from "./endpoint.ts";
+import { ollamaDescriptor } from "./descriptor.ts";
 import { mapError } from "./map-error.ts";
 
 export const ollama: ProviderAdapter = {
   name: "ollama",
-  defaultBaseUrl: ollamaDefaultBaseUrl,
+  defaultBaseUrl: ollamaDescriptor.defaultBaseUrl,
   streamFormat: "ndjson",
   buildRequest: (request: ChatCompletionRequest, deployment: ResolvedDeployment, stream: boolean) => convertRequest(request, deployment, stream),
   convertResponse: (body: unknown, context: ProviderContext) => convertResponse(body, context),

@@ -1,8 +1,6 @@
 import { createBearerHeaders } from "../shared/bearer-headers.ts";
 import type { ResolvedDeployment } from "../types.ts";
 
-export const openAIDefaultBaseUrl = "https://api.openai.com/v1";
-
 /** POST target for chat completions; `baseUrl` already includes the version path (`.../v1`). */
 export function chatCompletionsUrl(deployment: ResolvedDeployment): string {
   return `${deployment.baseUrl}/chat/completions`;

@@ -8,7 +8,7 @@ import { convertRequest } from "./convert-request.ts";
 import { convertResponse } from "./convert-response.ts";
 import { createStreamConverter } from "./convert-stream.ts";
 import { createOpenAIEmbeddings } from "./embeddings.ts";
-import { openAIDefaultBaseUrl } from "./endpoint.ts";
+import { openaiDescriptor } from "./descriptor.ts";
 import { mapError } from "./map-error.ts";
 
 export interface OpenAICompatibleOptions {
@@ -37,4 +37,4 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
   return options.transport ? { ...adapter, transport: options.transport } : adapter;
 }
 
-export const openai: ProviderAdapter = createOpenAICompatibleAdapter({ name: "openai", defaultBaseUrl: openAIDefaultBaseUrl });
+export const openai: ProviderAdapter = createOpenAICompatibleAdapter({ name: "openai", defaultBaseUrl: openaiDescriptor.defaultBaseUrl });

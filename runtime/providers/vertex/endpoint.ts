@@ -12,9 +12,6 @@ import { GatewayError } from "../../errors.ts";
 import type { ResolvedDeployment } from "../types.ts";
 import { readServiceAccountProject } from "./service-account.ts";
 
-/** The runtime replaces {region} from the deployment's `region` option at start-up. */
-export const vertexDefaultBaseUrl = "https://{region}-aiplatform.googleapis.com";
-
 /** Google's SDKs use this location when none is configured. */
 export const vertexDefaultRegion = "us-central1";
 

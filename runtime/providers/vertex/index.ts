@@ -10,13 +10,13 @@ import { convertRequest } from "./convert-request.ts";
 import { convertResponse } from "./convert-response.ts";
 import { createStreamConverter } from "./convert-stream.ts";
 import { embeddings } from "./embeddings.ts";
-import { vertexDefaultBaseUrl } from "./endpoint.ts";
+import { vertexDescriptor } from "./descriptor.ts";
 import { mapError } from "./map-error.ts";
 import { createServiceAccountAuthorizer } from "./service-account.ts";
 
 export const vertex: ProviderAdapter = {
   name: "vertex",
-  defaultBaseUrl: vertexDefaultBaseUrl,
+  defaultBaseUrl: vertexDescriptor.defaultBaseUrl,
   streamFormat: "sse",
   buildRequest: convertRequest,
   convertResponse,
