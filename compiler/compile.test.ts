@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { compileObject } from "../test/compiler/compile-object.ts";
 import type { GatewayConfig } from "./define-config.ts";
 import { analyzeConfig } from "./pipeline.ts";
-import { validateBundle } from "./validate-bundle.ts";
+import { validateBundle } from "../contract/validate-bundle.ts";
 
 const config = {
   models: [

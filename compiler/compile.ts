@@ -6,7 +6,7 @@ import type {
   CompiledTeam,
   KeyRef,
   SecretRef,
-} from "../runtime/bundle.ts";
+} from "../contract/bundle.ts";
 import { resolveFallbacks } from "./fallbacks.ts";
 import { hashBundleContent, setEntry } from "./hash.ts";
 import { keyRefFromHash, toKeyRef, type Environment } from "./keys.ts";

@@ -6,7 +6,7 @@
  * first check or compile, and ts-morph only when diagnostics must be placed in a
  * TypeScript config.
  */
-import type { Bundle } from "../runtime/bundle.ts";
+import type { Bundle } from "../contract/bundle.ts";
 import type { Diagnostic } from "./diagnostic.ts";
 import type { PipelineOptions } from "./pipeline.ts";
 
@@ -15,7 +15,7 @@ export type { DiagnosticCodeInfo, Severity } from "./diagnostic-codes.ts";
 export { DIAGNOSTIC_CODES, listDiagnosticCodes } from "./diagnostic-codes.ts";
 export { findConfigFile, CONFIG_FILE_NAMES } from "./find-config-file.ts";
 export { formatDiagnostics, summarize, type DiagnosticFormat, type FormatOptions } from "./format-diagnostics.ts";
-export { validateBundle } from "./validate-bundle.ts";
+export { validateBundle } from "../contract/validate-bundle.ts";
 export { hashBundleContent } from "./hash.ts";
 export { hashKey } from "./keys.ts";
 

@@ -1,4 +1,4 @@
-import type { KeyRef } from "../runtime/bundle.ts";
+import type { KeyRef } from "../contract/bundle.ts";
 import { sha256Hex } from "./hash.ts";
 import type { ParsedSecret } from "./secret.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compileObject } from "../test/compiler/compile-object.ts";
-import type { CompiledDeployment } from "../runtime/bundle.ts";
+import type { CompiledDeployment } from "../contract/bundle.ts";
 import { PRESETS, PRESET_NAMES } from "../runtime/providers/preset-descriptors.ts";
 
 /** What the compiler puts in each provider's deployments (the contract adapters rely on, /work/notes/issue3.md). */

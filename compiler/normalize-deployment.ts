@@ -1,4 +1,4 @@
-import type { DeploymentOptions } from "../runtime/bundle.ts";
+import type { DeploymentOptions } from "../contract/bundle.ts";
 import type { DeploymentConfig, PriceConfig, ProviderName, Secret } from "./define-config.ts";
 import { resolveDeploymentTarget } from "./model-string.ts";
 import { AWS_ENV, VERTEX_SERVICE_ACCOUNT_ENV, defaultApiKey } from "./providers.ts";

@@ -1,8 +1,8 @@
-import type { CompiledRetry } from "../runtime/bundle.ts";
+import type { CompiledRetry } from "../contract/bundle.ts";
 import type { BudgetConfig, GatewayConfig } from "./define-config.ts";
 import { normalizeDeployment, type NormalizedDeployment } from "./normalize-deployment.ts";
 import { readSecret, type ParsedSecret } from "./secret.ts";
-import { parseModelName } from "./wildcard.ts";
+import { parseModelName } from "../contract/wildcard.ts";
 
 export type { DeploymentSecret, NormalizedDeployment } from "./normalize-deployment.ts";
 

@@ -1,5 +1,5 @@
 import { join, relative, resolve, sep } from "node:path";
-import type { Bundle } from "../runtime/bundle.ts";
+import type { Bundle } from "../contract/bundle.ts";
 import { compileBundle } from "./compile.ts";
 import type { GatewayConfig } from "./define-config.ts";
 import { createDiagnostic, hasErrors, sortDiagnostics, type Diagnostic, type PendingDiagnostic } from "./diagnostic.ts";

@@ -1,5 +1,5 @@
 /**
- * Renders the README's table of OpenAI-compatible presets from runtime/providers/presets.ts
+ * Renders the README's table of OpenAI-compatible presets from runtime/providers/preset-descriptors.ts
  * (a generated section: see generated-sections.ts), so the documented base URLs and key
  * variables are the ones gw uses.
  */

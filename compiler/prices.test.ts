@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { builtInPrice, lookupPrice, priceFromConfig } from "./prices.ts";
+import { lookupPrice } from "../contract/prices.ts";
+import { builtInPrice, priceFromConfig } from "./prices.ts";
 
 describe("lookupPrice", () => {
   afterEach(() => {

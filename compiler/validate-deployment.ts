@@ -17,7 +17,7 @@ import {
 } from "./providers.ts";
 import { asObject, asString, checkSecret, type Json, type SemanticContext } from "./semantic-context.ts";
 import { didYouMean } from "./suggest.ts";
-import { countStars } from "./wildcard.ts";
+import { countStars } from "../contract/wildcard.ts";
 
 /**
  * Semantic checks of one deployment: which provider and upstream model it names (LiteLLM

@@ -6,7 +6,7 @@ import { didYouMean } from "./suggest.ts";
 import { checkDeployment, deploymentLabel } from "./validate-deployment.ts";
 import { isUnderInvalidPath } from "./validate-schema.ts";
 import { checkKeys } from "./validate-keys.ts";
-import { isWildcardName, matchingWildcards, parseModelName } from "./wildcard.ts";
+import { isWildcardName, matchingWildcards, parseModelName } from "../contract/wildcard.ts";
 
 /**
  * Step 2 of validation: what a JSON Schema cannot say (references, uniqueness, cycles,

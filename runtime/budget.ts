@@ -4,7 +4,7 @@
  * counter for the current period, loaded at start-up from the spend store and increased after
  * each request; it rolls over when the clock passes the precomputed end of the period.
  */
-import type { CompiledBudget } from "./bundle.ts";
+import type { CompiledBudget } from "../contract/bundle.ts";
 import { formatUsd } from "./cost.ts";
 import { GatewayError } from "./errors.ts";
 import type { Clock, SpendStore } from "./ports.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CompiledPrice } from "./bundle.ts";
+import type { CompiledPrice } from "../contract/bundle.ts";
 import { createRouteFinder } from "./find-route.ts";
 import { loadBundle } from "./load-bundle.ts";
 import type { RuntimeRoute } from "./plan.ts";

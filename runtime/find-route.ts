@@ -4,7 +4,7 @@
  * model: "*" in each deployment's upstream model is replaced by what the client wrote after
  * the prefix, and the price is looked up for that model (once per model name).
  */
-import type { CompiledPrice } from "./bundle.ts";
+import type { CompiledPrice } from "../contract/bundle.ts";
 import { GatewayError, invalidRequest } from "./errors.ts";
 import { toTokenPrice } from "./load-bundle.ts";
 import type { RuntimeDeployment, RuntimePlan, RuntimeRoute, TokenPrice } from "./plan.ts";

@@ -5,7 +5,7 @@
  */
 import type { Hono } from "hono";
 import { type AppDeps, createApp } from "./app.ts";
-import type { Bundle } from "./bundle.ts";
+import type { Bundle } from "../contract/bundle.ts";
 import { createBudgetTracker } from "./budget.ts";
 import { type EnvRecord, loadBundle, type ProviderLookup } from "./load-bundle.ts";
 import { silentLogger } from "./logger.ts";
@@ -29,7 +29,7 @@ export { createSpendApi, type SpendApiDeps } from "./spend-api.ts";
 export type { Enforcement } from "./governance/enforcement.ts";
 export type { LedgerRow, SpendGroupBy, SpendLogsFilter, SpendQueries, SpendReportRow } from "./governance/ports.ts";
 export { createMemorySpendStore, type MemorySpendStore } from "./stores/memory-spend-store.ts";
-export type { Bundle } from "./bundle.ts";
+export type { Bundle } from "../contract/bundle.ts";
 export type { AdapterIO, ProviderAdapter, RequestAuthorizer, ResolvedDeployment } from "./providers/types.ts";
 
 export interface GatewayOptions extends Omit<AppDeps, "plan" | "store" | "budgets"> {
@@ -71,7 +71,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const budgets = createBudgetTracker(plan.budgets, store, clock);
   await budgets.loaded;
   // Wildcard routes price each requested model at run time: by default from the same table `gw build` uses.
-  const lookupPrice = appDeps.lookupPrice ?? (plan.wildcardRoutes.length > 0 ? (await import("../compiler/prices.ts")).lookupPrice : undefined);
+  const lookupPrice = appDeps.lookupPrice ?? (plan.wildcardRoutes.length > 0 ? (await import("../contract/prices.ts")).lookupPrice : undefined);
   const app = createApp({
     ...appDeps,
     ...(lookupPrice === undefined ? {} : { lookupPrice }),

@@ -1,13 +1,13 @@
 /**
  * Bundle -> runtime plan. Runs once at start-up: resolves every environment reference,
  * looks every adapter up, fills base-URL placeholders, creates each deployment's authorizer,
- * converts prices, builds the key table. The bundle was validated (compiler's validateBundle,
+ * converts prices, builds the key table. The bundle was validated (contract/validate-bundle.ts,
  * or produced by compileConfig) before it gets here; this module only refuses what it cannot
  * run: missing environment variables, unknown providers, unfillable placeholders, credentials
  * an adapter cannot use and dangling references.
  */
 import { createHash } from "node:crypto";
-import type { Bundle, CompiledDeployment, CompiledPrice, KeyRef, SecretRef } from "./bundle.ts";
+import type { Bundle, CompiledDeployment, CompiledPrice, KeyRef, SecretRef } from "../contract/bundle.ts";
 import { GatewayError } from "./errors.ts";
 import { deploymentLimitSubjects } from "./governance/deployment-limits.ts";
 import type { Caller, RuntimeDeployment, RuntimePlan, RuntimeRoute, TokenPrice } from "./plan.ts";

@@ -2,7 +2,7 @@
  * The runtime plan: a bundle with every secret resolved, every adapter looked up and every
  * price converted, built once by load-bundle.ts. The request path only reads it.
  */
-import type { CompiledBudget, CompiledRetry } from "./bundle.ts";
+import type { CompiledBudget, CompiledRetry } from "../contract/bundle.ts";
 import type { DeploymentLimitSubjects } from "./governance/deployment-limits.ts";
 import type { ProviderAdapter, RequestAuthorizer, ResolvedDeployment } from "./providers/types.ts";
 

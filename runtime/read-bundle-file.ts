@@ -1,9 +1,10 @@
 /**
  * Read a compiled bundle from a JSON file and check it once against the bundle schema
- * (the compiler's validateBundle). Start-up only; the request path never reads files.
+ * (contract/validate-bundle.ts). Start-up only; the request path never reads files.
  */
 import { readFile } from "node:fs/promises";
-import type { Bundle } from "./bundle.ts";
+import type { Bundle } from "../contract/bundle.ts";
+import { validateBundle } from "../contract/validate-bundle.ts";
 import { BundleLoadError } from "./load-bundle.ts";
 
 export async function readBundleFile(path: string): Promise<Bundle> {
@@ -25,7 +26,6 @@ export async function readBundleFile(path: string): Promise<Bundle> {
 
 /** Validate a bundle value once (schema and format version); throws BundleLoadError listing every problem. */
 export async function checkBundle(value: unknown, origin: string): Promise<Bundle> {
-  const { validateBundle } = await import("../compiler/index.ts");
   const problems = validateBundle(value);
   if (problems.length > 0) {
     throw new BundleLoadError(

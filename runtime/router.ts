@@ -1,7 +1,7 @@
 /**
  * Weighted random choice of a deployment, and the backoff between attempts.
  */
-import type { CompiledRetry } from "./bundle.ts";
+import type { CompiledRetry } from "../contract/bundle.ts";
 import type { RuntimeRoute } from "./plan.ts";
 
 /**

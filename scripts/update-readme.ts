@@ -1,5 +1,5 @@
 // Rewrites the README's generated sections: the config reference (from the schema) and the
-// presets table (from runtime/providers/presets.ts). compiler/readme-sections.test.ts checks them.
+// presets table (from runtime/providers/preset-descriptors.ts). compiler/readme-sections.test.ts checks them.
 import { readFileSync, writeFileSync } from "node:fs";
 import { renderConfigReference } from "../compiler/config-reference.ts";
 import { replaceGeneratedSection } from "../compiler/generated-sections.ts";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { Bundle } from "../bundle.ts";
+import type { Bundle } from "../../contract/bundle.ts";
 import { type ConfigEntities, configEntitiesFromPlan } from "../governance/config-entities.ts";
 import { createGovernanceCache } from "../governance/governance-cache.ts";
 import { sampleKey, sampleTeam } from "../governance/governance-store-contract.ts";

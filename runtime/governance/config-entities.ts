@@ -3,7 +3,7 @@
  * the admin API, are read-only there (`fromConfig: true`), and win over a stored entity with the
  * same id or key hash.
  */
-import type { Bundle, CompiledBudget } from "../bundle.ts";
+import type { Bundle, CompiledBudget } from "../../contract/bundle.ts";
 import type { Caller } from "../plan.ts";
 import type { ManagedCustomer, ManagedKey, ManagedTeam, ManagedUser } from "./ports.ts";
 

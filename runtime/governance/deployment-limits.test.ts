@@ -1,6 +1,6 @@
 /** Deployments' own rate limits, through the app with the fake provider and the per-process limiter. */
 import { describe, expect, it } from "vitest";
-import type { Bundle, CompiledDeploymentLimits } from "../bundle.ts";
+import type { Bundle, CompiledDeploymentLimits } from "../../contract/bundle.ts";
 import { answer, createFakeBundle, failWith, streamOf } from "../testing/fake-provider.ts";
 import { createTestGateway, hello, readSse } from "../testing/test-gateway.ts";
 

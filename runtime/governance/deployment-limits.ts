@@ -15,7 +15,7 @@ import type { LimitSettings, RateLimiter, Subject } from "./ports.ts";
 /** What RuntimeDeployment.limits holds: the deployment's subject and limits, built once at load. */
 export type DeploymentLimitSubjects = ReadonlyArray<{ readonly subject: Subject; readonly limits: LimitSettings }>;
 
-/** A bundle deployment's limits (runtime/bundle.ts CompiledDeploymentLimits). */
+/** A bundle deployment's limits (contract/bundle.ts CompiledDeploymentLimits). */
 export interface DeploymentLimitValues {
   rpm: number | null;
   tpm: number | null;

@@ -1,4 +1,4 @@
-import type { CompiledDeployment } from "../bundle.ts";
+import type { CompiledDeployment } from "../../contract/bundle.ts";
 import type { GatewayError } from "../errors.ts";
 import type {
   ChatCompletion,

@@ -12,7 +12,7 @@
  *   `{vectors: number[][], tokens: n}`.
  * Provider "fake" has embeddings; provider "fake-chat" is the same adapter without them.
  */
-import type { Bundle, CompiledDeployment, CompiledRoute, CompiledTeam, KeyRef, SecretRef } from "../bundle.ts";
+import type { Bundle, CompiledDeployment, CompiledRoute, CompiledTeam, KeyRef, SecretRef } from "../../contract/bundle.ts";
 import { badUpstreamResponse, GatewayError, parseRetryAfter } from "../errors.ts";
 import type { ChatCompletionChunk, TokenUsage } from "../openai-types.ts";
 import type { EmbeddingsAdapter, ProviderAdapter, StreamConverter } from "../providers/types.ts";

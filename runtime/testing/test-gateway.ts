@@ -4,7 +4,7 @@
  */
 import type { Hono } from "hono";
 import { createApp } from "../app.ts";
-import type { Bundle, KeyRef } from "../bundle.ts";
+import type { Bundle, KeyRef } from "../../contract/bundle.ts";
 import type { PriceLookup } from "../find-route.ts";
 import { type EnvRecord, loadBundle, type ProviderLookup, sha256Hex } from "../load-bundle.ts";
 import { createLogger, type RequestLogEntry } from "../logger.ts";

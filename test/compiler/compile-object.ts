@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 import { analyzeConfig } from "../../compiler/pipeline.ts";
-import type { Bundle } from "../../runtime/bundle.ts";
+import type { Bundle } from "../../contract/bundle.ts";
 
 /** Compiles config data in-process (no file), asserting it has no error. For unit tests. */
 export function compileObject(config: unknown, environment: Record<string, string> = {}): Bundle {

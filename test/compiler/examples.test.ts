@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Bundle } from "../../runtime/bundle.ts";
+import type { Bundle } from "../../contract/bundle.ts";
 import { runGw } from "./run-gw.ts";
 
 /** The shipped examples compile without errors or warnings, through the real CLI. */

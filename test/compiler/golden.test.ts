@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { validateBundle } from "../../compiler/validate-bundle.ts";
+import { validateBundle } from "../../contract/validate-bundle.ts";
 import { runGw } from "./run-gw.ts";
 
 const casesDirectory = fileURLToPath(new URL(".", import.meta.url));

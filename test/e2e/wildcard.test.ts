@@ -6,7 +6,7 @@
  */
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { lookupPrice } from "../../compiler/prices.ts";
+import { lookupPrice } from "../../contract/prices.ts";
 import type { FakeUpstream } from "../fakes/fake-server.ts";
 import { fixtureText, fixtureUsage } from "../fakes/fixture-text.ts";
 import { startOpenAIUpstream } from "../fakes/openai-upstream.ts";

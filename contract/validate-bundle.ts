@@ -1,6 +1,6 @@
 import Ajv, { type ValidateFunction } from "ajv";
 import bundleSchema from "../schemas/bundle.schema.json" with { type: "json" };
-import type { Bundle } from "../runtime/bundle.ts";
+import type { Bundle } from "./bundle.ts";
 import { parseModelName } from "./wildcard.ts";
 
 /**

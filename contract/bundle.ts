@@ -1,7 +1,8 @@
 /**
- * The compiled bundle: the only input of the runtime. Produced by compiler/compile.ts,
- * described by schemas/bundle.schema.json, checked once when `gw serve` loads it and
- * trusted afterwards (no per-request validation).
+ * The compiled bundle: the contract between compiler/ and runtime/, which both import it and
+ * never each other (runtime/architecture.test.ts). Produced by compiler/compile.ts, described
+ * by schemas/bundle.schema.json, checked once by ./validate-bundle.ts when `gw serve` loads it
+ * and trusted afterwards (no per-request validation).
  */
 
 /**

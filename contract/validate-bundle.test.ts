@@ -73,14 +73,14 @@ describe("validateBundle on wildcard routes and env lists", () => {
 });
 
 describe("bundle.schema.json", () => {
-  it("has exactly the properties of the types in runtime/bundle.ts, required unless optional there", async () => {
+  it("has exactly the properties of the types in contract/bundle.ts, required unless optional there", async () => {
     const { readFileSync } = await import("node:fs");
     const { Project } = await import("ts-morph");
     const schema = (await import("../schemas/bundle.schema.json", { with: { type: "json" } })).default as Record<string, unknown>;
     type Node = { properties?: Record<string, Node>; required?: string[]; anyOf?: Node[] };
     const definitions = schema["definitions"] as Record<string, Node>;
     const project = new Project({ useInMemoryFileSystem: true, skipLoadingLibFiles: true });
-    const source = project.createSourceFile("bundle.ts", readFileSync(new URL("../runtime/bundle.ts", import.meta.url), "utf8"));
+    const source = project.createSourceFile("bundle.ts", readFileSync(new URL("./bundle.ts", import.meta.url), "utf8"));
     const pairs: [string, Node][] = [
       ["Bundle", schema as Node],
       ["CompiledDeployment", definitions["deployment"]!],
