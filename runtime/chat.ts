@@ -18,6 +18,7 @@ import {
   addLimitHeaders,
   admitRequest,
   deploymentLimitsOf,
+  failRequest,
   readModelBody,
   type RequestDeps,
   respondWithFailure,
@@ -26,6 +27,7 @@ import {
   settleRequest,
 } from "./request-flow.ts";
 import { headerSafe, streamResponse } from "./respond.ts";
+import { routeFor } from "./route-endpoints.ts";
 import { completeUpstream, startUpstreamStream, type UpstreamCall } from "./upstream.ts";
 
 export { describe } from "./request-flow.ts";
@@ -66,6 +68,15 @@ const chatBody = {
   estimate: (chat: ChatCompletionRequest, price: TokenPrice | null) => estimateChatCost(chat, price),
 };
 
+/** The 400 for a model whose every deployment serves an embeddings model (route-endpoints.ts). */
+function notAChatModel(model: string): GatewayError {
+  return invalidRequest(
+    `The model "${model}" is an embeddings model: call POST /v1/embeddings with it, or pick a chat model (GET /v1/models lists them).`,
+    "model",
+    "not_a_chat_model",
+  );
+}
+
 /** The tokens a request is counted for before it runs: its prompt estimate plus the output it may produce. */
 function chatTokenEstimate(chat: ChatCompletionRequest): number {
   const estimate = estimateChatCost(chat, null);
@@ -76,10 +87,12 @@ export async function handleChatCompletions(request: Request, path: string, deps
   const admitted = await admitRequest(request, path, deps, chatBody);
   if (admitted instanceof Response) return admitted;
   try {
-    const { state, caller, body: chat, route, context } = admitted;
+    const { state, caller, body: chat, route: admittedRoute, context } = admitted;
+    const route = routeFor(admittedRoute, "chat");
+    if (route === null) return failRequest(deps, state, notAChatModel(chat.model));
     const signal = request.signal;
     const limits = deploymentLimitsOf(deps, chat, chatTokenEstimate);
-    const options = { plan: deps.plan, route, caller, random: deps.random, sleep: deps.sleep, signal, limits };
+    const options = { plan: deps.plan, route, caller, random: deps.random, sleep: deps.sleep, signal, limits, endpoint: "chat" as const };
     const call = (target: RuntimeDeployment): UpstreamCall => ({
       target,
       request: chat,

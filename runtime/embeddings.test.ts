@@ -24,6 +24,7 @@ const bundle = createFakeBundle({
     { name: "chat-only", deployments: [{ model: "chat-1", provider: "fake-chat" }] },
     { name: "mixed", deployments: [{ model: "chat-2", provider: "fake-chat" }, "embed-3"] },
     { name: "free", deployments: [{ model: "embed-free", priced: false }] },
+    { name: "chat-and-embeddings", deployments: ["chat-x", "text-embedding-y"] },
   ],
   teams: [{ name: "research", budget: { usd: 0.0001, period: "day" }, models: ["embed", "chat-only"] }],
   keys: [{ name: "research-ci", team: "research", key: keyHash("research-secret") }],
@@ -37,6 +38,8 @@ const handlers = {
   "embed-3": embedWith(5),
   "embed-free": embedWith(5),
   "embed-down": failWith(503),
+  "chat-x": answer("hello"),
+  "text-embedding-y": embedWith(3),
 };
 
 async function errorOf(response: Response): Promise<ErrorBody["error"]> {
@@ -176,7 +179,31 @@ describe("POST /v1/embeddings", () => {
     const response = await gateway.embed({ model: "mixed", input: "x" }, "master");
     expect(response.status).toBe(200);
     expect(response.headers.get("x-gw-deployment")).toBe("mixed/1");
+    // Told apart when the bundle is loaded: the chat-only deployment is not even attempted.
+    expect(response.headers.get("x-gw-attempts")).toBe("1");
     expect(gateway.calls.map((call) => call.model)).toEqual(["embed-3"]);
+  });
+
+  it("sends embeddings only to a model's embeddings deployments, and chat only to the others", async () => {
+    for (const draw of [0, 0.99]) {
+      const gateway = createTestGateway(bundle, { handlers, random: () => draw });
+      const embedded = await gateway.embed({ model: "chat-and-embeddings", input: "x" }, "master");
+      expect(embedded.status).toBe(200);
+      expect(embedded.headers.get("x-gw-attempts")).toBe("1");
+      const chatted = await gateway.chat({ model: "chat-and-embeddings", messages: [{ role: "user", content: "hi" }] }, "master");
+      expect(chatted.status).toBe(200);
+      expect(gateway.calls.map((call) => call.model)).toEqual(["text-embedding-y", "chat-x"]);
+    }
+  });
+
+  it("answers chat on an embeddings-only model with a 400 that points to /v1/embeddings, without calling it", async () => {
+    const gateway = createTestGateway(bundle, { handlers });
+    const response = await gateway.chat({ model: "embed", messages: [{ role: "user", content: "hi" }] }, "master");
+    expect(response.status).toBe(400);
+    const error = await errorOf(response);
+    expect(error).toMatchObject({ type: "invalid_request_error", code: "not_a_chat_model", param: "model" });
+    expect(error.message).toContain("/v1/embeddings");
+    expect(gateway.calls).toHaveLength(0);
   });
 
   it("applies auth and the team's model list", async () => {

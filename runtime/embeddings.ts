@@ -19,6 +19,7 @@ import type { RuntimeDeployment, TokenPrice } from "./plan.ts";
 import { encodeEmbedding } from "./providers/shared/encode-embedding.ts";
 import { estimateEmbeddingCost } from "./governance/cost-estimate.ts";
 import { abandonRequest, admitRequest, deploymentLimitsOf, failRequest, readModelBody, type RequestDeps, respondWithOutcome } from "./request-flow.ts";
+import { routeFor } from "./route-endpoints.ts";
 import { embeddingsNotSupported, embedUpstream } from "./upstream.ts";
 
 function isTokenId(value: unknown): boolean {
@@ -135,17 +136,15 @@ export async function handleEmbeddings(request: Request, path: string, deps: Req
   const admitted = await admitRequest(request, path, deps, embeddingsBody);
   if (admitted instanceof Response) return admitted;
   try {
-    const { state, caller, body: embeddings, route, context } = admitted;
-    if (!route.deployments.some((target) => target.adapter.embeddings !== undefined)) {
-      return failRequest(deps, state, embeddingsNotSupported(route.deployments.map((target) => target.deployment.provider), embeddings.model));
+    const { state, caller, body: embeddings, route: admittedRoute, context } = admitted;
+    const route = routeFor(admittedRoute, "embeddings");
+    if (route === null) {
+      return failRequest(deps, state, embeddingsNotSupported(admittedRoute.deployments.map((target) => target.deployment.provider), embeddings.model));
     }
     const signal = request.signal;
     const limits = deploymentLimitsOf(deps, embeddings, embeddingTokenEstimate);
-    const outcome = await executeWithFallbacks({ plan: deps.plan, route, caller, random: deps.random, sleep: deps.sleep, signal, limits }, async (target: RuntimeDeployment) => {
-      if (target.adapter.embeddings === undefined) {
-        // Mixed routes: let the executor try the model's other deployments and its fallbacks.
-        throw embeddingsNotSupported([target.deployment.provider], embeddings.model, true);
-      }
+    const options = { plan: deps.plan, route, caller, random: deps.random, sleep: deps.sleep, signal, limits, endpoint: "embeddings" as const };
+    const outcome = await executeWithFallbacks(options, async (target: RuntimeDeployment) => {
       const control = createAttemptControl(signal, target.deployment);
       try {
         const { converted, warnings } = await embedUpstream({ target, request: embeddings, context, fetch: deps.fetch, control });

@@ -17,6 +17,7 @@ import { isModelAllowed } from "./auth.ts";
 import { GatewayError } from "./errors.ts";
 import { acquireDeployment, type DeploymentHold, type DeploymentLimits } from "./governance/deployment-limits.ts";
 import type { Caller, RuntimeDeployment, RuntimePlan, RuntimeRoute } from "./plan.ts";
+import { type Endpoint, routeFor } from "./route-endpoints.ts";
 import { backoffMs, pickDeployment } from "./router.ts";
 import { internalError } from "./upstream.ts";
 
@@ -47,6 +48,11 @@ export interface ExecuteOptions {
   signal: AbortSignal | undefined;
   /** Deployment rate limits; absent or null: none are checked (no limiter work at all). */
   limits?: DeploymentLimits | null;
+  /**
+   * The endpoint served: fallbacks are narrowed to their deployments that serve it (route-endpoints.ts),
+   * and a fallback with none is skipped. `route` must already be narrowed. Absent: routes as they are.
+   */
+  endpoint?: Endpoint;
 }
 
 export type ExecuteOutcome<T> =
@@ -76,6 +82,11 @@ export async function executeWithFallbacks<T>(
       const name = primary.fallbacks[chainIndex] as string;
       if (!isModelAllowed(caller, name)) continue;
       route = plan.routes.get(name) as RuntimeRoute;
+      if (options.endpoint !== undefined) {
+        const view = routeFor(route, options.endpoint);
+        if (view === null) continue;
+        route = view;
+      }
     }
     /** Deployments that failed or were at their limit (a superset of `limited`). */
     let failed: Set<number> | null = null;

@@ -71,7 +71,7 @@ export function internalError(cause: unknown): GatewayError {
  * An embeddings request for a deployment whose provider has no embeddings API in gw.
  * `retryable` lets the executor go on to the model's other deployments and fallbacks.
  */
-export function embeddingsNotSupported(providers: readonly string[], model: string, retryable = false): GatewayError {
+export function embeddingsNotSupported(providers: readonly string[], model: string): GatewayError {
   const unique = [...new Set(providers)];
   const names = unique.join(", ");
   return new GatewayError({
@@ -79,7 +79,7 @@ export function embeddingsNotSupported(providers: readonly string[], model: stri
     type: "invalid_request_error",
     code: "embeddings_not_supported",
     param: "model",
-    retryable,
+    retryable: false,
     message:
       `The model "${model}" is served by ${names}, which ${unique.length === 1 ? "has" : "have"} no embeddings API in gw. ` +
       `Use an embeddings model of a provider that has one (openai, azure, gemini, vertex, bedrock, cohere, mistral, ollama, OpenAI-compatible presets).`,
