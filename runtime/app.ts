@@ -211,7 +211,7 @@ export function createApp(deps: AppDeps): Hono {
 
   if (deps.governance !== undefined) {
     const { store, cache, configEntities } = deps.governance;
-    const authorizeAdmin = createAdminAuthorizer(deps.plan, cache);
+    const authorizeAdmin = createAdminAuthorizer(deps.plan, cache, () => clock.now());
     const enforcement = deps.enforcement;
     // `spend` in /key/info, /team/info, ...: the budget ledger's spend in the entity's current period.
     const spend =
