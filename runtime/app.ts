@@ -228,7 +228,12 @@ export function createApp(deps: AppDeps): Hono {
           };
     app.route(
       "/",
-      createAdminApp({ store, clock, configEntities, authorizeAdmin, afterChange: () => cache.whenFresh(), ...(spend === undefined ? {} : { spend }) }),
+      createAdminApp({
+        store,
+        clock,
+        configEntities,
+        authorizeAdmin,
+        masterKeyHash: deps.plan.masterKeyDigest === null ? null : Buffer.from(deps.plan.masterKeyDigest).toString("hex"), afterChange: () => cache.whenFresh(), ...(spend === undefined ? {} : { spend }) }),
     );
     app.route("/", createSpendApi({ queries: deps.spendQueries ?? null, authorizeAdmin, onError: (message) => logger.error(message) }));
   }
