@@ -3,6 +3,7 @@
  * (store, network, clock, randomness, logging) comes in through `AppDeps`, so the same app
  * runs under Bun in production and under Node in tests.
  */
+import type { BodyLimits } from "./read-json-body.ts";
 import { createAdminApp } from "./admin/admin-app.ts";
 import { createAdminAuthorizer } from "./governance/authorize-admin.ts";
 import type { ConfigEntities } from "./governance/config-entities.ts";
@@ -31,6 +32,8 @@ import { internalError } from "./upstream.ts";
 
 export interface AppDeps {
   plan: RuntimePlan;
+  /** Largest and deepest JSON body accepted on /v1/* (runtime/read-json-body.ts); defaults when absent. */
+  bodyLimits?: BodyLimits;
   store: SpendStore;
   /**
    * Network access for every adapter without its own transport; globalThis.fetch by default.
@@ -103,6 +106,7 @@ export function createApp(deps: AppDeps): Hono {
     sleep: deps.sleep ?? realSleep,
     requestId,
     managedKeys: deps.governance === undefined ? null : createManagedKeyLookup(deps.governance.cache, () => clock.now()),
+    ...(deps.bodyLimits === undefined ? {} : { bodyLimits: deps.bodyLimits }),
     ...(deps.enforcement === undefined ? {} : { governance: deps.enforcement }),
     // Deployments' own limits share the governance limiter (cluster-wide with Redis); without
     // one, a per-process limiter. None at all when no deployment has limits.

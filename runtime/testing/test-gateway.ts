@@ -2,6 +2,7 @@
  * An app wired with the fake provider, a fake fetch, a memory store, a recording sleep and a
  * capturing logger: what the runtime's unit tests drive.
  */
+import type { BodyLimits } from "../read-json-body.ts";
 import type { Hono } from "hono";
 import { createApp } from "../app.ts";
 import type { Bundle, KeyRef } from "../bundle.ts";
@@ -23,6 +24,7 @@ export interface TestGatewayOptions {
   /** Adapters by provider name; the fake providers ("fake", "fake-chat") by default. */
   getProvider?: ProviderLookup;
   lookupPrice?: PriceLookup;
+  bodyLimits?: BodyLimits;
 }
 
 export interface TestGateway {
@@ -66,6 +68,7 @@ export function createTestGateway(bundle: Bundle, options: TestGatewayOptions = 
     random: options.random ?? (() => 0),
     clock,
     ...(options.lookupPrice ? { lookupPrice: options.lookupPrice } : {}),
+    ...(options.bodyLimits ? { bodyLimits: options.bodyLimits } : {}),
     sleep: async (ms) => {
       sleeps.push(ms);
     },
