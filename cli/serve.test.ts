@@ -8,6 +8,7 @@ describe("gw serve arguments", () => {
   it("has defaults", () => {
     expect(parseServeArguments([], {})).toEqual({
       source: null,
+      corsOrigins: [],
       idleTimeoutSeconds: 60,
       maxBodyBytes: 10 * 1024 * 1024,
       maxInFlight: null,
@@ -22,6 +23,7 @@ describe("gw serve arguments", () => {
   it("reads every option, in both --name value and --name=value forms", () => {
     expect(parseServeArguments(["bundle.json", "--port", "8080", "--host=127.0.0.1", "--log-format", "json", "--data-dir=/var/gw"], {})).toEqual({
       source: "bundle.json",
+      corsOrigins: [],
       idleTimeoutSeconds: 60,
       maxBodyBytes: 10 * 1024 * 1024,
       maxInFlight: null,

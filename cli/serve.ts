@@ -34,13 +34,14 @@ import { getProvider } from "../runtime/providers/registry.ts";
 import { readBundleFile } from "../runtime/read-bundle-file.ts";
 
 const usage = `Usage: gw serve [config|bundle.json] [--port 4000] [--host 0.0.0.0] [--log-format text|json] [--data-dir .gw]
-                [--idle-timeout 60] [--max-body-bytes 10485760] [--max-in-flight N]
+                [--cors-origins https://app.example.com,...] [--idle-timeout 60] [--max-body-bytes 10485760] [--max-in-flight N]
                 [--postgres-url URL] [--postgres-schema NAME] [--redis-url URL] [--redis-prefix gw:]
                 [--budget-timezone UTC] [--alert-webhook URL]
 
   config            gateway.config.ts or .yaml (compiled in memory), or a bundle from \`gw build\` (.json).
                     Default: ./gateway.config.ts, then ./gateway.config.yaml.
   --port            port to listen on (default: $PORT, else 4000)
+  --cors-origins    comma-separated browser origins allowed by CORS, or * (default: none, CORS off)
   --idle-timeout    seconds a silent connection stays open, 1-255 (default 60; off while a request is answered)
   --max-body-bytes  largest request body accepted, in bytes (default 10485760 = 10 MiB); larger: 413
   --max-in-flight   requests this process answers at once; more get 503 server_busy (default: no cap)
@@ -58,6 +59,8 @@ const usage = `Usage: gw serve [config|bundle.json] [--port 4000] [--host 0.0.0.
 
 export interface ServeArguments {
   source: string | null;
+  /** Browser origins allowed by CORS (empty: CORS off). */
+  corsOrigins: string[];
   /** Seconds a silent connection stays open (1-255, default 60). */
   idleTimeoutSeconds: number;
   /** Largest request body, in bytes (default 10 MiB). */
@@ -77,6 +80,7 @@ export interface ServeArguments {
 }
 
 const options = [
+  "cors-origins",
   "idle-timeout",
   "max-body-bytes",
   "max-in-flight",
@@ -142,8 +146,12 @@ export function parseServeArguments(args: readonly string[], env: Readonly<Recor
   const inFlightText = values.get("max-in-flight");
   const maxInFlight = inFlightText === undefined ? null : Number(inFlightText);
   if (inFlightText !== undefined && (!/^\d+$/.test(inFlightText) || maxInFlight === 0)) return `invalid --max-in-flight "${inFlightText}" (expected a positive number)`;
+  const corsOrigins = (values.get("cors-origins") ?? "").split(",").map((origin) => origin.trim()).filter((origin) => origin !== "");
+  const badOrigin = corsOrigins.find((origin) => origin !== "*" && !/^https?:\/\/[^/\s]+$/.test(origin));
+  if (badOrigin !== undefined) return `invalid --cors-origins entry "${badOrigin}" (expected origins such as https://app.example.com, or *)`;
   return {
     source,
+    corsOrigins,
     idleTimeoutSeconds,
     maxBodyBytes,
     maxInFlight,
@@ -391,7 +399,7 @@ export async function runServe(args: string[]): Promise<number> {
 
   store = closingAlso(store, closers.reverse());
   const bodyLimits = { maxBytes: parsed.maxBodyBytes, maxDepth: defaultBodyLimits.maxDepth };
-  const app = createApp({ plan, store, budgets, logger, fetch: fetchFunction, lookupPrice, governance, enforcement, bodyLimits, ...(spendQueries === undefined ? {} : { spendQueries }) });
+  const app = createApp({ plan, store, budgets, logger, fetch: fetchFunction, lookupPrice, governance, enforcement, bodyLimits, corsOrigins: parsed.corsOrigins, ...(spendQueries === undefined ? {} : { spendQueries }) });
 
   let server;
   try {

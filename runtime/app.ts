@@ -3,6 +3,7 @@
  * (store, network, clock, randomness, logging) comes in through `AppDeps`, so the same app
  * runs under Bun in production and under Node in tests.
  */
+import { createCors } from "./cors.ts";
 import type { BodyLimits } from "./read-json-body.ts";
 import { createAdminApp } from "./admin/admin-app.ts";
 import { createAdminAuthorizer } from "./governance/authorize-admin.ts";
@@ -32,6 +33,8 @@ import { internalError } from "./upstream.ts";
 
 export interface AppDeps {
   plan: RuntimePlan;
+  /** Browser origins allowed by CORS (exact, or "*"); absent or empty: CORS is off. */
+  corsOrigins?: readonly string[];
   /** Largest and deepest JSON body accepted on /v1/* (runtime/read-json-body.ts); defaults when absent. */
   bodyLimits?: BodyLimits;
   store: SpendStore;
@@ -163,6 +166,8 @@ export function createApp(deps: AppDeps): Hono {
   };
 
   const app = new Hono();
+  // Off by default: no middleware, nothing added to the request path.
+  if (deps.corsOrigins !== undefined && deps.corsOrigins.length > 0) app.use(createCors(deps.corsOrigins));
 
   for (const path of ["/v1/chat/completions", "/chat/completions"]) {
     app.post(path, (c) => handleChatCompletions(c.req.raw, path, requestDeps));

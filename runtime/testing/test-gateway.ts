@@ -25,6 +25,7 @@ export interface TestGatewayOptions {
   getProvider?: ProviderLookup;
   lookupPrice?: PriceLookup;
   bodyLimits?: BodyLimits;
+  corsOrigins?: string[];
 }
 
 export interface TestGateway {
@@ -69,6 +70,7 @@ export function createTestGateway(bundle: Bundle, options: TestGatewayOptions = 
     clock,
     ...(options.lookupPrice ? { lookupPrice: options.lookupPrice } : {}),
     ...(options.bodyLimits ? { bodyLimits: options.bodyLimits } : {}),
+    ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
     sleep: async (ms) => {
       sleeps.push(ms);
     },
