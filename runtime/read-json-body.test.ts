@@ -14,6 +14,8 @@ describe("nestsDeeperThan", () => {
     expect(nestsDeeperThan(deep(65), 64)).toBe(true);
     expect(nestsDeeperThan(`{"a":"${"[".repeat(500)}\\"{{{"}`, 2)).toBe(false);
     expect(nestsDeeperThan(`{"a":{"b":[1]}}`, 2)).toBe(true);
+    // An escaped backslash before the closing quote ends the string: the brackets after it count.
+    expect(nestsDeeperThan(`{"a":"x\\\\","b":[[1]]}`, 2)).toBe(true);
   });
 });
 
