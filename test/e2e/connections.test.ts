@@ -101,3 +101,33 @@ describe("connections", () => {
     expect(completion.choices[0]?.message.role).toBe("assistant");
   }, 20_000);
 });
+
+describe("--max-in-flight", () => {
+  test("a request over the cap gets an OpenAI-shaped 503 while the one in flight is answered", async () => {
+    const slow = await startOpenAIUpstream({ apiKey: upstreamKey });
+    const capped = await serveTestConfig({
+      name: "e2e-connections-capped",
+      upstreams: [slow],
+      env: { OPENAI_API_KEY: upstreamKey, GW_MASTER_KEY: masterKey },
+      masterKey,
+      extraArgs: ["--max-in-flight", "1"],
+      config: {
+        models: [{ name: "chat", deployments: [{ provider: "openai", model: "gpt-4.1-nano", baseUrl: slow.baseUrl, apiKey: { $env: "OPENAI_API_KEY" } }] }],
+        masterKey: { $env: "GW_MASTER_KEY" },
+      },
+    });
+    try {
+      slow.failNext([{ delayMs: 2_000 }]);
+      const body = { model: "chat", messages: [{ role: "user", content: "hi" }] };
+      const first = postRaw(capped.gateway, body, { apiKey: masterKey });
+      // Bounded wait until the first request has reached the upstream (it is then in flight).
+      for (let tries = 0; tries < 100 && slow.chatRequests().length === 0; tries++) await new Promise((resolve) => setTimeout(resolve, 20));
+      const second = await postRaw(capped.gateway, body, { apiKey: masterKey });
+      expect(second.status).toBe(503);
+      expect(validateErrorResponse(second.json)).toEqual([]);
+      expect((await first).status).toBe(200);
+    } finally {
+      await capped.stop();
+    }
+  }, 30_000);
+});
