@@ -8,6 +8,10 @@ describe("gw serve arguments", () => {
   it("has defaults", () => {
     expect(parseServeArguments([], {})).toEqual({
       source: null,
+      corsOrigins: [],
+      idleTimeoutSeconds: 60,
+      maxBodyBytes: 10 * 1024 * 1024,
+      maxInFlight: null,
       port: 4000,
       host: "0.0.0.0",
       logFormat: "text",
@@ -19,12 +23,28 @@ describe("gw serve arguments", () => {
   it("reads every option, in both --name value and --name=value forms", () => {
     expect(parseServeArguments(["bundle.json", "--port", "8080", "--host=127.0.0.1", "--log-format", "json", "--data-dir=/var/gw"], {})).toEqual({
       source: "bundle.json",
+      corsOrigins: [],
+      idleTimeoutSeconds: 60,
+      maxBodyBytes: 10 * 1024 * 1024,
+      maxInFlight: null,
       port: 8080,
       host: "127.0.0.1",
       logFormat: "json",
       dataDir: "/var/gw",
       postgresUrl: null, postgresSchema: null, redisUrl: null, redisPrefix: "gw:", budgetTimeZone: "UTC", alertWebhook: null,
     });
+  });
+
+  it("reads the connection and body limits, and refuses bad values", () => {
+    expect(parseServeArguments(["--idle-timeout", "5", "--max-body-bytes=2048", "--max-in-flight", "100"], {})).toMatchObject({
+      idleTimeoutSeconds: 5,
+      maxBodyBytes: 2048,
+      maxInFlight: 100,
+    });
+    expect(parseServeArguments(["--idle-timeout", "0"], {})).toContain("--idle-timeout");
+    expect(parseServeArguments(["--idle-timeout", "256"], {})).toContain("--idle-timeout");
+    expect(parseServeArguments(["--max-body-bytes", "12"], {})).toContain("--max-body-bytes");
+    expect(parseServeArguments(["--max-in-flight", "0"], {})).toContain("--max-in-flight");
   });
 
   it("reads Postgres, Redis, budget time zone and alert webhook from flags, else the environment", () => {

@@ -22,6 +22,7 @@ import type { GovernanceStore, SpendQueries, Subject } from "../runtime/governan
 import { join, relative, resolve } from "node:path";
 import { compileConfig, findConfigFile, formatDiagnostics } from "../compiler/index.ts";
 import { lookupPrice } from "../contract/prices.ts";
+import { defaultBodyLimits } from "../runtime/read-json-body.ts";
 import { createApp } from "../runtime/app.ts";
 import type { Bundle } from "../contract/bundle.ts";
 import { createBudgetTracker } from "../runtime/budget.ts";
@@ -33,12 +34,17 @@ import { getProvider } from "../runtime/providers/registry.ts";
 import { readBundleFile } from "../runtime/read-bundle-file.ts";
 
 const usage = `Usage: gw serve [config|bundle.json] [--port 4000] [--host 0.0.0.0] [--log-format text|json] [--data-dir .gw]
+                [--cors-origins https://app.example.com,...] [--idle-timeout 60] [--max-body-bytes 10485760] [--max-in-flight N]
                 [--postgres-url URL] [--postgres-schema NAME] [--redis-url URL] [--redis-prefix gw:]
                 [--budget-timezone UTC] [--alert-webhook URL]
 
   config            gateway.config.ts or .yaml (compiled in memory), or a bundle from \`gw build\` (.json).
                     Default: ./gateway.config.ts, then ./gateway.config.yaml.
   --port            port to listen on (default: $PORT, else 4000)
+  --cors-origins    comma-separated browser origins allowed by CORS, or * (default: none, CORS off)
+  --idle-timeout    seconds a silent connection stays open, 1-255 (default 60; off while a request is answered)
+  --max-body-bytes  largest request body accepted, in bytes (default 10485760 = 10 MiB); larger: 413
+  --max-in-flight   requests this process answers at once; more get 503 server_busy (default: no cap)
   --host            address to bind (default 0.0.0.0)
   --log-format      text (default) or json: one line per request on stdout
   --data-dir        where the embedded databases and the Postgres spool live (default .gw)
@@ -53,6 +59,14 @@ const usage = `Usage: gw serve [config|bundle.json] [--port 4000] [--host 0.0.0.
 
 export interface ServeArguments {
   source: string | null;
+  /** Browser origins allowed by CORS (empty: CORS off). */
+  corsOrigins: string[];
+  /** Seconds a silent connection stays open (1-255, default 60). */
+  idleTimeoutSeconds: number;
+  /** Largest request body, in bytes (default 10 MiB). */
+  maxBodyBytes: number;
+  /** Requests answered at once by this process (default: no cap). */
+  maxInFlight: number | null;
   port: number;
   host: string;
   logFormat: LogFormat;
@@ -66,6 +80,10 @@ export interface ServeArguments {
 }
 
 const options = [
+  "cors-origins",
+  "idle-timeout",
+  "max-body-bytes",
+  "max-in-flight",
   "port",
   "host",
   "log-format",
@@ -119,8 +137,24 @@ export function parseServeArguments(args: readonly string[], env: Readonly<Recor
   if (!isValidTimeZone(budgetTimeZone)) return `invalid --budget-timezone "${budgetTimeZone}" (expected an IANA time zone such as UTC or Europe/Paris)`;
   const alertWebhook = nonEmpty(values.get("alert-webhook"), env.GW_ALERT_WEBHOOK_URL);
   if (alertWebhook !== null && !/^https?:\/\//.test(alertWebhook)) return "the alert webhook must be an http:// or https:// URL";
+  const idleText = values.get("idle-timeout") ?? "60";
+  const idleTimeoutSeconds = Number(idleText);
+  if (!/^\d+$/.test(idleText) || idleTimeoutSeconds < 1 || idleTimeoutSeconds > 255) return `invalid --idle-timeout "${idleText}" (expected seconds from 1 to 255)`;
+  const bodyText = values.get("max-body-bytes") ?? String(defaultBodyLimits.maxBytes);
+  const maxBodyBytes = Number(bodyText);
+  if (!/^\d+$/.test(bodyText) || maxBodyBytes < 1024) return `invalid --max-body-bytes "${bodyText}" (expected a number of bytes, at least 1024)`;
+  const inFlightText = values.get("max-in-flight");
+  const maxInFlight = inFlightText === undefined ? null : Number(inFlightText);
+  if (inFlightText !== undefined && (!/^\d+$/.test(inFlightText) || maxInFlight === 0)) return `invalid --max-in-flight "${inFlightText}" (expected a positive number)`;
+  const corsOrigins = (values.get("cors-origins") ?? "").split(",").map((origin) => origin.trim()).filter((origin) => origin !== "");
+  const badOrigin = corsOrigins.find((origin) => origin !== "*" && !/^https?:\/\/[^/\s]+$/.test(origin));
+  if (badOrigin !== undefined) return `invalid --cors-origins entry "${badOrigin}" (expected origins such as https://app.example.com, or *)`;
   return {
     source,
+    corsOrigins,
+    idleTimeoutSeconds,
+    maxBodyBytes,
+    maxInFlight,
     port,
     host: values.get("host") ?? "0.0.0.0",
     logFormat,
@@ -364,11 +398,21 @@ export async function runServe(args: string[]): Promise<number> {
   };
 
   store = closingAlso(store, closers.reverse());
-  const app = createApp({ plan, store, budgets, logger, fetch: fetchFunction, lookupPrice, governance, enforcement, ...(spendQueries === undefined ? {} : { spendQueries }) });
+  const bodyLimits = { maxBytes: parsed.maxBodyBytes, maxDepth: defaultBodyLimits.maxDepth };
+  const app = createApp({ plan, store, budgets, logger, fetch: fetchFunction, lookupPrice, governance, enforcement, bodyLimits, corsOrigins: parsed.corsOrigins, ...(spendQueries === undefined ? {} : { spendQueries }) });
 
   let server;
   try {
-    server = startBunServer({ fetch: app.fetch, store, logger, port: parsed.port, hostname: parsed.host });
+    server = startBunServer({
+      fetch: app.fetch,
+      store,
+      logger,
+      port: parsed.port,
+      hostname: parsed.host,
+      idleTimeoutSeconds: parsed.idleTimeoutSeconds,
+      maxBodyBytes: parsed.maxBodyBytes,
+      ...(parsed.maxInFlight === null ? {} : { maxInFlight: parsed.maxInFlight }),
+    });
   } catch (error) {
     const code = (error as { code?: string }).code;
     const detail = code === "EADDRINUSE" ? `port ${parsed.port} is already in use; pick another with --port` : error instanceof Error ? error.message : String(error);

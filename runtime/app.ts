@@ -3,6 +3,8 @@
  * (store, network, clock, randomness, logging) comes in through `AppDeps`, so the same app
  * runs under Bun in production and under Node in tests.
  */
+import { createCors } from "./cors.ts";
+import type { BodyLimits } from "./read-json-body.ts";
 import { createAdminApp } from "./admin/admin-app.ts";
 import { createAdminAuthorizer } from "./governance/authorize-admin.ts";
 import type { ConfigEntities } from "./governance/config-entities.ts";
@@ -31,6 +33,10 @@ import { internalError } from "./upstream.ts";
 
 export interface AppDeps {
   plan: RuntimePlan;
+  /** Browser origins allowed by CORS (exact, or "*"); absent or empty: CORS is off. */
+  corsOrigins?: readonly string[];
+  /** Largest and deepest JSON body accepted on /v1/* (runtime/read-json-body.ts); defaults when absent. */
+  bodyLimits?: BodyLimits;
   store: SpendStore;
   /**
    * Network access for every adapter without its own transport; globalThis.fetch by default.
@@ -103,6 +109,7 @@ export function createApp(deps: AppDeps): Hono {
     sleep: deps.sleep ?? realSleep,
     requestId,
     managedKeys: deps.governance === undefined ? null : createManagedKeyLookup(deps.governance.cache, () => clock.now()),
+    ...(deps.bodyLimits === undefined ? {} : { bodyLimits: deps.bodyLimits }),
     ...(deps.enforcement === undefined ? {} : { governance: deps.enforcement }),
     // Deployments' own limits share the governance limiter (cluster-wide with Redis); without
     // one, a per-process limiter. None at all when no deployment has limits.
@@ -159,6 +166,8 @@ export function createApp(deps: AppDeps): Hono {
   };
 
   const app = new Hono();
+  // Off by default: no middleware, nothing added to the request path.
+  if (deps.corsOrigins !== undefined && deps.corsOrigins.length > 0) app.use(createCors(deps.corsOrigins));
 
   for (const path of ["/v1/chat/completions", "/chat/completions"]) {
     app.post(path, (c) => handleChatCompletions(c.req.raw, path, requestDeps));
@@ -211,7 +220,7 @@ export function createApp(deps: AppDeps): Hono {
 
   if (deps.governance !== undefined) {
     const { store, cache, configEntities } = deps.governance;
-    const authorizeAdmin = createAdminAuthorizer(deps.plan, cache);
+    const authorizeAdmin = createAdminAuthorizer(deps.plan, cache, () => clock.now());
     const enforcement = deps.enforcement;
     // `spend` in /key/info, /team/info, ...: the budget ledger's spend in the entity's current period.
     const spend =
@@ -228,7 +237,12 @@ export function createApp(deps: AppDeps): Hono {
           };
     app.route(
       "/",
-      createAdminApp({ store, clock, configEntities, authorizeAdmin, afterChange: () => cache.whenFresh(), ...(spend === undefined ? {} : { spend }) }),
+      createAdminApp({
+        store,
+        clock,
+        configEntities,
+        authorizeAdmin,
+        masterKeyHash: deps.plan.masterKeyDigest === null ? null : Buffer.from(deps.plan.masterKeyDigest).toString("hex"), afterChange: () => cache.whenFresh(), ...(spend === undefined ? {} : { spend }) }),
     );
     app.route("/", createSpendApi({ queries: deps.spendQueries ?? null, authorizeAdmin, onError: (message) => logger.error(message) }));
   }

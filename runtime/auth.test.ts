@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readPresentedKey } from "./auth.ts";
+import { checkModelAllowed, readPresentedKey } from "./auth.ts";
 import { answer, createFakeBundle } from "./testing/fake-provider.ts";
 import { createTestGateway, hello, keyHash } from "./testing/test-gateway.ts";
 
@@ -118,5 +118,20 @@ describe("readPresentedKey", () => {
     expect(readPresentedKey(new Headers({ authorization: "Basic xyz", "x-api-key": "def" }))).toBe("def");
     expect(readPresentedKey(new Headers({ authorization: "Bearer " }))).toBeNull();
     expect(readPresentedKey(new Headers())).toBeNull();
+  });
+});
+
+describe("api-key header and keys without a team", () => {
+  it("accepts the key in `api-key` (Azure-style clients), after Authorization and x-api-key", () => {
+    expect(readPresentedKey(new Headers({ "api-key": "azure" }))).toBe("azure");
+    expect(readPresentedKey(new Headers({ "x-api-key": "x", "api-key": "azure" }))).toBe("x");
+    expect(readPresentedKey(new Headers({ authorization: "Bearer b", "api-key": "azure" }))).toBe("b");
+  });
+
+  it("never tells a key without a team about Team \"null\"", () => {
+    const refused = checkModelAllowed({ kind: "key", keyName: "k", team: null, models: new Set(["chat"]), modelPrefixes: [] }, "other");
+    expect(refused?.status).toBe(403);
+    expect(refused?.message).not.toContain("null");
+    expect(refused?.message).toContain('This key may not use model "other"');
   });
 });

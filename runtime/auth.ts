@@ -26,7 +26,9 @@ const invalidKey = new GatewayError({
   message: "The API key you sent is not valid for this gateway. Check the key, or ask the gateway's operator for one.",
 });
 
-/** The key the request presents: `Authorization: Bearer <key>`, else `x-api-key`. */
+const keyHeaders = ["x-api-key", "api-key"] as const;
+
+/** The key the request presents: `Authorization: Bearer <key>`, else `x-api-key`, else `api-key` (Azure-style clients). */
 export function readPresentedKey(headers: Headers): string | null {
   const authorization = headers.get("authorization");
   if (authorization !== null) {
@@ -36,9 +38,10 @@ export function readPresentedKey(headers: Headers): string | null {
       if (key !== "") return key;
     }
   }
-  const apiKey = headers.get("x-api-key");
-  if (apiKey !== null) {
-    const key = apiKey.trim();
+  for (const name of keyHeaders) {
+    const value = headers.get(name);
+    if (value === null) continue;
+    const key = value.trim();
     if (key !== "") return key;
   }
   return null;
@@ -78,7 +81,9 @@ export function checkModelAllowed(caller: Caller, model: string): GatewayError |
     code: "model_not_allowed",
     param: "model",
     message:
-      `Team "${caller.team}" may not use model "${model}". ` +
-      `GET /v1/models lists the models this key may use; ask the gateway's operator to add the model to the team.`,
+      caller.team === null
+        ? `This key may not use model "${model}". GET /v1/models lists the models this key may use; ask the gateway's operator to add the model to the key.`
+        : `Team "${caller.team}" may not use model "${model}". ` +
+          `GET /v1/models lists the models this key may use; ask the gateway's operator to add the model to the team.`,
   });
 }

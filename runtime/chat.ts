@@ -38,6 +38,9 @@ export type ChatDeps = RequestDeps;
 const expectedFields = "`model` and `messages`";
 
 /** Minimal checks needed to route; everything else is the adapter's and the upstream's business. */
+/** The roles OpenAI's Chat Completions API accepts; anything else is refused, never forwarded. */
+const chatRoles: ReadonlySet<string> = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
+
 export function parseChatRequest(body: unknown): ChatCompletionRequest | GatewayError {
   const fields = readModelBody(body, expectedFields, "models");
   if (fields instanceof GatewayError) return fields;
@@ -52,6 +55,14 @@ export function parseChatRequest(body: unknown): ChatCompletionRequest | Gateway
     const message: unknown = messages[index];
     if (typeof message !== "object" || message === null || typeof (message as { role?: unknown }).role !== "string") {
       return invalidRequest(`messages[${index}] must be an object with a string \`role\`.`, `messages[${index}]`, "invalid_type");
+    }
+    const role = (message as { role: string }).role;
+    if (!chatRoles.has(role)) {
+      return invalidRequest(
+        `messages[${index}].role must be one of ${[...chatRoles].join(", ")}; got ${JSON.stringify(role.slice(0, 40))}.`,
+        `messages[${index}].role`,
+        "invalid_value",
+      );
     }
   }
   const stream = fields.stream;

@@ -84,6 +84,32 @@ describe("request log", () => {
     );
   });
 
+  it("escapes control characters in text lines, so no value can forge a line or drive a terminal", () => {
+    const line = formatRequestText("2026-01-01T00:00:00.000Z", {
+      requestId: "req_1",
+      method: "POST",
+      path: "/v1/chat/completions",
+      status: 400,
+      model: "evil\u001b[31m\u0085x",
+      deployment: null,
+      provider: null,
+      team: null,
+      keyName: null,
+      usage: null,
+      costUsd: null,
+      latencyMs: 1,
+      attempts: 0,
+      stream: false,
+      error: "bad\nmodel=forged\u2028",
+    });
+    expect(line).toBe(
+      '2026-01-01T00:00:00.000Z req_1 POST /v1/chat/completions 400 1ms model="evil\\u001b[31m\\u0085x" error="bad\\nmodel=forged\\u2028"\n',
+    );
+    const lines: string[] = [];
+    createLogger({ format: "text", write: (text) => lines.push(text), now: () => 0 }).warn("a\u001bb\rc");
+    expect(lines[0]).toBe("1970-01-01T00:00:00.000Z warn a\\u001bb\\u000dc\n");
+  });
+
   it("writes plain messages in both formats", () => {
     const lines: string[] = [];
     createLogger({ format: "json", write: (line) => lines.push(line), now: () => 0 }).warn("careful");

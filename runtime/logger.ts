@@ -57,9 +57,17 @@ function defaultWrite(line: string): void {
   else console.log(line.slice(0, -1));
 }
 
-/** Text log values: bare when safe, JSON-quoted when they contain spaces, quotes or `=`. */
+// C0/C1 controls, DEL and the Unicode line/paragraph separators: could forge lines or drive a terminal.
+const controlCharacters = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const escapeControl = (character: string): string => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`;
+
+/**
+ * Text log values: bare when safe, JSON-quoted when they contain spaces, quotes or `=`.
+ * Invariant: a text log line never contains a control character (each is written as \uXXXX).
+ */
 function textValue(value: string): string {
-  return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
+  if (/^[^\s"=\u0000-\u001f\u007f-\u009f\u2028\u2029]+$/.test(value)) return value;
+  return JSON.stringify(value).replace(controlCharacters, escapeControl);
 }
 
 export function formatRequestText(time: string, entry: RequestLogEntry): string {
@@ -110,7 +118,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const plain = (level: string) => (message: string) => {
     flush();
     const time = new Date(now()).toISOString();
-    write(json ? `${JSON.stringify({ time, level, message })}\n` : `${time} ${level} ${message}\n`);
+    write(json ? `${JSON.stringify({ time, level, message })}\n` : `${time} ${level} ${message.replace(controlCharacters, escapeControl)}\n`);
   };
   return {
     request(entry) {

@@ -3,6 +3,7 @@
  * parse the body, admit the model (route, team allow-list, budget), and settle (log one line,
  * record the spend, count it against the team's budget) and answer, plus gw's response headers.
  */
+import { type BodyLimits, readJsonBody } from "./read-json-body.ts";
 import type { CostEstimate } from "./governance/cost-estimate.ts";
 import type { DeploymentHold, DeploymentLimits } from "./governance/deployment-limits.ts";
 import { createRequestEnforcer, type Enforcement, type EnforcementTicket, rateLimitHeaders, type RequestEnforcer } from "./governance/enforcement.ts";
@@ -44,6 +45,8 @@ export interface RequestDeps {
    * absent or null when no deployment has limits, so the request path does no limit work.
    */
   deploymentLimiter?: RateLimiter | null;
+  /** Largest and deepest JSON body accepted (runtime/read-json-body.ts); defaults when absent. */
+  bodyLimits?: BodyLimits;
 }
 
 /** One enforcer per RequestDeps (it caches per-key profiles and per-route prices). */
@@ -205,12 +208,9 @@ export async function admitRequest<Body extends { model: string }>(
   if (caller instanceof GatewayError) return failRequest(deps, state, caller);
   state.caller = caller;
 
-  let json: unknown;
-  try {
-    json = await request.json();
-  } catch {
-    return failRequest(deps, state, invalidJson(options.expected));
-  }
+  const json = await readJsonBody(request, deps.bodyLimits);
+  if (json instanceof GatewayError) return failRequest(deps, state, json);
+  if (json === undefined) return failRequest(deps, state, invalidJson(options.expected));
   const body = options.parse(json);
   if (body instanceof GatewayError) return failRequest(deps, state, body);
   state.model = body.model;

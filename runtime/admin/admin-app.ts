@@ -15,6 +15,7 @@ import { type AdminContext, type AdminContextDeps, createAdminContext } from "./
 import { toAuditView } from "./audit.ts";
 import { customerInfo, deleteCustomers, listCustomers, newCustomer, setCustomersBlocked, updateCustomer } from "./customer-admin.ts";
 import { type AdminResult, deleteKeys, generateKey, keyInfo, listKeys, regenerateKey, setKeyBlocked, updateKey } from "./key-admin.ts";
+import { defaultBodyLimits, nestsDeeperThan, readBodyText } from "../read-json-body.ts";
 import { type Body, parseJsonObject, readQueryInteger } from "./parse-fields.ts";
 import { deleteTeams, listTeams, newTeam, setTeamBlocked, teamInfo, updateTeam } from "./team-admin.ts";
 import { deleteUsers, listUsers, newUser, updateUser, userInfo } from "./user-admin.ts";
@@ -43,8 +44,12 @@ function storeUnavailable(error: unknown, description: string): GatewayError {
 }
 
 async function readBody(request: Request): Promise<Body> {
-  const text = await request.text();
-  if (text.length > maxBodyLength) throw invalidRequest(`The request body is larger than ${maxBodyLength} characters.`, null, "body_too_large");
+  // The same reader as /v1/* (size cap, nesting scan before parsing), with the admin API's smaller cap.
+  const text = await readBodyText(request, maxBodyLength);
+  if (text instanceof GatewayError) throw text;
+  if (nestsDeeperThan(text, defaultBodyLimits.maxDepth)) {
+    throw invalidRequest(`The JSON body is nested deeper than ${defaultBodyLimits.maxDepth} levels of arrays and objects.`, null, "invalid_json");
+  }
   return parseJsonObject(text);
 }
 

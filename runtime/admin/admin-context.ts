@@ -17,6 +17,8 @@ export interface AdminContextDeps {
   spend?: (subject: Subject) => Promise<number>;
   /** Awaited after every change, before answering (e.g. the governance cache's whenFresh). */
   afterChange?: () => Promise<void>;
+  /** SHA-256 (hex) of the master key: no managed key may take its value. */
+  masterKeyHash?: string | null;
 }
 
 export interface AdminContext {
@@ -28,6 +30,8 @@ export interface AdminContext {
   users(): Promise<ManagedUser[]>;
   customers(): Promise<ManagedCustomer[]>;
   isFromConfig(kind: EntityKind, id: string): boolean;
+  /** Whether a new key secret with this hash would collide with the master key. */
+  isReservedKeyHash(keyHash: string): boolean;
   /** Appends the audit entry; called before the change it records, so no change goes unaudited. */
   audit(actor: string, action: string, entity: EntityKind, entityId: string, before: unknown, after: unknown): Promise<void>;
   changed(): Promise<void>;
@@ -74,8 +78,11 @@ export function createAdminContext(deps: AdminContextDeps): AdminContext {
   };
   const configKeyHashes = new Set(config.keys.map((key) => key.keyHash));
 
+  const masterKeyHash = deps.masterKeyHash ?? null;
+
   return {
     store,
+    isReservedKeyHash: (keyHash) => keyHash === masterKeyHash,
     now: () => clock.now(),
     nowIso: () => new Date(clock.now()).toISOString(),
     async keys() {

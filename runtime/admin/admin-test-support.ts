@@ -4,6 +4,7 @@ import type { ConfigEntities } from "../governance/config-entities.ts";
 import { createMemoryGovernanceStore } from "../governance/memory-governance-store.ts";
 import type { GovernanceStore, Subject } from "../governance/ports.ts";
 import { createAdminApp } from "./admin-app.ts";
+import { hashKey } from "./key-secret.ts";
 
 export const masterKey = "master-secret-for-tests";
 export const startTime = Date.parse("2025-03-10T12:00:00.000Z");
@@ -39,6 +40,7 @@ export function createAdminHarness(options: AdminHarnessOptions = {}): AdminHarn
   const app = createAdminApp({
     store,
     clock: { now: () => now },
+    masterKeyHash: hashKey(masterKey),
     ...(options.configEntities === undefined ? {} : { configEntities: options.configEntities }),
     ...(options.spend === undefined ? {} : { spend: options.spend }),
     ...(options.afterChange === undefined ? {} : { afterChange: options.afterChange }),

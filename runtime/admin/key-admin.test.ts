@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { createAdminHarness, startTime } from "./admin-test-support.ts";
+import { createAdminHarness, masterKey, startTime } from "./admin-test-support.ts";
 
 const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");
 
@@ -189,6 +189,14 @@ describe("POST /key/generate", () => {
     expect((await admin.store.listKeys())[0]?.keyHash).toBe(sha256(chosen));
     expect(await admin.dump()).not.toContain(chosen);
     expectError(await admin.post("/key/generate", { key: chosen }), 400, "key", "duplicate_key");
+  });
+
+  it("refuses a chosen key equal to the master key, on generate and on regenerate", async () => {
+    const admin = createAdminHarness();
+    expectError(await admin.post("/key/generate", { key: masterKey }), 400, "key", "duplicate_key");
+    expect(await admin.store.listKeys()).toEqual([]);
+    const created = await admin.post("/key/generate", {});
+    expectError(await admin.post("/key/regenerate", { key: created.json.token, new_key: masterKey }), 400, "new_key", "duplicate_key");
   });
 });
 

@@ -225,7 +225,7 @@ export async function prepareNewKey(context: AdminContext, body: Body): Promise<
   checkRelations(fields, null, keys, teams);
   const secret = chosen ?? generateKeySecret();
   const keyHash = hashKey(secret);
-  if (keys.some((key) => key.keyHash === keyHash)) throw invalidRequest("Another key already has this value; choose another `key`.", "key", "duplicate_key");
+  if (context.isReservedKeyHash(keyHash) || keys.some((key) => key.keyHash === keyHash)) throw invalidRequest("Another key already has this value; choose another `key`.", "key", "duplicate_key");
   const now = context.nowIso();
   const key: ManagedKey = applyKeyFields(
     {
@@ -288,7 +288,7 @@ export async function regenerateKey(context: AdminContext, actor: string, body: 
   checkRelations(fields, key, keys, teams);
   const secret = chosen ?? generateKeySecret();
   const keyHash = hashKey(secret);
-  if (keys.some((other) => other.keyHash === keyHash)) throw invalidRequest("Another key already has this value; choose another `new_key`.", "new_key", "duplicate_key");
+  if (context.isReservedKeyHash(keyHash) || keys.some((other) => other.keyHash === keyHash)) throw invalidRequest("Another key already has this value; choose another `new_key`.", "new_key", "duplicate_key");
   const updated = { ...applyKeyFields(key, fields, context.nowIso()), keyHash };
   await saveChange(context, actor, keyEntity, "key.regenerate", key, updated);
   return { body: { ...(await keyWithSpend(context, updated)), key: secret, token_id: key.keyId }, ignored };

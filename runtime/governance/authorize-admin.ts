@@ -1,12 +1,14 @@
 /**
  * Who may call the admin API: the master key, or a key created with `admin: true`. Without a
  * master key the admin API is closed (an open gateway has no one to trust with it).
+ * Invariant: a presented key is judged usable (known, not blocked, not expired, team not blocked)
+ * by the same `authenticate` + `checkManagedKey` path as /v1/*; this file only adds "is it admin".
  */
-import { createHash, timingSafeEqual } from "node:crypto";
-import { readPresentedKey } from "../auth.ts";
+import { authenticate, readPresentedKey } from "../auth.ts";
 import { GatewayError } from "../errors.ts";
 import type { RuntimePlan } from "../plan.ts";
 import type { GovernanceCache } from "./governance-cache.ts";
+import { createManagedKeyLookup, managedKeyOf } from "./managed-callers.ts";
 
 const adminClosed = new GatewayError({
   status: 403,
@@ -29,15 +31,20 @@ const notAdmin = new GatewayError({
   message: "This key may not call the admin API: use the master key or a key generated with admin: true.",
 });
 
-export function createAdminAuthorizer(plan: RuntimePlan, cache: GovernanceCache): (headers: Headers) => { actor: string } | GatewayError {
+export function createAdminAuthorizer(
+  plan: RuntimePlan,
+  cache: GovernanceCache,
+  now: () => number = Date.now,
+): (headers: Headers) => { actor: string } | GatewayError {
+  const lookup = createManagedKeyLookup(cache, now);
   return (headers) => {
-    const master = plan.masterKeyDigest;
-    if (master === null) return adminClosed;
-    const key = readPresentedKey(headers);
-    if (key === null) return missingKey;
-    const digest = createHash("sha256").update(key).digest();
-    if (timingSafeEqual(digest, master)) return { actor: "master" };
-    const managed = cache.lookupKey(digest.toString("hex"));
-    return managed !== null && managed.admin && !managed.blocked ? { actor: `key:${managed.keyId}` } : notAdmin;
+    if (plan.masterKeyDigest === null) return adminClosed;
+    if (readPresentedKey(headers) === null) return missingKey;
+    // Unknown, expired or blocked keys get the same 401 as on /v1/*.
+    const caller = authenticate(plan, headers, lookup);
+    if (caller instanceof GatewayError) return caller;
+    if (caller.kind === "master") return { actor: "master" };
+    const managed = managedKeyOf(caller);
+    return managed !== null && managed.admin ? { actor: `key:${managed.keyId}` } : notAdmin;
   };
 }

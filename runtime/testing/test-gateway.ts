@@ -2,6 +2,7 @@
  * An app wired with the fake provider, a fake fetch, a memory store, a recording sleep and a
  * capturing logger: what the runtime's unit tests drive.
  */
+import type { BodyLimits } from "../read-json-body.ts";
 import type { Hono } from "hono";
 import { createApp } from "../app.ts";
 import type { Bundle, KeyRef } from "../../contract/bundle.ts";
@@ -23,6 +24,8 @@ export interface TestGatewayOptions {
   /** Adapters by provider name; the fake providers ("fake", "fake-chat") by default. */
   getProvider?: ProviderLookup;
   lookupPrice?: PriceLookup;
+  bodyLimits?: BodyLimits;
+  corsOrigins?: string[];
 }
 
 export interface TestGateway {
@@ -66,6 +69,8 @@ export function createTestGateway(bundle: Bundle, options: TestGatewayOptions = 
     random: options.random ?? (() => 0),
     clock,
     ...(options.lookupPrice ? { lookupPrice: options.lookupPrice } : {}),
+    ...(options.bodyLimits ? { bodyLimits: options.bodyLimits } : {}),
+    ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
     sleep: async (ms) => {
       sleeps.push(ms);
     },

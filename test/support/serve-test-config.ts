@@ -21,6 +21,8 @@ export interface ServeTestConfigOptions {
   masterKey: string;
   /** Fakes started for this file, closed by stop() after gw has ended. */
   upstreams?: ReadonlyArray<{ close(): Promise<void> }>;
+  /** More `gw serve` arguments (e.g. ["--idle-timeout", "1"]). */
+  extraArgs?: string[];
 }
 
 export interface ServedTestConfig {
@@ -37,7 +39,7 @@ export async function serveTestConfig(options: ServeTestConfigOptions): Promise<
   let gateway: GatewayProcess;
   try {
     const config = writeConfig(directory, options.config, options.format);
-    gateway = await startGateway({ config, dataDir: `${directory}/data`, env: options.env });
+    gateway = await startGateway({ config, dataDir: `${directory}/data`, env: options.env, ...(options.extraArgs ? { extraArgs: options.extraArgs } : {}) });
   } catch (error) {
     await closeUpstreams();
     removeTestDirectory(directory);

@@ -3,7 +3,10 @@
  * (stop accepting, let in-flight requests finish for a grace period, flush the spend store,
  * exit 0). The app core never imports this file.
  */
+import { GatewayError } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
+import { defaultBodyLimits } from "../../read-json-body.ts";
+import { errorResponse } from "../../respond.ts";
 import type { SpendStore } from "../../ports.ts";
 
 export interface BunServeOptions {
@@ -14,6 +17,16 @@ export interface BunServeOptions {
   hostname: string;
   /** How long in-flight requests (long streams) may run on after a shutdown signal. Default 10 s. */
   shutdownGraceMs?: number;
+  /**
+   * Seconds a connection may stay silent before it is closed (1-255). Default 60. While a request
+   * is being answered the timeout is off (a non-streaming LLM call may take minutes); it is back on
+   * once the response starts.
+   */
+  idleTimeoutSeconds?: number;
+  /** gw's body cap (runtime/read-json-body.ts): Bun is given room above it so gw answers the 413. */
+  maxBodyBytes?: number;
+  /** Requests answered at once by this process; more get an OpenAI-shaped 503. Default: no cap. */
+  maxInFlight?: number;
   /** Called once shutdown is complete, with the exit code; process.exit by default. */
   exit?: (code: number) => void;
 }
@@ -26,13 +39,38 @@ export interface RunningServer {
   shutdown(reason: string): Promise<void>;
 }
 
+const busy = new GatewayError({
+  status: 503,
+  type: "api_error",
+  code: "server_busy",
+  message: "This gateway process is answering as many requests as it is configured to (--max-in-flight). Retry shortly.",
+  retryable: true,
+});
+
+const internal = new GatewayError({ status: 500, type: "api_error", code: "internal_error", message: "gw failed unexpectedly; the error is logged." });
+
 export function startBunServer(options: BunServeOptions): RunningServer {
-  const server = Bun.serve({
+  const idleSeconds = options.idleTimeoutSeconds ?? 60;
+  const maxInFlight = options.maxInFlight ?? Number.POSITIVE_INFINITY;
+  const maxBodyBytes = options.maxBodyBytes ?? defaultBodyLimits.maxBytes;
+  const server: ReturnType<typeof Bun.serve> = Bun.serve({
     port: options.port,
     hostname: options.hostname,
-    fetch: (request) => options.fetch(request),
-    // Non-streaming LLM answers can take minutes; each upstream attempt has its own timeout instead.
-    idleTimeout: 0,
+    idleTimeout: idleSeconds,
+    // Bun refuses larger declared bodies itself, with a bare 413: leave gw room to answer OpenAI-shaped.
+    maxRequestBodySize: maxBodyBytes * 2 + 1024 * 1024,
+    async fetch(request, bun) {
+      if (bun.pendingRequests > maxInFlight) return errorResponse(busy, {});
+      // Pending answers send nothing for a while; the idle timeout is for silent connections only.
+      bun.timeout(request, 0);
+      const response = await options.fetch(request);
+      bun.timeout(request, idleSeconds);
+      return response;
+    },
+    error(error) {
+      options.logger.error(`unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+      return errorResponse(internal, {});
+    },
   });
   const port = server.port ?? options.port;
   const url = `http://${options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname}:${port}`;
