@@ -51,6 +51,21 @@ describe("streams", () => {
     expect(events.at(-1)).toBe("[DONE]");
   });
 
+  it("falls back transparently when the stream fails after only empty chunks (nothing the client would see)", async () => {
+    const gateway = createTestGateway(bundle, {
+      handlers: {
+        primary: streamOf(['{"text":""}', '{"text":""}', { fail: true }]),
+        "backup-1": streamOf(['{"text":"from backup"}', "[DONE]"]),
+      },
+    });
+    const response = await gateway.chat(streaming);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-gw-model")).toBe("backup");
+    const events = await readSse(response);
+    expect(contentOf(events)).toBe("from backup");
+    expect(events.at(-1)).toBe("[DONE]");
+  });
+
   it("falls back when the upstream sends an error event before any chunk", async () => {
     const gateway = createTestGateway(bundle, {
       handlers: {
