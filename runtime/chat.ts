@@ -10,8 +10,8 @@
 import { createAttemptControl } from "./attempt-control.ts";
 import { GatewayError, invalidRequest } from "./errors.ts";
 import { executeWithFallbacks } from "./execute.ts";
-import { estimateChatCost } from "./governance/cost-estimate.ts";
-import type { ChatCompletionRequest } from "./openai-types.ts";
+import { estimateChatCost, estimatePromptTokens, estimateTextTokens } from "./governance/cost-estimate.ts";
+import type { ChatCompletionRequest, TokenUsage } from "./openai-types.ts";
 import type { RuntimeDeployment, TokenPrice } from "./plan.ts";
 import {
   abandonRequest,
@@ -94,6 +94,29 @@ function chatTokenEstimate(chat: ChatCompletionRequest): number {
   return estimate.promptTokens + estimate.outputTokens;
 }
 
+/**
+ * The usage gw counts itself when the upstream's is missing or partial: no usage at all, or
+ * (a stream that did not end normally) fewer output tokens than were relayed, as after
+ * Anthropic's message_start (prompt plus one token) when the final count never came. Prompt
+ * tokens: the reported ones, else estimated from the request; output tokens: estimated from
+ * the text and tool-call arguments actually relayed to the client
+ * (runtime/governance/cost-estimate.ts). Null when the reported usage stands. Runs once, at
+ * settle time.
+ */
+export function streamUsage(chat: ChatCompletionRequest, reported: TokenUsage | null, relayed: string, endedNormally: boolean): TokenUsage | null {
+  if (reported !== null && endedNormally) return null;
+  const outputTokens = relayed === "" ? 0 : estimateTextTokens(relayed);
+  if (reported !== null && reported.outputTokens >= outputTokens) return null;
+  const inputTokens = reported !== null && reported.inputTokens > 0 ? reported.inputTokens : estimatePromptTokens(chat);
+  return {
+    inputTokens,
+    outputTokens,
+    cacheReadTokens: reported?.cacheReadTokens ?? 0,
+    cacheWriteTokens: reported?.cacheWriteTokens ?? 0,
+    reasoningTokens: reported?.reasoningTokens ?? 0,
+  };
+}
+
 export async function handleChatCompletions(request: Request, path: string, deps: ChatDeps): Promise<Response> {
   const admitted = await admitRequest(request, path, deps, chatBody);
   if (admitted instanceof Response) return admitted;
@@ -139,8 +162,10 @@ export async function handleChatCompletions(request: Request, path: string, deps
     addLimitHeaders(state, headers);
     const stream = outcome.value;
     if (stream.warnings.length > 0) headers["x-gw-warnings"] = headerSafe(stream.warnings);
-    return streamResponse(stream, headers, (status, error) => {
-      settleRequest(deps, state, status, outcome.route, outcome.target, outcome.attempts, stream.usage() ?? null, error);
+    return streamResponse(stream, headers, (status, error, relayed) => {
+      const reported = stream.usage() ?? null;
+      const estimated = streamUsage(chat, reported, relayed, status === 200);
+      settleRequest(deps, state, status, outcome.route, outcome.target, outcome.attempts, estimated ?? reported, error, estimated !== null);
     }, () => {
       state.timeToFirstTokenMs = deps.clock.now() - state.started;
     });

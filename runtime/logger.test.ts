@@ -110,6 +110,28 @@ describe("request log", () => {
     expect(lines[0]).toBe("1970-01-01T00:00:00.000Z warn a\\u001bb\\u000dc\n");
   });
 
+  it("says in the text line when gw estimated the usage", () => {
+    const line = formatRequestText("2026-01-01T00:00:00.000Z", {
+      requestId: "req_2",
+      method: "POST",
+      path: "/v1/chat/completions",
+      status: 499,
+      model: "chat",
+      deployment: "chat/0",
+      provider: "openai",
+      team: null,
+      keyName: null,
+      usage: { inputTokens: 9, outputTokens: 100, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
+      costUsd: null,
+      latencyMs: 5,
+      attempts: 1,
+      stream: true,
+      usageEstimated: true,
+      error: "client_closed_request",
+    });
+    expect(line).toContain(" stream=true usage_estimated=true error=");
+  });
+
   it("writes plain messages in both formats", () => {
     const lines: string[] = [];
     createLogger({ format: "json", write: (line) => lines.push(line), now: () => 0 }).warn("careful");

@@ -23,6 +23,8 @@ export interface RequestLogEntry {
   latencyMs: number;
   attempts: number;
   stream: boolean;
+  /** True when gw counted the tokens itself because the upstream did not report them (a stream cut short). */
+  usageEstimated?: boolean;
   /** The error code when the request failed. */
   error: string | null;
 }
@@ -86,6 +88,7 @@ export function formatRequestText(time: string, entry: RequestLogEntry): string 
   if (entry.costUsd !== null) line += ` cost=$${entry.costUsd.toFixed(6)}`;
   if (entry.attempts > 0) line += ` attempts=${entry.attempts}`;
   if (entry.stream) line += " stream=true";
+  if (entry.usageEstimated === true) line += " usage_estimated=true";
   if (entry.error !== null) line += ` error=${textValue(entry.error)}`;
   return `${line}\n`;
 }

@@ -37,6 +37,8 @@ export interface SpendRecord {
   tags?: readonly string[];
   timeToFirstTokenMs?: number | null;
   errorType?: string | null;
+  /** True when gw estimated the tokens (the upstream never reported usage, e.g. a stream cut short). */
+  usageEstimated?: boolean;
 }
 
 /** Who a spend total is for; a key is named by its hash prefix (SpendRecord.keyHashPrefix). */

@@ -325,12 +325,13 @@ export function settleRequest(
   attempts: number,
   usage: TokenUsage | null,
   error: GatewayError | null,
+  usageEstimated = false,
 ): number {
   const cost = usage === null ? 0 : computeCost(usage, target.price);
   const knownCost = usage !== null && target.price !== null ? cost : null;
   state.enforcement?.finish(cost, usage);
   state.deploymentHold?.release(usage === null ? 0 : usage.inputTokens + usage.outputTokens);
-  const latencyMs = logRequest(deps, state, status, route, target, usage, attempts, error, knownCost);
+  const latencyMs = logRequest(deps, state, status, route, target, usage, attempts, error, knownCost, usageEstimated);
   const caller = state.caller as Caller;
   deps.store.record({
     requestId: state.requestId,
@@ -355,6 +356,7 @@ export function settleRequest(
     customer: state.customer,
     tags: state.tags,
     errorType: error === null ? null : (error.code ?? error.type),
+    ...(usageEstimated ? { usageEstimated: true } : null),
   });
   if (caller.team !== null && cost > 0) deps.budgets.add(caller.team, cost, state.started);
   return cost;
@@ -371,6 +373,7 @@ export function logRequest(
   attempts: number,
   error: GatewayError | null,
   costUsd: number | null,
+  usageEstimated = false,
 ): number {
   const latencyMs = deps.clock.now() - state.started;
   if (error !== null && error.code === "internal_error") {
@@ -395,6 +398,7 @@ export function logRequest(
     attempts,
     stream: state.stream,
     error: error === null ? null : (error.code ?? error.type),
+    ...(usageEstimated ? { usageEstimated: true } : null),
   });
   return latencyMs;
 }

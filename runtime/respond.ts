@@ -27,7 +27,33 @@ export function headerSafe(values: readonly string[]): string {
   return values.join("; ").replace(/[^\x20-\x7e]/g, "?");
 }
 
-export type StreamEnd = (status: number, error: GatewayError | null) => void;
+/** `relayed` is the completion text and tool-call argument text the client was sent (for estimating usage the upstream never reported). */
+export type StreamEnd = (status: number, error: GatewayError | null, relayed: string) => void;
+
+/**
+ * Keep the text parts a chunk relays (content, refusal, tool-call arguments). Only string
+ * references are kept per chunk; they are joined (and tokenized) once, at the end, and only
+ * when the upstream's usage is missing.
+ */
+function collectRelayed(chunk: ChatCompletionChunk, parts: string[]): void {
+  const choices = chunk.choices;
+  if (choices === undefined) return;
+  for (const choice of choices) {
+    const delta = choice.delta as { content?: unknown; refusal?: unknown; tool_calls?: Array<{ function?: { name?: unknown; arguments?: unknown } }> } | undefined;
+    if (delta === undefined || delta === null) continue;
+    if (typeof delta.content === "string" && delta.content !== "") parts.push(delta.content);
+    if (typeof delta.refusal === "string" && delta.refusal !== "") parts.push(delta.refusal);
+    const calls = delta.tool_calls;
+    if (Array.isArray(calls)) {
+      for (const call of calls) {
+        const fn = call.function;
+        if (fn === undefined) continue;
+        if (typeof fn.name === "string") parts.push(fn.name);
+        if (typeof fn.arguments === "string") parts.push(fn.arguments);
+      }
+    }
+  }
+}
 
 /**
  * Relay a started upstream stream as `text/event-stream`. Pull-based: one upstream read per
@@ -45,10 +71,11 @@ export type StreamEnd = (status: number, error: GatewayError | null) => void;
 export function streamResponse(stream: UpstreamStream, headers: HeaderRecord, onEnd: StreamEnd, onFirstChunk?: () => void): Response {
   let done = false;
   let sentFirst = false;
+  const relayed: string[] = [];
   const end = (status: number, error: GatewayError | null): void => {
     if (done) return;
     done = true;
-    onEnd(status, error);
+    onEnd(status, error, relayed.join(""));
   };
   const enqueueAll = (controller: ReadableStreamDefaultController<Uint8Array>, chunks: readonly ChatCompletionChunk[]): void => {
     if (chunks.length === 0) return;
@@ -56,7 +83,10 @@ export function streamResponse(stream: UpstreamStream, headers: HeaderRecord, on
       sentFirst = true;
       onFirstChunk?.();
     }
-    for (const chunk of chunks) controller.enqueue(encodeSseChunk(chunk));
+    for (const chunk of chunks) {
+      controller.enqueue(encodeSseChunk(chunk));
+      collectRelayed(chunk, relayed);
+    }
   };
   const body = new ReadableStream<Uint8Array>(
     {

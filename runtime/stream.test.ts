@@ -51,6 +51,21 @@ describe("streams", () => {
     expect(events.at(-1)).toBe("[DONE]");
   });
 
+  it("falls back transparently when the stream fails after only empty chunks (nothing the client would see)", async () => {
+    const gateway = createTestGateway(bundle, {
+      handlers: {
+        primary: streamOf(['{"text":""}', '{"text":""}', { fail: true }]),
+        "backup-1": streamOf(['{"text":"from backup"}', "[DONE]"]),
+      },
+    });
+    const response = await gateway.chat(streaming);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-gw-model")).toBe("backup");
+    const events = await readSse(response);
+    expect(contentOf(events)).toBe("from backup");
+    expect(events.at(-1)).toBe("[DONE]");
+  });
+
   it("falls back when the upstream sends an error event before any chunk", async () => {
     const gateway = createTestGateway(bundle, {
       handlers: {
@@ -84,8 +99,8 @@ describe("streams", () => {
     expect(events).not.toContain("[DONE]");
     // No silent switch to another model once the client has seen output.
     expect(gateway.calls.map((call) => call.model)).toEqual(["primary"]);
-    // Partial usage is recorded.
-    expect(gateway.store.records[0]).toMatchObject({ status: 502, inputTokens: 3, outputTokens: 1, stream: true });
+    // Partial usage is recorded, its output topped up to what was relayed ("partial": 7 characters, 2 tokens).
+    expect(gateway.store.records[0]).toMatchObject({ status: 502, inputTokens: 3, outputTokens: 2, stream: true, usageEstimated: true });
   });
 
   it("ends with an error event when the upstream stream stops without completing", async () => {
@@ -112,6 +127,39 @@ describe("streams", () => {
     expect(gateway.calls[0]?.signal?.aborted).toBe(true);
     expect(gateway.store.records).toHaveLength(1);
     expect(gateway.store.records[0]).toMatchObject({ status: 499, stream: true });
+  });
+
+  it("counts the relayed text itself (and says so) when the client leaves before the upstream reported usage", async () => {
+    const text = "x".repeat(400);
+    const gateway = createTestGateway(bundle, {
+      handlers: { primary: streamOf([JSON.stringify({ text }), { waitForAbort: true }]) },
+    });
+    const response = await gateway.chat(streaming);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    await reader.cancel();
+    const record = gateway.store.records[0];
+    expect(record).toMatchObject({ status: 499, stream: true, outputTokens: 100, usageEstimated: true });
+    expect(record?.inputTokens).toBeGreaterThan(0);
+    expect(record?.costUsd).toBeGreaterThan(0);
+  });
+
+  it("estimates the output when the upstream cuts the stream after reporting only its prompt", async () => {
+    const gateway = createTestGateway(bundle, {
+      handlers: { primary: streamOf(['{"input":5,"output":1}', JSON.stringify({ text: "y".repeat(80) }), { fail: true }]) },
+    });
+    const events = await readSse(await gateway.chat(streaming));
+    expect(contentOf(events.slice(0, -1))).toBe("y".repeat(80));
+    expect(gateway.store.records[0]).toMatchObject({ stream: true, inputTokens: 5, outputTokens: 20, usageEstimated: true });
+  });
+
+  it("keeps the upstream's usage (not estimated) when the stream completes", async () => {
+    const gateway = createTestGateway(bundle, {
+      handlers: { primary: streamOf(['{"text":"Hello there, friend"}', '{"input":7,"output":2}', "[DONE]"]) },
+    });
+    await readSse(await gateway.chat(streaming));
+    expect(gateway.store.records[0]).toMatchObject({ status: 200, inputTokens: 7, outputTokens: 2 });
+    expect(gateway.store.records[0]?.usageEstimated).toBeUndefined();
   });
 
   it("cancels the upstream request when the client's connection aborts mid-stream", async () => {

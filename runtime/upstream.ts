@@ -237,6 +237,24 @@ export async function completeUpstream(call: UpstreamCall): Promise<CompletedCal
  * fall back) when the stream fails before producing any chunk. The control's timer is
  * restarted on every upstream event, and disposed when the stream ends or fails.
  */
+/** The most role-only or empty chunks held back before a stream is committed anyway. */
+const heldChunksLimit = 32;
+
+/** Whether a chunk carries something for the client: content, refusal, a tool-call delta, a finish reason, or usage. */
+export function carriesOutput(chunk: ChatCompletionChunk): boolean {
+  if ((chunk as { usage?: unknown }).usage != null) return true;
+  for (const choice of chunk.choices ?? []) {
+    if (choice.finish_reason != null) return true;
+    const delta = choice.delta as { content?: unknown; refusal?: unknown; tool_calls?: unknown[]; function_call?: unknown } | undefined;
+    if (delta === undefined || delta === null) continue;
+    if (typeof delta.content === "string" && delta.content !== "") return true;
+    if (typeof delta.refusal === "string" && delta.refusal !== "") return true;
+    if (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) return true;
+    if (delta.function_call != null) return true;
+  }
+  return false;
+}
+
 export async function startUpstreamStream(call: UpstreamCall): Promise<UpstreamStream> {
   const { upstream, warnings } = await build(call, true);
   const { target, control } = call;
@@ -288,7 +306,17 @@ export async function startUpstreamStream(call: UpstreamCall): Promise<UpstreamS
     }
   };
 
-  const first = (await next()) ?? [];
+  // The 200 is committed only with a chunk the client would notice (content, a tool-call
+  // delta, a finish reason or usage): a stream that fails after only role-only or empty chunks
+  // throws here, so it is retried or falls back like one that failed before its first byte.
+  // Bounded: after heldChunksLimit empty chunks the stream is committed anyway.
+  const first: ChatCompletionChunk[] = [];
+  while (first.length < heldChunksLimit) {
+    const chunks = await next();
+    if (chunks === null) break;
+    first.push(...chunks);
+    if (chunks.some(carriesOutput)) break;
+  }
   return {
     first,
     warnings,

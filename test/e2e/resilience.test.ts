@@ -185,6 +185,15 @@ describe("streaming failures", () => {
     }
   });
 
+  test("a stream cut after only its role chunk (no text yet) falls back transparently", async () => {
+    primaryUpstream.failNext(times(retryAttempts + 1, { streamCutAfter: 1 }));
+    const { data: stream, response } = await client()
+      .chat.completions.create({ model: "primary", messages: hello, stream: true })
+      .withResponse();
+    expect(response.headers.get("x-gw-deployment")).toBe("backup-anthropic");
+    expect(assembleContent(await collectStream(stream))).toBe(fixtureStreamText("anthropic-text"));
+  });
+
   test("a stream cut mid-way ends with an error event and a clean close, without fallback", async () => {
     primaryUpstream.failNext([{ streamCutAfter: 20 }]);
     const response = await postRaw(gateway, { model: "primary", messages: hello, stream: true }, { apiKey: masterKey });
