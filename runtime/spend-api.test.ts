@@ -52,6 +52,7 @@ const row = {
   status: 200,
   errorType: null,
   stream: false,
+  usageEstimated: true,
 };
 
 const queries: SpendQueries = {
@@ -81,7 +82,7 @@ describe("spend API", () => {
     const body = (await response.json()) as { data: Array<Record<string, unknown>>; next_cursor: string; has_more: boolean };
     expect(body.next_cursor).toBe("next");
     expect(body.has_more).toBe(true);
-    expect(body.data[0]).toMatchObject({ request_id: "req_1", key_hash_prefix: "abcdef012345", customer_id: "acme", spend: 0.015, start_time: "2026-03-01T10:00:00.000Z" });
+    expect(body.data[0]).toMatchObject({ request_id: "req_1", key_hash_prefix: "abcdef012345", customer_id: "acme", spend: 0.015, start_time: "2026-03-01T10:00:00.000Z", usage_estimated: true });
   });
 
   test("reports group by the asked grouping and total the spend", async () => {

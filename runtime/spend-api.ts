@@ -126,6 +126,7 @@ function logRow(row: LedgerRow): Record<string, unknown> {
     status: row.status,
     error_type: row.errorType,
     stream: row.stream,
+    usage_estimated: row.usageEstimated,
   };
 }
 

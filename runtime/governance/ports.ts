@@ -224,6 +224,8 @@ export interface LedgerRow {
   status: number;
   errorType: string | null;
   stream: boolean;
+  /** gw counted the tokens itself (the upstream did not report them): the cost is an estimate. */
+  usageEstimated: boolean;
 }
 
 export interface SpendLogsFilter {

@@ -80,6 +80,24 @@ describe("sqlite spend store", () => {
     await second.close();
   });
 
+  test("stores whether gw estimated the usage", async () => {
+    const path = databasePath();
+    const store = createSqliteSpendStore({ path });
+    store.record({ ...record("estimated", "research", 1_000, 0.5), usageEstimated: true });
+    store.record(record("reported", "research", 1_000, 0.5));
+    await store.close();
+    const database = new Database(path);
+    try {
+      const rows = database.query<{ request_id: string; usage_estimated: number }, []>("SELECT request_id, usage_estimated FROM spend ORDER BY request_id").all();
+      expect(rows).toEqual([
+        { request_id: "estimated", usage_estimated: 1 },
+        { request_id: "reported", usage_estimated: 0 },
+      ]);
+    } finally {
+      database.close(false);
+    }
+  });
+
   test("writes queued rows on its own shortly after recording, without an explicit flush", async () => {
     const store = createSqliteSpendStore({ path: databasePath(), flushIntervalMs: 5 });
     store.record(record("a", "research", 1, 1));

@@ -68,6 +68,7 @@ export const spendColumns = [
   "key_prefix",
   "user_id",
   "customer_id",
+  "usage_estimated",
 ] as const;
 
 const timestampIndex = 1;
@@ -85,7 +86,12 @@ export const subjectColumns = {
  * Columns added after the first release: added to databases that predate them (idempotent), so
  * an existing .gw/gw.db keeps working; their rows hold NULL there.
  */
-const addedColumns = ["key_prefix", "user_id", "customer_id"] as const;
+const addedColumns = [
+  ["key_prefix", "TEXT"],
+  ["user_id", "TEXT"],
+  ["customer_id", "TEXT"],
+  ["usage_estimated", "INTEGER NOT NULL DEFAULT 0"],
+] as const;
 
 const schema = `
 CREATE TABLE IF NOT EXISTS spend (
@@ -118,10 +124,10 @@ CREATE INDEX IF NOT EXISTS spend_customer_timestamp ON spend (customer_id, times
 /** Adds the columns of `addedColumns` that `spend` lacks, then their indexes. Idempotent. */
 function migrateSpendTable(database: Database): void {
   const present = new Set(database.query<{ name: string }, []>("PRAGMA table_info(spend)").all().map((column) => column.name));
-  for (const column of addedColumns) {
+  for (const [column, type] of addedColumns) {
     if (present.has(column)) continue;
     try {
-      database.run(`ALTER TABLE spend ADD COLUMN ${column} TEXT`);
+      database.run(`ALTER TABLE spend ADD COLUMN ${column} ${type}`);
     } catch (error) {
       // Another process (or worker) may have added it between the check and here.
       const now = new Set(database.query<{ name: string }, []>("PRAGMA table_info(spend)").all().map((each) => each.name));
@@ -169,6 +175,7 @@ function encodeRow(row: SpendRecord): string {
     row.keyHashPrefix ?? null,
     row.user ?? null,
     row.customer ?? null,
+    row.usageEstimated === true ? 1 : 0,
   ]);
 }
 

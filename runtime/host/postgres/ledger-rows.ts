@@ -31,6 +31,7 @@ export function ledgerRowFromSpendRecord(record: SpendRecord): LedgerRow {
     status: record.status,
     errorType: record.errorType ?? null,
     stream: record.stream,
+    usageEstimated: record.usageEstimated === true,
   };
 }
 
@@ -65,6 +66,8 @@ export function normalizeLedgerRow(row: LedgerRow): LedgerRow {
     status: Math.round(finite(row.status)),
     errorType: row.errorType ?? null,
     stream: row.stream === true,
+    // Rows spooled before the column existed lack it.
+    usageEstimated: row.usageEstimated === true,
   };
 }
 
@@ -100,15 +103,15 @@ WITH input AS (
     "customer" text, "tags" text[], "model" text, "deployment" text, "provider" text, "inputTokens" integer,
     "outputTokens" integer, "cacheReadTokens" integer, "cacheWriteTokens" integer, "reasoningTokens" integer,
     "costUsd" double precision, "latencyMs" double precision, "timeToFirstTokenMs" double precision, "status" integer,
-    "errorType" text, "stream" boolean)
+    "errorType" text, "stream" boolean, "usageEstimated" boolean)
   ORDER BY r."requestId"
 ), inserted AS (
   INSERT INTO ${ledger} (request_id, ts, key_prefix, key_name, team_id, user_id, customer_id, tags, model, deployment, provider,
     input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, latency_ms, ttft_ms,
-    status, error_type, stream)
+    status, error_type, stream, usage_estimated)
   SELECT "requestId", ${fromUnixMs('"timestamp"')}, "keyHashPrefix", "keyName", "team", "user", "customer", coalesce("tags", '{}'),
     "model", "deployment", "provider", "inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens", "reasoningTokens",
-    "costUsd", "latencyMs", "timeToFirstTokenMs", "status", "errorType", "stream"
+    "costUsd", "latencyMs", "timeToFirstTokenMs", "status", "errorType", "stream", coalesce("usageEstimated", false)
   FROM input ORDER BY "requestId"
   ON CONFLICT (request_id) DO NOTHING
   RETURNING ts, key_prefix, team_id, user_id, customer_id, model, tags, status, input_tokens, output_tokens,

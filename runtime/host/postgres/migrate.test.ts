@@ -33,7 +33,7 @@ function migrationsWithSlowOne(): Migration[] {
 
 describe("migrate", () => {
   it("ships versioned files for the ledger and governance", () => {
-    expect(loadMigrations().map((migration) => migration.name)).toEqual(["0001_spend_ledger.sql", "0002_governance.sql"]);
+    expect(loadMigrations().map((migration) => migration.name)).toEqual(["0001_spend_ledger.sql", "0002_governance.sql", "0003_usage_estimated.sql"]);
   });
 
   it("applies each migration exactly once when 6 replicas migrate a fresh schema together", async () => {
@@ -46,7 +46,7 @@ describe("migrate", () => {
       expect(appliedEverywhere).toEqual(migrations.map((migration) => migration.name).sort());
       for (const result of results) expect([...result.applied, ...result.alreadyApplied].sort()).toEqual(appliedEverywhere);
       const recorded = await admin.unsafe<{ version: number }[]>(`SELECT version FROM ${quoteIdentifier(schema)}.schema_migrations ORDER BY version`);
-      expect(recorded.map((row) => row.version)).toEqual([1, 2, 9001]);
+      expect(recorded.map((row) => row.version)).toEqual([1, 2, 3, 9001]);
       expect(await tablesOf(schema)).toEqual([
         "api_keys",
         "audit_log",
@@ -66,8 +66,8 @@ describe("migrate", () => {
 
   it("applies nothing the second time", async () => {
     const schema = freshSchema();
-    expect(await migrate(admin, { schema })).toEqual({ applied: ["0001_spend_ledger.sql", "0002_governance.sql"], alreadyApplied: [] });
-    expect(await migrate(admin, { schema })).toEqual({ applied: [], alreadyApplied: ["0001_spend_ledger.sql", "0002_governance.sql"] });
+    expect(await migrate(admin, { schema })).toEqual({ applied: ["0001_spend_ledger.sql", "0002_governance.sql", "0003_usage_estimated.sql"], alreadyApplied: [] });
+    expect(await migrate(admin, { schema })).toEqual({ applied: [], alreadyApplied: ["0001_spend_ledger.sql", "0002_governance.sql", "0003_usage_estimated.sql"] });
   });
 
   it("rolls back a failing migration entirely and applies nothing after it", async () => {
@@ -83,7 +83,7 @@ describe("migrate", () => {
     expect(tables).not.toContain("half_done");
     expect(tables).not.toContain("after_broken");
     const recorded = await admin.unsafe<{ version: number }[]>(`SELECT version FROM ${quoteIdentifier(schema)}.schema_migrations ORDER BY version`);
-    expect(recorded.map((row) => row.version)).toEqual([1, 2]);
+    expect(recorded.map((row) => row.version)).toEqual([1, 2, 3]);
   });
 
   it("refuses to run when an applied migration was edited", async () => {

@@ -41,6 +41,7 @@ interface LedgerSelectRow {
   status: number;
   error_type: string | null;
   stream: boolean;
+  usage_estimated: boolean;
 }
 
 export function encodeLogsCursor(timestamp: number, requestId: string): string {
@@ -106,7 +107,7 @@ export function createPostgresSpendQueries(sql: Sql, schema?: string): SpendQuer
       const rows = await sql.unsafe<LedgerSelectRow[]>(
         `SELECT request_id, ${toUnixMs("ts")} AS ts_ms, key_prefix, key_name, team_id, user_id, customer_id, tags, model, deployment,
                 provider, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, latency_ms,
-                ttft_ms, status, error_type, stream
+                ttft_ms, status, error_type, stream, usage_estimated
          FROM ${ledger}
          ${conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`}
          ORDER BY ts DESC, request_id DESC
@@ -182,5 +183,6 @@ function toLedgerRow(row: LedgerSelectRow): LedgerRow {
     status: row.status,
     errorType: row.error_type,
     stream: row.stream,
+    usageEstimated: row.usage_estimated,
   };
 }

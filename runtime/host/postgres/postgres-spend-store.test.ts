@@ -152,6 +152,7 @@ describe("postgres spend store", () => {
       latencyMs: 321,
       status: 200,
       stream: true,
+      usageEstimated: true,
     };
     store.record(record);
     await store.flush();

@@ -28,6 +28,7 @@ export function testLedgerRow(index: number, overrides: Partial<LedgerRow> = {})
     status: index % 17 === 0 ? 500 : 200,
     errorType: index % 17 === 0 ? "upstream_error" : null,
     stream: index % 2 === 1,
+    usageEstimated: index % 19 === 0,
     ...overrides,
   };
 }
