@@ -101,7 +101,9 @@ export function createAdminContext(deps: AdminContextDeps): AdminContext {
     async spendOf(subject) {
       if (deps.spend === undefined) return 0;
       try {
-        return await deps.spend(subject);
+        const spend = await deps.spend(subject);
+        // Reported in whole micro-USD so float sums never show as 0.000011999999999999999 on the wire.
+        return Math.round(spend * 1_000_000) / 1_000_000;
       } catch {
         return null;
       }

@@ -253,6 +253,13 @@ describe("/customer/* (and /end_user/*)", () => {
     expect((await admin.get("/end_user/list")).json.map((customer: { user_id: string }) => customer.user_id)).toEqual(["acme"]);
   });
 
+  it("reports spend in whole micro-USD, without float noise", async () => {
+    const admin = createAdminHarness({ spend: async () => 0.000012000000000000002 });
+    await admin.post("/customer/new", { user_id: "acme" });
+    const info = await admin.get("/customer/info?end_user_id=acme");
+    expect(info.json).toMatchObject({ user_id: "acme", spend: 0.000012 });
+  });
+
   it("shows, updates, blocks, lists and deletes customers", async () => {
     const admin = createAdminHarness({ spend: async (subject) => (subject.kind === "customer" ? 0.5 : 0) });
     await admin.post("/customer/new", { user_id: "acme" });

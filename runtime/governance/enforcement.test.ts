@@ -277,7 +277,18 @@ describe("budgets on the request path", () => {
     expect(error.type).toBe("rate_limit_error");
     expect(error.code).toBe("budget_exceeded");
     expect(error.message).toContain('Key "alias-sk-b"');
-    expect(error.message).toContain("resets 2026-03-11T00:00:00Z");
+    expect(error.message).toContain("resets at 2026-03-11T00:00:00Z");
+  });
+
+  it("says a budget without a period never resets and does not tell the caller to wait for a reset", async () => {
+    const { chat } = await gateway({ keys: [managedKey("sk-n", { maxBudget: 0.0001 })] });
+    const refused = await chat("sk-n", { max_tokens: 1000 });
+    expect(refused.status).toBe(429);
+    const error = await errorOf(refused);
+    expect(error.code).toBe("budget_exceeded");
+    expect(error.message).toContain("this budget does not reset");
+    expect(error.message).not.toMatch(/wait for the reset/i);
+    expect(error.message).toMatch(/has spent \$[0-9.]+ of its \$[0-9.]+ budget/);
   });
 
   it("refuses before calling upstream when the worst case does not fit, and frees the rate-limit slot it took", async () => {

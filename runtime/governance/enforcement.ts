@@ -199,7 +199,9 @@ function rateLimited(decision: LimitDecision, names: ReadonlyMap<string, string>
 
 function budgetExceeded(exceeded: { subject: Subject; spentUsd: number; maxBudgetUsd: number; periodEnd: string | null }, names: ReadonlyMap<string, string>): GatewayError {
   const who = names.get(subjectName(exceeded.subject)) ?? `${exceeded.subject.kind} "${exceeded.subject.id}"`;
-  const resets = exceeded.periodEnd === null ? "it does not reset" : `resets ${exceeded.periodEnd.replace(".000Z", "Z")}`;
+  // A budget without a period never resets, so the message must not suggest waiting for one.
+  const resets = exceeded.periodEnd === null ? "this budget does not reset" : `it resets at ${exceeded.periodEnd.replace(".000Z", "Z")}`;
+  const advice = exceeded.periodEnd === null ? "Ask the gateway's operator to raise the budget." : "Wait for the reset or ask the gateway's operator to raise the budget.";
   return new GatewayError({
     status: 429,
     type: "rate_limit_error",
@@ -207,7 +209,7 @@ function budgetExceeded(exceeded: { subject: Subject; spentUsd: number; maxBudge
     retryable: false,
     message:
       `${who} has spent ${formatUsd(exceeded.spentUsd)} of its ${formatUsd(exceeded.maxBudgetUsd)} budget (${resets}); ` +
-      `this request could cost more than what is left. Wait for the reset or ask the gateway's operator to raise the budget.`,
+      `this request could cost more than what is left. ${advice}`,
   });
 }
 
