@@ -13,6 +13,7 @@
  * and governance store (LISTEN/NOTIFY invalidation), and /spend/logs, /spend/report. With a
  * Redis URL: cluster-wide rate limits and budget reservations, per process while Redis is down.
  */
+import { loadTokenizersFor } from "../runtime/governance/count-tokens.ts";
 import { createGovernanceCache } from "../runtime/governance/governance-cache.ts";
 import { configEntitiesFromPlan } from "../runtime/governance/config-entities.ts";
 import { createBudgetPeriods, isValidTimeZone } from "../runtime/governance/budget-period.ts";
@@ -266,6 +267,9 @@ export async function runServe(args: string[]): Promise<number> {
     }
     throw error;
   }
+
+  // OpenAI's tokenizers for the usage gw counts itself (streams cut short), loaded before serving.
+  await loadTokenizersFor(plan, (message) => process.stderr.write(`gw serve: ${message}\n`));
 
   // Bun-only modules are imported here, so the helpers above stay importable from Node tests.
   const { startBunServer } = await import("../runtime/host/bun/serve.ts");

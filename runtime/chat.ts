@@ -10,6 +10,7 @@
 import { createAttemptControl } from "./attempt-control.ts";
 import { GatewayError, invalidRequest } from "./errors.ts";
 import { executeWithFallbacks } from "./execute.ts";
+import { type TextTokenCounter, textCounterFor } from "./governance/count-tokens.ts";
 import { estimateChatCost, estimatePromptTokens, estimateTextTokens } from "./governance/cost-estimate.ts";
 import type { ChatCompletionRequest, TokenUsage } from "./openai-types.ts";
 import type { RuntimeDeployment, TokenPrice } from "./plan.ts";
@@ -103,11 +104,17 @@ function chatTokenEstimate(chat: ChatCompletionRequest): number {
  * (runtime/governance/cost-estimate.ts). Null when the reported usage stands. Runs once, at
  * settle time.
  */
-export function streamUsage(chat: ChatCompletionRequest, reported: TokenUsage | null, relayed: string, endedNormally: boolean): TokenUsage | null {
+export function streamUsage(
+  chat: ChatCompletionRequest,
+  reported: TokenUsage | null,
+  relayed: string,
+  endedNormally: boolean,
+  count: TextTokenCounter = estimateTextTokens,
+): TokenUsage | null {
   if (reported !== null && endedNormally) return null;
-  const outputTokens = relayed === "" ? 0 : estimateTextTokens(relayed);
+  const outputTokens = relayed === "" ? 0 : count(relayed);
   if (reported !== null && reported.outputTokens >= outputTokens) return null;
-  const inputTokens = reported !== null && reported.inputTokens > 0 ? reported.inputTokens : estimatePromptTokens(chat);
+  const inputTokens = reported !== null && reported.inputTokens > 0 ? reported.inputTokens : estimatePromptTokens(chat, count);
   return {
     inputTokens,
     outputTokens,
@@ -164,7 +171,7 @@ export async function handleChatCompletions(request: Request, path: string, deps
     if (stream.warnings.length > 0) headers["x-gw-warnings"] = headerSafe(stream.warnings);
     return streamResponse(stream, headers, (status, error, relayed) => {
       const reported = stream.usage() ?? null;
-      const estimated = streamUsage(chat, reported, relayed, status === 200);
+      const estimated = streamUsage(chat, reported, relayed, status === 200, textCounterFor(outcome.target.deployment.model));
       settleRequest(deps, state, status, outcome.route, outcome.target, outcome.attempts, estimated ?? reported, error, estimated !== null);
     }, () => {
       state.timeToFirstTokenMs = deps.clock.now() - state.started;

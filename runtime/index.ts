@@ -7,6 +7,7 @@ import type { Hono } from "hono";
 import { type AppDeps, createApp } from "./app.ts";
 import type { Bundle } from "../contract/bundle.ts";
 import { createBudgetTracker } from "./budget.ts";
+import { loadTokenizersFor } from "./governance/count-tokens.ts";
 import { type EnvRecord, loadBundle, type ProviderLookup } from "./load-bundle.ts";
 import { silentLogger } from "./logger.ts";
 import type { RuntimePlan } from "./plan.ts";
@@ -68,6 +69,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const fetchFunction: FetchFunction = appDeps.fetch ?? ((url, init) => fetch(url, init));
   const plan = loadBundle(bundle, { env, getProvider, io: { fetch: fetchFunction, now: () => clock.now() } });
   const store = givenStore ?? createMemorySpendStore();
+  await loadTokenizersFor(plan);
   const budgets = createBudgetTracker(plan.budgets, store, clock);
   await budgets.loaded;
   // Wildcard routes price each requested model at run time: by default from the same table `gw build` uses.

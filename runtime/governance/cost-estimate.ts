@@ -60,10 +60,10 @@ export function estimateTextTokens(text: string): number {
   return Math.ceil(ascii / 4) + other;
 }
 
-function jsonTokens(value: unknown): number {
+function jsonTokens(value: unknown, count: (text: string) => number = estimateTextTokens): number {
   if (value === undefined) return 0;
   try {
-    return estimateTextTokens(JSON.stringify(value) ?? "");
+    return count(JSON.stringify(value) ?? "");
   } catch {
     return 0;
   }
@@ -73,38 +73,42 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }
 
-function contentTokens(content: unknown): number {
-  if (typeof content === "string") return estimateTextTokens(content);
+function contentTokens(content: unknown, count: (text: string) => number): number {
+  if (typeof content === "string") return count(content);
   if (!Array.isArray(content)) return 0;
   let tokens = 0;
   for (const part of content) {
     if (!isObject(part)) continue;
-    if (part["type"] === "text" && typeof part["text"] === "string") tokens += estimateTextTokens(part["text"]);
+    if (part["type"] === "text" && typeof part["text"] === "string") tokens += count(part["text"]);
     else if (part["type"] === "image_url") {
       const image = part["image_url"];
       tokens += isObject(image) && image["detail"] === "low" ? tokensPerLowDetailImage : tokensPerImage;
-    } else tokens += jsonTokens(part);
+    } else tokens += jsonTokens(part, count);
   }
   return tokens;
 }
 
-/** Estimated prompt tokens of a chat request (messages, tools, response format). */
-export function estimatePromptTokens(request: ChatCompletionRequest): number {
+/**
+ * Estimated prompt tokens of a chat request (messages, tools, response format). `count` counts a
+ * text's tokens: the estimate by default (errs high, for admission), a model's tokenizer where gw
+ * has one (count-tokens.ts, for usage gw must establish itself).
+ */
+export function estimatePromptTokens(request: ChatCompletionRequest, count: (text: string) => number = estimateTextTokens): number {
   let tokens = tokensPerRequest;
   const messages: unknown = request.messages;
   if (Array.isArray(messages)) {
     for (const message of messages) {
       if (!isObject(message)) continue;
-      tokens += tokensPerMessage + contentTokens(message["content"]);
-      if (typeof message["name"] === "string") tokens += estimateTextTokens(message["name"]);
-      if (typeof message["refusal"] === "string") tokens += estimateTextTokens(message["refusal"]);
+      tokens += tokensPerMessage + contentTokens(message["content"], count);
+      if (typeof message["name"] === "string") tokens += count(message["name"]);
+      if (typeof message["refusal"] === "string") tokens += count(message["refusal"]);
       const toolCalls = message["tool_calls"];
-      if (Array.isArray(toolCalls)) for (const call of toolCalls) tokens += tokensPerTool + jsonTokens(isObject(call) ? call["function"] : call);
+      if (Array.isArray(toolCalls)) for (const call of toolCalls) tokens += tokensPerTool + jsonTokens(isObject(call) ? call["function"] : call, count);
     }
   }
   const tools: unknown = request.tools;
-  if (Array.isArray(tools)) for (const tool of tools) tokens += tokensPerTool + jsonTokens(tool);
-  if (isObject(request.response_format)) tokens += jsonTokens(request.response_format["json_schema"]);
+  if (Array.isArray(tools)) for (const tool of tools) tokens += tokensPerTool + jsonTokens(tool, count);
+  if (isObject(request.response_format)) tokens += jsonTokens(request.response_format["json_schema"], count);
   return tokens;
 }
 
