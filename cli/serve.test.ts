@@ -12,6 +12,7 @@ describe("gw serve arguments", () => {
       idleTimeoutSeconds: 60,
       maxBodyBytes: 10 * 1024 * 1024,
       maxInFlight: null,
+      shutdownGraceSeconds: 10,
       port: 4000,
       host: "0.0.0.0",
       logFormat: "text",
@@ -27,6 +28,7 @@ describe("gw serve arguments", () => {
       idleTimeoutSeconds: 60,
       maxBodyBytes: 10 * 1024 * 1024,
       maxInFlight: null,
+      shutdownGraceSeconds: 10,
       port: 8080,
       host: "127.0.0.1",
       logFormat: "json",
@@ -36,11 +38,13 @@ describe("gw serve arguments", () => {
   });
 
   it("reads the connection and body limits, and refuses bad values", () => {
-    expect(parseServeArguments(["--idle-timeout", "5", "--max-body-bytes=2048", "--max-in-flight", "100"], {})).toMatchObject({
+    expect(parseServeArguments(["--idle-timeout", "5", "--max-body-bytes=2048", "--max-in-flight", "100", "--shutdown-grace", "2.5"], {})).toMatchObject({
       idleTimeoutSeconds: 5,
       maxBodyBytes: 2048,
       maxInFlight: 100,
+      shutdownGraceSeconds: 2.5,
     });
+    expect(parseServeArguments(["--shutdown-grace", "-1"], {})).toContain("--shutdown-grace");
     expect(parseServeArguments(["--idle-timeout", "0"], {})).toContain("--idle-timeout");
     expect(parseServeArguments(["--idle-timeout", "256"], {})).toContain("--idle-timeout");
     expect(parseServeArguments(["--max-body-bytes", "12"], {})).toContain("--max-body-bytes");

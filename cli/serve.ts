@@ -35,7 +35,7 @@ import { getProvider } from "../runtime/providers/registry.ts";
 import { readBundleFile } from "../runtime/read-bundle-file.ts";
 
 const usage = `Usage: gw serve [config|bundle.json] [--port 4000] [--host 0.0.0.0] [--log-format text|json] [--data-dir .gw]
-                [--cors-origins https://app.example.com,...] [--idle-timeout 60] [--max-body-bytes 10485760] [--max-in-flight N]
+                [--cors-origins https://app.example.com,...] [--idle-timeout 60] [--max-body-bytes 10485760] [--max-in-flight N] [--shutdown-grace 10]
                 [--postgres-url URL] [--postgres-schema NAME] [--redis-url URL] [--redis-prefix gw:]
                 [--budget-timezone UTC] [--alert-webhook URL]
 
@@ -46,6 +46,8 @@ const usage = `Usage: gw serve [config|bundle.json] [--port 4000] [--host 0.0.0.
   --idle-timeout    seconds a silent connection stays open, 1-255 (default 60; off while a request is answered)
   --max-body-bytes  largest request body accepted, in bytes (default 10485760 = 10 MiB); larger: 413
   --max-in-flight   requests this process answers at once; more get 503 server_busy (default: no cap)
+  --shutdown-grace  seconds in-flight requests may run on after SIGTERM/SIGINT (default 10); streams still
+                    running then get an error event and a clean close, and their usage is recorded
   --host            address to bind (default 0.0.0.0)
   --log-format      text (default) or json: one line per request on stdout
   --data-dir        where the embedded databases and the Postgres spool live (default .gw)
@@ -68,6 +70,8 @@ export interface ServeArguments {
   maxBodyBytes: number;
   /** Requests answered at once by this process (default: no cap). */
   maxInFlight: number | null;
+  /** Seconds in-flight requests may run on after a shutdown signal (default 10). */
+  shutdownGraceSeconds: number;
   port: number;
   host: string;
   logFormat: LogFormat;
@@ -85,6 +89,7 @@ const options = [
   "idle-timeout",
   "max-body-bytes",
   "max-in-flight",
+  "shutdown-grace",
   "port",
   "host",
   "log-format",
@@ -147,6 +152,9 @@ export function parseServeArguments(args: readonly string[], env: Readonly<Recor
   const inFlightText = values.get("max-in-flight");
   const maxInFlight = inFlightText === undefined ? null : Number(inFlightText);
   if (inFlightText !== undefined && (!/^\d+$/.test(inFlightText) || maxInFlight === 0)) return `invalid --max-in-flight "${inFlightText}" (expected a positive number)`;
+  const graceText = values.get("shutdown-grace") ?? "10";
+  const shutdownGraceSeconds = Number(graceText);
+  if (!/^\d+(\.\d+)?$/.test(graceText) || shutdownGraceSeconds > 3600) return `invalid --shutdown-grace "${graceText}" (expected seconds from 0 to 3600)`;
   const corsOrigins = (values.get("cors-origins") ?? "").split(",").map((origin) => origin.trim()).filter((origin) => origin !== "");
   const badOrigin = corsOrigins.find((origin) => origin !== "*" && !/^https?:\/\/[^/\s]+$/.test(origin));
   if (badOrigin !== undefined) return `invalid --cors-origins entry "${badOrigin}" (expected origins such as https://app.example.com, or *)`;
@@ -156,6 +164,7 @@ export function parseServeArguments(args: readonly string[], env: Readonly<Recor
     idleTimeoutSeconds,
     maxBodyBytes,
     maxInFlight,
+    shutdownGraceSeconds,
     port,
     host: values.get("host") ?? "0.0.0.0",
     logFormat,
@@ -403,7 +412,22 @@ export async function runServe(args: string[]): Promise<number> {
 
   store = closingAlso(store, closers.reverse());
   const bodyLimits = { maxBytes: parsed.maxBodyBytes, maxDepth: defaultBodyLimits.maxDepth };
-  const app = createApp({ plan, store, budgets, logger, fetch: fetchFunction, lookupPrice, governance, enforcement, bodyLimits, corsOrigins: parsed.corsOrigins, ...(spendQueries === undefined ? {} : { spendQueries }) });
+  // Aborted when the shutdown grace ends: streams still running end with an error event and are recorded.
+  const shutdown = new AbortController();
+  const app = createApp({
+    plan,
+    store,
+    budgets,
+    logger,
+    fetch: fetchFunction,
+    lookupPrice,
+    governance,
+    enforcement,
+    bodyLimits,
+    corsOrigins: parsed.corsOrigins,
+    shutdown: shutdown.signal,
+    ...(spendQueries === undefined ? {} : { spendQueries }),
+  });
 
   let server;
   try {
@@ -415,6 +439,8 @@ export async function runServe(args: string[]): Promise<number> {
       hostname: parsed.host,
       idleTimeoutSeconds: parsed.idleTimeoutSeconds,
       maxBodyBytes: parsed.maxBodyBytes,
+      shutdownGraceMs: parsed.shutdownGraceSeconds * 1000,
+      endStreams: () => shutdown.abort(),
       ...(parsed.maxInFlight === null ? {} : { maxInFlight: parsed.maxInFlight }),
     });
   } catch (error) {

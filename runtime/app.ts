@@ -33,6 +33,8 @@ import { internalError } from "./upstream.ts";
 
 export interface AppDeps {
   plan: RuntimePlan;
+  /** Aborted when the host's shutdown grace ends: streams still running end with an error event (recorded). */
+  shutdown?: AbortSignal;
   /** Browser origins allowed by CORS (exact, or "*"); absent or empty: CORS is off. */
   corsOrigins?: readonly string[];
   /** Largest and deepest JSON body accepted on /v1/* (runtime/read-json-body.ts); defaults when absent. */
@@ -114,6 +116,7 @@ export function createApp(deps: AppDeps): Hono {
     // Deployments' own limits share the governance limiter (cluster-wide with Redis); without
     // one, a per-process limiter. None at all when no deployment has limits.
     deploymentLimiter: planHasDeploymentLimits(deps.plan) ? (deps.enforcement?.limiter ?? createMemoryRateLimiter()) : null,
+    ...(deps.shutdown === undefined ? {} : { shutdown: deps.shutdown }),
   };
   budgets.loaded.catch((error: unknown) => logger.error(`budgets: could not load team spend from the store (${describe(error)})`));
 

@@ -175,7 +175,7 @@ export async function handleChatCompletions(request: Request, path: string, deps
       settleRequest(deps, state, status, outcome.route, outcome.target, outcome.attempts, estimated ?? reported, error, estimated !== null);
     }, () => {
       state.timeToFirstTokenMs = deps.clock.now() - state.started;
-    });
+    }, deps.shutdown);
   } catch (error) {
     // Whatever the failure, the request's rate-limit slot and budget reservation are released.
     abandonRequest(admitted.state);

@@ -45,6 +45,8 @@ export interface RequestDeps {
    * absent or null when no deployment has limits, so the request path does no limit work.
    */
   deploymentLimiter?: RateLimiter | null;
+  /** Aborted when the host's shutdown grace ends: streams still running end with an error event. */
+  shutdown?: AbortSignal;
   /** Largest and deepest JSON body accepted (runtime/read-json-body.ts); defaults when absent. */
   bodyLimits?: BodyLimits;
 }

@@ -3,7 +3,7 @@
  * SSE response that relays an upstream stream to the client.
  */
 import { clientClosedError } from "./attempt-control.ts";
-import type { GatewayError } from "./errors.ts";
+import { GatewayError } from "./errors.ts";
 import type { ChatCompletionChunk } from "./openai-types.ts";
 import { encodeSseChunk, encodeSseError, sseDone } from "./stream/encode-sse.ts";
 import type { UpstreamStream } from "./upstream.ts";
@@ -68,13 +68,24 @@ function collectRelayed(chunk: ChatCompletionChunk, parts: string[]): void {
  *
  * `onFirstChunk` is called once, when the first chunk is handed to the client's body.
  */
-export function streamResponse(stream: UpstreamStream, headers: HeaderRecord, onEnd: StreamEnd, onFirstChunk?: () => void): Response {
+/** The error event of a stream still running when the shutdown grace ends. */
+export const shuttingDown = new GatewayError({
+  status: 503,
+  type: "api_error",
+  code: "server_shutting_down",
+  retryable: true,
+  message: "gw is shutting down and ended this stream before it finished. Retry the request; another replica (or this one, restarted) will answer it.",
+});
+
+export function streamResponse(stream: UpstreamStream, headers: HeaderRecord, onEnd: StreamEnd, onFirstChunk?: () => void, shutdown?: AbortSignal): Response {
   let done = false;
   let sentFirst = false;
   const relayed: string[] = [];
+  let onShutdown: (() => void) | null = null;
   const end = (status: number, error: GatewayError | null): void => {
     if (done) return;
     done = true;
+    if (onShutdown !== null) shutdown?.removeEventListener("abort", onShutdown);
     onEnd(status, error, relayed.join(""));
   };
   const enqueueAll = (controller: ReadableStreamDefaultController<Uint8Array>, chunks: readonly ChatCompletionChunk[]): void => {
@@ -92,6 +103,20 @@ export function streamResponse(stream: UpstreamStream, headers: HeaderRecord, on
     {
       start(controller) {
         enqueueAll(controller, stream.first);
+        if (shutdown === undefined) return;
+        onShutdown = () => {
+          if (done) return;
+          stream.cancel(shuttingDown);
+          try {
+            controller.enqueue(encodeSseError(shuttingDown));
+            controller.close();
+          } catch {
+            // The client is gone already: nothing to tell it.
+          }
+          end(shuttingDown.status, shuttingDown);
+        };
+        if (shutdown.aborted) onShutdown();
+        else shutdown.addEventListener("abort", onShutdown, { once: true });
       },
       async pull(controller) {
         if (done) return;

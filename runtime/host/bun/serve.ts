@@ -17,6 +17,8 @@ export interface BunServeOptions {
   hostname: string;
   /** How long in-flight requests (long streams) may run on after a shutdown signal. Default 10 s. */
   shutdownGraceMs?: number;
+  /** Called when the grace period ends: streams still running send their error event, close and settle. */
+  endStreams?: () => void;
   /**
    * Seconds a connection may stay silent before it is closed (1-255). Default 60. While a request
    * is being answered the timeout is off (a non-streaming LLM call may take minutes); it is back on
@@ -85,8 +87,13 @@ export function startBunServer(options: BunServeOptions): RunningServer {
       const grace = new Promise<void>((resolve) => {
         graceTimer = setTimeout(resolve, graceMs);
       });
-      await Promise.race([server.stop(false), grace]);
+      const drained = await Promise.race([server.stop(false).then(() => true), grace.then(() => false)]);
       clearTimeout(graceTimer);
+      if (!drained && options.endStreams !== undefined) {
+        options.endStreams();
+        // Let the error events reach the clients before their connections are closed.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       await server.stop(true);
       // Streams closed by force record their spend from their cancel callbacks: let those run first.
       await new Promise((resolve) => setTimeout(resolve, 50));
