@@ -28,6 +28,21 @@ async function errorOf(response: Response): Promise<ErrorBody["error"]> {
 }
 
 describe("POST /v1/chat/completions", () => {
+  it("records the upstream's real usage when the client left after the upstream answered", async () => {
+    const client = new AbortController();
+    const leaving = {
+      "fake-1": () => {
+        client.abort(); // the client goes away while the upstream's answer is on its way back
+        return Response.json({ text: "Hi there", input: 1000, output: 500 });
+      },
+    };
+    const gateway = createTestGateway(bundle, { handlers: leaving });
+    await gateway.chat(hello, null, client.signal).catch(() => null);
+    for (let tries = 0; tries < 50 && gateway.store.records.length === 0; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(gateway.store.records).toHaveLength(1);
+    expect(gateway.store.records[0]).toMatchObject({ inputTokens: 1000, outputTokens: 500, costUsd: 0.002 });
+  });
+
   it("answers a chat.completion with gw's headers", async () => {
     const gateway = createTestGateway(bundle, { handlers });
     const response = await gateway.chat(hello);
