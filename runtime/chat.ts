@@ -10,7 +10,7 @@
 import { createAttemptControl } from "./attempt-control.ts";
 import { GatewayError, invalidRequest } from "./errors.ts";
 import { executeWithFallbacks } from "./execute.ts";
-import { type TextTokenCounter, textCounterFor } from "./governance/count-tokens.ts";
+import { countTokens } from "./governance/count-tokens.ts";
 import { estimateChatCost, estimatePromptTokens, estimateTextTokens } from "./governance/cost-estimate.ts";
 import type { ChatCompletionRequest, TokenUsage } from "./openai-types.ts";
 import type { RuntimeDeployment, TokenPrice } from "./plan.ts";
@@ -104,17 +104,11 @@ function chatTokenEstimate(chat: ChatCompletionRequest): number {
  * (runtime/governance/cost-estimate.ts). Null when the reported usage stands. Runs once, at
  * settle time.
  */
-export function streamUsage(
-  chat: ChatCompletionRequest,
-  reported: TokenUsage | null,
-  relayed: string,
-  endedNormally: boolean,
-  count: TextTokenCounter = estimateTextTokens,
-): TokenUsage | null {
+export function streamUsage(chat: ChatCompletionRequest, reported: TokenUsage | null, relayed: string, endedNormally: boolean): TokenUsage | null {
   if (reported !== null && endedNormally) return null;
-  const outputTokens = relayed === "" ? 0 : count(relayed);
+  const outputTokens = relayed === "" ? 0 : estimateTextTokens(relayed);
   if (reported !== null && reported.outputTokens >= outputTokens) return null;
-  const inputTokens = reported !== null && reported.inputTokens > 0 ? reported.inputTokens : estimatePromptTokens(chat, count);
+  const inputTokens = reported !== null && reported.inputTokens > 0 ? reported.inputTokens : estimatePromptTokens(chat);
   return {
     inputTokens,
     outputTokens,
@@ -122,6 +116,33 @@ export function streamUsage(
     cacheWriteTokens: reported?.cacheWriteTokens ?? 0,
     reasoningTokens: reported?.reasoningTokens ?? 0,
   };
+}
+
+/**
+ * `estimate` (from streamUsage) counted again with the model's tokenizer (count-tokens.ts): the
+ * prompt's texts (unless the upstream reported the prompt) plus the per-message overheads, and the
+ * relayed text. null when gw has no tokenizer for the model; the promise rejects when counting fails
+ * or times out (the caller keeps the estimate).
+ */
+export function countStreamUsage(model: string, chat: ChatCompletionRequest, estimate: TokenUsage, reported: TokenUsage | null, relayed: string): Promise<TokenUsage> | null {
+  const promptKnown = reported !== null && reported.inputTokens > 0;
+  const texts: string[] = [];
+  const overhead = promptKnown
+    ? 0
+    : estimatePromptTokens(chat, (text) => {
+        texts.push(text);
+        return 0;
+      });
+  const promptTexts = texts.length;
+  texts.push(relayed);
+  const counted = countTokens(model, texts);
+  if (counted === null) return null;
+  return counted.then((counts) => {
+    let prompt = overhead;
+    for (let index = 0; index < promptTexts; index++) prompt += counts[index] ?? 0;
+    const output = relayed === "" ? 0 : (counts[promptTexts] ?? estimate.outputTokens);
+    return { ...estimate, inputTokens: promptKnown ? estimate.inputTokens : prompt, outputTokens: Math.max(output, reported?.outputTokens ?? 0) };
+  });
 }
 
 export async function handleChatCompletions(request: Request, path: string, deps: ChatDeps): Promise<Response> {
@@ -171,8 +192,17 @@ export async function handleChatCompletions(request: Request, path: string, deps
     if (stream.warnings.length > 0) headers["x-gw-warnings"] = headerSafe(stream.warnings);
     return streamResponse(stream, headers, (status, error, relayed) => {
       const reported = stream.usage() ?? null;
-      const estimated = streamUsage(chat, reported, relayed, status === 200, textCounterFor(outcome.target.deployment.model));
-      settleRequest(deps, state, status, outcome.route, outcome.target, outcome.attempts, estimated ?? reported, error, estimated !== null);
+      const settle = (usage: TokenUsage | null, estimatedUsage: boolean): void => {
+        settleRequest(deps, state, status, outcome.route, outcome.target, outcome.attempts, usage, error, estimatedUsage);
+      };
+      const estimated = streamUsage(chat, reported, relayed, status === 200);
+      if (estimated === null) return settle(reported, false);
+      const counted = countStreamUsage(outcome.target.deployment.model, chat, estimated, reported, relayed);
+      if (counted === null) return settle(estimated, true);
+      counted.then(
+        (usage) => settle(usage, true),
+        () => settle(estimated, true),
+      );
     }, () => {
       state.timeToFirstTokenMs = deps.clock.now() - state.started;
     }, deps.shutdown);

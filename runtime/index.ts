@@ -7,7 +7,7 @@ import type { Hono } from "hono";
 import { type AppDeps, createApp } from "./app.ts";
 import type { Bundle } from "../contract/bundle.ts";
 import { createBudgetTracker } from "./budget.ts";
-import { loadTokenizersFor } from "./governance/count-tokens.ts";
+import { loadTokenizersFor, stopTokenizers } from "./governance/count-tokens.ts";
 import { type EnvRecord, loadBundle, type ProviderLookup } from "./load-bundle.ts";
 import { silentLogger } from "./logger.ts";
 import type { RuntimePlan } from "./plan.ts";
@@ -91,6 +91,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     async close() {
       await store.flush();
       await store.close();
+      await stopTokenizers();
     },
   };
 }

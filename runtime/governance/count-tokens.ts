@@ -3,17 +3,19 @@
  * usage): OpenAI's own tokenizers (gpt-tokenizer, a maintained pure-JS tiktoken port) for models
  * of the OpenAI family, the documented estimate of cost-estimate.ts for every other model.
  *
- * The encodings are big (o200k_base: ~0.4 s to load, ~60 MB), so they are loaded once at start-up,
- * and only those a deployment of the plan needs (`loadTokenizers`); counting never loads anything
- * and falls back to the estimate until an encoding is there.
+ * The encodings are big (o200k_base: ~0.4 s to load, ~60 MB), and a heap that size makes every
+ * garbage collection on the request path dearer, so they live in a worker thread
+ * (count-tokens-worker.js), started and warmed at start-up only when a deployment of the plan needs
+ * one (`loadTokenizersFor`). Counting is asynchronous and bounded: an answer later than
+ * `countTimeoutMs` (or a failed worker) leaves the caller with the estimate.
  */
+import { Worker } from "node:worker_threads";
 import type { RuntimePlan } from "../plan.ts";
-import { estimateTextTokens } from "./cost-estimate.ts";
 
-export type TextTokenCounter = (text: string) => number;
 export type Encoding = "o200k_base" | "cl100k_base";
 
-const loaded = new Map<Encoding, TextTokenCounter>();
+/** How long a count may take before the caller settles with the estimate. */
+export const countTimeoutMs = 250;
 
 /**
  * The encoding of an OpenAI-family model (a provider prefix such as "openai/" or "azure/" is
@@ -27,30 +29,91 @@ export function encodingOf(model: string): Encoding | null {
   return null;
 }
 
-/** Loads the encodings the given models need; resolves once they can count (a failed load keeps the estimate). */
+interface Pending {
+  resolve(counts: number[]): void;
+  reject(error: Error): void;
+}
+
+let worker: Worker | null = null;
+let nextId = 0;
+const pending = new Map<number, Pending>();
+const warmed = new Set<Encoding>();
+
+function tokenizerThread(): Worker {
+  if (worker !== null) return worker;
+  const started = new Worker(new URL("./count-tokens-worker.js", import.meta.url));
+  started.unref();
+  started.on("message", (message: { id: number; counts?: number[]; error?: string }) => {
+    const waiting = pending.get(message.id);
+    if (waiting === undefined) return;
+    pending.delete(message.id);
+    if (message.counts !== undefined) waiting.resolve(message.counts);
+    else waiting.reject(new Error(message.error ?? "tokenizer failed"));
+  });
+  const fail = (error: unknown): void => {
+    for (const waiting of pending.values()) waiting.reject(error instanceof Error ? error : new Error(String(error)));
+    pending.clear();
+    warmed.clear();
+    worker = null;
+  };
+  started.on("error", fail);
+  started.on("exit", () => fail(new Error("the tokenizer thread exited")));
+  worker = started;
+  return started;
+}
+
+function request(encoding: Encoding, texts: readonly string[]): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const id = ++nextId;
+    pending.set(id, { resolve, reject });
+    try {
+      tokenizerThread().postMessage({ id, encoding, texts });
+    } catch (error) {
+      pending.delete(id);
+      reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  });
+}
+
+/**
+ * The token counts of `texts` with `model`'s tokenizer; null when gw has none for the model or it
+ * was not loaded at start-up (the caller keeps its estimate). Rejects after `countTimeoutMs`.
+ */
+export function countTokens(model: string, texts: readonly string[]): Promise<number[]> | null {
+  const encoding = encodingOf(model);
+  if (encoding === null || !warmed.has(encoding)) return null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("tokenizer timed out")), countTimeoutMs);
+  });
+  return Promise.race([request(encoding, texts), timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Ends the tokenizer thread (a library user's close(); the process exits without it otherwise too). */
+export async function stopTokenizers(): Promise<void> {
+  const running = worker;
+  worker = null;
+  warmed.clear();
+  if (running !== null) await running.terminate();
+}
+
+/** Loads the encodings the given models need in the tokenizer thread; resolves once they count (a failure keeps the estimate). */
 export async function loadTokenizers(models: Iterable<string>, onError: (message: string) => void = () => {}): Promise<void> {
   const needed = new Set<Encoding>();
   for (const model of models) {
     const encoding = encodingOf(model);
-    if (encoding !== null && !loaded.has(encoding)) needed.add(encoding);
+    if (encoding !== null && !warmed.has(encoding)) needed.add(encoding);
   }
   await Promise.all(
     [...needed].map(async (encoding) => {
       try {
-        const module =
-          encoding === "o200k_base" ? await import("gpt-tokenizer/encoding/o200k_base") : await import("gpt-tokenizer/encoding/cl100k_base");
-        loaded.set(encoding, (text) => module.countTokens(text));
+        await request(encoding, [""]);
+        warmed.add(encoding);
       } catch (error) {
         onError(`tokenizer ${encoding} could not be loaded; estimated usage uses characters / 4 (${error instanceof Error ? error.message : String(error)})`);
       }
     }),
   );
-}
-
-/** How to count the tokens of a text of `model`: its tokenizer when loaded, else the estimate. */
-export function textCounterFor(model: string): TextTokenCounter {
-  const encoding = encodingOf(model);
-  return (encoding === null ? undefined : loaded.get(encoding)) ?? estimateTextTokens;
 }
 
 /** Loads the encodings the plan's deployments need (a wildcard OpenAI deployment may serve any OpenAI model: o200k_base). */

@@ -96,7 +96,8 @@ export function startBunServer(options: BunServeOptions): RunningServer {
       }
       await server.stop(true);
       // Streams closed by force record their spend from their cancel callbacks: let those run first.
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // (Their usage may be counted by the tokenizer thread first: at most countTimeoutMs, 250 ms.)
+      await new Promise((resolve) => setTimeout(resolve, 300));
       try {
         await options.store.flush();
       } finally {
