@@ -55,6 +55,15 @@ function collectRelayed(chunk: ChatCompletionChunk, parts: string[]): void {
   }
 }
 
+/** The error event of a stream still running when the shutdown grace ends. */
+export const shuttingDown = new GatewayError({
+  status: 503,
+  type: "api_error",
+  code: "server_shutting_down",
+  retryable: true,
+  message: "gw is shutting down and ended this stream before it finished. Retry the request; another replica (or this one, restarted) will answer it.",
+});
+
 /**
  * Relay a started upstream stream as `text/event-stream`. Pull-based: one upstream read per
  * client read, so a slow client slows the upstream instead of buffering.
@@ -68,15 +77,6 @@ function collectRelayed(chunk: ChatCompletionChunk, parts: string[]): void {
  *
  * `onFirstChunk` is called once, when the first chunk is handed to the client's body.
  */
-/** The error event of a stream still running when the shutdown grace ends. */
-export const shuttingDown = new GatewayError({
-  status: 503,
-  type: "api_error",
-  code: "server_shutting_down",
-  retryable: true,
-  message: "gw is shutting down and ended this stream before it finished. Retry the request; another replica (or this one, restarted) will answer it.",
-});
-
 export function streamResponse(stream: UpstreamStream, headers: HeaderRecord, onEnd: StreamEnd, onFirstChunk?: () => void, shutdown?: AbortSignal): Response {
   let done = false;
   let sentFirst = false;

@@ -68,8 +68,8 @@ export function internalError(cause: unknown): GatewayError {
 }
 
 /**
- * An embeddings request for a deployment whose provider has no embeddings API in gw.
- * `retryable` lets the executor go on to the model's other deployments and fallbacks.
+ * An embeddings request for a model none of whose deployments has an embeddings API in gw
+ * (route-endpoints.ts decides that from the bundle, so it is never retried).
  */
 export function embeddingsNotSupported(providers: readonly string[], model: string): GatewayError {
   const unique = [...new Set(providers)];
@@ -232,11 +232,6 @@ export async function completeUpstream(call: UpstreamCall): Promise<CompletedCal
   }
 }
 
-/**
- * One streaming attempt, read up to its first chunks. Rejects (so the caller can retry or
- * fall back) when the stream fails before producing any chunk. The control's timer is
- * restarted on every upstream event, and disposed when the stream ends or fails.
- */
 /** The most role-only or empty chunks held back before a stream is committed anyway. */
 const heldChunksLimit = 32;
 
@@ -255,6 +250,11 @@ export function carriesOutput(chunk: ChatCompletionChunk): boolean {
   return false;
 }
 
+/**
+ * One streaming attempt, read up to its first chunk that carries output (carriesOutput). Rejects
+ * (so the caller can retry or fall back) when the stream fails before that. The control's timer is
+ * restarted on every upstream event, and disposed when the stream ends or fails.
+ */
 export async function startUpstreamStream(call: UpstreamCall): Promise<UpstreamStream> {
   const { upstream, warnings } = await build(call, true);
   const { target, control } = call;

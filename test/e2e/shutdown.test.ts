@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import type { FakeUpstream } from "../fakes/fake-server.ts";
 import { startOpenAIUpstream } from "../fakes/openai-upstream.ts";
 import { validateErrorResponse } from "../support/openai-schema.ts";
-import { serveTestConfig } from "../support/serve-test-config.ts";
+import { serveOpenAIChat } from "../support/serve-test-config.ts";
 import type { GatewayProcess } from "../support/start-gw.ts";
 
 const openAIKey = "sk-upstream-shutdown";
@@ -19,24 +19,7 @@ let stop: () => Promise<void>;
 beforeAll(async () => {
   // Every chunk 200 ms apart: the recorded stream takes far longer than the grace period.
   upstream = await startOpenAIUpstream({ apiKey: openAIKey, chunkDelayMs: 200 });
-  ({ gateway, stop } = await serveTestConfig({
-    name: "e2e-shutdown",
-    upstreams: [upstream],
-    env: { OPENAI_API_KEY: openAIKey, GW_MASTER_KEY: masterKey },
-    masterKey,
-    extraArgs: ["--shutdown-grace", "1"],
-    config: {
-      models: [
-        {
-          name: "chat",
-          deployments: [
-            { provider: "openai", model: "gpt-4.1-nano", baseUrl: upstream.baseUrl, apiKey: { $env: "OPENAI_API_KEY" }, price: { inputPerMTok: 1000, outputPerMTok: 2000 } },
-          ],
-        },
-      ],
-      masterKey: { $env: "GW_MASTER_KEY" },
-    },
-  }));
+  ({ gateway, stop } = await serveOpenAIChat({ name: "e2e-shutdown", upstream, upstreamKey: openAIKey, masterKey, extraArgs: ["--shutdown-grace", "1"] }));
 });
 
 afterAll(() => stop?.());

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import type { FakeUpstream } from "../fakes/fake-server.ts";
 import { startOpenAIUpstream } from "../fakes/openai-upstream.ts";
 import { createClient, getRaw, postRaw } from "../support/gateway-client.ts";
-import { serveTestConfig } from "../support/serve-test-config.ts";
+import { serveOpenAIChat } from "../support/serve-test-config.ts";
 import type { GatewayProcess } from "../support/start-gw.ts";
 
 const openAIKey = "sk-upstream-stream-usage";
@@ -17,23 +17,7 @@ let stop: () => Promise<void>;
 
 beforeAll(async () => {
   upstream = await startOpenAIUpstream({ apiKey: openAIKey });
-  ({ gateway, stop } = await serveTestConfig({
-    name: "e2e-stream-usage",
-    upstreams: [upstream],
-    env: { OPENAI_API_KEY: openAIKey, GW_MASTER_KEY: masterKey },
-    masterKey,
-    config: {
-      models: [
-        {
-          name: "chat",
-          deployments: [
-            { provider: "openai", model: "gpt-4.1-nano", baseUrl: upstream.baseUrl, apiKey: { $env: "OPENAI_API_KEY" }, price: { inputPerMTok: 1000, outputPerMTok: 2000 } },
-          ],
-        },
-      ],
-      masterKey: { $env: "GW_MASTER_KEY" },
-    },
-  }));
+  ({ gateway, stop } = await serveOpenAIChat({ name: "e2e-stream-usage", upstream, upstreamKey: openAIKey, masterKey }));
 });
 
 afterAll(() => stop?.());

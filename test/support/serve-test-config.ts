@@ -55,3 +55,35 @@ export async function serveTestConfig(options: ServeTestConfigOptions): Promise<
     },
   };
 }
+
+/**
+ * gw serving one priced OpenAI model, "chat" ($1,000 / $2,000 per M tokens, so every token shows
+ * in the spend), over `upstream`, with `masterKey`: for files that test gw's own behaviour around
+ * a single upstream.
+ */
+export function serveOpenAIChat(options: {
+  name: string;
+  upstream: { baseUrl: string; close(): Promise<void> };
+  upstreamKey: string;
+  masterKey: string;
+  extraArgs?: string[];
+}): Promise<ServedTestConfig> {
+  return serveTestConfig({
+    name: options.name,
+    upstreams: [options.upstream],
+    env: { OPENAI_API_KEY: options.upstreamKey, GW_MASTER_KEY: options.masterKey },
+    masterKey: options.masterKey,
+    ...(options.extraArgs === undefined ? {} : { extraArgs: options.extraArgs }),
+    config: {
+      models: [
+        {
+          name: "chat",
+          deployments: [
+            { provider: "openai", model: "gpt-4.1-nano", baseUrl: options.upstream.baseUrl, apiKey: { $env: "OPENAI_API_KEY" }, price: { inputPerMTok: 1000, outputPerMTok: 2000 } },
+          ],
+        },
+      ],
+      masterKey: { $env: "GW_MASTER_KEY" },
+    },
+  });
+}
