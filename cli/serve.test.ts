@@ -17,7 +17,7 @@ describe("gw serve arguments", () => {
       host: "0.0.0.0",
       logFormat: "text",
       dataDir: ".gw",
-      postgresUrl: null, postgresSchema: null, redisUrl: null, redisPrefix: "gw:", budgetTimeZone: "UTC", alertWebhook: null,
+      postgresUrl: null, postgresSchema: null, redisUrl: null, redisPrefix: "gw:", budgetTimeZone: "UTC", budgetFailClosed: false, alertWebhook: null,
     });
   });
 
@@ -33,8 +33,16 @@ describe("gw serve arguments", () => {
       host: "127.0.0.1",
       logFormat: "json",
       dataDir: "/var/gw",
-      postgresUrl: null, postgresSchema: null, redisUrl: null, redisPrefix: "gw:", budgetTimeZone: "UTC", alertWebhook: null,
+      postgresUrl: null, postgresSchema: null, redisUrl: null, redisPrefix: "gw:", budgetTimeZone: "UTC", budgetFailClosed: false, alertWebhook: null,
     });
+  });
+
+  it("reads --budget-fail-closed as a flag, or from GW_BUDGET_FAIL_CLOSED", () => {
+    expect(parseServeArguments(["--budget-fail-closed"], {})).toMatchObject({ budgetFailClosed: true, source: null });
+    expect(parseServeArguments(["--budget-fail-closed", "config.yaml"], {})).toMatchObject({ budgetFailClosed: true, source: "config.yaml" });
+    expect(parseServeArguments(["--budget-fail-closed=false"], { GW_BUDGET_FAIL_CLOSED: "true" })).toMatchObject({ budgetFailClosed: false });
+    expect(parseServeArguments([], { GW_BUDGET_FAIL_CLOSED: "true" })).toMatchObject({ budgetFailClosed: true });
+    expect(parseServeArguments(["--budget-fail-closed=yes"], {})).toBe("--budget-fail-closed takes no value (or =true / =false)");
   });
 
   it("reads the connection and body limits, and refuses bad values", () => {

@@ -1,7 +1,7 @@
 /**
  * `gw serve [config.ts|config.yaml|bundle.json] [--port 4000] [--host 0.0.0.0]
  *           [--log-format text|json] [--data-dir .gw] [--postgres-url URL] [--postgres-schema NAME]
- *           [--redis-url URL] [--redis-prefix gw:] [--budget-timezone UTC] [--alert-webhook URL]`
+ *           [--redis-url URL] [--redis-prefix gw:] [--budget-timezone UTC] [--budget-fail-closed] [--alert-webhook URL]`
  *
  * Loads a bundle (a `.json` file, checked once) or compiles a config in memory, resolves its
  * environment references (refusing to start, listing every missing variable), opens the stores
@@ -16,17 +16,15 @@
 import { loadTokenizersFor } from "../runtime/governance/count-tokens.ts";
 import { createGovernanceCache } from "../runtime/governance/governance-cache.ts";
 import { configEntitiesFromPlan } from "../runtime/governance/config-entities.ts";
-import { createBudgetPeriods, isValidTimeZone } from "../runtime/governance/budget-period.ts";
-import { type BudgetSeeding, createBudgetSeeding } from "../runtime/governance/budget-seeding.ts";
-import type { Enforcement } from "../runtime/governance/enforcement.ts";
-import type { GovernanceStore, SpendQueries, Subject } from "../runtime/governance/ports.ts";
+import { isValidTimeZone } from "../runtime/governance/budget-period.ts";
+import { createEnforcement } from "../runtime/governance/create-enforcement.ts";
+import type { BudgetLedger, GovernanceStore, RateLimiter, SpendQueries } from "../runtime/governance/ports.ts";
 import { join, relative, resolve } from "node:path";
 import { compileConfig, findConfigFile, formatDiagnostics } from "../compiler/index.ts";
 import { lookupPrice } from "../contract/prices.ts";
 import { defaultBodyLimits } from "../runtime/read-json-body.ts";
 import { createApp } from "../runtime/app.ts";
 import type { Bundle } from "../contract/bundle.ts";
-import { createBudgetTracker } from "../runtime/budget.ts";
 import { BundleLoadError, loadBundle, MissingEnvError } from "../runtime/load-bundle.ts";
 import { createLogger, type LogFormat, type Logger } from "../runtime/logger.ts";
 import type { RuntimePlan } from "../runtime/plan.ts";
@@ -37,7 +35,7 @@ import { readBundleFile } from "../runtime/read-bundle-file.ts";
 const usage = `Usage: gw serve [config|bundle.json] [--port 4000] [--host 0.0.0.0] [--log-format text|json] [--data-dir .gw]
                 [--cors-origins https://app.example.com,...] [--idle-timeout 60] [--max-body-bytes 10485760] [--max-in-flight N] [--shutdown-grace 10]
                 [--postgres-url URL] [--postgres-schema NAME] [--redis-url URL] [--redis-prefix gw:]
-                [--budget-timezone UTC] [--alert-webhook URL]
+                [--budget-timezone UTC] [--budget-fail-closed] [--alert-webhook URL]
 
   config            gateway.config.ts or .yaml (compiled in memory), or a bundle from \`gw build\` (.json).
                     Default: ./gateway.config.ts, then ./gateway.config.yaml.
@@ -57,6 +55,10 @@ const usage = `Usage: gw serve [config|bundle.json] [--port 4000] [--host 0.0.0.
   --redis-url       cluster-wide rate limits and budgets through Redis (default: $GW_REDIS_URL)
   --redis-prefix    prefix of every Redis key (default: $GW_REDIS_PREFIX, else gw:)
   --budget-timezone time zone of budget periods (1d, 7d, 1mo) (default: $GW_BUDGET_TIMEZONE, else UTC)
+  --budget-fail-closed
+                    refuse (503 budget_unavailable) requests with a hard budget while their spend cannot be
+                    counted cluster-wide (Redis unreachable, recorded spend unreadable); default: admit them
+                    on this replica's share of what was left ($GW_BUDGET_FAIL_CLOSED=true also sets it)
   --alert-webhook   URL that receives a JSON POST when a soft budget is crossed (default: $GW_ALERT_WEBHOOK_URL)
 `;
 
@@ -81,6 +83,8 @@ export interface ServeArguments {
   redisUrl: string | null;
   redisPrefix: string;
   budgetTimeZone: string;
+  /** Refuse budgeted requests whose spend cannot be counted cluster-wide. */
+  budgetFailClosed: boolean;
   alertWebhook: string | null;
 }
 
@@ -102,6 +106,9 @@ const options = [
   "alert-webhook",
 ];
 
+/** Options that take no value (`--name`, or `--name=true|false`). */
+const flags = ["budget-fail-closed"];
+
 const nonEmpty = (...values: (string | undefined)[]): string | null => {
   for (const value of values) if (value !== undefined && value !== "") return value;
   return null;
@@ -116,6 +123,12 @@ export function parseServeArguments(args: readonly string[], env: Readonly<Recor
     if (arg.startsWith("--")) {
       const equals = arg.indexOf("=");
       const name = equals === -1 ? arg.slice(2) : arg.slice(2, equals);
+      if (flags.includes(name)) {
+        const value = equals === -1 ? "true" : arg.slice(equals + 1);
+        if (value !== "true" && value !== "false") return `--${name} takes no value (or =true / =false)`;
+        values.set(name, value);
+        continue;
+      }
       if (!options.includes(name)) return `unknown option --${name}`;
       const value = equals === -1 ? args[++index] : arg.slice(equals + 1);
       if (value === undefined || value === "") return `--${name} needs a value`;
@@ -174,6 +187,7 @@ export function parseServeArguments(args: readonly string[], env: Readonly<Recor
     redisUrl,
     redisPrefix: nonEmpty(values.get("redis-prefix"), env.GW_REDIS_PREFIX) ?? "gw:",
     budgetTimeZone,
+    budgetFailClosed: (values.get("budget-fail-closed") ?? (env.GW_BUDGET_FAIL_CLOSED === "true" || env.GW_BUDGET_FAIL_CLOSED === "1" ? "true" : "false")) === "true",
     alertWebhook,
   };
 }
@@ -284,7 +298,7 @@ export async function runServe(args: string[]): Promise<number> {
   const { startBunServer } = await import("../runtime/host/bun/serve.ts");
   const logger = createLogger({ format: parsed.logFormat, batchMs: 20 });
   process.on("exit", () => logger.flush?.());
-  const configEntities = configEntitiesFromPlan(bundle.policy, plan.keys, new Date(systemClock.now()).toISOString());
+  const configEntities = configEntitiesFromPlan(plan, new Date(systemClock.now()).toISOString());
   /** Closed after the spend store at shutdown (or right away when start-up fails). */
   const closers: Array<() => Promise<void>> = [];
   const closeAll = async (): Promise<void> => {
@@ -349,56 +363,52 @@ export async function runServe(args: string[]): Promise<number> {
     storeLine = store.description;
   }
 
-  const budgets = createBudgetTracker(plan.budgets, store, systemClock);
   let governance;
   try {
-    await budgets.loaded;
     const cache = createGovernanceCache(governanceStore, { configEntities, onError: (message) => logger.error(String(message)) });
     await cache.ready;
     governance = { store: governanceStore, cache, configEntities };
   } catch (error) {
-    process.stderr.write(`gw serve: cannot read spend or keys from ${storeLine} (${error instanceof Error ? error.message : String(error)}).\n`);
+    process.stderr.write(`gw serve: cannot read keys from ${storeLine} (${error instanceof Error ? error.message : String(error)}).\n`);
     await store.close().catch(() => {});
     await closeAll();
     return 1;
   }
 
-  // Rate limits and budget reservations: cluster-wide through Redis (per process while it is
-  // unreachable), else per process.
+  // Rate limits and budget reservations: cluster-wide through Redis (per process, on a share of
+  // what was left, while it is unreachable), else per process. Budget counters start empty in a
+  // new process (and Redis has not seen spend counted in-process during an outage): each
+  // subject's recorded spend is loaded on its first request in a period, and again after Redis
+  // comes back (onRecovered forgets what was loaded).
   let limitsLine = "in-process";
-  let limits;
-  // Budget counters start empty in a new process (and Redis has not seen spend counted in-process
-  // during an outage): each subject's recorded spend is loaded on its first request in a period,
-  // and again after Redis comes back (onRecovered forgets what was loaded).
-  let seeding: BudgetSeeding | undefined;
+  let shared: { limiter?: RateLimiter; ledger?: BudgetLedger } = {};
+  let forgetSeeded = (): void => {};
   if (parsed.redisUrl !== null) {
     const { createRedisGovernance } = await import("../runtime/host/redis/redis-governance.ts");
-    const redis = await createRedisGovernance({ url: parsed.redisUrl, prefix: parsed.redisPrefix, log: (message) => logger.warn(`redis: ${message}`), onRecovered: () => seeding?.reset() });
+    const redis = await createRedisGovernance({
+      url: parsed.redisUrl,
+      prefix: parsed.redisPrefix,
+      log: (message) => logger.warn(`redis: ${message}`),
+      onRecovered: () => forgetSeeded(),
+      failClosed: parsed.budgetFailClosed,
+    });
     closers.push(() => redis.close());
-    limits = { rateLimiter: redis.rateLimiter, budgetLedger: redis.budgetLedger };
-    limitsLine = `redis ${describeRedisUrl(parsed.redisUrl)} (prefix ${parsed.redisPrefix}; per process while unreachable)`;
-  } else {
-    const { createMemoryRateLimiter } = await import("../runtime/governance/memory-rate-limiter.ts");
-    const { createMemoryBudgetLedger } = await import("../runtime/governance/memory-budget-ledger.ts");
-    limits = { rateLimiter: createMemoryRateLimiter(), budgetLedger: createMemoryBudgetLedger() };
+    shared = { limiter: redis.rateLimiter, ledger: redis.budgetLedger };
+    limitsLine = `redis ${describeRedisUrl(parsed.redisUrl)} (prefix ${parsed.redisPrefix}; ${parsed.budgetFailClosed ? "budgeted requests refused" : "per process"} while unreachable)`;
   }
   const spendStore = store;
-  if (spendStore.subjectSpendSince !== undefined) {
-    const read = spendStore.subjectSpendSince.bind(spendStore);
-    seeding = createBudgetSeeding({ source: read, ledger: limits.budgetLedger, log: (message) => logger.warn(message) });
-  }
   const webhook = parsed.alertWebhook === null ? null : createWebhookAlert(parsed.alertWebhook, fetchFunction, logger);
-  const enforcement: Enforcement = {
-    limiter: limits.rateLimiter,
-    ledger: limits.budgetLedger,
-    periods: createBudgetPeriods(parsed.budgetTimeZone),
+  const enforcement = createEnforcement({
     cache: governance.cache,
+    ...shared,
+    ...(spendStore.subjectSpendSince === undefined ? {} : { spendSource: spendStore.subjectSpendSince.bind(spendStore) }),
+    timeZone: parsed.budgetTimeZone,
+    failClosed: parsed.budgetFailClosed,
     log: (message) => logger.warn(message),
-    ...(seeding === undefined ? {} : { seeding }),
     ...(webhook === null
       ? {}
       : {
-          alert: (subject: Subject, spentUsd: number, softBudgetUsd: number) =>
+          alert: (subject, spentUsd, softBudgetUsd) =>
             webhook({
               type: "soft_budget_crossed",
               subject: subject.kind,
@@ -408,7 +418,8 @@ export async function runServe(args: string[]): Promise<number> {
               at: new Date(systemClock.now()).toISOString(),
             }),
         }),
-  };
+  });
+  forgetSeeded = () => enforcement.seeding?.reset();
 
   store = closingAlso(store, closers.reverse());
   const bodyLimits = { maxBytes: parsed.maxBodyBytes, maxDepth: defaultBodyLimits.maxDepth };
@@ -417,7 +428,6 @@ export async function runServe(args: string[]): Promise<number> {
   const app = createApp({
     plan,
     store,
-    budgets,
     logger,
     fetch: fetchFunction,
     lookupPrice,

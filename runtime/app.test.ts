@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "./app.ts";
+import { configEntitiesFromPlan } from "./governance/config-entities.ts";
+import { createEnforcement } from "./governance/create-enforcement.ts";
+import { createGovernanceCache } from "./governance/governance-cache.ts";
+import { createMemoryGovernanceStore } from "./governance/memory-governance-store.ts";
 import { loadBundle } from "./load-bundle.ts";
 import { createLogger } from "./logger.ts";
 import type { ProviderAdapter } from "./providers/types.ts";
@@ -192,22 +196,67 @@ describe("other routes", () => {
     expect(ready.status).toBe(503);
   });
 
-  it("makes budgeted requests wait for the spend to load, and answers 503 if it cannot", async () => {
+  describe("config team budgets", () => {
     const budgeted = createFakeBundle({
       models: [{ name: "chat", deployments: ["fake-1"] }],
       teams: [{ name: "research", budget: { usd: 1, period: "day" }, models: null }],
       keys: [{ name: "ci", team: "research", key: keyHash("research-secret") }],
+      price: { input: 1, output: 2 },
     });
-    const plan = loadBundle(budgeted, { env: { FAKE_API_KEY: "k" }, getProvider: () => fakeAdapter });
-    const store = { ...createMemorySpendStore(), teamSpendSince: async () => Promise.reject(new Error("disk gone")) };
-    const app = createApp({ plan, store, logger: createLogger({ write: () => {} }) });
-    const response = await app.request("/v1/chat/completions", {
-      method: "POST",
-      headers: { authorization: "Bearer research-secret" },
-      body: JSON.stringify(hello),
+    const request = (app: ReturnType<typeof createApp>) =>
+      app.request("/v1/chat/completions", { method: "POST", headers: { authorization: "Bearer research-secret" }, body: JSON.stringify(hello) });
+    const spentToday = (usd: number) => ({
+      requestId: "earlier",
+      timestamp: Date.now(),
+      team: "research",
+      keyName: "ci",
+      model: "chat",
+      deployment: "chat/0",
+      provider: "fake",
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+      costUsd: usd,
+      latencyMs: 1,
+      status: 200,
+      stream: false,
     });
-    expect(response.status).toBe(503);
-    expect((await errorOf(response)).code).toBe("spend_store_unavailable");
-    expect((await app.request("/health/readiness")).status).toBe(503);
+
+    it("load the team's recorded spend before its first request: spend survives a restart", async () => {
+      const plan = loadBundle(budgeted, { env: { FAKE_API_KEY: "k" }, getProvider: () => fakeAdapter });
+      const app = createApp({ plan, store: createMemorySpendStore([spentToday(1.5)]), logger: createLogger({ write: () => {} }) });
+      const response = await request(app);
+      expect(response.status).toBe(429);
+      expect((await errorOf(response)).message).toContain('Team "research" has spent $1.50 of its $1.00 budget');
+    });
+
+    it("admit on this process's counters when the recorded spend cannot be read, or answer 503 when failing closed", async () => {
+      const plan = loadBundle(budgeted, { env: { FAKE_API_KEY: "k" }, getProvider: () => fakeAdapter });
+      const broken = () => ({ ...createMemorySpendStore(), subjectSpendSince: async () => Promise.reject(new Error("disk gone")) });
+      const lines: string[] = [];
+      const open = createApp({ plan, store: broken(), logger: createLogger({ write: (line) => lines.push(line) }) });
+      // No upstream here: an admitted request fails upstream (502), a refused one never gets there.
+      expect((await request(open)).status).toBe(502);
+      expect(lines.some((line) => line.includes("could not load recorded spend") && line.includes("disk gone"))).toBe(true);
+
+      const store = broken();
+      const closed = createApp({
+        plan,
+        store,
+        logger: createLogger({ write: () => {} }),
+        enforcement: createEnforcement({
+          cache: createGovernanceCache(createMemoryGovernanceStore(), { configEntities: configEntitiesFromPlan(plan, new Date().toISOString()) }),
+          spendSource: store.subjectSpendSince,
+          failClosed: true,
+          log: () => {},
+        }),
+      });
+      const refused = await request(closed);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get("retry-after")).toBe("1");
+      expect((await errorOf(refused)).code).toBe("budget_unavailable");
+    });
   });
 });

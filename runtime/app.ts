@@ -7,17 +7,18 @@ import { createCors } from "./cors.ts";
 import type { BodyLimits } from "./read-json-body.ts";
 import { createAdminApp } from "./admin/admin-app.ts";
 import { createAdminAuthorizer } from "./governance/authorize-admin.ts";
-import type { ConfigEntities } from "./governance/config-entities.ts";
+import { type ConfigEntities, configEntitiesFromPlan } from "./governance/config-entities.ts";
+import { createEnforcement } from "./governance/create-enforcement.ts";
 import { planHasDeploymentLimits } from "./governance/deployment-limits.ts";
 import type { Enforcement } from "./governance/enforcement.ts";
-import type { GovernanceCache } from "./governance/governance-cache.ts";
+import { createGovernanceCache, type GovernanceCache } from "./governance/governance-cache.ts";
 import { createManagedKeyLookup } from "./governance/managed-callers.ts";
-import { createMemoryRateLimiter } from "./governance/memory-rate-limiter.ts";
+import { createMemoryGovernanceStore } from "./governance/memory-governance-store.ts";
 import type { GovernanceStore, SpendQueries, Subject } from "./governance/ports.ts";
+import type { SpendEntity } from "./admin/admin-context.ts";
 import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
 import { authenticate, isModelAllowed } from "./auth.ts";
-import { type BudgetTracker, createBudgetTracker } from "./budget.ts";
 import { handleChatCompletions } from "./chat.ts";
 import { handleEmbeddings } from "./embeddings.ts";
 import { GatewayError } from "./errors.ts";
@@ -57,11 +58,6 @@ export interface AppDeps {
   sleep?: Sleep;
   /** One line per request on stdout, text format, by default. */
   logger?: Logger;
-  /**
-   * Team budget counters; by default created here and loaded from `store` in the background
-   * (requests of budgeted teams wait for the load; readiness reports 503 until it is done).
-   */
-  budgets?: BudgetTracker;
   /** Request id generator; by default a random per-process prefix and a counter. */
   requestId?: () => string;
   /**
@@ -75,8 +71,9 @@ export interface AppDeps {
    */
   spendQueries?: SpendQueries;
   /**
-   * Rate limits and budget reservations of managed keys, teams, users and customers
-   * (runtime/governance/enforcement.ts); handed to the request path as `RequestDeps.governance`.
+   * Rate limits and budgets of every key, team, user and customer, the config's included
+   * (runtime/governance/enforcement.ts). By default in-process counters over `governance`'s cache
+   * (or the config's entities alone), seeded from `store`'s recorded spend, periods in UTC.
    */
   enforcement?: Enforcement;
 }
@@ -97,13 +94,20 @@ export function createApp(deps: AppDeps): Hono {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger();
   const fetchFunction: FetchFunction = deps.fetch ?? ((url, init) => fetch(url, init));
-  const budgets = deps.budgets ?? createBudgetTracker(deps.plan.budgets, deps.store, clock);
+  const enforcement =
+    deps.enforcement ??
+    createEnforcement({
+      cache:
+        deps.governance?.cache ??
+        createGovernanceCache(createMemoryGovernanceStore(), { configEntities: configEntitiesFromPlan(deps.plan, new Date(clock.now()).toISOString()) }),
+      ...(deps.store.subjectSpendSince === undefined ? {} : { spendSource: deps.store.subjectSpendSince.bind(deps.store) }),
+      log: (message) => logger.warn(message),
+    });
   const requestId = deps.requestId ?? createRequestIdGenerator();
   const requestDeps: RequestDeps = {
     plan: deps.plan,
     findRoute: createRouteFinder(deps.plan, deps.lookupPrice ?? null),
     store: deps.store,
-    budgets,
     logger,
     fetch: fetchFunction,
     clock,
@@ -112,13 +116,12 @@ export function createApp(deps: AppDeps): Hono {
     requestId,
     managedKeys: deps.governance === undefined ? null : createManagedKeyLookup(deps.governance.cache, () => clock.now()),
     ...(deps.bodyLimits === undefined ? {} : { bodyLimits: deps.bodyLimits }),
-    ...(deps.enforcement === undefined ? {} : { governance: deps.enforcement }),
-    // Deployments' own limits share the governance limiter (cluster-wide with Redis); without
-    // one, a per-process limiter. None at all when no deployment has limits.
-    deploymentLimiter: planHasDeploymentLimits(deps.plan) ? (deps.enforcement?.limiter ?? createMemoryRateLimiter()) : null,
+    governance: enforcement,
+    // Deployments' own limits share the governance limiter (cluster-wide with Redis). None at all
+    // when no deployment has limits.
+    deploymentLimiter: planHasDeploymentLimits(deps.plan) ? enforcement.limiter : null,
     ...(deps.shutdown === undefined ? {} : { shutdown: deps.shutdown }),
   };
-  budgets.loaded.catch((error: unknown) => logger.error(`budgets: could not load team spend from the store (${describe(error)})`));
 
   // The model list is fixed per set of allowed models: serialize it once per caller.
   const created = Math.floor(clock.now() / 1000);
@@ -207,16 +210,18 @@ export function createApp(deps: AppDeps): Hono {
     } catch {
       storeOk = false;
     }
-    const budgetsLoaded = budgets.isLoaded();
+    // Budgets and limits need every key, team, user and customer loaded once (the default cache
+    // holds only the config's, present from the start).
+    const budgetsLoaded = deps.enforcement === undefined && deps.governance === undefined ? true : enforcement.cache.isReady();
     const ready = storeOk && budgetsLoaded;
     const body: Record<string, string> = {
       status: ready ? "ready" : "not_ready",
       store: storeOk ? "ok" : "unavailable",
       budgets: budgetsLoaded ? "loaded" : "loading",
+      // Whether rate limits and budget reservations are shared by the cluster (Redis) or, while Redis is
+      // unreachable or not configured, kept per process: the signal monitoring should alert on.
+      limits: enforcement.limiter.isClusterWide() ? "cluster-wide" : "per-process",
     };
-    // Whether rate limits and budget reservations are shared by the cluster (Redis) or, while Redis is
-    // unreachable or not configured, kept per process: the signal monitoring should alert on.
-    if (deps.enforcement !== undefined) body.limits = deps.enforcement.limiter.isClusterWide() ? "cluster-wide" : "per-process";
     return jsonResponse(body, ready ? 200 : 503);
   });
   app.all("/health/readiness", methodNotAllowed("GET"));
@@ -224,20 +229,22 @@ export function createApp(deps: AppDeps): Hono {
   if (deps.governance !== undefined) {
     const { store, cache, configEntities } = deps.governance;
     const authorizeAdmin = createAdminAuthorizer(deps.plan, cache, () => clock.now());
-    const enforcement = deps.enforcement;
-    // `spend` in /key/info, /team/info, ...: the budget ledger's spend in the entity's current period.
-    const spend =
-      enforcement === undefined
-        ? undefined
-        : async (subject: Subject): Promise<number> => {
-            let duration: string | null = null;
-            if (subject.kind === "key") duration = (await store.listKeys()).find((key) => key.keyId === subject.id)?.budgetDuration ?? null;
-            else if (subject.kind === "team") duration = cache.team(subject.id)?.budgetDuration ?? null;
-            else if (subject.kind === "user") duration = cache.user(subject.id)?.budgetDuration ?? null;
-            else if (subject.kind === "customer") duration = cache.customer(subject.id)?.budgetDuration ?? null;
-            const now = clock.now();
-            return enforcement.ledger.spent(subject, enforcement.periods.periodOf(duration, now).start, now);
-          };
+    // `spend` in /key/info, /team/info, ...: in the entity's current budget period (all time without
+    // one), the larger of what the budget ledger counts (reservations in flight included) and what
+    // the spend store recorded (the ledger has no counter for an entity without a budget, or before
+    // its first request in this process).
+    const recordedSpend = deps.store.subjectSpendSince?.bind(deps.store);
+    const spend = async (subject: Subject, entity: SpendEntity): Promise<number> => {
+      const now = clock.now();
+      const start = enforcement.periods.periodOf(entity.budgetDuration, now).start;
+      const [counted, recorded] = await Promise.all([
+        enforcement.ledger.spent(subject, start, now),
+        recordedSpend === undefined || subject.kind === "deployment"
+          ? 0
+          : recordedSpend(subject.kind, subject.kind === "key" ? (entity.keyHash ?? "").slice(0, 12) : subject.id, start),
+      ]);
+      return Math.max(counted, recorded);
+    };
     app.route(
       "/",
       createAdminApp({
@@ -245,7 +252,7 @@ export function createApp(deps: AppDeps): Hono {
         clock,
         configEntities,
         authorizeAdmin,
-        masterKeyHash: deps.plan.masterKeyDigest === null ? null : Buffer.from(deps.plan.masterKeyDigest).toString("hex"), afterChange: () => cache.whenFresh(), ...(spend === undefined ? {} : { spend }) }),
+        masterKeyHash: deps.plan.masterKeyDigest === null ? null : Buffer.from(deps.plan.masterKeyDigest).toString("hex"), afterChange: () => cache.whenFresh(), spend }),
     );
     app.route("/", createSpendApi({ queries: deps.spendQueries ?? null, authorizeAdmin, onError: (message) => logger.error(message) }));
   }

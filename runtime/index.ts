@@ -6,7 +6,6 @@
 import type { Hono } from "hono";
 import { type AppDeps, createApp } from "./app.ts";
 import type { Bundle } from "../contract/bundle.ts";
-import { createBudgetTracker } from "./budget.ts";
 import { loadTokenizersFor, stopTokenizers } from "./governance/count-tokens.ts";
 import { type EnvRecord, loadBundle, type ProviderLookup } from "./load-bundle.ts";
 import { silentLogger } from "./logger.ts";
@@ -16,7 +15,6 @@ import { checkBundle, readBundleFile } from "./read-bundle-file.ts";
 import { createMemorySpendStore } from "./stores/memory-spend-store.ts";
 
 export { type AppDeps, createApp, createRequestIdGenerator } from "./app.ts";
-export { createBudgetTracker, periodEnd, periodStart, type BudgetTracker } from "./budget.ts";
 export { computeCost } from "./cost.ts";
 export { createRouteFinder, type PriceLookup, type RouteFinder } from "./find-route.ts";
 export { GatewayError } from "./errors.ts";
@@ -33,7 +31,7 @@ export { createMemorySpendStore, type MemorySpendStore } from "./stores/memory-s
 export type { Bundle } from "../contract/bundle.ts";
 export type { AdapterIO, ProviderAdapter, RequestAuthorizer, ResolvedDeployment } from "./providers/types.ts";
 
-export interface GatewayOptions extends Omit<AppDeps, "plan" | "store" | "budgets"> {
+export interface GatewayOptions extends Omit<AppDeps, "plan" | "store"> {
   /**
    * What to serve: a compiled bundle (checked once against the bundle schema), or the path
    * of a `.json` bundle or of a config (`gateway.config.ts` / `.yaml`, compiled in memory).
@@ -59,7 +57,7 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Compile (or check) the source, resolve env, load budgets, and return the fetch handler. Logs nothing unless given a logger. */
+/** Compile (or check) the source, resolve env, and return the fetch handler. Logs nothing unless given a logger. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { source, env: givenEnv, store: givenStore, getProvider: givenLookup, cwd, logger, ...appDeps } = options;
   const env = givenEnv ?? (process.env as EnvRecord);
@@ -70,8 +68,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const plan = loadBundle(bundle, { env, getProvider, io: { fetch: fetchFunction, now: () => clock.now() } });
   const store = givenStore ?? createMemorySpendStore();
   await loadTokenizersFor(plan);
-  const budgets = createBudgetTracker(plan.budgets, store, clock);
-  await budgets.loaded;
   // Wildcard routes price each requested model at run time: by default from the same table `gw build` uses.
   const lookupPrice = appDeps.lookupPrice ?? (plan.wildcardRoutes.length > 0 ? (await import("../contract/prices.ts")).lookupPrice : undefined);
   const app = createApp({
@@ -81,7 +77,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger: logger ?? silentLogger,
     plan,
     store,
-    budgets,
   });
   return {
     fetch: async (request) => app.fetch(request),

@@ -53,8 +53,8 @@ describe("loadBundle", () => {
     expect(plan.keys.get(sha256Hex("ops-secret"))).toMatchObject({ keyName: "ops-bot", team: "ops", models: null });
     expect(Buffer.from(plan.masterKeyDigest ?? []).toString("hex")).toBe(sha256Hex("master"));
     expect(plan.open).toBe(false);
-    expect(plan.budgets.get("research")).toEqual({ usd: 10, period: "month" });
-    expect(plan.budgets.has("ops")).toBe(false);
+    expect(plan.teams.get("research")?.budget).toEqual({ usd: 10, period: "month" });
+    expect(plan.teams.get("ops")?.budget).toBeNull();
   });
 
   it("is open when there is neither a master key nor team keys", () => {

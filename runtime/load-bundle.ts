@@ -190,10 +190,7 @@ export function loadBundle(bundle: Bundle, options: LoadBundleOptions): RuntimeP
   }
 
   const { policy } = bundle;
-  const budgets = new Map<string, NonNullable<(typeof policy.teams)[string]["budget"]>>();
-  for (const team of Object.values(policy.teams)) {
-    if (team.budget !== null) budgets.set(team.name, team.budget);
-  }
+  const teams = new Map(Object.values(policy.teams).map((team) => [team.name, team] as const));
 
   const keys = new Map<string, Caller>();
   const keyNamesByHash = new Map<string, string>();
@@ -243,7 +240,7 @@ export function loadBundle(bundle: Bundle, options: LoadBundleOptions): RuntimeP
     keys,
     masterKeyDigest,
     open: policy.masterKey === null && policy.keys.length === 0,
-    budgets,
+    teams,
   };
 }
 

@@ -2,7 +2,7 @@
  * The runtime plan: a bundle with every secret resolved, every adapter looked up and every
  * price converted, built once by load-bundle.ts. The request path only reads it.
  */
-import type { CompiledBudget, CompiledRetry } from "../contract/bundle.ts";
+import type { CompiledRetry, CompiledTeam } from "../contract/bundle.ts";
 import type { DeploymentLimitSubjects } from "./governance/deployment-limits.ts";
 import type { ProviderAdapter, RequestAuthorizer, ResolvedDeployment } from "./providers/types.ts";
 
@@ -87,6 +87,6 @@ export interface RuntimePlan {
   readonly masterKeyDigest: Uint8Array | null;
   /** No master key and no team keys: every request is let in. */
   readonly open: boolean;
-  /** Teams that have a budget. */
-  readonly budgets: ReadonlyMap<string, CompiledBudget>;
+  /** The config's teams by name (their models and budget), enforced as read-only entities (governance/config-entities.ts). */
+  readonly teams: ReadonlyMap<string, CompiledTeam>;
 }

@@ -1,7 +1,8 @@
 /**
  * The steps every priced endpoint (chat completions, embeddings) shares: authenticate, read and
- * parse the body, admit the model (route, team allow-list, budget), and settle (log one line,
- * record the spend, count it against the team's budget) and answer, plus gw's response headers.
+ * parse the body, admit the model (route, team allow-list), admit its limits and budgets
+ * (governance/enforcement.ts), and settle (log one line, record the spend, settle the budgets
+ * and limits) and answer, plus gw's response headers.
  */
 import { type BodyLimits, readJsonBody } from "./read-json-body.ts";
 import type { CostEstimate } from "./governance/cost-estimate.ts";
@@ -10,7 +11,6 @@ import { createRequestEnforcer, type Enforcement, type EnforcementTicket, rateLi
 import type { ManagedKeyLookup } from "./governance/managed-callers.ts";
 import type { RateLimiter } from "./governance/ports.ts";
 import { authenticate, checkModelAllowed } from "./auth.ts";
-import type { BudgetTracker } from "./budget.ts";
 import { computeCost } from "./cost.ts";
 import { GatewayError, invalidRequest } from "./errors.ts";
 import type { ExecuteOutcome, Sleep } from "./execute.ts";
@@ -26,7 +26,6 @@ export interface RequestDeps {
   plan: RuntimePlan;
   findRoute: RouteFinder;
   store: SpendStore;
-  budgets: BudgetTracker;
   logger: Logger;
   fetch: FetchFunction;
   clock: Clock;
@@ -35,11 +34,8 @@ export interface RequestDeps {
   requestId: () => string;
   /** Keys created through the admin API (null when the gateway has no governance store). */
   managedKeys: ManagedKeyLookup | null;
-  /**
-   * Rate limits and budgets of managed keys, teams, users and customers
-   * (runtime/governance/enforcement.ts). Absent: only config team budgets (`budgets`) apply.
-   */
-  governance?: Enforcement;
+  /** Rate limits and budgets of every key, team, user and customer (runtime/governance/enforcement.ts). */
+  governance: Enforcement;
   /**
    * The limiter for deployments' own rate limits (`governance.limiter`, or a per-process one);
    * absent or null when no deployment has limits, so the request path does no limit work.
@@ -221,53 +217,24 @@ export async function admitRequest<Body extends { model: string }>(
   if (typeof customer === "string" && customer !== "") state.customer = customer;
   state.tags = requestTags(caller, body);
 
-  let route = admitModel(deps, caller, body.model);
-  if (route instanceof Promise) route = await route;
+  const route = admitModel(deps, caller, body.model);
   if (route instanceof GatewayError) return failRequest(deps, state, route);
-  const enforcement = deps.governance;
-  if (enforcement !== undefined) {
-    const enforcer = enforcerOf(deps, enforcement);
-    const applicable = enforcer.applicable(caller, body);
-    if (applicable !== null) {
-      const held = await enforcer.admit(applicable, route, (price) => options.estimate(body, price));
-      if ("error" in held) return failRequest(deps, state, held.error, held.headers);
-      state.enforcement = held;
-    }
+  const enforcer = enforcerOf(deps, deps.governance);
+  const applicable = enforcer.applicable(caller, body);
+  if (applicable !== null) {
+    const held = await enforcer.admit(applicable, route, (price) => options.estimate(body, price));
+    if ("error" in held) return failRequest(deps, state, held.error, held.headers);
+    state.enforcement = held;
   }
   const context: ProviderContext = { requestId: state.requestId, created: Math.floor(state.started / 1000), publicModel: body.model };
   return { state, caller, body, route, context };
 }
 
-const storeUnavailable = new GatewayError({
-  status: 503,
-  type: "api_error",
-  code: "spend_store_unavailable",
-  message: "gw could not read the team's spend from its store, so it cannot check the team's budget. Try again shortly.",
-});
-
-/**
- * The route for `model` if the caller may use it and its team has budget left; else the error
- * to answer with. Synchronous (no promise, no microtask) except while budgets are still loading.
- */
-export function admitModel(deps: RequestDeps, caller: Caller, model: string): RuntimeRoute | GatewayError | Promise<RuntimeRoute | GatewayError> {
+/** The route for `model` if the caller may use it; else the error to answer with. */
+export function admitModel(deps: RequestDeps, caller: Caller, model: string): RuntimeRoute | GatewayError {
   const route = deps.findRoute(model);
   if (route instanceof GatewayError) return route;
-  const forbidden = checkModelAllowed(caller, model);
-  if (forbidden !== null) return forbidden;
-  const team = caller.team;
-  if (team === null || !deps.budgets.has(team)) return route;
-  if (!deps.budgets.isLoaded()) return admitAfterLoad(deps, team, route);
-  return deps.budgets.check(team) ?? route;
-}
-
-async function admitAfterLoad(deps: RequestDeps, team: string, route: RuntimeRoute): Promise<RuntimeRoute | GatewayError> {
-  try {
-    await deps.budgets.loaded;
-  } catch (error) {
-    deps.logger.error(`budgets: could not load team spend from the store (${describe(error)})`);
-    return storeUnavailable;
-  }
-  return deps.budgets.check(team) ?? route;
+  return checkModelAllowed(caller, model) ?? route;
 }
 
 export function routeHeaders(requestId: string, route: RuntimeRoute, target: RuntimeDeployment, attempts: number): HeaderRecord {
@@ -317,7 +284,7 @@ export function respondWithFailure(deps: RequestDeps, state: RequestState, outco
   return errorResponse(outcome.error, headers);
 }
 
-/** Log the request, record its spend and count it against the team's budget. Returns the cost. */
+/** Settle the request's budgets and limits with its real cost, log it and record its spend. Returns the cost. */
 export function settleRequest(
   deps: RequestDeps,
   state: RequestState,
@@ -360,7 +327,6 @@ export function settleRequest(
     errorType: error === null ? null : (error.code ?? error.type),
     ...(usageEstimated ? { usageEstimated: true } : null),
   });
-  if (caller.team !== null && cost > 0) deps.budgets.add(caller.team, cost, state.started);
   return cost;
 }
 

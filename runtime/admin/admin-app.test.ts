@@ -100,7 +100,7 @@ describe("entities declared in the config", () => {
   const callers = new Map<string, Caller>([
     [sha256("sk-config-key-value-0001"), { kind: "key", keyName: "research-bot", team: "research", models: new Set(["gpt-4o"]), modelPrefixes: [] }],
   ]);
-  const config: ConfigEntities = configEntitiesFromPlan(bundlePolicy, callers, "2025-01-01T00:00:00.000Z");
+  const config: ConfigEntities = configEntitiesFromPlan({ teams: new Map(Object.entries(bundlePolicy.teams)), keys: callers }, "2025-01-01T00:00:00.000Z");
 
   it("turns the config's teams and keys into read-only managed entities", () => {
     expect(config.teams).toEqual([

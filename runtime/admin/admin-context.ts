@@ -5,16 +5,19 @@
  */
 import { GatewayError } from "../errors.ts";
 import { type ConfigEntities, noConfigEntities } from "../governance/config-entities.ts";
-import type { EntityKind, GovernanceStore, ManagedCustomer, ManagedKey, ManagedTeam, ManagedUser, Subject } from "../governance/ports.ts";
+import type { EntityBase, EntityKind, GovernanceStore, ManagedCustomer, ManagedKey, ManagedTeam, ManagedUser, Subject } from "../governance/ports.ts";
 import type { Clock } from "../ports.ts";
 import { createAuditId } from "./audit.ts";
+
+/** What the spend lookup needs of an entity: its budget period, and for keys the hash the spend ledger names them by. */
+export type SpendEntity = EntityBase & { keyHash?: string };
 
 export interface AdminContextDeps {
   store: GovernanceStore;
   clock: Clock;
   configEntities?: ConfigEntities;
   /** Spend of an entity in its current budget period, shown as `spend`. Without it, `spend` is 0. */
-  spend?: (subject: Subject) => Promise<number>;
+  spend?: (subject: Subject, entity: SpendEntity) => Promise<number>;
   /** Awaited after every change, before answering (e.g. the governance cache's whenFresh). */
   afterChange?: () => Promise<void>;
   /** SHA-256 (hex) of the master key: no managed key may take its value. */
@@ -36,7 +39,7 @@ export interface AdminContext {
   audit(actor: string, action: string, entity: EntityKind, entityId: string, before: unknown, after: unknown): Promise<void>;
   changed(): Promise<void>;
   /** null when the spend lookup failed (the rest of the answer is still useful). */
-  spendOf(subject: Subject): Promise<number | null>;
+  spendOf(subject: Subject, entity: SpendEntity): Promise<number | null>;
 }
 
 const entityNames: Record<EntityKind, string> = { key: "Key", team: "Team", user: "User", customer: "Customer" };
@@ -98,10 +101,10 @@ export function createAdminContext(deps: AdminContextDeps): AdminContext {
       await store.appendAudit({ id: createAuditId(now), at: new Date(now).toISOString(), actor, action, entity, entityId, before, after });
     },
     changed: () => deps.afterChange?.() ?? Promise.resolve(),
-    async spendOf(subject) {
+    async spendOf(subject, entity) {
       if (deps.spend === undefined) return 0;
       try {
-        const spend = await deps.spend(subject);
+        const spend = await deps.spend(subject, entity);
         // Reported in whole micro-USD so float sums never show as 0.000011999999999999999 on the wire.
         return Math.round(spend * 1_000_000) / 1_000_000;
       } catch {

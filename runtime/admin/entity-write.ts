@@ -71,7 +71,7 @@ export function requireWritable<T extends EntityBase>(context: AdminContext, acc
 
 /** The wire view with the entity's `spend` in its current budget period. */
 export async function withSpend<T extends EntityBase>(context: AdminContext, access: EntityAccess<T>, entity: T) {
-  return { ...(access.view(entity) as object), spend: await context.spendOf({ kind: access.kind, id: access.id(entity) }) };
+  return { ...(access.view(entity) as object), spend: await context.spendOf({ kind: access.kind, id: access.id(entity) }, entity) };
 }
 
 /** Audits, then stores, one change (before: null for a new entity); the caller still owes `changed()`. */

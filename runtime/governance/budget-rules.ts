@@ -8,13 +8,19 @@
  * - Each subject and period has a counter: settled spend, reserved spend (the sum of its live
  *   reservations), and the reservations themselves with their expiry. A reservation never
  *   settled or released (a crashed process) expires after the reservation TTL and stops counting.
- * - `reserve` refuses when, for any subject with a hard limit, `settled + reserved` has reached
- *   the limit (a budget of 0 refuses everything), and also, with `refuseWhen: "would-exceed"`
- *   (the default), when `settled + reserved + worstCase` would pass it: a budget is then never
- *   passed while real costs stay within their worst cases. With `refuseWhen: "exhausted"`
- *   (LiteLLM's rule) each request is admitted while budget is left, so the last one may pass
- *   the limit by at most its worst-case cost. Either way, checks run for every subject first
- *   and the reservation is counted against all or none.
+ * - Admission (one rule, for every ledger): for each subject with a hard limit, `committed` is
+ *   settled + reserved and `headroom` is limit - committed. A request is refused when a subject
+ *   has no headroom left (a budget of 0 refuses everything). Otherwise it reserves its worst-case
+ *   cost, capped at the smallest headroom: a request that may cost more than what is left still
+ *   runs (a small budget admits its first request), and reservations never add up to more than
+ *   the limit, so concurrency is bounded. A capped request runs alone: while any reservation of
+ *   that subject is in flight, a request whose worst case does not fit in the headroom is
+ *   refused ("in flight"; retryable once they settle). Settling records the real cost.
+ *   Bound: spend passes a limit only by what the one capped request in flight costs beyond
+ *   its reservation, which is less than its worst case when the upstream honours max_tokens
+ *   (an upstream that returns more output than asked adds that excess too, once; the subject is
+ *   then refused until its period resets). Checks run for every subject first and the reservation
+ *   is counted against all or none.
  * - The soft limit is crossed when settled spend reaches it; each subject's crossing is reported
  *   once per period (a flag stored with the period's counter).
  * - A settlement always adds the real cost to the period the reservation was made in, even when
@@ -22,12 +28,10 @@
  * - Counters are kept until their period ends plus the reservation TTL (a late settlement still
  *   lands), then dropped; a budget without a period keeps its counter forever.
  */
-import type { BudgetSettings, Subject } from "./ports.ts";
+import type { BudgetSettings, ReservationDecision, Subject } from "./ports.ts";
 
 /** A reservation never settled or released stops counting after this long. */
 export const defaultReservationTtlMs = 10 * 60_000;
-
-export type RefuseWhen = "would-exceed" | "exhausted";
 
 const nanosPerUsd = 1e9;
 
@@ -50,10 +54,35 @@ export function limitNanos(usd: number | null): number {
   return usd === null || !Number.isFinite(usd) ? -1 : toNanos(usd);
 }
 
-export function isRefused(settled: number, reserved: number, worstCase: number, maxBudget: number, refuseWhen: RefuseWhen): boolean {
-  if (maxBudget < 0) return false;
-  const committed = settled + reserved;
-  return committed >= maxBudget || (refuseWhen === "would-exceed" && committed + worstCase > maxBudget);
+/** The admission rule's verdict: refused by subject `refused` (-1: admitted), reserving `amount`. */
+export interface Admission {
+  /** Index of the refusing subject; -1 when admitted. */
+  refused: number;
+  /** Refused only because requests in flight hold the subject's headroom (retryable once they settle). */
+  inFlight: boolean;
+  /** Nano-dollars to reserve against every subject (when admitted). */
+  amount: number;
+}
+
+/**
+ * The admission rule (module comment). `counters[i]` holds subject i's settled and reserved
+ * nano-dollars, `limits[i]` its hard limit (-1: none). Mirrored in Lua by runtime/host/redis/budget-scripts.ts.
+ */
+export function admission(counters: ReadonlyArray<{ settled: number; reserved: number }>, limits: readonly number[], worstCase: number): Admission {
+  let amount = worstCase;
+  for (let index = 0; index < counters.length; index++) {
+    const limit = limits[index]!;
+    if (limit < 0) continue;
+    const { settled, reserved } = counters[index]!;
+    const headroom = limit - settled - reserved;
+    // Nothing left: for good when settled spend took it, for now when reservations in flight hold it.
+    if (headroom <= 0) return { refused: index, inFlight: settled < limit, amount: 0 };
+    if (worstCase > headroom) {
+      if (reserved > 0) return { refused: index, inFlight: true, amount: 0 };
+      if (headroom < amount) amount = headroom;
+    }
+  }
+  return { refused: -1, inFlight: false, amount };
 }
 
 /** When a period's counter may be dropped; null: never. */
@@ -68,17 +97,15 @@ export interface BudgetSubject {
   periodEnd: number | null;
 }
 
-export function exceededFor(entry: BudgetSubject, spentNanos: number): {
-  subject: Subject;
-  spentUsd: number;
-  maxBudgetUsd: number;
-  periodEnd: string | null;
-} {
+/** What a refusal reports about the refusing subject (ReservationDecision.exceeded). */
+export function exceededFor(entry: BudgetSubject, settledNanos: number, reservedNanos: number, inFlight: boolean): NonNullable<ReservationDecision["exceeded"]> {
   return {
     subject: entry.subject,
-    spentUsd: fromNanos(spentNanos),
+    spentUsd: fromNanos(settledNanos),
+    reservedUsd: fromNanos(reservedNanos),
     maxBudgetUsd: entry.budget.maxBudget ?? 0,
     periodEnd: entry.periodEnd === null ? null : new Date(entry.periodEnd).toISOString(),
+    inFlight,
   };
 }
 

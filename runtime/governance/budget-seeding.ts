@@ -36,6 +36,8 @@ export interface BudgetSeeding {
    * rejects) once they are seeded, have failed, or `waitMs` has passed.
    */
   ensure(targets: readonly SeedTarget[], now: number): Promise<void> | null;
+  /** Whether every target of a kind kept in the spend store has been seeded in its period (for fail-closed budgets). */
+  seeded(targets: readonly SeedTarget[]): boolean;
   /** Forget what was seeded: every subject seeds again on its next request. */
   reset(): void;
 }
@@ -142,6 +144,13 @@ export function createBudgetSeeding(options: BudgetSeedingOptions): BudgetSeedin
           resolve();
         });
       });
+    },
+    seeded(targets) {
+      for (const target of targets) {
+        if (!seedableKinds.has(target.subject.kind)) continue;
+        if (states.get(`${target.subject.kind}:${target.subject.id}:${target.periodStart}`)?.state !== "seeded") return false;
+      }
+      return true;
     },
     reset() {
       generation++;

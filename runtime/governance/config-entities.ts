@@ -3,8 +3,9 @@
  * the admin API, are read-only there (`fromConfig: true`), and win over a stored entity with the
  * same id or key hash.
  */
-import type { Bundle, CompiledBudget } from "../../contract/bundle.ts";
-import type { Caller } from "../plan.ts";
+import type { CompiledBudget } from "../../contract/bundle.ts";
+import type { RuntimePlan } from "../plan.ts";
+import { registerConfigKey } from "./managed-callers.ts";
 import type { ManagedCustomer, ManagedKey, ManagedTeam, ManagedUser } from "./ports.ts";
 
 export interface ConfigEntities {
@@ -22,12 +23,12 @@ export const configKeyIdPrefix = "config:";
 const budgetDurations: Record<CompiledBudget["period"], string> = { day: "1d", week: "7d", month: "1mo" };
 
 /**
- * The config's teams and keys as managed entities. `keys` is the runtime plan's map of key hash
- * to caller (the bundle holds some keys only as env references, hashed at start-up).
+ * The config's teams and keys (from the runtime plan: the bundle holds some keys only as env
+ * references, hashed at start-up) as managed entities, enforced like the others (enforcement.ts).
  * `at` (ISO time) becomes their createdAt/updatedAt.
  */
-export function configEntitiesFromPlan(policy: Bundle["policy"], keys: ReadonlyMap<string, Caller>, at: string): ConfigEntities {
-  const teams: ManagedTeam[] = Object.values(policy.teams).map((team) => ({
+export function configEntitiesFromPlan(plan: Pick<RuntimePlan, "teams" | "keys">, at: string): ConfigEntities {
+  const teams: ManagedTeam[] = [...plan.teams.values()].map((team) => ({
     teamId: team.name,
     teamAlias: null,
     blocked: false,
@@ -44,9 +45,9 @@ export function configEntitiesFromPlan(policy: Bundle["policy"], keys: ReadonlyM
     maxParallelRequests: null,
   }));
   const managedKeys: ManagedKey[] = [];
-  for (const [keyHash, caller] of keys) {
+  for (const [keyHash, caller] of plan.keys) {
     if (caller.kind !== "key" || caller.keyName === null) continue;
-    managedKeys.push({
+    const key: ManagedKey = {
       keyId: `${configKeyIdPrefix}${caller.keyName}`,
       keyHash,
       keyAlias: caller.keyName,
@@ -68,7 +69,10 @@ export function configEntitiesFromPlan(policy: Bundle["policy"], keys: ReadonlyM
       rpmLimit: null,
       tpmLimit: null,
       maxParallelRequests: null,
-    });
+    };
+    managedKeys.push(key);
+    // The request path finds the key's team (its budget and limits) through the Caller.
+    registerConfigKey(caller, key);
   }
   return { keys: managedKeys, teams, users: [], customers: [] };
 }

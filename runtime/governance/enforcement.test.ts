@@ -64,6 +64,8 @@ interface Spied {
   reservations: Set<string>;
   acquireCalls: number;
   reserveCalls: number;
+  /** The worst case asked for by each reserve call. */
+  worstCases: number[];
   settled: number[];
 }
 
@@ -76,6 +78,7 @@ function spied(): Spied {
     reservations: new Set(),
     acquireCalls: 0,
     reserveCalls: 0,
+    worstCases: [],
     settled: [],
     limiter: {
       description: limiter.description,
@@ -95,6 +98,7 @@ function spied(): Spied {
       description: ledger.description,
       async reserve(subjects, worstCase, now) {
         spy.reserveCalls++;
+        spy.worstCases.push(worstCase);
         const decision = await ledger.reserve(subjects, worstCase, now);
         if (decision.reservation !== null) spy.reservations.add(decision.reservation);
         return decision;
@@ -265,7 +269,7 @@ describe("budgets on the request path", () => {
   it("settles the real cost, then refuses with budget_exceeded naming the key and the period end", async () => {
     // Worst case of one request: (3 + 4 + 2) prompt tokens at $1/M + 100 output at $2/M ≈ $0.000209.
     // Real cost: 1000 * $1/M + 500 * $2/M = $0.002.
-    const { chat, spy, settle } = await gateway({ keys: [managedKey("sk-b", { maxBudget: 0.0021, budgetDuration: "1d" })] });
+    const { chat, spy, settle } = await gateway({ keys: [managedKey("sk-b", { maxBudget: 0.0015, budgetDuration: "1d" })] });
     expect((await chat("sk-b")).status).toBe(200);
     await settle();
     expect(spy.settled).toEqual([0.002]);
@@ -276,30 +280,59 @@ describe("budgets on the request path", () => {
     const error = await errorOf(refused);
     expect(error.type).toBe("rate_limit_error");
     expect(error.code).toBe("budget_exceeded");
-    expect(error.message).toContain('Key "alias-sk-b"');
-    expect(error.message).toContain("resets at 2026-03-11T00:00:00Z");
+    expect(error.message).toContain('Key "alias-sk-b" has spent $0.002000 of its $0.001500 budget');
+    expect(error.message).toContain("It resets at 2026-03-11T00:00:00Z");
   });
 
   it("says a budget without a period never resets and does not tell the caller to wait for a reset", async () => {
-    const { chat } = await gateway({ keys: [managedKey("sk-n", { maxBudget: 0.0001 })] });
+    const { chat, settle } = await gateway({ keys: [managedKey("sk-n", { maxBudget: 0.0001 })] });
+    expect((await chat("sk-n", { max_tokens: 1000 })).status).toBe(200);
+    await settle();
     const refused = await chat("sk-n", { max_tokens: 1000 });
     expect(refused.status).toBe(429);
     const error = await errorOf(refused);
     expect(error.code).toBe("budget_exceeded");
-    expect(error.message).toContain("this budget does not reset");
+    expect(error.message).toContain("This budget does not reset.");
     expect(error.message).not.toMatch(/wait for the reset/i);
     expect(error.message).toMatch(/has spent \$[0-9.]+ of its \$[0-9.]+ budget/);
   });
 
-  it("refuses before calling upstream when the worst case does not fit, and frees the rate-limit slot it took", async () => {
+  it("admits a first request whose worst case passes a small budget, reserving only what is left; refuses the next before calling upstream", async () => {
+    // Worst case with max_tokens 1000: about $0.002, twenty times the budget.
     const { chat, spy, settle, calls } = await gateway({ keys: [managedKey("sk-c", { maxBudget: 0.0001, maxParallelRequests: 5 })] });
+    expect((await chat("sk-c", { max_tokens: 1000 })).status).toBe(200);
+    expect(spy.worstCases[0]).toBeGreaterThan(0.0019);
+    await settle();
+    // The real cost is recorded, though it passes the budget.
+    expect(spy.settled).toEqual([0.002]);
     const refused = await chat("sk-c", { max_tokens: 1000 });
     expect(refused.status).toBe(429);
-    expect((await errorOf(refused)).code).toBe("budget_exceeded");
-    expect(calls).toHaveLength(0);
+    expect(refused.headers.get("x-should-retry")).toBe("false");
+    expect((await errorOf(refused)).message).toContain("nothing is left for this request");
+    expect(calls).toHaveLength(1);
     await settle();
     expect(spy.tickets.size).toBe(0);
     expect(spy.reservations.size).toBe(0);
+  });
+
+  it("while a request holds the last of the budget, a request that does not fit waits (retryable 429); one that fits goes ahead", async () => {
+    const { chat, settle } = await gateway({
+      keys: [managedKey("sk-w", { maxBudget: 0.001 })],
+      handlers: { "fake-1": [streamOf(['{"text":"a"}', '{"input":100,"output":100}', "[DONE]"]), answer("Hi", 10, 10)] },
+    });
+    // Worst case about $0.002 (max_tokens 1000): it reserves the whole $0.001 and runs alone.
+    const holding = await chat("sk-w", { stream: true, max_tokens: 1000 });
+    expect(holding.status).toBe(200);
+    const waiting = await chat("sk-w", { max_tokens: 1000 });
+    expect(waiting.status).toBe(429);
+    expect(waiting.headers.get("retry-after")).toBe("1");
+    const error = await errorOf(waiting);
+    expect(error.code).toBe("budget_exceeded");
+    expect(error.message).toContain("requests in flight hold $0.001000 of it");
+    await holding.text();
+    await settle();
+    // The stream cost $0.0003: $0.0007 is left, and a request whose worst case fits is admitted.
+    expect((await chat("sk-w", { max_tokens: 100 })).status).toBe(200);
   });
 
   it("answers 503 when the ledger fails, without keeping the rate-limit slot", async () => {
@@ -326,16 +359,16 @@ describe("budgets on the request path", () => {
   });
 
   it("reserves at the price of a fallback when the requested model's own deployment is unpriced", async () => {
-    const { chat, calls } = await gateway({ keys: [managedKey("sk-fb", { maxBudget: 0.00001 })], handlers: { "fake-broken": failWith(500), "fake-dear": answer("Hi") } });
-    const refused = await chat("sk-fb", { model: "flaky" });
-    expect(refused.status).toBe(429);
-    expect((await errorOf(refused)).code).toBe("budget_exceeded");
-    expect(calls).toHaveLength(0);
+    const { chat, spy } = await gateway({ keys: [managedKey("sk-fb", { maxBudget: 1 })], handlers: { "fake-broken": failWith(500), "fake-dear": answer("Hi") } });
+    expect((await chat("sk-fb", { model: "flaky", max_tokens: 1000 })).status).toBe(200);
+    // 1000 output tokens at the fallback's $2/M, and the prompt at its $1/M.
+    expect(spy.worstCases[0]).toBeGreaterThan(0.002);
+    expect(spy.worstCases[0]).toBeLessThan(0.0021);
   });
 
   it("counts user and team budgets as well as the key's", async () => {
     const { chat, settle } = await gateway({
-      users: [{ ...base, userId: "u1", userEmail: "ada@example.com", teamIds: [], maxBudget: 0.0021 }],
+      users: [{ ...base, userId: "u1", userEmail: "ada@example.com", teamIds: [], maxBudget: 0.0015 }],
       keys: [managedKey("sk-u1", { userId: "u1" }), managedKey("sk-u2", { userId: "u1" })],
     });
     expect((await chat("sk-u1")).status).toBe(200);

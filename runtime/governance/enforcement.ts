@@ -1,30 +1,29 @@
 /**
- * Rate limits and budgets on the request path (issue 4).
+ * Rate limits and budgets on the request path: the one mechanism for every key, team, user and
+ * customer, whether declared in the config (read-only entities, config-entities.ts) or created
+ * through the admin API. Built by createEnforcement (create-enforcement.ts).
  *
- * FOR THE WIRING (app.ts / serve.ts): the type to construct is `Enforcement` (exported here).
- * Pass it as `AppDeps.enforcement`; createApp hands it on as `RequestDeps.governance`. Without
- * it, the request path is exactly what it was (config team budgets through BudgetTracker only).
- *
- *   const enforcement: Enforcement = { limiter, ledger, periods: createBudgetPeriods(timeZone), cache, alert, log };
- *
- * Subjects of a request: the managed key (its rpm/tpm/parallel limits and budget), its team and
- * its user (when they exist in the governance cache), and the customer named by the request's
- * `user` field (when a managed customer with that id exists), whatever the caller. Teams declared
- * in the config keep their budget in BudgetTracker (request-flow.ts) and are not counted again here.
+ * Subjects of a request: its key (managed or declared in the config: its rpm/tpm/parallel limits
+ * and budget), the key's team and user (when they exist in the governance cache), and the
+ * customer named by the request's `user` field (when a managed customer with that id exists).
  *
  * Order: `limiter.acquire` (estimated prompt + output tokens), then `ledger.reserve` (worst-case
- * cost); a refused reservation releases the rate-limit ticket at once. When the request ends
- * (response built, stream ended, failed, client gone, exception) `finish` runs exactly once:
- * `ledger.settle` with the real cost (or `release` when nothing was spent) and `limiter.release`
- * with the real tokens. Neither waits on the response.
+ * cost, capped at what is left: budget-rules.ts); a refused reservation releases the rate-limit
+ * ticket at once. When the request ends (response built, stream ended, failed, client gone,
+ * exception) `finish` runs exactly once: `ledger.settle` with the real cost (or `release` when
+ * nothing was spent) and `limiter.release` with the real tokens. Neither waits on the response.
  *
  * Worst-case price: the component-wise maximum of the prices of every deployment the request
  * may end on (the model's deployments and those of its fallbacks), so a fallback to a dearer
  * model stays within the reservation; only the attempt that succeeds is charged. Deployments
  * without a price cost 0 (as recorded).
  *
- * Fast path: callers without a managed key and without a managed customer, and keys whose key,
- * team and user have no limit and no budget, cost a WeakMap/Map lookup: no await, no allocation.
+ * Fail closed (`failClosed`): a request with a hard budget is refused (503) when gw cannot count
+ * its spend cluster-wide: its recorded spend could not be read, or Redis is unreachable.
+ *
+ * Fast path: callers without a key known to the cache and without a managed customer, and keys
+ * whose key, team and user have no limit and no budget, cost a WeakMap/Map lookup: no await, no
+ * allocation.
  */
 import { formatUsd } from "../cost.ts";
 import { GatewayError } from "../errors.ts";
@@ -43,6 +42,7 @@ import type {
   LimitDecision,
   LimitSettings,
   ManagedKey,
+  ReservationDecision,
   ManagedTeam,
   ManagedUser,
   RateLimiter,
@@ -67,6 +67,12 @@ export interface Enforcement {
    * a period (budget-seeding.ts), so budgets survive a restart. Without it, counters start at 0.
    */
   seeding?: BudgetSeeding;
+  /**
+   * Refuse (503 budget_unavailable) a request with a hard budget when its spend cannot be counted
+   * cluster-wide (recorded spend unreadable; the ledger says so by refusing without `exceeded`).
+   * Default false: such requests are admitted on this process's counters.
+   */
+  failClosed?: boolean;
 }
 
 type LimitEntry = { subject: Subject; limits: LimitSettings };
@@ -128,8 +134,7 @@ interface KeyProfile {
 function keyApplicable(key: ManagedKey, team: ManagedTeam | null, user: ManagedUser | null): Applicable | null {
   const target = { limits: [] as LimitEntry[], budgets: [] as BudgetEntry[], names: new Map<string, string>() };
   addSubject(target, { kind: "key", id: key.keyId }, key, `Key "${key.keyAlias ?? key.keyId}"`, true, key.keyHash.slice(0, 12));
-  // Config teams' budgets are BudgetTracker's (request-flow.ts); their limits, if any, apply here.
-  if (team !== null) addSubject(target, { kind: "team", id: team.teamId }, team, `Team "${team.teamAlias ?? team.teamId}"`, !team.fromConfig);
+  if (team !== null) addSubject(target, { kind: "team", id: team.teamId }, team, `Team "${team.teamAlias ?? team.teamId}"`, true);
   if (user !== null) addSubject(target, { kind: "user", id: user.userId }, user, `User "${user.userEmail ?? user.userId}"`, true);
   if (target.limits.length === 0 && target.budgets.length === 0) return null;
   return target;
@@ -171,6 +176,10 @@ function worstPrice(plan: RuntimePlan, route: RuntimeRoute): TokenPrice | null {
   return priced ? { input, output, cacheRead, cacheWrite } : null;
 }
 
+function hasHardLimit(entry: { budget: BudgetSettings }): boolean {
+  return entry.budget.maxBudget !== null;
+}
+
 function usedTokens(usage: TokenUsage | null): number {
   return usage === null ? 0 : usage.inputTokens + usage.outputTokens;
 }
@@ -197,21 +206,55 @@ function rateLimited(decision: LimitDecision, names: ReadonlyMap<string, string>
   });
 }
 
-function budgetExceeded(exceeded: { subject: Subject; spentUsd: number; maxBudgetUsd: number; periodEnd: string | null }, names: ReadonlyMap<string, string>): GatewayError {
+function budgetExceeded(exceeded: NonNullable<ReservationDecision["exceeded"]>, names: ReadonlyMap<string, string>): GatewayError {
   const who = names.get(subjectName(exceeded.subject)) ?? `${exceeded.subject.kind} "${exceeded.subject.id}"`;
+  const spent = `${who} has spent ${formatUsd(exceeded.spentUsd)} of its ${formatUsd(exceeded.maxBudgetUsd)} budget`;
   // A budget without a period never resets, so the message must not suggest waiting for one.
-  const resets = exceeded.periodEnd === null ? "this budget does not reset" : `it resets at ${exceeded.periodEnd.replace(".000Z", "Z")}`;
+  const resets = exceeded.periodEnd === null ? "This budget does not reset." : `It resets at ${exceeded.periodEnd.replace(".000Z", "Z")}.`;
+  const reserved = exceeded.reservedUsd > 0 ? `, and requests in flight hold ${formatUsd(exceeded.reservedUsd)} of it` : "";
+  if (exceeded.inFlight) {
+    const left = Math.max(0, exceeded.maxBudgetUsd - exceeded.spentUsd - exceeded.reservedUsd);
+    return new GatewayError({
+      status: 429,
+      type: "rate_limit_error",
+      code: "budget_exceeded",
+      retryable: true,
+      retryAfterMs: 1000,
+      message: `${spent}${reserved}; this request could cost more than the ${formatUsd(left)} left, so it waits for them: retry after they finish. ${resets}`,
+    });
+  }
+  if (exceeded.share === true) {
+    return new GatewayError({
+      status: 429,
+      type: "rate_limit_error",
+      code: "budget_exceeded",
+      retryable: true,
+      retryAfterMs: 1000,
+      message:
+        `${spent}${reserved}. While gw's shared budget counters are unreachable each replica may spend only its share of what is left, ` +
+        `and this replica's share is used up: retry shortly. ${resets}`,
+    });
+  }
   const advice = exceeded.periodEnd === null ? "Ask the gateway's operator to raise the budget." : "Wait for the reset or ask the gateway's operator to raise the budget.";
   return new GatewayError({
     status: 429,
     type: "rate_limit_error",
     code: "budget_exceeded",
     retryable: false,
-    message:
-      `${who} has spent ${formatUsd(exceeded.spentUsd)} of its ${formatUsd(exceeded.maxBudgetUsd)} budget (${resets}); ` +
-      `this request could cost more than what is left. ${advice}`,
+    message: `${spent}${reserved}; nothing is left for this request. ${resets} ${advice}`,
   });
 }
+
+const budgetUnavailable = new GatewayError({
+  status: 503,
+  type: "api_error",
+  code: "budget_unavailable",
+  retryable: true,
+  retryAfterMs: 1000,
+  message:
+    "gw cannot count this request's spend against its budget across the cluster right now (its shared counters or its " +
+    "recorded spend are unreachable), and this gateway refuses budgeted requests then. Try again shortly.",
+});
 
 const enforcementUnavailable = new GatewayError({
   status: 503,
@@ -339,11 +382,16 @@ export function createRequestEnforcer(enforcement: Enforcement, plan: RuntimePla
           // load its recorded spend. Never refuses: a failed read admits on the counters as they are.
           const seeding = enforcement.seeding?.ensure(budgets, at) ?? null;
           if (seeding !== null) await seeding;
+          if (enforcement.failClosed === true && enforcement.seeding !== undefined && !enforcement.seeding.seeded(budgets.filter(hasHardLimit))) {
+            releaseTicket(0);
+            return { error: budgetUnavailable, headers: {} };
+          }
           const reserved = await ledger.reserve(budgets, estimate.worstCaseUsd, at);
           if (reserved.softCrossed.length > 0) alertSoft(reserved.softCrossed, budgets, applicable.names, reserved.spentUsd ?? null);
           if (!reserved.allowed) {
             releaseTicket(0);
-            const error = reserved.exceeded === undefined ? enforcementUnavailable : budgetExceeded(reserved.exceeded, applicable.names);
+            // Refused without a subject: the ledger cannot count cluster-wide and fails closed.
+            const error = reserved.exceeded === undefined ? budgetUnavailable : budgetExceeded(reserved.exceeded, applicable.names);
             return { error, headers: {} };
           }
           reservation = reserved.reservation;

@@ -155,11 +155,11 @@ describe("withBudgetLedgerFallback", () => {
     await ledger.settle(before.reservation!, 0.7);
 
     primary.setBroken(true);
-    // The local ledger was seeded with the primary's 0.8: 0.8 + 0.3 would pass the $1 budget.
-    const refused = await ledger.reserve([entry(1)], 0.3, now);
-    expect(refused).toMatchObject({ allowed: false, exceeded: { subject, maxBudgetUsd: 1 } });
-    const allowed = await ledger.reserve([entry(1)], 0.1, now);
+    // The local ledger was seeded with the primary's 0.8: $0.2 is left, which a $0.3 worst case takes whole.
+    const allowed = await ledger.reserve([entry(1)], 0.3, now);
+    expect(allowed).toMatchObject({ allowed: true, spentUsd: [1] });
     expect(allowed.reservation).toMatch(/^local:/);
+    expect(await ledger.reserve([entry(1)], 0.1, now)).toMatchObject({ allowed: false, exceeded: { subject, maxBudgetUsd: 1, inFlight: true } });
     await ledger.settle(allowed.reservation!, 0.1);
     expect(await ledger.spent(subject, now - 1_000, now)).toBeCloseTo(0.9, 12);
     expect(log).toEqual(["budgets are per process while Redis is unreachable (connect ECONNREFUSED 127.0.0.1:6379); retrying every 1000 ms"]);
@@ -168,6 +168,37 @@ describe("withBudgetLedgerFallback", () => {
     clock += 1_000;
     expect((await ledger.reserve([entry(1)], 0.2, now)).reservation).toMatch(/^shared:/);
     expect(log[1]).toBe("Redis is reachable again: budgets are cluster-wide again");
+  });
+
+  it("while the primary is down, each of N replicas spends only 1/N of what was left", async () => {
+    const primary = breakable<BudgetLedger>(createMemoryBudgetLedger());
+    const local = createMemoryBudgetLedger();
+    const ledger = withBudgetLedgerFallback(primary.port, local, { log: () => {}, replicas: () => 4 });
+    const before = await ledger.reserve([entry(1), { ...entry(null), subject: { kind: "team", id: "unlimited" } }], 0.2, now);
+    await ledger.settle(before.reservation!, 0.2);
+    primary.setBroken(true);
+    // $0.8 was left when the outage began: this replica's share is $0.2.
+    const costs: number[] = [];
+    for (let index = 0; index < 10; index++) {
+      const decision = await ledger.reserve([entry(1)], 0.05, now);
+      if (!decision.allowed) {
+        expect(decision.exceeded).toMatchObject({ subject, maxBudgetUsd: 1, share: true });
+        break;
+      }
+      await ledger.settle(decision.reservation!, 0.05);
+      costs.push(0.05);
+    }
+    expect(costs).toHaveLength(4);
+    expect(await local.spent(subject, now - 1_000, now)).toBeCloseTo(0.4, 12);
+  });
+
+  it("fails closed for hard budgets while the primary is down, if asked to", async () => {
+    const primary = breakable<BudgetLedger>(createMemoryBudgetLedger());
+    const ledger = withBudgetLedgerFallback(primary.port, createMemoryBudgetLedger(), { log: () => {}, failClosed: true });
+    primary.setBroken(true);
+    expect(await ledger.reserve([entry(1)], 0.05, now)).toEqual({ allowed: false, reservation: null, softCrossed: [] });
+    // Without a hard limit there is nothing to protect: the request is counted in-process.
+    expect((await ledger.reserve([entry(null, 5)], 0.05, now)).reservation).toMatch(/^local:/);
   });
 
   it("a primary reservation settled during an outage is counted in-process, soft alert included", async () => {

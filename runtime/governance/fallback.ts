@@ -11,12 +11,19 @@
  * While the primary is down, budgets cannot see spend made by other replicas. To keep a key near
  * its limit from starting over at zero in every process, each reservation the primary answers
  * seeds the in-process ledger with the spend it reported (settled + reserved: conservative), and a
- * primary reservation whose settlement fails is settled in-process. After an outage the primary
- * has not seen spend made in-process; `onRecovered` is the place to re-seed it from the durable
- * spend ledger.
+ * primary reservation whose settlement fails is settled in-process. And so that N replicas do not
+ * each spend the whole of what was left, each may spend only its share while the primary is down:
+ * for every hard-limited counter, the spend this process knew when it first used the counter in
+ * the outage (`base`) plus (limit - base) / N, N being the number of live replicas last reported
+ * (`replicas`). With the admission rule (budget-rules.ts) each replica then passes its share by
+ * at most one request's worst case: the cluster passes the budget by at most one worst-case
+ * request per replica (plus what other replicas spent that this one had not yet seen).
+ * `failClosed` refuses hard-budgeted requests instead while the primary is down. After an outage
+ * the primary has not seen spend made in-process; `onRecovered` is the place to re-seed it from
+ * the durable spend ledger.
  */
 import type { BudgetLedger, LimitSettings, RateLimiter, ReservationDecision, SettleOutcome, Subject } from "./ports.ts";
-import type { BudgetSubject } from "./budget-rules.ts";
+import { type BudgetSubject, counterName } from "./budget-rules.ts";
 
 export interface FallbackOptions {
   /** Receives one line when the primary becomes unreachable and one when it is back. */
@@ -33,6 +40,10 @@ export interface FallbackOptions {
   probe?: () => Promise<unknown>;
   /** Called once each time the primary answers again after an outage. */
   onRecovered?: () => void;
+  /** Live replicas sharing the primary, as last reported (budgets: each spends 1/N of what was left while down). Default 1. */
+  replicas?: () => number;
+  /** Budgets: refuse requests with a hard limit while the primary is down (default false: admit on this replica's share). */
+  failClosed?: boolean;
   /** Clock for retry timing. Default Date.now. */
   now?: () => number;
 }
@@ -142,11 +153,47 @@ interface SharedReservation {
 
 /** A BudgetLedger over `primary` (cluster-wide) that uses `local` while the primary fails. */
 export function withBudgetLedgerFallback(primary: BudgetLedger, local: BudgetLedger, options: FallbackOptions): BudgetLedger {
-  const health = createHealth(options, "budgets");
+  const onRecovered = (): void => {
+    bases = new Map();
+    options.onRecovered?.();
+  };
+  const health = createHealth({ ...options, onRecovered }, "budgets");
   const now = options.now ?? Date.now;
   /** Reservations made by the primary, so that a settlement can fall back; oldest first. */
   const shared = new Map<string, SharedReservation>();
   let nextSweep = 0;
+  /** While the primary is down: per counter (budget-rules counterName), the spend this process knew when the outage began for it. */
+  let bases = new Map<string, number>();
+  const replicas = options.replicas ?? (() => 1);
+
+  /** What a reservation may take while the primary is down: this replica's share of each hard limit. */
+  const reserveLocally = async (subjects: ReadonlyArray<BudgetSubject>, worstCaseUsd: number, at: number): Promise<ReservationDecision> => {
+    const limited = subjects.some((entry) => entry.budget.maxBudget !== null);
+    if (limited && options.failClosed === true) return { allowed: false, reservation: null, softCrossed: [] };
+    const count = Math.max(1, Math.floor(replicas()));
+    let shares: ReadonlyArray<BudgetSubject> = subjects;
+    if (limited && count > 1) {
+      shares = await Promise.all(
+        subjects.map(async (entry) => {
+          const maxBudget = entry.budget.maxBudget;
+          if (maxBudget === null) return entry;
+          const name = counterName(entry.subject, entry.periodStart);
+          if (!bases.has(name)) {
+            const known = await local.spent(entry.subject, entry.periodStart, at);
+            if (!bases.has(name)) bases.set(name, known);
+          }
+          const base = bases.get(name)!;
+          return { ...entry, budget: { ...entry.budget, maxBudget: base >= maxBudget ? maxBudget : base + (maxBudget - base) / count } };
+        }),
+      );
+    }
+    const decision = await local.reserve(shares, worstCaseUsd, at);
+    const exceeded = decision.exceeded;
+    if (exceeded === undefined || shares === subjects) return decision;
+    // The refusal names the real budget, not this replica's share of it.
+    const real = subjects.find((entry) => entry.subject.kind === exceeded.subject.kind && entry.subject.id === exceeded.subject.id);
+    return { ...decision, exceeded: { ...exceeded, maxBudgetUsd: real?.budget.maxBudget ?? exceeded.maxBudgetUsd, share: true } };
+  };
 
   const sweep = (at: number): void => {
     if (at < nextSweep) return;
@@ -189,7 +236,7 @@ export function withBudgetLedgerFallback(primary: BudgetLedger, local: BudgetLed
           health.failed(error);
         }
       }
-      const decision = await local.reserve(subjects, worstCaseUsd, at);
+      const decision = await reserveLocally(subjects, worstCaseUsd, at);
       return { ...decision, reservation: decision.reservation === null ? null : localTag + decision.reservation };
     },
 

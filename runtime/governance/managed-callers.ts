@@ -21,12 +21,17 @@ function modelsOf(key: ManagedKey, teamModels: readonly string[]): { models: Rea
   };
 }
 
-/** The managed key behind each Caller built here (for limits and budgets: runtime/governance/enforcement.ts). */
+/** The key entity behind each key Caller (for limits and budgets: runtime/governance/enforcement.ts). */
 const keysByCaller = new WeakMap<Caller, ManagedKey>();
 
-/** The managed key a Caller was built for; null for config keys, the master key and open gateways. */
+/** The key entity a Caller stands for (managed, or declared in the config); null for the master key and open gateways. */
 export function managedKeyOf(caller: Caller): ManagedKey | null {
   return keysByCaller.get(caller) ?? null;
+}
+
+/** Ties a config key's Caller (built by loadBundle) to its read-only entity (config-entities.ts). */
+export function registerConfigKey(caller: Caller, key: ManagedKey): void {
+  keysByCaller.set(caller, key);
 }
 
 export function createManagedKeyLookup(cache: GovernanceCache, now: () => number = Date.now): ManagedKeyLookup {

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { contractReservationTtlMs, describeBudgetLedgerContract } from "./budget-ledger-contract.ts";
 import { createMemoryBudgetLedger } from "./memory-budget-ledger.ts";
 
-describeBudgetLedgerContract("memory", async ({ refuseWhen }) => {
-  const ledger = createMemoryBudgetLedger({ reservationTtlMs: contractReservationTtlMs, refuseWhen });
+describeBudgetLedgerContract("memory", async () => {
+  const ledger = createMemoryBudgetLedger({ reservationTtlMs: contractReservationTtlMs });
   return { ledgers: [ledger, ledger], close: async () => {} };
 });
 

@@ -4,25 +4,22 @@
  * atomic within the process. Rules: budget-rules.ts.
  */
 import {
+  admission,
   counterExpiresAt,
   counterName,
   defaultReservationTtlMs,
   exceededFor,
   fromNanos,
-  isRefused,
   limitNanos,
   toNanos,
   toNanosUp,
   type BudgetSubject,
-  type RefuseWhen,
 } from "./budget-rules.ts";
 import type { BudgetLedger, ReservationDecision, SettleOutcome, Subject } from "./ports.ts";
 
 export interface MemoryBudgetLedgerOptions {
   /** A reservation never settled or released stops counting after this long (ms). Default 10 minutes. */
   reservationTtlMs?: number;
-  /** Default "would-exceed"; see budget-rules.ts. */
-  refuseWhen?: RefuseWhen;
 }
 
 interface Counter {
@@ -60,7 +57,6 @@ function sweepCounter(counter: Counter, now: number): void {
 
 export function createMemoryBudgetLedger(options: MemoryBudgetLedgerOptions = {}): BudgetLedger {
   const reservationTtlMs = options.reservationTtlMs ?? defaultReservationTtlMs;
-  const refuseWhen = options.refuseWhen ?? "would-exceed";
   const counters = new Map<string, Counter>();
   /** In reservation order, so the oldest come first when sweeping. */
   const reservations = new Map<string, Reservation>();
@@ -128,27 +124,26 @@ export function createMemoryBudgetLedger(options: MemoryBudgetLedgerOptions = {}
       const worstCase = toNanosUp(worstCaseUsd);
       const entries = subjects.map((entry) => counterOf(entry.subject, entry.periodStart, entry.periodEnd));
       for (const counter of entries) sweepCounter(counter, now);
-      for (let index = 0; index < subjects.length; index++) {
-        const entry = subjects[index]!;
-        const counter = entries[index]!;
-        if (isRefused(counter.settled, counter.reserved, worstCase, limitNanos(entry.budget.maxBudget), refuseWhen)) {
-          return {
-            allowed: false,
-            exceeded: exceededFor(entry, counter.settled + counter.reserved),
-            reservation: null,
-            softCrossed: [],
-            spentUsd: entries.map((each) => fromNanos(each.settled + each.reserved)),
-          };
-        }
+      const verdict = admission(entries, subjects.map((entry) => limitNanos(entry.budget.maxBudget)), worstCase);
+      if (verdict.refused >= 0) {
+        const counter = entries[verdict.refused]!;
+        return {
+          allowed: false,
+          exceeded: exceededFor(subjects[verdict.refused]!, counter.settled, counter.reserved, verdict.inFlight),
+          reservation: null,
+          softCrossed: [],
+          spentUsd: entries.map((each) => fromNanos(each.settled + each.reserved)),
+        };
       }
+      const amount = verdict.amount;
       const id = `m${++reservationCounter}`;
       const expiresAt = now + reservationTtlMs;
       const softCrossed: Subject[] = [];
       const reservation: Reservation = { madeAt: now, entries: [] };
       subjects.forEach((entry, index) => {
         const counter = entries[index]!;
-        counter.reservations.set(id, { amount: worstCase, expiresAt });
-        counter.reserved += worstCase;
+        counter.reservations.set(id, { amount, expiresAt });
+        counter.reserved += amount;
         if (expiresAt < counter.nextExpiry) counter.nextExpiry = expiresAt;
         const softLimit = limitNanos(entry.budget.softBudget);
         if (softLimit >= 0 && counter.settled >= softLimit && !counter.softReported) {

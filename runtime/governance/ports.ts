@@ -149,8 +149,13 @@ export interface RateLimiter {
 
 export interface ReservationDecision {
   allowed: boolean;
-  /** The subject whose budget refused, with its spend and limit, for the 429 message. */
-  exceeded?: { subject: Subject; spentUsd: number; maxBudgetUsd: number; periodEnd: string | null };
+  /**
+   * The subject whose budget refused, for the 429 message: its settled spend, what requests in
+   * flight have reserved, its limit, when its period ends (null: never), and whether it refused
+   * only because a request in flight holds the rest of its headroom (retryable). `share`: refused
+   * on this replica's share of what was left, while the shared counters are unreachable (fallback.ts).
+   */
+  exceeded?: { subject: Subject; spentUsd: number; reservedUsd: number; maxBudgetUsd: number; periodEnd: string | null; inFlight: boolean; share?: boolean };
   reservation: string | null;
   /**
    * Subjects whose soft budget is crossed, reported once per period (by whichever call sees it
@@ -173,9 +178,9 @@ export interface SettleOutcome {
 }
 
 /**
- * Budgets that cannot be overspent: reserve a request's worst-case cost against every subject
- * before calling upstream (refused if any would go over its hard limit), settle to the real cost
- * afterwards, release on failure. Atomic across replicas with Redis (Lua), within a process in memory.
+ * Budgets with a bounded overspend: reserve a request's worst-case cost (capped at what is left)
+ * against every subject before calling upstream, settle to the real cost afterwards, release on
+ * failure. The admission rule and its bound: budget-rules.ts. Atomic across replicas with Redis (Lua), within a process in memory.
  */
 export interface BudgetLedger {
   readonly description: string;

@@ -32,11 +32,11 @@ const start = (): Promise<GatewayProcess> => startGateway({ config, dataDir: `${
 describe("budgets across a restart", () => {
   test("a key whose max_budget covers one request is refused with budget_exceeded after gw restarts", async () => {
     gateway = await start();
-    const generated = await postRaw(gateway, { key_alias: "one-request", max_budget: 0.04 }, { apiKey: masterKey, path: "/key/generate" });
+    const generated = await postRaw(gateway, { key_alias: "one-request", max_budget: 0.01 }, { apiKey: masterKey, path: "/key/generate" });
     expect(generated.status).toBe(200);
     const key = (generated.json as { key: string }).key;
-    // Worst case with max_tokens 20 ≈ $0.033 fits in $0.04; what the request really costs leaves
-    // less than a second worst case.
+    // Worst case with max_tokens 20 ≈ $0.033: the first request is admitted on the $0.01 left
+    // (reserving it whole), and what it really costs (the prompt alone is over $0.01) uses it up.
     const first = await postRaw(gateway, { model: "chat", messages: hello, max_tokens: 20 }, { apiKey: key });
     expect(first.status).toBe(200);
     const stopped = await gateway.stop();

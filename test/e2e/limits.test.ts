@@ -65,8 +65,9 @@ describe("limits and budgets on gw serve", () => {
 
   test("a key with a tiny max_budget gets budget_exceeded after its first request", async () => {
     // Worst case with max_tokens 20: ~13 prompt tokens + 20 output tokens ≈ $0.033; the first
-    // request fits in $0.04, and what it really cost leaves less than a second worst case.
-    const key = await generateKey({ key_alias: "tiny-budget", max_budget: 0.04 });
+    // request is admitted on the $0.01 left (reserving it whole), and its real cost (the prompt
+    // alone is over $0.01) uses it up.
+    const key = await generateKey({ key_alias: "tiny-budget", max_budget: 0.01 });
     const first = await postRaw(gateway, { model: "chat", messages: hello, max_tokens: 20 }, { apiKey: key });
     expect(first.status).toBe(200);
     const second = await postRaw(gateway, { model: "chat", messages: hello, max_tokens: 20 }, { apiKey: key });

@@ -31,54 +31,68 @@ end
 `;
 
 /**
- * ARGV: now, reservation id, reservation expires-at, worst-case cost, 1 = refuse when the worst
- * case would pass the limit (0 = only once it is reached), then per subject: hard limit, soft
- * limit (-1: none), counter expires-at (-1: never).
- * Reply: {allowed (0/1), refusing subject (1-based, 0: none), then per subject: spend after the
- * call (settled + reserved), soft limit crossed now (0/1)}.
+ * ARGV: now, reservation id, reservation expires-at, worst-case cost, then per subject: hard
+ * limit (-1: none), soft limit (-1: none), counter expires-at (-1: never).
+ * Admission as budget-rules.ts `admission`: refused when a hard-limited subject has no headroom
+ * (in flight when reservations hold it), or when the worst case does not fit its headroom while a
+ * reservation of it is in flight;
+ * otherwise the worst case, capped at the smallest headroom, is reserved against every subject.
+ * Reply: {allowed (0/1), refusing subject (1-based, 0: none), refused because in flight (0/1),
+ * amount reserved, then per subject: settled, reserved after the call, soft limit crossed now (0/1)}.
  */
 export const reserveScript = defineRedisScript(`${sweep}
 local now = tonumber(ARGV[1])
 local worstCase = tonumber(ARGV[4])
-local strict = ARGV[5] == '1'
 local count = #KEYS / 2
-local settled, committed = {}, {}
-local refused = 0
+local settled, reserved = {}, {}
+local refused, inFlight, amount = 0, 0, worstCase
 for i = 1, count do
   local counter = KEYS[2 * i - 1]
   sweep(counter, KEYS[2 * i], now)
   local values = redis.call('HMGET', counter, 'settled', 'reserved')
   settled[i] = tonumber(values[1]) or 0
-  committed[i] = settled[i] + (tonumber(values[2]) or 0)
-  local hardLimit = tonumber(ARGV[3 * i + 3])
-  if refused == 0 and hardLimit >= 0 and (committed[i] >= hardLimit or (strict and committed[i] + worstCase > hardLimit)) then
-    refused = i
+  reserved[i] = tonumber(values[2]) or 0
+  local hardLimit = tonumber(ARGV[3 * i + 2])
+  if refused == 0 and hardLimit >= 0 then
+    local headroom = hardLimit - settled[i] - reserved[i]
+    if headroom <= 0 then
+      refused = i
+      if settled[i] < hardLimit then inFlight = 1 end
+    elseif worstCase > headroom then
+      if reserved[i] > 0 then
+        refused, inFlight = i, 1
+      elseif headroom < amount then
+        amount = headroom
+      end
+    end
   end
 end
 if refused > 0 then
-  local result = {0, refused}
+  local result = {0, refused, inFlight, 0}
   for i = 1, count do
-    result[#result + 1] = committed[i]
+    result[#result + 1] = settled[i]
+    result[#result + 1] = reserved[i]
     result[#result + 1] = 0
   end
   return result
 end
 local id, expiresAt = ARGV[2], ARGV[3]
-local result = {1, 0}
+local result = {1, 0, 0, amount}
 for i = 1, count do
   local counter, reservations = KEYS[2 * i - 1], KEYS[2 * i]
-  redis.call('HINCRBY', counter, 'reserved', worstCase)
-  redis.call('HSET', counter, 'r:' .. id, worstCase)
+  redis.call('HINCRBY', counter, 'reserved', amount)
+  redis.call('HSET', counter, 'r:' .. id, amount)
   redis.call('ZADD', reservations, expiresAt, id)
-  local counterExpiresAt = tonumber(ARGV[3 * i + 5])
+  local counterExpiresAt = tonumber(ARGV[3 * i + 4])
   if counterExpiresAt >= 0 then
     redis.call('PEXPIREAT', counter, counterExpiresAt)
     redis.call('PEXPIREAT', reservations, counterExpiresAt)
   end
-  local softLimit = tonumber(ARGV[3 * i + 4])
+  local softLimit = tonumber(ARGV[3 * i + 3])
   local crossed = 0
   if softLimit >= 0 and settled[i] >= softLimit and redis.call('HSETNX', counter, 'soft', 1) == 1 then crossed = 1 end
-  result[#result + 1] = committed[i] + worstCase
+  result[#result + 1] = settled[i]
+  result[#result + 1] = reserved[i] + amount
   result[#result + 1] = crossed
 end
 return result

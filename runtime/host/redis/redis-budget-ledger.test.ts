@@ -3,10 +3,10 @@ import { contractReservationTtlMs, describeBudgetLedgerContract } from "../../go
 import { createRedisBudgetLedger } from "./redis-budget-ledger.ts";
 import { createTestRedis, type TestRedis } from "./test-redis.ts";
 
-describeBudgetLedgerContract("Redis, two connections", async ({ refuseWhen }) => {
+describeBudgetLedgerContract("Redis, two connections", async () => {
   const testRedis = createTestRedis();
   const ledgerOn = async () =>
-    createRedisBudgetLedger({ redis: await testRedis.connect(), prefix: testRedis.prefix, reservationTtlMs: contractReservationTtlMs, refuseWhen });
+    createRedisBudgetLedger({ redis: await testRedis.connect(), prefix: testRedis.prefix, reservationTtlMs: contractReservationTtlMs });
   return { ledgers: [await ledgerOn(), await ledgerOn()], close: () => testRedis.close() };
 });
 

@@ -17,7 +17,6 @@ import {
   toNanos,
   toNanosUp,
   type BudgetSubject,
-  type RefuseWhen,
 } from "../../governance/budget-rules.ts";
 import type { BudgetLedger, ReservationDecision, SettleOutcome, Subject } from "../../governance/ports.ts";
 import { toIntegers } from "./redis-script.ts";
@@ -29,8 +28,6 @@ export interface RedisBudgetLedgerOptions {
   prefix: string;
   /** A reservation never settled or released stops counting after this long (ms). Default 10 minutes. */
   reservationTtlMs?: number;
-  /** Default "would-exceed"; see budget-rules.ts. */
-  refuseWhen?: RefuseWhen;
 }
 
 interface Reservation {
@@ -44,7 +41,6 @@ interface Reservation {
 export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): BudgetLedger {
   const { redis, prefix } = options;
   const reservationTtlMs = options.reservationTtlMs ?? defaultReservationTtlMs;
-  const strict = (options.refuseWhen ?? "would-exceed") === "would-exceed" ? 1 : 0;
   // Reservation ids are members of sets shared by all replicas: unique per process.
   const instance = randomBytes(6).toString("hex");
   let reservationCounter = 0;
@@ -87,7 +83,7 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Budg
       const worstCase = toNanosUp(worstCaseUsd);
       const id = `${instance}.${++reservationCounter}`;
       const keys: string[] = [];
-      const args: Array<string | number> = [now, id, now + reservationTtlMs, worstCase, strict];
+      const args: Array<string | number> = [now, id, now + reservationTtlMs, worstCase];
       const settleArgs: number[] = [];
       for (const entry of subjects) {
         const expiresAt = counterExpiresAt(entry.periodEnd, reservationTtlMs) ?? -1;
@@ -97,19 +93,21 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Budg
         settleArgs.push(softLimit, expiresAt);
       }
       const reply = toIntegers(await reserveScript.run(redis, keys, args));
-      const spentUsd = subjects.map((_, index) => fromNanos(reply[2 + 2 * index]!));
+      const settledAt = (index: number): number => reply[4 + 3 * index]!;
+      const reservedAt = (index: number): number => reply[5 + 3 * index]!;
+      const spentUsd = subjects.map((_, index) => fromNanos(settledAt(index) + reservedAt(index)));
       if (reply[0] !== 1) {
         const refusing = reply[1]! - 1;
         return {
           allowed: false,
-          exceeded: exceededFor(subjects[refusing]!, reply[2 + 2 * refusing]!),
+          exceeded: exceededFor(subjects[refusing]!, settledAt(refusing), reservedAt(refusing), reply[2] === 1),
           reservation: null,
           softCrossed: [],
           spentUsd,
         };
       }
       reservations.set(id, { madeAt: now, subjects: subjects.map((entry) => entry.subject), keys, settleArgs });
-      const softCrossed = subjects.filter((_, index) => reply[3 + 2 * index] === 1).map((entry) => entry.subject);
+      const softCrossed = subjects.filter((_, index) => reply[6 + 3 * index] === 1).map((entry) => entry.subject);
       return { allowed: true, reservation: id, softCrossed, spentUsd };
     },
 

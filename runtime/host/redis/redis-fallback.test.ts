@@ -99,10 +99,11 @@ describe("Redis governance through outages", () => {
     expect(first.reservation).toMatch(/^shared:/);
 
     proxy.cut("reset");
-    // Redis' reservation of 0.5 is known here: another 0.6 would pass the budget.
-    expect(await budgetLedger.reserve([entry], 0.6, now)).toMatchObject({ allowed: false, exceeded: { subject } });
-    const local = await budgetLedger.reserve([entry], 0.3, now);
+    // Redis' reservation of 0.5 is known here: $0.5 is left, which a 0.6 worst case takes whole.
+    const local = await budgetLedger.reserve([entry], 0.6, now);
+    expect(local).toMatchObject({ allowed: true, spentUsd: [1] });
     expect(local.reservation).toMatch(/^local:/);
+    expect(await budgetLedger.reserve([entry], 0.3, now)).toMatchObject({ allowed: false, exceeded: { subject } });
     // The Redis reservation is settled in-process while Redis is cut.
     await budgetLedger.settle(first.reservation!, 0.4);
     expect(log.filter((line) => line.startsWith("budgets are per process while Redis is unreachable"))).toHaveLength(1);

@@ -5,9 +5,13 @@
  *
  *   const governance = await createRedisGovernance({ url, log });
  *   // governance.rateLimiter, governance.budgetLedger; at shutdown: await governance.close()
+ *
+ * Each process also keeps a heartbeat in Redis (a sorted set `<prefix>replicas`: instance -> last
+ * beat), so that it knows how many replicas share the budgets: while Redis is unreachable each
+ * spends only 1/N of what was left (fallback.ts), N as last counted.
  */
+import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
-import type { RefuseWhen } from "../../governance/budget-rules.ts";
 import { withBudgetLedgerFallback, withRateLimiterFallback } from "../../governance/fallback.ts";
 import { createMemoryBudgetLedger } from "../../governance/memory-budget-ledger.ts";
 import { createMemoryRateLimiter } from "../../governance/memory-rate-limiter.ts";
@@ -30,7 +34,10 @@ export interface RedisGovernanceOptions {
   retryIntervalMs?: number;
   slotTtlMs?: number;
   reservationTtlMs?: number;
-  refuseWhen?: RefuseWhen;
+  /** Budgets: refuse requests with a hard limit while Redis is unreachable (default: admit on this replica's share). */
+  failClosed?: boolean;
+  /** How often the replica heartbeat is written (ms); a replica silent for 5 beats is no longer counted. Default 2000. */
+  heartbeatMs?: number;
   /** Called each time Redis answers again after an outage (e.g. re-seed budgets from the spend ledger). */
   onRecovered?: () => void;
 }
@@ -39,6 +46,8 @@ export interface RedisGovernance {
   readonly rateLimiter: RateLimiter;
   readonly budgetLedger: BudgetLedger;
   readonly redis: Redis;
+  /** Live replicas sharing this Redis prefix, as last counted (at least 1). */
+  replicas(): number;
   close(): Promise<void>;
 }
 
@@ -49,11 +58,33 @@ export async function createRedisGovernance(options: RedisGovernanceOptions): Pr
   if (!(await waitForRedis(redis, connectTimeoutMs))) {
     options.log(`Redis is not reachable at start-up; rate limits and budgets are per process until it is`);
   }
+  const instance = randomBytes(6).toString("hex");
+  const replicasKey = `${prefix}replicas`;
+  const heartbeatMs = options.heartbeatMs ?? 2_000;
+  let replicas = 1;
+  const beat = async (): Promise<void> => {
+    const now = Date.now();
+    const replies = await redis
+      .multi()
+      .zadd(replicasKey, now, instance)
+      .zremrangebyscore(replicasKey, "-inf", now - 5 * heartbeatMs)
+      .zcard(replicasKey)
+      .pexpire(replicasKey, 10 * heartbeatMs)
+      .exec();
+    const counted = Number(replies?.[2]?.[1]);
+    if (Number.isFinite(counted)) replicas = Math.max(1, counted);
+  };
+  // While Redis is down the beat fails and the last count stands.
+  await beat().catch(() => {});
+  const heartbeat = setInterval(() => void beat().catch(() => {}), heartbeatMs);
+  heartbeat.unref?.();
   const fallback = {
     log: options.log,
     retryIntervalMs: options.retryIntervalMs,
     probe: () => redis.ping(),
     onRecovered: options.onRecovered,
+    replicas: () => replicas,
+    failClosed: options.failClosed === true,
   };
   const rateLimiter = withRateLimiterFallback(
     createRedisRateLimiter({ redis, prefix, slotTtlMs: options.slotTtlMs }),
@@ -61,17 +92,22 @@ export async function createRedisGovernance(options: RedisGovernanceOptions): Pr
     fallback,
   );
   const budgetLedger = withBudgetLedgerFallback(
-    createRedisBudgetLedger({ redis, prefix, reservationTtlMs: options.reservationTtlMs, refuseWhen: options.refuseWhen }),
-    createMemoryBudgetLedger({ reservationTtlMs: options.reservationTtlMs, refuseWhen: options.refuseWhen }),
+    createRedisBudgetLedger({ redis, prefix, reservationTtlMs: options.reservationTtlMs }),
+    createMemoryBudgetLedger({ reservationTtlMs: options.reservationTtlMs }),
     fallback,
   );
   return {
     rateLimiter,
     budgetLedger,
     redis,
+    replicas: () => replicas,
     async close() {
+      clearInterval(heartbeat);
       try {
-        if (redis.status === "ready") await redis.quit();
+        if (redis.status === "ready") {
+          await redis.zrem(replicasKey, instance).catch(() => {});
+          await redis.quit();
+        }
       } finally {
         redis.disconnect();
       }
