@@ -109,7 +109,7 @@ export type BudgetPeriod = "day" | "week" | "month";
 export interface BudgetConfig {
   /** Spend ceiling in USD for each period. */
   usd: number;
-  /** Calendar period (UTC): day, ISO week starting Monday, or month. */
+  /** Calendar period: day, ISO week starting Monday, or month, starting at local midnight in `gw serve --budget-timezone` (UTC by default). */
   period: BudgetPeriod;
 }
 

@@ -220,7 +220,7 @@ export function createApp(deps: AppDeps): Hono {
       budgets: budgetsLoaded ? "loaded" : "loading",
       // Whether rate limits and budget reservations are shared by the cluster (Redis) or, while Redis is
       // unreachable or not configured, kept per process: the signal monitoring should alert on.
-      limits: enforcement.limiter.isClusterWide() ? "cluster-wide" : "per-process",
+      limits: enforcement.limiter.isClusterWide() && enforcement.ledger.isClusterWide?.() === true ? "cluster-wide" : "per-process",
     };
     return jsonResponse(body, ready ? 200 : 503);
   });

@@ -212,6 +212,7 @@ export function withBudgetLedgerFallback(primary: BudgetLedger, local: BudgetLed
 
   return {
     description: `${primary.description}; ${local.description} while ${options.backendName ?? "Redis"} is unreachable`,
+    isClusterWide: () => health.isUp() && (primary.isClusterWide?.() ?? false),
 
     async reserve(subjects: ReadonlyArray<BudgetSubject>, worstCaseUsd: number, at: number): Promise<ReservationDecision> {
       if (health.shouldTry()) {

@@ -184,6 +184,8 @@ export interface SettleOutcome {
  */
 export interface BudgetLedger {
   readonly description: string;
+  /** false while the cluster-wide backend is unreachable and budgets are per process (absent: per process). */
+  isClusterWide?(): boolean;
   reserve(
     subjects: ReadonlyArray<{ subject: Subject; budget: BudgetSettings; periodStart: number; periodEnd: number | null }>,
     worstCaseUsd: number,

@@ -76,6 +76,7 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Budg
 
   return {
     description: `Redis budgets (cluster-wide, prefix "${prefix}")`,
+    isClusterWide: () => true,
 
     async reserve(subjects: ReadonlyArray<BudgetSubject>, worstCaseUsd: number, now: number): Promise<ReservationDecision> {
       if (subjects.length === 0) return { allowed: true, reservation: null, softCrossed: [], spentUsd: [] };
