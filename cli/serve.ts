@@ -225,7 +225,7 @@ function closingAlso(store: SpendStore, closers: ReadonlyArray<() => Promise<voi
   const wrapped: SpendStore = {
     description: store.description,
     record: (entry) => store.record(entry),
-    teamSpendSince: (team, sinceMs) => store.teamSpendSince(team, sinceMs),
+    subjectSpendSince: (kind, id, sinceMs) => store.subjectSpendSince(kind, id, sinceMs),
     flush: () => store.flush(),
     async close() {
       try {
@@ -401,7 +401,7 @@ export async function runServe(args: string[]): Promise<number> {
   const enforcement = createEnforcement({
     cache: governance.cache,
     ...shared,
-    ...(spendStore.subjectSpendSince === undefined ? {} : { spendSource: spendStore.subjectSpendSince.bind(spendStore) }),
+    spendSource: (kind, id, sinceMs) => spendStore.subjectSpendSince(kind, id, sinceMs),
     timeZone: parsed.budgetTimeZone,
     failClosed: parsed.budgetFailClosed,
     log: (message) => logger.warn(message),

@@ -100,7 +100,7 @@ export function createApp(deps: AppDeps): Hono {
       cache:
         deps.governance?.cache ??
         createGovernanceCache(createMemoryGovernanceStore(), { configEntities: configEntitiesFromPlan(deps.plan, new Date(clock.now()).toISOString()) }),
-      ...(deps.store.subjectSpendSince === undefined ? {} : { spendSource: deps.store.subjectSpendSince.bind(deps.store) }),
+      spendSource: (kind, id, sinceMs) => deps.store.subjectSpendSince(kind, id, sinceMs),
       log: (message) => logger.warn(message),
     });
   const requestId = deps.requestId ?? createRequestIdGenerator();
@@ -233,15 +233,14 @@ export function createApp(deps: AppDeps): Hono {
     // one), the larger of what the budget ledger counts (reservations in flight included) and what
     // the spend store recorded (the ledger has no counter for an entity without a budget, or before
     // its first request in this process).
-    const recordedSpend = deps.store.subjectSpendSince?.bind(deps.store);
     const spend = async (subject: Subject, entity: SpendEntity): Promise<number> => {
       const now = clock.now();
       const start = enforcement.periods.periodOf(entity.budgetDuration, now).start;
       const [counted, recorded] = await Promise.all([
         enforcement.ledger.spent(subject, start, now),
-        recordedSpend === undefined || subject.kind === "deployment"
+        subject.kind === "deployment"
           ? 0
-          : recordedSpend(subject.kind, subject.kind === "key" ? (entity.keyHash ?? "").slice(0, 12) : subject.id, start),
+          : deps.store.subjectSpendSince(subject.kind, subject.kind === "key" ? (entity.keyHash ?? "").slice(0, 12) : subject.id, start),
       ]);
       return Math.max(counted, recorded);
     };

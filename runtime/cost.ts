@@ -6,14 +6,23 @@
 import type { TokenUsage } from "./openai-types.ts";
 import type { TokenPrice } from "./plan.ts";
 
-/** Cost in USD; 0 when the price is unknown. */
+/**
+ * USD rounded to whole nano-dollars (1e-9): every amount gw stores, sums and reports goes
+ * through it, so none shows float noise (0.000011999999999999999 is 0.000012) and sums of
+ * them stay exact to the nano-dollar (the budget ledger counts integer nano-dollars too).
+ */
+export function roundUsd(usd: number): number {
+  return Number.isFinite(usd) ? Math.round(usd * 1e9) / 1e9 : 0;
+}
+
+/** Cost in USD, in whole nano-dollars; 0 when the price is unknown. */
 export function computeCost(usage: TokenUsage, price: TokenPrice | null): number {
   if (price === null) return 0;
-  return (
+  return roundUsd(
     usage.inputTokens * price.input +
-    usage.outputTokens * price.output +
-    usage.cacheReadTokens * price.cacheRead +
-    usage.cacheWriteTokens * price.cacheWrite
+      usage.outputTokens * price.output +
+      usage.cacheReadTokens * price.cacheRead +
+      usage.cacheWriteTokens * price.cacheWrite,
   );
 }
 

@@ -52,14 +52,13 @@ export interface SpendStore {
   readonly description: string;
   /** Queue a record for durable storage; must not block the caller on I/O. */
   record(entry: SpendRecord): void;
-  /** Total cost per team of the records at or after `sinceMs` (used to load budget counters at start-up). */
-  teamSpendSince(team: string, sinceMs: number): Promise<number>;
   /**
    * Total cost of the records at or after `sinceMs` made by one subject: a key (`id` is the key
    * hash prefix, SpendRecord.keyHashPrefix), a team, a managed user or a customer. Counts rows
-   * still queued. Used to seed budget counters that started empty (a restart, Redis data lost).
+   * still queued. Used to seed budget counters that started empty (a restart, Redis data lost)
+   * and for `spend` in the admin API. In whole nano-USD (roundUsd).
    */
-  subjectSpendSince?(kind: SpendSubjectKind, id: string, sinceMs: number): Promise<number>;
+  subjectSpendSince(kind: SpendSubjectKind, id: string, sinceMs: number): Promise<number>;
   /** Write everything queued so far. */
   flush(): Promise<void>;
   /** Whether the store can take writes now (the readiness probe); a store without it is always ready. */

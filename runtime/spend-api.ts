@@ -14,6 +14,7 @@
  */
 import { createHash } from "node:crypto";
 import { Hono } from "hono";
+import { roundUsd } from "./cost.ts";
 import { GatewayError, invalidRequest } from "./errors.ts";
 import type { LedgerRow, SpendGroupBy, SpendLogsFilter, SpendQueries } from "./governance/ports.ts";
 import { errorResponse } from "./respond.ts";
@@ -120,7 +121,7 @@ function logRow(row: LedgerRow): Record<string, unknown> {
     cache_read_tokens: row.cacheReadTokens,
     cache_write_tokens: row.cacheWriteTokens,
     reasoning_tokens: row.reasoningTokens,
-    spend: row.costUsd,
+    spend: roundUsd(row.costUsd),
     latency_ms: row.latencyMs,
     time_to_first_token_ms: row.timeToFirstTokenMs,
     status: row.status,
@@ -198,13 +199,13 @@ export function createSpendApi(deps: SpendApiDeps): Hono {
         group_by: groupBy,
         start_date: range.from === undefined ? null : new Date(range.from).toISOString(),
         end_date: range.to === undefined ? null : new Date(range.to).toISOString(),
-        total_spend: total,
+        total_spend: roundUsd(total),
         data: rows.map((row) => ({
           group: row.group,
           requests: row.requests,
           prompt_tokens: row.inputTokens,
           completion_tokens: row.outputTokens,
-          spend: row.costUsd,
+          spend: roundUsd(row.costUsd),
         })),
       });
     }),

@@ -3,6 +3,7 @@
  * audit log and the spend lookup. Reads merge the config's entities with the stored ones (the
  * config's win on the same id); writes go to the store only.
  */
+import { roundUsd } from "../cost.ts";
 import { GatewayError } from "../errors.ts";
 import { type ConfigEntities, noConfigEntities } from "../governance/config-entities.ts";
 import type { EntityBase, EntityKind, GovernanceStore, ManagedCustomer, ManagedKey, ManagedTeam, ManagedUser, Subject } from "../governance/ports.ts";
@@ -105,8 +106,7 @@ export function createAdminContext(deps: AdminContextDeps): AdminContext {
       if (deps.spend === undefined) return 0;
       try {
         const spend = await deps.spend(subject, entity);
-        // Reported in whole micro-USD so float sums never show as 0.000011999999999999999 on the wire.
-        return Math.round(spend * 1_000_000) / 1_000_000;
+        return roundUsd(spend);
       } catch {
         return null;
       }

@@ -148,11 +148,11 @@ describe("memory spend store: subjectSpendSince", () => {
       row("r2", 200, 2, { keyHashPrefix: "aaa", team: "t" }),
       row("r3", 300, 4, { keyHashPrefix: "bbb", customer: "c" }),
     ]);
-    expect(await store.subjectSpendSince?.("key", "aaa", 0)).toBe(3);
-    expect(await store.subjectSpendSince?.("key", "aaa", 150)).toBe(2);
-    expect(await store.subjectSpendSince?.("team", "t", 0)).toBe(3);
-    expect(await store.subjectSpendSince?.("user", "u", 0)).toBe(1);
-    expect(await store.subjectSpendSince?.("customer", "c", 0)).toBe(5);
+    expect(await store.subjectSpendSince("key", "aaa", 0)).toBe(3);
+    expect(await store.subjectSpendSince("key", "aaa", 150)).toBe(2);
+    expect(await store.subjectSpendSince("team", "t", 0)).toBe(3);
+    expect(await store.subjectSpendSince("user", "u", 0)).toBe(1);
+    expect(await store.subjectSpendSince("customer", "c", 0)).toBe(5);
   });
 });
 
@@ -194,7 +194,7 @@ describe("budgets across a restart (memory ledger, durable spend store)", () => 
     const cache = createGovernanceCache(store);
     await cache.ready;
     const ledger = createMemoryBudgetLedger();
-    const source = spendStore.subjectSpendSince?.bind(spendStore);
+    const source = spendStore.subjectSpendSince.bind(spendStore);
     if (source === undefined) throw new Error("the memory spend store has no subjectSpendSince");
     const enforcement: Enforcement = {
       limiter: createMemoryRateLimiter(),

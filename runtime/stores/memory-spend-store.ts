@@ -1,4 +1,5 @@
 /** A SpendStore in memory: for tests and in-process library use. Lost when the process ends. */
+import { roundUsd } from "../cost.ts";
 import { spendRecordField, type SpendRecord, type SpendStore } from "../ports.ts";
 
 export interface MemorySpendStore extends SpendStore {
@@ -15,16 +16,11 @@ export function createMemorySpendStore(initial: readonly SpendRecord[] = []): Me
     record(entry) {
       records.push(entry);
     },
-    async teamSpendSince(team, sinceMs) {
-      let total = 0;
-      for (const entry of records) if (entry.team === team && entry.timestamp >= sinceMs) total += entry.costUsd;
-      return total;
-    },
     async subjectSpendSince(kind, id, sinceMs) {
       const field = spendRecordField[kind];
       let total = 0;
       for (const entry of records) if (entry[field] === id && entry.timestamp >= sinceMs) total += entry.costUsd;
-      return total;
+      return roundUsd(total);
     },
     async flush() {},
     async close() {

@@ -73,10 +73,10 @@ describe("sqlite spend store", () => {
     await first.close();
 
     const second = createSqliteSpendStore({ path });
-    expect(await second.teamSpendSince("research", 0)).toBeCloseTo(3.75, 9);
-    expect(await second.teamSpendSince("research", 1_500)).toBeCloseTo(2.25, 9);
-    expect(await second.teamSpendSince("ops", 0)).toBe(7);
-    expect(await second.teamSpendSince("nobody", 0)).toBe(0);
+    expect(await second.subjectSpendSince("team", "research", 0)).toBeCloseTo(3.75, 9);
+    expect(await second.subjectSpendSince("team", "research", 1_500)).toBeCloseTo(2.25, 9);
+    expect(await second.subjectSpendSince("team", "ops", 0)).toBe(7);
+    expect(await second.subjectSpendSince("team", "nobody", 0)).toBe(0);
     await second.close();
   });
 
@@ -113,7 +113,7 @@ describe("sqlite spend store", () => {
     // The timer would wait a minute: only the batch size can have sent these rows.
     for (let waited = 0; store.pending() > 0 && waited < 200; waited++) await Bun.sleep(5);
     expect(store.pending()).toBe(0);
-    expect(await store.teamSpendSince("research", 0)).toBe(3);
+    expect(await store.subjectSpendSince("team", "research", 0)).toBe(3);
     await store.close();
   });
 
@@ -123,7 +123,7 @@ describe("sqlite spend store", () => {
     store.record(record("a", "research", 1, 4));
     await store.close();
     const reopened = createSqliteSpendStore({ path });
-    expect(await reopened.teamSpendSince("research", 0)).toBe(4);
+    expect(await reopened.subjectSpendSince("team", "research", 0)).toBe(4);
     await reopened.close();
   });
 
@@ -133,7 +133,7 @@ describe("sqlite spend store", () => {
     store.record(record("same", "research", 1, 1));
     store.record(record("other", "research", 1, 2));
     await store.flush();
-    expect(await store.teamSpendSince("research", 0)).toBe(3);
+    expect(await store.subjectSpendSince("team", "research", 0)).toBe(3);
     expect(await store.healthy?.()).toBe(true);
     await store.close();
     expect(await store.healthy?.()).toBe(false);
@@ -184,12 +184,12 @@ describe("sqlite spend store", () => {
     old.close(false);
 
     const store = createSqliteSpendStore({ path });
-    expect(await store.teamSpendSince("research", 0)).toBe(10);
+    expect(await store.subjectSpendSince("team", "research", 0)).toBe(10);
     store.record(record("new", "research", 6, 1.25));
     await store.close();
     const reopened = createSqliteSpendStore({ path });
-    expect(await reopened.teamSpendSince("research", 0)).toBe(11.25);
-    expect(await reopened.teamSpendSince("research", 6)).toBe(1.25);
+    expect(await reopened.subjectSpendSince("team", "research", 0)).toBe(11.25);
+    expect(await reopened.subjectSpendSince("team", "research", 6)).toBe(1.25);
     await reopened.close();
   });
 
@@ -234,8 +234,8 @@ describe("sqlite spend store", () => {
     await store.flush();
     store.record(record("b", "research", 200, 2));
     store.record(record("c", "ops", 200, 4));
-    expect(await store.teamSpendSince("research", 0)).toBe(3);
-    expect(await store.teamSpendSince("research", 150)).toBe(2);
+    expect(await store.subjectSpendSince("team", "research", 0)).toBe(3);
+    expect(await store.subjectSpendSince("team", "research", 150)).toBe(2);
     await store.close();
   });
 
@@ -288,7 +288,7 @@ describe("sqlite spend store", () => {
       expect(errors.join("\n")).toContain("restarting it");
       expect(store.pending()).toBe(0);
       expect(committed(path)).toEqual({ rows: 200, ids: 200, costUsd: 200 });
-      expect(await store.teamSpendSince("research", 0)).toBe(200);
+      expect(await store.subjectSpendSince("team", "research", 0)).toBe(200);
       // The restarted worker goes on writing.
       store.record(record("later", "research", 1, 1));
       await store.close();
@@ -302,7 +302,7 @@ describe("sqlite spend store", () => {
     store.record(record("a", "research", 1, 3));
     await store.flush();
     store.crashWorkerForTesting("terminate");
-    expect(await store.teamSpendSince("research", 0)).toBe(3);
+    expect(await store.subjectSpendSince("team", "research", 0)).toBe(3);
     await store.close();
   });
 

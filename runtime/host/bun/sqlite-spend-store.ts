@@ -21,6 +21,7 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { roundUsd } from "../../cost.ts";
 import type { SpendRecord, SpendStore, SpendSubjectKind } from "../../ports.ts";
 import type { SpendRowTuple, SpendWorkerCrashStage, SpendWorkerReply, SpendWorkerRequest } from "./sqlite-spend-worker.ts";
 
@@ -396,14 +397,10 @@ export function createSqliteSpendStore(options: SqliteSpendStoreOptions): Sqlite
         });
       }
     },
-    teamSpendSince(team, sinceMs) {
-      postQueue();
-      // Evaluated when the answer arrives: a row is then either in the sum or still unacknowledged.
-      return ask<number>({ kind: "sum", id: nextId++, subject: "team", value: team, sinceMs }, (total) => total + unwrittenSpend("team", team, sinceMs));
-    },
     subjectSpendSince(kind, id, sinceMs) {
       postQueue();
-      return ask<number>({ kind: "sum", id: nextId++, subject: kind, value: id, sinceMs }, (total) => total + unwrittenSpend(kind, id, sinceMs));
+      // Evaluated when the answer arrives: a row is then either in the sum or still unacknowledged.
+      return ask<number>({ kind: "sum", id: nextId++, subject: kind, value: id, sinceMs }, (total) => roundUsd(total + unwrittenSpend(kind, id, sinceMs)));
     },
     flush,
     close() {

@@ -3,7 +3,7 @@
  * sqlite-spend-store.ts), so that no SQLite call ever blocks the thread that serves requests.
  * It owns the only long-lived connection. Messages are handled one at a time in arrival order,
  * and replies go back in the same order: a reply to message N means every message before N
- * has been handled (the store relies on this for flush() and teamSpendSince()).
+ * has been handled (the store relies on this for flush() and subjectSpendSince()).
  */
 import type { Database } from "bun:sqlite";
 import type { SpendSubjectKind } from "../../ports.ts";

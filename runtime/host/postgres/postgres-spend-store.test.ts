@@ -182,8 +182,8 @@ describe("postgres spend store", () => {
     for (const row of written) store.recordRow(row);
     await store.flush();
     store.recordRow(testLedgerRow(5, { team: "t", timestamp: at(3, 0), costUsd: 16 })); // still queued
-    expect(await store.teamSpendSince("t", at(0, 12))).toBeCloseTo(22, 9);
-    expect(await store.teamSpendSince("t", at(0, 0))).toBeCloseTo(23, 9);
+    expect(await store.subjectSpendSince("team", "t", at(0, 12))).toBeCloseTo(22, 9);
+    expect(await store.subjectSpendSince("team", "t", at(0, 0))).toBeCloseTo(23, 9);
   });
 
   it("sums a key's (by hash prefix), a user's and a customer's spend since a time, counting queued rows", async () => {
@@ -251,9 +251,9 @@ describe("postgres spend store", () => {
     const store = openStore({ spoolDir, batchSize: 16 });
     // Whether the replay has started, is half done or is over, each row counts once.
     const teamSpend = rows.filter((row) => row.team === "team-1").reduce((sum, row) => sum + row.costUsd, 0);
-    expect(await store.teamSpendSince("team-1", 0)).toBeCloseTo(teamSpend, 9);
+    expect(await store.subjectSpendSince("team", "team-1", 0)).toBeCloseTo(teamSpend, 9);
     await vi.waitFor(() => expect(store.status()).toMatchObject({ spooledRows: 0, replayedRows: 80 }), { timeout: 10_000, interval: 20 });
-    expect(await store.teamSpendSince("team-1", 0)).toBeCloseTo(teamSpend, 9);
+    expect(await store.subjectSpendSince("team", "team-1", 0)).toBeCloseTo(teamSpend, 9);
     expect(readdirSync(spoolDir).filter((name) => name.endsWith(".ndjson"))).toEqual([]);
     expect(await ledgerIds()).toEqual(rows.map((row) => row.requestId));
     expect(store.status()).toMatchObject({ insertedRows: 50, duplicateRows: 30 });

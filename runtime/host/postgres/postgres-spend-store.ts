@@ -22,6 +22,7 @@
  * - close() drains the queue to Postgres or, failing that, to the spool; it never drops a row.
  *   What is left in the spool is replayed by the next store opened on the same directory.
  */
+import { roundUsd } from "../../cost.ts";
 import type { LedgerRow } from "../../governance/ports.ts";
 import { type SpendStore, type SpendSubjectKind, spendRecordField } from "../../ports.ts";
 import { checkSchemaName, connectPostgres, describeError, isDataError, type Sql, tableName, withTimeout } from "./connect.ts";
@@ -372,7 +373,7 @@ export function createPostgresSpendStore(options: PostgresSpendStoreOptions): Po
     for (const requestId of row?.present ?? []) candidates.delete(requestId);
     let total = row?.total ?? 0;
     for (const cost of candidates.values()) total += cost;
-    return total;
+    return roundUsd(total);
   };
 
   if (spool.fileCount() > 0) {
@@ -387,7 +388,6 @@ export function createPostgresSpendStore(options: PostgresSpendStoreOptions): Po
       enqueue(ledgerRowFromSpendRecord(entry));
     },
     recordRow: enqueue,
-    teamSpendSince: (team, sinceMs) => spendSince("team", team, sinceMs),
     subjectSpendSince: spendSince,
     flush,
     async drain() {
