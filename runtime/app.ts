@@ -19,8 +19,9 @@ import type { SpendEntity } from "./admin/admin-context.ts";
 import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
 import { authenticate, isModelAllowed } from "./auth.ts";
-import { handleChatCompletions } from "./chat.ts";
-import { handleEmbeddings } from "./embeddings.ts";
+import { chatEndpoint } from "./chat.ts";
+import { embeddingsEndpoint } from "./embeddings.ts";
+import { handlePricedRequest } from "./priced-request.ts";
 import { GatewayError } from "./errors.ts";
 import { realSleep, type Sleep } from "./execute.ts";
 import { createRouteFinder, type PriceLookup } from "./find-route.ts";
@@ -175,13 +176,16 @@ export function createApp(deps: AppDeps): Hono {
   // Off by default: no middleware, nothing added to the request path.
   if (deps.corsOrigins !== undefined && deps.corsOrigins.length > 0) app.use(createCors(deps.corsOrigins));
 
+  // Every priced endpoint runs the one skeleton (priced-request.ts); each supplies parse, estimate and call.
+  const chat = chatEndpoint(requestDeps);
+  const embeddings = embeddingsEndpoint(requestDeps);
   for (const path of ["/v1/chat/completions", "/chat/completions"]) {
-    app.post(path, (c) => handleChatCompletions(c.req.raw, path, requestDeps));
+    app.post(path, (c) => handlePricedRequest(c.req.raw, path, requestDeps, chat));
     app.all(path, methodNotAllowed("POST"));
   }
 
   for (const path of ["/v1/embeddings", "/embeddings"]) {
-    app.post(path, (c) => handleEmbeddings(c.req.raw, path, requestDeps));
+    app.post(path, (c) => handlePricedRequest(c.req.raw, path, requestDeps, embeddings));
     app.all(path, methodNotAllowed("POST"));
   }
 

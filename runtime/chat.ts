@@ -7,34 +7,26 @@
  * request. A stream's cost is known only when it ends: it is logged and recorded then, and
  * is not sent as a header (x-gw-cost-usd is set on non-streaming responses only).
  */
-import { createAttemptControl } from "./attempt-control.ts";
 import { GatewayError, invalidRequest } from "./errors.ts";
-import { executeWithFallbacks } from "./execute.ts";
+import type { ExecuteOutcome } from "./execute.ts";
 import { countTokens } from "./governance/count-tokens.ts";
 import { estimateChatCost, estimatePromptTokens, estimateTextTokens } from "./governance/cost-estimate.ts";
 import type { ChatCompletionRequest, TokenUsage } from "./openai-types.ts";
-import type { RuntimeDeployment, TokenPrice } from "./plan.ts";
+import type { Attempt, PricedEndpoint } from "./priced-request.ts";
 import {
-  abandonRequest,
   addLimitHeaders,
-  admitRequest,
-  deploymentLimitsOf,
-  failRequest,
   readModelBody,
   type RequestDeps,
+  type RequestState,
   respondWithFailure,
   respondWithOutcome,
   routeHeaders,
   settleRequest,
 } from "./request-flow.ts";
 import { headerSafe, streamResponse } from "./respond.ts";
-import { routeFor } from "./route-endpoints.ts";
-import { completeUpstream, startUpstreamStream, type UpstreamCall } from "./upstream.ts";
+import { type CompletedCall, completeUpstream, startUpstreamStream, type UpstreamCall, type UpstreamStream } from "./upstream.ts";
 
 export { describe } from "./request-flow.ts";
-
-/** What the chat endpoint needs (the same as every priced endpoint). */
-export type ChatDeps = RequestDeps;
 
 const expectedFields = "`model` and `messages`";
 
@@ -72,13 +64,6 @@ export function parseChatRequest(body: unknown): ChatCompletionRequest | Gateway
   }
   return body as ChatCompletionRequest;
 }
-
-const chatBody = {
-  parse: parseChatRequest,
-  expected: expectedFields,
-  stream: (chat: ChatCompletionRequest) => chat.stream === true,
-  estimate: (chat: ChatCompletionRequest, price: TokenPrice | null) => estimateChatCost(chat, price),
-};
 
 /** The 400 for a model whose every deployment serves an embeddings model (route-endpoints.ts). */
 function notAChatModel(model: string): GatewayError {
@@ -145,70 +130,55 @@ export function countStreamUsage(model: string, chat: ChatCompletionRequest, est
   });
 }
 
-export async function handleChatCompletions(request: Request, path: string, deps: ChatDeps): Promise<Response> {
-  const admitted = await admitRequest(request, path, deps, chatBody);
-  if (admitted instanceof Response) return admitted;
-  try {
-    const { state, caller, body: chat, route: admittedRoute, context } = admitted;
-    const route = routeFor(admittedRoute, "chat");
-    if (route === null) return failRequest(deps, state, notAChatModel(chat.model));
-    const signal = request.signal;
-    const limits = deploymentLimitsOf(deps, chat, chatTokenEstimate);
-    const options = { plan: deps.plan, route, caller, random: deps.random, sleep: deps.sleep, signal, limits, endpoint: "chat" as const };
-    const call = (target: RuntimeDeployment): UpstreamCall => ({
-      target,
-      request: chat,
-      context,
-      fetch: deps.fetch,
-      control: createAttemptControl(signal, target.deployment),
-    });
+/** One attempt's result: a whole completion, or a stream whose 200 is committed on its first chunk. */
+type ChatValue = CompletedCall | UpstreamStream;
 
-    if (!state.stream) {
-      const outcome = await executeWithFallbacks(options, async (target) => {
-        const upstreamCall = call(target);
-        try {
-          return await completeUpstream(upstreamCall);
-        } finally {
-          upstreamCall.control.dispose();
-        }
-      });
-      return respondWithOutcome(deps, state, outcome, ({ converted, warnings }) => ({ payload: converted.completion, usage: converted.usage, warnings }));
-    }
-
-    const outcome = await executeWithFallbacks(options, async (target) => {
-      const upstreamCall = call(target);
-      try {
-        return await startUpstreamStream(upstreamCall);
-      } catch (error) {
-        upstreamCall.control.dispose();
-        throw error;
+/** Chat completions as a priced endpoint (priced-request.ts). */
+export function chatEndpoint(deps: RequestDeps): PricedEndpoint<ChatCompletionRequest, ChatValue> {
+  const call = ({ target, body: chat, context, control }: Attempt<ChatCompletionRequest>): UpstreamCall => ({ target, request: chat, context, fetch: deps.fetch, control });
+  return {
+    kind: "chat",
+    parse: parseChatRequest,
+    expected: expectedFields,
+    stream: (chat) => chat.stream === true,
+    estimate: (chat, price) => estimateChatCost(chat, price),
+    tokenEstimate: chatTokenEstimate,
+    unsupported: (chat) => notAChatModel(chat.model),
+    // A stream owns its attempt's control (timeouts, cancellation) until it ends.
+    keepsControl: (chat) => chat.stream === true,
+    call: (attempt) => (attempt.body.stream === true ? startUpstreamStream(call(attempt)) : completeUpstream(call(attempt))),
+    respond({ state, body: chat }, outcome) {
+      if (!outcome.ok) return respondWithFailure(deps, state, outcome);
+      const value = outcome.value;
+      if (!("next" in value)) {
+        return respondWithOutcome(deps, state, { ...outcome, value }, ({ converted, warnings }) => ({ payload: converted.completion, usage: converted.usage, warnings }));
       }
-    });
-    if (!outcome.ok) return respondWithFailure(deps, state, outcome);
-    state.deploymentHold = outcome.hold;
-    const headers = routeHeaders(state.requestId, outcome.route, outcome.target, outcome.attempts);
-    addLimitHeaders(state, headers);
-    const stream = outcome.value;
-    if (stream.warnings.length > 0) headers["x-gw-warnings"] = headerSafe(stream.warnings);
-    return streamResponse(stream, headers, (status, error, relayed) => {
-      const reported = stream.usage() ?? null;
-      const settle = (usage: TokenUsage | null, estimatedUsage: boolean): void => {
-        settleRequest(deps, state, status, outcome.route, outcome.target, outcome.attempts, usage, error, estimatedUsage);
-      };
-      const estimated = streamUsage(chat, reported, relayed, status === 200);
-      if (estimated === null) return settle(reported, false);
-      const counted = countStreamUsage(outcome.target.deployment.model, chat, estimated, reported, relayed);
-      if (counted === null) return settle(estimated, true);
-      counted.then(
-        (usage) => settle(usage, true),
-        () => settle(estimated, true),
-      );
-    }, () => {
-      state.timeToFirstTokenMs = deps.clock.now() - state.started;
-    }, deps.shutdown);
-  } catch (error) {
-    // Whatever the failure, the request's rate-limit slot and budget reservation are released.
-    abandonRequest(admitted.state);
-    throw error;
-  }
+      return respondWithStream(deps, state, chat, { ...outcome, value });
+    },
+  };
+}
+
+/** Commit the stream's 200 with gw's headers; settle when it ends, with the usage gw counted when the upstream's is missing. */
+function respondWithStream(deps: RequestDeps, state: RequestState, chat: ChatCompletionRequest, outcome: Extract<ExecuteOutcome<UpstreamStream>, { ok: true }>): Response {
+  state.deploymentHold = outcome.hold;
+  const headers = routeHeaders(state.requestId, outcome.route, outcome.target, outcome.attempts);
+  addLimitHeaders(state, headers);
+  const stream = outcome.value;
+  if (stream.warnings.length > 0) headers["x-gw-warnings"] = headerSafe(stream.warnings);
+  return streamResponse(stream, headers, (status, error, relayed) => {
+    const reported = stream.usage() ?? null;
+    const settle = (usage: TokenUsage | null, usageEstimated: boolean): void => {
+      settleRequest(deps, state, { status, route: outcome.route, target: outcome.target, attempts: outcome.attempts, usage, error, usageEstimated });
+    };
+    const estimated = streamUsage(chat, reported, relayed, status === 200);
+    if (estimated === null) return settle(reported, false);
+    const counted = countStreamUsage(outcome.target.deployment.model, chat, estimated, reported, relayed);
+    if (counted === null) return settle(estimated, true);
+    counted.then(
+      (usage) => settle(usage, true),
+      () => settle(estimated, true),
+    );
+  }, () => {
+    state.timeToFirstTokenMs = deps.clock.now() - state.started;
+  }, deps.shutdown);
 }

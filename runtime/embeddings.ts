@@ -10,16 +10,14 @@
  * by default and decode it themselves.
  * @see https://platform.openai.com/docs/api-reference/embeddings/create
  */
-import { createAttemptControl } from "./attempt-control.ts";
 import { zeroUsage } from "./cost.ts";
 import { GatewayError, invalidRequest } from "./errors.ts";
-import { executeWithFallbacks } from "./execute.ts";
 import type { Embedding, EmbeddingsRequest, EmbeddingsResponse, TokenUsage } from "./openai-types.ts";
-import type { RuntimeDeployment, TokenPrice } from "./plan.ts";
+import type { TokenPrice } from "./plan.ts";
+import type { PricedEndpoint } from "./priced-request.ts";
 import { encodeEmbedding } from "./providers/shared/encode-embedding.ts";
 import { estimateEmbeddingCost } from "./governance/cost-estimate.ts";
-import { abandonRequest, admitRequest, deploymentLimitsOf, failRequest, readModelBody, type RequestDeps, respondWithOutcome } from "./request-flow.ts";
-import { routeFor } from "./route-endpoints.ts";
+import { readModelBody, type RequestDeps, respondWithOutcome } from "./request-flow.ts";
 import { embeddingsNotSupported, embedUpstream } from "./upstream.ts";
 
 function isTokenId(value: unknown): boolean {
@@ -121,42 +119,30 @@ function inputOnly(usage: TokenUsage): TokenUsage {
   return { ...zeroUsage, inputTokens: usage.inputTokens };
 }
 
-const embeddingsBody = {
-  parse: parseEmbeddingsRequest,
-  expected: expectedFields,
-  estimate: (embeddings: EmbeddingsRequest, price: TokenPrice | null) => estimateEmbeddingCost(embeddings.input, price),
-};
-
 /** The tokens an embeddings request is counted for before it runs (its input). */
 function embeddingTokenEstimate(embeddings: EmbeddingsRequest): number {
   return estimateEmbeddingCost(embeddings.input, null).promptTokens;
 }
 
-export async function handleEmbeddings(request: Request, path: string, deps: RequestDeps): Promise<Response> {
-  const admitted = await admitRequest(request, path, deps, embeddingsBody);
-  if (admitted instanceof Response) return admitted;
-  try {
-    const { state, caller, body: embeddings, route: admittedRoute, context } = admitted;
-    const route = routeFor(admittedRoute, "embeddings");
-    if (route === null) {
-      return failRequest(deps, state, embeddingsNotSupported(admittedRoute.deployments.map((target) => target.deployment.provider), embeddings.model));
-    }
-    const signal = request.signal;
-    const limits = deploymentLimitsOf(deps, embeddings, embeddingTokenEstimate);
-    const options = { plan: deps.plan, route, caller, random: deps.random, sleep: deps.sleep, signal, limits, endpoint: "embeddings" as const };
-    const outcome = await executeWithFallbacks(options, async (target: RuntimeDeployment) => {
-      const control = createAttemptControl(signal, target.deployment);
-      try {
-        const { converted, warnings } = await embedUpstream({ target, request: embeddings, context, fetch: deps.fetch, control });
-        return { response: toRequestedFormat(converted.response, embeddings, target.deployment.provider), usage: inputOnly(converted.usage), warnings };
-      } finally {
-        control.dispose();
-      }
-    });
-    return respondWithOutcome(deps, state, outcome, ({ response, usage, warnings }) => ({ payload: response, usage, warnings }));
-  } catch (error) {
-    // Whatever the failure, the request's rate-limit slot and budget reservation are released.
-    abandonRequest(admitted.state);
-    throw error;
-  }
+/** Embeddings as a priced endpoint (priced-request.ts). */
+export function embeddingsEndpoint(deps: RequestDeps): PricedEndpoint<EmbeddingsRequest, EmbeddingsAnswer> {
+  return {
+    kind: "embeddings",
+    parse: parseEmbeddingsRequest,
+    expected: expectedFields,
+    estimate: (embeddings: EmbeddingsRequest, price: TokenPrice | null) => estimateEmbeddingCost(embeddings.input, price),
+    tokenEstimate: embeddingTokenEstimate,
+    unsupported: (embeddings, route) => embeddingsNotSupported(route.deployments.map((target) => target.deployment.provider), embeddings.model),
+    async call({ target, body: embeddings, context, control }) {
+      const { converted, warnings } = await embedUpstream({ target, request: embeddings, context, fetch: deps.fetch, control });
+      return { response: toRequestedFormat(converted.response, embeddings, target.deployment.provider), usage: inputOnly(converted.usage), warnings };
+    },
+    respond: ({ state }, outcome) => respondWithOutcome(deps, state, outcome, ({ response, usage, warnings }) => ({ payload: response, usage, warnings })),
+  };
+}
+
+export interface EmbeddingsAnswer {
+  response: EmbeddingsResponse;
+  usage: TokenUsage;
+  warnings: readonly string[];
 }

@@ -111,7 +111,7 @@ export function createRequestState(deps: RequestDeps, path: string): RequestStat
 export function failRequest(deps: RequestDeps, state: RequestState, error: GatewayError, headers: HeaderRecord = {}): Response {
   state.enforcement?.finish(0, null);
   state.deploymentHold?.release(0);
-  logRequest(deps, state, error.status, null, null, null, 0, error, null);
+  logRequest(deps, state, { status: error.status, route: null, target: null, usage: null, attempts: 0, error, costUsd: null });
   headers["x-request-id"] = state.requestId;
   return errorResponse(error, headers);
 }
@@ -269,7 +269,7 @@ export function respondWithOutcome<Value>(
   const headers = routeHeaders(state.requestId, outcome.route, outcome.target, outcome.attempts);
   addLimitHeaders(state, headers);
   const { payload, usage, warnings } = answer(outcome.value);
-  const cost = settleRequest(deps, state, 200, outcome.route, outcome.target, outcome.attempts, usage, null);
+  const cost = settleRequest(deps, state, { status: 200, route: outcome.route, target: outcome.target, attempts: outcome.attempts, usage, error: null });
   if (outcome.target.price !== null) headers["x-gw-cost-usd"] = cost.toFixed(8);
   if (warnings.length > 0) headers["x-gw-warnings"] = headerSafe(warnings);
   headers["content-type"] = "application/json";
@@ -280,27 +280,32 @@ export function respondWithOutcome<Value>(
 export function respondWithFailure(deps: RequestDeps, state: RequestState, outcome: Extract<ExecuteOutcome<unknown>, { ok: false }>): Response {
   const headers = routeHeaders(state.requestId, outcome.route, outcome.target, outcome.attempts);
   addLimitHeaders(state, headers);
-  settleRequest(deps, state, outcome.error.status, outcome.route, outcome.target, outcome.attempts, null, outcome.error);
+  settleRequest(deps, state, { status: outcome.error.status, route: outcome.route, target: outcome.target, attempts: outcome.attempts, usage: null, error: outcome.error });
   return errorResponse(outcome.error, headers);
 }
 
+/** How a request that reached an upstream ended. */
+export interface Settlement {
+  status: number;
+  route: RuntimeRoute;
+  target: RuntimeDeployment;
+  attempts: number;
+  /** null: nothing was spent (every attempt failed). */
+  usage: TokenUsage | null;
+  error: GatewayError | null;
+  /** gw counted the usage itself (the upstream did not report it). */
+  usageEstimated?: boolean;
+}
+
 /** Settle the request's budgets and limits with its real cost, log it and record its spend. Returns the cost. */
-export function settleRequest(
-  deps: RequestDeps,
-  state: RequestState,
-  status: number,
-  route: RuntimeRoute,
-  target: RuntimeDeployment,
-  attempts: number,
-  usage: TokenUsage | null,
-  error: GatewayError | null,
-  usageEstimated = false,
-): number {
+export function settleRequest(deps: RequestDeps, state: RequestState, settlement: Settlement): number {
+  const { status, route, target, attempts, usage, error } = settlement;
+  const usageEstimated = settlement.usageEstimated === true;
   const cost = usage === null ? 0 : computeCost(usage, target.price);
   const knownCost = usage !== null && target.price !== null ? cost : null;
   state.enforcement?.finish(cost, usage);
   state.deploymentHold?.release(usage === null ? 0 : usage.inputTokens + usage.outputTokens);
-  const latencyMs = logRequest(deps, state, status, route, target, usage, attempts, error, knownCost, usageEstimated);
+  const latencyMs = logRequest(deps, state, { status, route, target, usage, attempts, error, costUsd: knownCost, usageEstimated });
   const caller = state.caller as Caller;
   deps.store.record({
     requestId: state.requestId,
@@ -330,19 +335,23 @@ export function settleRequest(
   return cost;
 }
 
+/** What the request log line says of a request's outcome (null route/target: it never reached one). */
+export interface LoggedOutcome {
+  status: number;
+  route: RuntimeRoute | null;
+  target: RuntimeDeployment | null;
+  usage: TokenUsage | null;
+  attempts: number;
+  error: GatewayError | null;
+  /** null when unknown (no usage, or an unpriced deployment). */
+  costUsd: number | null;
+  usageEstimated?: boolean;
+}
+
 /** Returns the latency it logged. */
-export function logRequest(
-  deps: RequestDeps,
-  state: RequestState,
-  status: number,
-  route: RuntimeRoute | null,
-  target: RuntimeDeployment | null,
-  usage: TokenUsage | null,
-  attempts: number,
-  error: GatewayError | null,
-  costUsd: number | null,
-  usageEstimated = false,
-): number {
+export function logRequest(deps: RequestDeps, state: RequestState, outcome: LoggedOutcome): number {
+  const { status, route, target, usage, attempts, error, costUsd } = outcome;
+  const usageEstimated = outcome.usageEstimated === true;
   const latencyMs = deps.clock.now() - state.started;
   if (error !== null && error.code === "internal_error") {
     deps.logger.error(`${state.requestId}: internal error: ${describe(error.cause)}`);
