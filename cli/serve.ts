@@ -13,17 +13,13 @@
  * and governance store (LISTEN/NOTIFY invalidation), and /spend/logs, /spend/report. With a
  * Redis URL: cluster-wide rate limits and budget reservations, per process while Redis is down.
  */
-import { loadTokenizersFor } from "../runtime/governance/count-tokens.ts";
-import { createGovernanceCache } from "../runtime/governance/governance-cache.ts";
-import { configEntitiesFromPlan } from "../runtime/governance/config-entities.ts";
 import { isValidTimeZone } from "../runtime/governance/budget-period.ts";
-import { createEnforcement } from "../runtime/governance/create-enforcement.ts";
 import type { BudgetLedger, GovernanceStore, RateLimiter, SpendQueries } from "../runtime/governance/ports.ts";
 import { join, relative, resolve } from "node:path";
 import { compileConfig, findConfigFile, formatDiagnostics } from "../compiler/index.ts";
 import { lookupPrice } from "../contract/prices.ts";
 import { defaultBodyLimits } from "../runtime/read-json-body.ts";
-import { createApp } from "../runtime/app.ts";
+import { createGateway } from "../runtime/index.ts";
 import type { Bundle } from "../contract/bundle.ts";
 import { BundleLoadError, loadBundle, MissingEnvError } from "../runtime/load-bundle.ts";
 import { createLogger, type LogFormat, type Logger } from "../runtime/logger.ts";
@@ -291,14 +287,10 @@ export async function runServe(args: string[]): Promise<number> {
     throw error;
   }
 
-  // OpenAI's tokenizers for the usage gw counts itself (streams cut short), loaded before serving.
-  await loadTokenizersFor(plan, (message) => process.stderr.write(`gw serve: ${message}\n`));
-
   // Bun-only modules are imported here, so the helpers above stay importable from Node tests.
   const { startBunServer } = await import("../runtime/host/bun/serve.ts");
   const logger = createLogger({ format: parsed.logFormat, batchMs: 20 });
   process.on("exit", () => logger.flush?.());
-  const configEntities = configEntitiesFromPlan(plan, new Date(systemClock.now()).toISOString());
   /** Closed after the spend store at shutdown (or right away when start-up fails). */
   const closers: Array<() => Promise<void>> = [];
   const closeAll = async (): Promise<void> => {
@@ -363,25 +355,13 @@ export async function runServe(args: string[]): Promise<number> {
     storeLine = store.description;
   }
 
-  let governance;
-  try {
-    const cache = createGovernanceCache(governanceStore, { configEntities, onError: (message) => logger.error(String(message)) });
-    await cache.ready;
-    governance = { store: governanceStore, cache, configEntities };
-  } catch (error) {
-    process.stderr.write(`gw serve: cannot read keys from ${storeLine} (${error instanceof Error ? error.message : String(error)}).\n`);
-    await store.close().catch(() => {});
-    await closeAll();
-    return 1;
-  }
-
   // Rate limits and budget reservations: cluster-wide through Redis (per process, on a share of
   // what was left, while it is unreachable), else per process. Budget counters start empty in a
   // new process (and Redis has not seen spend counted in-process during an outage): each
   // subject's recorded spend is loaded on its first request in a period, and again after Redis
   // comes back (onRecovered forgets what was loaded).
   let limitsLine = "in-process";
-  let shared: { limiter?: RateLimiter; ledger?: BudgetLedger } = {};
+  let limits: { limiter: RateLimiter; ledger: BudgetLedger } | undefined;
   let forgetSeeded = (): void => {};
   if (parsed.redisUrl !== null) {
     const { createRedisGovernance } = await import("../runtime/host/redis/redis-governance.ts");
@@ -393,18 +373,19 @@ export async function runServe(args: string[]): Promise<number> {
       failClosed: parsed.budgetFailClosed,
     });
     closers.push(() => redis.close());
-    shared = { limiter: redis.rateLimiter, ledger: redis.budgetLedger };
+    limits = { limiter: redis.rateLimiter, ledger: redis.budgetLedger };
     limitsLine = `redis ${describeRedisUrl(parsed.redisUrl)} (prefix ${parsed.redisPrefix}; ${parsed.budgetFailClosed ? "budgeted requests refused" : "per process"} while unreachable)`;
   }
-  const spendStore = store;
   const webhook = parsed.alertWebhook === null ? null : createWebhookAlert(parsed.alertWebhook, fetchFunction, logger);
-  const enforcement = createEnforcement({
-    cache: governance.cache,
-    ...shared,
-    spendSource: (kind, id, sinceMs) => spendStore.subjectSpendSince(kind, id, sinceMs),
-    timeZone: parsed.budgetTimeZone,
-    failClosed: parsed.budgetFailClosed,
-    log: (message) => logger.warn(message),
+  // Aborted when the shutdown grace ends: streams still running end with an error event and are recorded.
+  const shutdown = new AbortController();
+  const gateway = await createGateway({
+    plan,
+    store: closingAlso(store, closers.reverse()),
+    governanceStore,
+    ...(limits === undefined ? {} : { limits }),
+    budgetTimeZone: parsed.budgetTimeZone,
+    budgetFailClosed: parsed.budgetFailClosed,
     ...(webhook === null
       ? {}
       : {
@@ -418,26 +399,17 @@ export async function runServe(args: string[]): Promise<number> {
               at: new Date(systemClock.now()).toISOString(),
             }),
         }),
-  });
-  forgetSeeded = () => enforcement.seeding?.reset();
-
-  store = closingAlso(store, closers.reverse());
-  const bodyLimits = { maxBytes: parsed.maxBodyBytes, maxDepth: defaultBodyLimits.maxDepth };
-  // Aborted when the shutdown grace ends: streams still running end with an error event and are recorded.
-  const shutdown = new AbortController();
-  const app = createApp({
-    plan,
-    store,
     logger,
     fetch: fetchFunction,
     lookupPrice,
-    governance,
-    enforcement,
-    bodyLimits,
+    bodyLimits: { maxBytes: parsed.maxBodyBytes, maxDepth: defaultBodyLimits.maxDepth },
     corsOrigins: parsed.corsOrigins,
     shutdown: shutdown.signal,
     ...(spendQueries === undefined ? {} : { spendQueries }),
   });
+  forgetSeeded = () => gateway.enforcement.seeding?.reset();
+  store = gateway.store;
+  const app = gateway.app;
 
   let server;
   try {

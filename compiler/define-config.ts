@@ -109,7 +109,7 @@ export type BudgetPeriod = "day" | "week" | "month";
 export interface BudgetConfig {
   /** Spend ceiling in USD for each period. */
   usd: number;
-  /** Calendar period: day, ISO week starting Monday, or month, starting at local midnight in `gw serve --budget-timezone` (UTC by default). */
+  /** Calendar period: day, ISO week starting Monday, or month (in `gw serve --budget-timezone`, UTC by default). */
   period: BudgetPeriod;
 }
 

@@ -1,9 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createApp } from "./app.ts";
-import { configEntitiesFromPlan } from "./governance/config-entities.ts";
-import { createEnforcement } from "./governance/create-enforcement.ts";
-import { createGovernanceCache } from "./governance/governance-cache.ts";
-import { createMemoryGovernanceStore } from "./governance/memory-governance-store.ts";
+import { createGateway } from "./index.ts";
 import { loadBundle } from "./load-bundle.ts";
 import { createLogger } from "./logger.ts";
 import type { ProviderAdapter } from "./providers/types.ts";
@@ -40,7 +36,7 @@ describe("POST /v1/chat/completions", () => {
         return Response.json({ text: "Hi there", input: 1000, output: 500 });
       },
     };
-    const gateway = createTestGateway(bundle, { handlers: leaving });
+    const gateway = await createTestGateway(bundle, { handlers: leaving });
     await gateway.chat(hello, null, client.signal).catch(() => null);
     for (let tries = 0; tries < 50 && gateway.store.records.length === 0; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(gateway.store.records).toHaveLength(1);
@@ -48,7 +44,7 @@ describe("POST /v1/chat/completions", () => {
   });
 
   it("answers a chat.completion with gw's headers", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const response = await gateway.chat(hello);
     expect(response.status).toBe(200);
     const completion = (await response.json()) as { object: string; model: string; choices: Array<{ message: { content: string } }> };
@@ -75,19 +71,19 @@ describe("POST /v1/chat/completions", () => {
   });
 
   it("also serves /chat/completions", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     expect((await gateway.post("/chat/completions", hello)).status).toBe(200);
   });
 
   it("gives every request its own id", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const first = (await gateway.chat(hello)).headers.get("x-request-id");
     const second = (await gateway.chat(hello)).headers.get("x-request-id");
     expect(first).not.toBe(second);
   });
 
   it("sets no cost header when the deployment has no price, and records cost 0", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const response = await gateway.chat({ ...hello, model: "free" });
     expect(response.status).toBe(200);
     expect(response.headers.get("x-gw-cost-usd")).toBeNull();
@@ -95,13 +91,13 @@ describe("POST /v1/chat/completions", () => {
   });
 
   it("surfaces dropped parameters in x-gw-warnings", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const response = await gateway.chat({ ...hello, logit_bias: { "1": 1 } });
     expect(response.headers.get("x-gw-warnings")).toContain("logit_bias");
   });
 
   it("answers 400 invalid_request_error for a body that is not JSON", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const response = await gateway.post("/v1/chat/completions", "{not json");
     expect(response.status).toBe(400);
     const error = await errorOf(response);
@@ -118,7 +114,7 @@ describe("POST /v1/chat/completions", () => {
     ["a message without role", { model: "chat", messages: [{ content: "x" }] }, "messages[0]"],
     ["a stream flag that is not a boolean", { ...hello, stream: "yes" }, "stream"],
   ])("answers 400 with param for %s", async (_name, body, param) => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const response = await gateway.chat(body);
     expect(response.status).toBe(400);
     const error = await errorOf(response);
@@ -128,7 +124,7 @@ describe("POST /v1/chat/completions", () => {
   });
 
   it("answers 400 for a JSON body that is not an object", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const response = await gateway.post("/v1/chat/completions", "[1,2]");
     expect(response.status).toBe(400);
     expect((await errorOf(response)).type).toBe("invalid_request_error");
@@ -143,7 +139,7 @@ describe("POST /v1/chat/completions", () => {
     };
     const plan = loadBundle(bundle, { env: { FAKE_API_KEY: "k" }, getProvider: () => broken });
     const lines: string[] = [];
-    const app = createApp({ plan, store: createMemorySpendStore(), logger: createLogger({ write: (line) => lines.push(line) }) });
+    const { app } = await createGateway({ plan, store: createMemorySpendStore(), logger: createLogger({ write: (line) => lines.push(line) }) });
     const response = await app.request("/v1/chat/completions", { method: "POST", body: JSON.stringify(hello) });
     expect(response.status).toBe(500);
     const text = await response.text();
@@ -156,14 +152,14 @@ describe("POST /v1/chat/completions", () => {
 
 describe("other routes", () => {
   it("answers 404 OpenAI-shaped for an unknown route", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const response = await gateway.app.request("/v1/completions", { method: "POST", body: "{}" });
     expect(response.status).toBe(404);
     expect((await errorOf(response)).type).toBe("invalid_request_error");
   });
 
   it("answers 405 for a wrong method on a known route", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const response = await gateway.app.request("/v1/chat/completions");
     expect(response.status).toBe(405);
     expect(response.headers.get("allow")).toBe("POST");
@@ -172,14 +168,14 @@ describe("other routes", () => {
   });
 
   it("lists every model for an open gateway", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const body = (await (await gateway.app.request("/v1/models")).json()) as { data: Array<{ id: string; created: number }> };
     expect(body.data.map((model) => model.id)).toEqual(["chat", "free"]);
     expect(Number.isInteger(body.data[0]?.created)).toBe(true);
   });
 
   it("answers liveness and readiness", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const live = await gateway.app.request("/health/liveness");
     expect(live.status).toBe(200);
     const ready = await gateway.app.request("/health/readiness");
@@ -191,7 +187,7 @@ describe("other routes", () => {
     const store = createMemorySpendStore();
     await store.close();
     const plan = loadBundle(bundle, { env: { FAKE_API_KEY: "k" }, getProvider: () => fakeAdapter });
-    const app = createApp({ plan, store, logger: createLogger({ write: () => {} }) });
+    const { app } = await createGateway({ plan, store, logger: createLogger({ write: () => {} }) });
     const ready = await app.request("/health/readiness");
     expect(ready.status).toBe(503);
   });
@@ -203,7 +199,7 @@ describe("other routes", () => {
       keys: [{ name: "ci", team: "research", key: keyHash("research-secret") }],
       price: { input: 1, output: 2 },
     });
-    const request = (app: ReturnType<typeof createApp>) =>
+    const request = (app: { request: (path: string, init: RequestInit) => Response | Promise<Response> }) =>
       app.request("/v1/chat/completions", { method: "POST", headers: { authorization: "Bearer research-secret" }, body: JSON.stringify(hello) });
     const spentToday = (usd: number) => ({
       requestId: "earlier",
@@ -226,7 +222,7 @@ describe("other routes", () => {
 
     it("load the team's recorded spend before its first request: spend survives a restart", async () => {
       const plan = loadBundle(budgeted, { env: { FAKE_API_KEY: "k" }, getProvider: () => fakeAdapter });
-      const app = createApp({ plan, store: createMemorySpendStore([spentToday(1.5)]), logger: createLogger({ write: () => {} }) });
+      const { app } = await createGateway({ plan, store: createMemorySpendStore([spentToday(1.5)]), logger: createLogger({ write: () => {} }) });
       const response = await request(app);
       expect(response.status).toBe(429);
       expect((await errorOf(response)).message).toContain('Team "research" has spent $1.50 of its $1.00 budget');
@@ -236,23 +232,13 @@ describe("other routes", () => {
       const plan = loadBundle(budgeted, { env: { FAKE_API_KEY: "k" }, getProvider: () => fakeAdapter });
       const broken = () => ({ ...createMemorySpendStore(), subjectSpendSince: async () => Promise.reject(new Error("disk gone")) });
       const lines: string[] = [];
-      const open = createApp({ plan, store: broken(), logger: createLogger({ write: (line) => lines.push(line) }) });
+      const { app: open } = await createGateway({ plan, store: broken(), logger: createLogger({ write: (line) => lines.push(line) }) });
       // No upstream here: an admitted request fails upstream (502), a refused one never gets there.
       expect((await request(open)).status).toBe(502);
       expect(lines.some((line) => line.includes("could not load recorded spend") && line.includes("disk gone"))).toBe(true);
 
       const store = broken();
-      const closed = createApp({
-        plan,
-        store,
-        logger: createLogger({ write: () => {} }),
-        enforcement: createEnforcement({
-          cache: createGovernanceCache(createMemoryGovernanceStore(), { configEntities: configEntitiesFromPlan(plan, new Date().toISOString()) }),
-          spendSource: store.subjectSpendSince,
-          failClosed: true,
-          log: () => {},
-        }),
-      });
+      const { app: closed } = await createGateway({ plan, store, logger: createLogger({ write: () => {} }), budgetFailClosed: true });
       const refused = await request(closed);
       expect(refused.status).toBe(503);
       expect(refused.headers.get("retry-after")).toBe("1");

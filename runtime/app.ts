@@ -7,13 +7,11 @@ import { createCors } from "./cors.ts";
 import type { BodyLimits } from "./read-json-body.ts";
 import { createAdminApp } from "./admin/admin-app.ts";
 import { createAdminAuthorizer } from "./governance/authorize-admin.ts";
-import { type ConfigEntities, configEntitiesFromPlan } from "./governance/config-entities.ts";
-import { createEnforcement } from "./governance/create-enforcement.ts";
+import type { ConfigEntities } from "./governance/config-entities.ts";
 import { planHasDeploymentLimits } from "./governance/deployment-limits.ts";
 import type { Enforcement } from "./governance/enforcement.ts";
-import { createGovernanceCache, type GovernanceCache } from "./governance/governance-cache.ts";
+import type { GovernanceCache } from "./governance/governance-cache.ts";
 import { createManagedKeyLookup } from "./governance/managed-callers.ts";
-import { createMemoryGovernanceStore } from "./governance/memory-governance-store.ts";
 import type { GovernanceStore, SpendQueries, Subject } from "./governance/ports.ts";
 import type { SpendEntity } from "./admin/admin-context.ts";
 import { randomUUID } from "node:crypto";
@@ -73,10 +71,9 @@ export interface AppDeps {
   spendQueries?: SpendQueries;
   /**
    * Rate limits and budgets of every key, team, user and customer, the config's included
-   * (runtime/governance/enforcement.ts). By default in-process counters over `governance`'s cache
-   * (or the config's entities alone), seeded from `store`'s recorded spend, periods in UTC.
+   * (runtime/governance/enforcement.ts); built by createGateway (runtime/index.ts).
    */
-  enforcement?: Enforcement;
+  enforcement: Enforcement;
 }
 
 /** `req_<12 random hex>_<counter>`: unique across restarts, cheap per request. */
@@ -91,19 +88,14 @@ function jsonResponse(value: unknown, status: number, headers: Record<string, st
   return new Response(JSON.stringify(value), { status, headers });
 }
 
-export function createApp(deps: AppDeps): Hono {
+/** Per-request state on Hono's context. */
+export type GatewayEnv = { Variables: { requestId: string } };
+
+export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger();
   const fetchFunction: FetchFunction = deps.fetch ?? ((url, init) => fetch(url, init));
-  const enforcement =
-    deps.enforcement ??
-    createEnforcement({
-      cache:
-        deps.governance?.cache ??
-        createGovernanceCache(createMemoryGovernanceStore(), { configEntities: configEntitiesFromPlan(deps.plan, new Date(clock.now()).toISOString()) }),
-      spendSource: (kind, id, sinceMs) => deps.store.subjectSpendSince(kind, id, sinceMs),
-      log: (message) => logger.warn(message),
-    });
+  const enforcement = deps.enforcement;
   const requestId = deps.requestId ?? createRequestIdGenerator();
   const requestDeps: RequestDeps = {
     plan: deps.plan,
@@ -114,7 +106,6 @@ export function createApp(deps: AppDeps): Hono {
     clock,
     random: deps.random ?? Math.random,
     sleep: deps.sleep ?? realSleep,
-    requestId,
     managedKeys: deps.governance === undefined ? null : createManagedKeyLookup(deps.governance.cache, () => clock.now()),
     ...(deps.bodyLimits === undefined ? {} : { bodyLimits: deps.bodyLimits }),
     governance: enforcement,
@@ -160,8 +151,8 @@ export function createApp(deps: AppDeps): Hono {
     });
   };
 
-  const methodNotAllowed = (allow: string) => (c: { req: { raw: Request; path: string } }) => {
-    const id = requestId();
+  const methodNotAllowed = (allow: string) => (c: { req: { raw: Request; path: string }; var: { requestId: string } }) => {
+    const id = c.var.requestId;
     const error = new GatewayError({
       status: 405,
       type: "invalid_request_error",
@@ -172,7 +163,13 @@ export function createApp(deps: AppDeps): Hono {
     return errorResponse(error, { "x-request-id": id, allow });
   };
 
-  const app = new Hono();
+  const app = new Hono<GatewayEnv>();
+  // The request id, made here for every request and nowhere else: in c.var for the handlers, the
+  // request log and the x-request-id header.
+  app.use(async (c, next) => {
+    c.set("requestId", requestId());
+    await next();
+  });
   // Off by default: no middleware, nothing added to the request path.
   if (deps.corsOrigins !== undefined && deps.corsOrigins.length > 0) app.use(createCors(deps.corsOrigins));
 
@@ -180,19 +177,19 @@ export function createApp(deps: AppDeps): Hono {
   const chat = chatEndpoint(requestDeps);
   const embeddings = embeddingsEndpoint(requestDeps);
   for (const path of ["/v1/chat/completions", "/chat/completions"]) {
-    app.post(path, (c) => handlePricedRequest(c.req.raw, path, requestDeps, chat));
+    app.post(path, (c) => handlePricedRequest(c.req.raw, path, c.var.requestId, requestDeps, chat));
     app.all(path, methodNotAllowed("POST"));
   }
 
   for (const path of ["/v1/embeddings", "/embeddings"]) {
-    app.post(path, (c) => handlePricedRequest(c.req.raw, path, requestDeps, embeddings));
+    app.post(path, (c) => handlePricedRequest(c.req.raw, path, c.var.requestId, requestDeps, embeddings));
     app.all(path, methodNotAllowed("POST"));
   }
 
   for (const path of ["/v1/models", "/models"]) {
     app.get(path, (c) => {
       const started = clock.now();
-      const id = requestId();
+      const id = c.var.requestId;
       const caller = authenticate(deps.plan, c.req.raw.headers, requestDeps.managedKeys);
       if (caller instanceof GatewayError) {
         logSimple(id, c.req.raw, path, caller.status, started, null, caller);
@@ -214,9 +211,8 @@ export function createApp(deps: AppDeps): Hono {
     } catch {
       storeOk = false;
     }
-    // Budgets and limits need every key, team, user and customer loaded once (the default cache
-    // holds only the config's, present from the start).
-    const budgetsLoaded = deps.enforcement === undefined && deps.governance === undefined ? true : enforcement.cache.isReady();
+    // Budgets and limits need every key, team, user and customer loaded once.
+    const budgetsLoaded = enforcement.cache.isReady();
     const ready = storeOk && budgetsLoaded;
     const body: Record<string, string> = {
       status: ready ? "ready" : "not_ready",
@@ -261,7 +257,7 @@ export function createApp(deps: AppDeps): Hono {
   }
 
   app.notFound((c) => {
-    const id = requestId();
+    const id = c.var.requestId;
     const error = new GatewayError({
       status: 404,
       type: "invalid_request_error",
@@ -273,7 +269,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.onError((error, c) => {
-    const id = requestId();
+    const id = c.var.requestId ?? requestId();
     logger.error(`${id}: unexpected error on ${c.req.method} ${c.req.path}: ${describe(error)}`);
     const failure = internalError(error);
     logSimple(id, c.req.raw, c.req.path, 500, clock.now(), null, failure);

@@ -21,20 +21,20 @@ interface ErrorBody {
 
 describe("auth", () => {
   it("accepts a team key as a bearer token", async () => {
-    const gateway = createTestGateway(bundle, { env, handlers });
+    const gateway = await createTestGateway(bundle, { env, handlers });
     const response = await gateway.chat(hello, "research-secret");
     expect(response.status).toBe(200);
     expect(gateway.store.records[0]).toMatchObject({ team: "research", keyName: "research-ci" });
   });
 
   it("accepts a key in x-api-key", async () => {
-    const gateway = createTestGateway(bundle, { env, handlers });
+    const gateway = await createTestGateway(bundle, { env, handlers });
     const response = await gateway.post("/v1/chat/completions", hello, { "x-api-key": "research-secret" });
     expect(response.status).toBe(200);
   });
 
   it("answers 401 missing_api_key without a key", async () => {
-    const gateway = createTestGateway(bundle, { env, handlers });
+    const gateway = await createTestGateway(bundle, { env, handlers });
     const response = await gateway.chat(hello, null);
     expect(response.status).toBe(401);
     const body = (await response.json()) as ErrorBody;
@@ -44,7 +44,7 @@ describe("auth", () => {
   });
 
   it("answers 401 invalid_api_key for an unknown key, without echoing it", async () => {
-    const gateway = createTestGateway(bundle, { env, handlers });
+    const gateway = await createTestGateway(bundle, { env, handlers });
     const response = await gateway.chat(hello, "sk-wrong-key-12345");
     expect(response.status).toBe(401);
     const text = await response.text();
@@ -54,7 +54,7 @@ describe("auth", () => {
   });
 
   it("answers 403 model_not_allowed naming team and model", async () => {
-    const gateway = createTestGateway(bundle, { env, handlers });
+    const gateway = await createTestGateway(bundle, { env, handlers });
     const response = await gateway.chat({ ...hello, model: "secret-model" }, "research-secret");
     expect(response.status).toBe(403);
     const body = (await response.json()) as ErrorBody;
@@ -66,7 +66,7 @@ describe("auth", () => {
   });
 
   it("answers 404 model_not_found for an unknown model, naming nothing else", async () => {
-    const gateway = createTestGateway(bundle, { env, handlers });
+    const gateway = await createTestGateway(bundle, { env, handlers });
     const response = await gateway.chat({ ...hello, model: "nope" }, "research-secret");
     expect(response.status).toBe(404);
     const body = (await response.json()) as ErrorBody;
@@ -77,7 +77,7 @@ describe("auth", () => {
   });
 
   it("lets the master key call every model", async () => {
-    const gateway = createTestGateway(bundle, { env, handlers });
+    const gateway = await createTestGateway(bundle, { env, handlers });
     const response = await gateway.chat({ ...hello, model: "secret-model" }, "master-secret");
     expect(response.status).toBe(200);
     expect(gateway.store.records[0]).toMatchObject({ team: null, keyName: null });
@@ -85,20 +85,20 @@ describe("auth", () => {
 
   it("lets anyone in when the bundle has no keys at all (open mode)", async () => {
     const open = createFakeBundle({ models: [{ name: "chat", deployments: ["fake-1"] }] });
-    const gateway = createTestGateway(open, { handlers });
+    const gateway = await createTestGateway(open, { handlers });
     expect((await gateway.chat(hello, null)).status).toBe(200);
     expect((await gateway.chat(hello, "anything")).status).toBe(200);
   });
 
   it("requires a key when only a master key is configured", async () => {
     const masterOnly = createFakeBundle({ models: [{ name: "chat", deployments: ["fake-1"] }], masterKey: keyHash("m") });
-    const gateway = createTestGateway(masterOnly, { handlers });
+    const gateway = await createTestGateway(masterOnly, { handlers });
     expect((await gateway.chat(hello, null)).status).toBe(401);
     expect((await gateway.chat(hello, "m")).status).toBe(200);
   });
 
   it("lists only the models the caller's team may use", async () => {
-    const gateway = createTestGateway(bundle, { env, handlers });
+    const gateway = await createTestGateway(bundle, { env, handlers });
     const team = await gateway.app.request("/v1/models", { headers: { authorization: "Bearer research-secret" } });
     const teamBody = (await team.json()) as { object: string; data: Array<{ id: string; object: string; owned_by: string }> };
     expect(teamBody.object).toBe("list");

@@ -14,13 +14,13 @@ const preflight = (origin: string) => ({
 
 describe("CORS", () => {
   it("is off by default: a preflight gets no CORS headers", async () => {
-    const gateway = createTestGateway(bundle, { handlers, env });
+    const gateway = await createTestGateway(bundle, { handlers, env });
     const response = await gateway.app.request("/v1/chat/completions", preflight(app));
     expect(response.headers.get("access-control-allow-origin")).toBeNull();
   });
 
   it("answers an allowed origin's preflight 204 with the SDK headers, before authentication", async () => {
-    const gateway = createTestGateway(bundle, { handlers, env, corsOrigins: [app] });
+    const gateway = await createTestGateway(bundle, { handlers, env, corsOrigins: [app] });
     const response = await gateway.app.request("/v1/chat/completions", preflight(app));
     expect(response.status).toBe(204);
     expect(response.headers.get("access-control-allow-origin")).toBe(app);
@@ -32,7 +32,7 @@ describe("CORS", () => {
   });
 
   it("marks real answers for an allowed origin and exposes gw's headers; a disallowed origin gets none", async () => {
-    const gateway = createTestGateway(bundle, { handlers, env, corsOrigins: [app] });
+    const gateway = await createTestGateway(bundle, { handlers, env, corsOrigins: [app] });
     const allowed = await gateway.post("/v1/chat/completions", hello, { authorization: "Bearer master", origin: app });
     expect(allowed.status).toBe(200);
     expect(allowed.headers.get("access-control-allow-origin")).toBe(app);

@@ -50,7 +50,7 @@ async function errorOf(response: Response): Promise<ErrorBody["error"]> {
 
 describe("POST /v1/embeddings", () => {
   it("answers OpenAI's embeddings list with gw's headers, and records the spend like chat", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const response = await gateway.embed({ model: "embed", input: ["first", "second"], encoding_format: "float" }, "master");
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toContain("application/json");
@@ -88,7 +88,7 @@ describe("POST /v1/embeddings", () => {
   });
 
   it("also serves /embeddings, and answers 405 to other methods", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     expect((await gateway.post("/embeddings", { model: "embed", input: "x" }, { authorization: "Bearer master" })).status).toBe(200);
     const get = await gateway.app.request("/v1/embeddings");
     expect(get.status).toBe(405);
@@ -96,7 +96,7 @@ describe("POST /v1/embeddings", () => {
   });
 
   it("answers base64 of little-endian float32s when asked, as OpenAI does", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const response = await gateway.embed({ model: "embed", input: "x", encoding_format: "base64" }, "master");
     const body = (await response.json()) as EmbeddingsBody;
     const embedding = body.data[0]!.embedding as string;
@@ -106,19 +106,19 @@ describe("POST /v1/embeddings", () => {
 
   it("answers floats when the client did not ask for base64, even if the provider sent base64", async () => {
     const base64Handler = () => Response.json({ vectors: [encodeEmbedding([0.5, -1], "base64")], tokens: 2 });
-    const gateway = createTestGateway(bundle, { handlers: { "embed-1": base64Handler } });
+    const gateway = await createTestGateway(bundle, { handlers: { "embed-1": base64Handler } });
     const body = (await (await gateway.embed({ model: "embed", input: "x" }, "master")).json()) as EmbeddingsBody;
     expect(body.data[0]!.embedding).toEqual([0.5, -1]);
   });
 
   it("surfaces dropped parameters in x-gw-warnings", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const response = await gateway.embed({ model: "embed", input: "x", user: "u-1" }, "master");
     expect(response.headers.get("x-gw-warnings")).toContain("user");
   });
 
   it("sets no cost header for an unpriced deployment, and records cost 0", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const response = await gateway.embed({ model: "free", input: "x" }, "master");
     expect(response.status).toBe(200);
     expect(response.headers.get("x-gw-cost-usd")).toBeNull();
@@ -141,7 +141,7 @@ describe("POST /v1/embeddings", () => {
     ["an unknown encoding", { model: "embed", input: "x", encoding_format: "int8" }, "encoding_format", "invalid_value"],
     ["zero dimensions", { model: "embed", input: "x", dimensions: 0 }, "dimensions", "invalid_value"],
   ])("answers 400 with param for %s", async (_name, body, param, code) => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const response = await gateway.embed(body, "master");
     expect(response.status).toBe(400);
     const error = await errorOf(response);
@@ -156,7 +156,7 @@ describe("POST /v1/embeddings", () => {
   });
 
   it("answers 400 for a body that is not JSON, or not an object", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const notJson = await gateway.post("/v1/embeddings", "{oops", { authorization: "Bearer master" });
     expect(notJson.status).toBe(400);
     expect((await errorOf(notJson)).code).toBe("invalid_json");
@@ -164,7 +164,7 @@ describe("POST /v1/embeddings", () => {
   });
 
   it("answers 400 embeddings_not_supported naming the provider, without calling it", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const response = await gateway.embed({ model: "chat-only", input: "x" }, "master");
     expect(response.status).toBe(400);
     const error = await errorOf(response);
@@ -175,7 +175,7 @@ describe("POST /v1/embeddings", () => {
   });
 
   it("uses the deployments of a mixed model that have embeddings", async () => {
-    const gateway = createTestGateway(bundle, { handlers, random: () => 0 });
+    const gateway = await createTestGateway(bundle, { handlers, random: () => 0 });
     const response = await gateway.embed({ model: "mixed", input: "x" }, "master");
     expect(response.status).toBe(200);
     expect(response.headers.get("x-gw-deployment")).toBe("mixed/1");
@@ -186,7 +186,7 @@ describe("POST /v1/embeddings", () => {
 
   it("sends embeddings only to a model's embeddings deployments, and chat only to the others", async () => {
     for (const draw of [0, 0.99]) {
-      const gateway = createTestGateway(bundle, { handlers, random: () => draw });
+      const gateway = await createTestGateway(bundle, { handlers, random: () => draw });
       const embedded = await gateway.embed({ model: "chat-and-embeddings", input: "x" }, "master");
       expect(embedded.status).toBe(200);
       expect(embedded.headers.get("x-gw-attempts")).toBe("1");
@@ -197,7 +197,7 @@ describe("POST /v1/embeddings", () => {
   });
 
   it("answers chat on an embeddings-only model with a 400 that points to /v1/embeddings, without calling it", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const response = await gateway.chat({ model: "embed", messages: [{ role: "user", content: "hi" }] }, "master");
     expect(response.status).toBe(400);
     const error = await errorOf(response);
@@ -207,7 +207,7 @@ describe("POST /v1/embeddings", () => {
   });
 
   it("applies auth and the team's model list", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     expect((await gateway.embed({ model: "embed", input: "x" }, null)).status).toBe(401);
     const forbidden = await gateway.embed({ model: "embed-backup", input: "x" }, "research-secret");
     expect(forbidden.status).toBe(403);
@@ -216,7 +216,7 @@ describe("POST /v1/embeddings", () => {
   });
 
   it("counts embeddings against the team's budget, and refuses once it is spent", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     // $0.00008 per request against a $0.0001 daily budget: the second request spends it.
     expect((await gateway.embed({ model: "embed", input: "x" }, "research-secret")).status).toBe(200);
     expect((await gateway.embed({ model: "embed", input: "x" }, "research-secret")).status).toBe(200);
@@ -230,7 +230,7 @@ describe("POST /v1/embeddings", () => {
   });
 
   it("retries a failed attempt, then falls back to the next model", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const response = await gateway.embed({ model: "embed-with-fallback", input: "x" }, "master");
     expect(response.status).toBe(200);
     expect(response.headers.get("x-gw-attempts")).toBe("3");
@@ -241,7 +241,7 @@ describe("POST /v1/embeddings", () => {
   });
 
   it("answers the last error when every attempt fails, and records it", async () => {
-    const gateway = createTestGateway(bundle, { handlers: { "embed-1": refuse } });
+    const gateway = await createTestGateway(bundle, { handlers: { "embed-1": refuse } });
     const response = await gateway.embed({ model: "embed", input: "x" }, "master");
     expect(response.status).toBe(502);
     expect((await errorOf(response)).code).toBe("upstream_unreachable");
@@ -250,7 +250,7 @@ describe("POST /v1/embeddings", () => {
   });
 
   it("answers 502 for an upstream body it cannot read", async () => {
-    const gateway = createTestGateway(createFakeBundle({ models: [{ name: "embed", deployments: ["embed-1"], retries: 0 }] }), {
+    const gateway = await createTestGateway(createFakeBundle({ models: [{ name: "embed", deployments: ["embed-1"], retries: 0 }] }), {
       handlers: { "embed-1": answer("not an embeddings body") },
     });
     const response = await gateway.embed({ model: "embed", input: "x" });

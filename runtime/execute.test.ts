@@ -16,7 +16,7 @@ const single = (retries = 2, timeoutMs = 5_000) =>
 
 describe("retries", () => {
   it("retries a 429 and a 503, then succeeds; x-gw-attempts counts every try", async () => {
-    const gateway = createTestGateway(single(), {
+    const gateway = await createTestGateway(single(), {
       handlers: { primary: [failWith(429), failWith(503), answer("third time")] },
     });
     const response = await gateway.chat(hello);
@@ -29,7 +29,7 @@ describe("retries", () => {
   });
 
   it("waits what Retry-After asks, capped at maxBackoffMs", async () => {
-    const gateway = createTestGateway(single(), {
+    const gateway = await createTestGateway(single(), {
       handlers: { primary: [failWith(429, { "retry-after": "0.3" }), failWith(429, { "retry-after": "120" }), answer("ok")] },
     });
     expect((await gateway.chat(hello)).status).toBe(200);
@@ -38,7 +38,7 @@ describe("retries", () => {
   });
 
   it("uses exponential backoff with full jitter when no Retry-After is given", async () => {
-    const gateway = createTestGateway(single(), {
+    const gateway = await createTestGateway(single(), {
       random: () => 0.5,
       handlers: { primary: [failWith(500), failWith(500), answer("ok")] },
     });
@@ -48,7 +48,7 @@ describe("retries", () => {
   });
 
   it("retries a connection failure as 502 upstream_unreachable", async () => {
-    const gateway = createTestGateway(single(0), { handlers: { primary: refuse, "backup-1": refuse } });
+    const gateway = await createTestGateway(single(0), { handlers: { primary: refuse, "backup-1": refuse } });
     const response = await gateway.chat(hello);
     expect(response.status).toBe(502);
     const body = (await response.json()) as ErrorBody;
@@ -58,7 +58,7 @@ describe("retries", () => {
   });
 
   it("times an attempt out (504, retryable) and retries", async () => {
-    const gateway = createTestGateway(single(1, 20), { handlers: { primary: [hang, answer("after timeout")] } });
+    const gateway = await createTestGateway(single(1, 20), { handlers: { primary: [hang, answer("after timeout")] } });
     const response = await gateway.chat(hello);
     expect(response.status).toBe(200);
     expect(response.headers.get("x-gw-attempts")).toBe("2");
@@ -66,7 +66,7 @@ describe("retries", () => {
 
   it("answers 504 timeout_error once every attempt timed out and there is nothing left", async () => {
     const bundle = createFakeBundle({ models: [{ name: "chat", deployments: [{ model: "primary", timeoutMs: 20 }], retries: 1 }] });
-    const gateway = createTestGateway(bundle, { handlers: { primary: hang } });
+    const gateway = await createTestGateway(bundle, { handlers: { primary: hang } });
     const response = await gateway.chat(hello);
     expect(response.status).toBe(504);
     expect(((await response.json()) as ErrorBody).error.type).toBe("timeout_error");
@@ -74,7 +74,7 @@ describe("retries", () => {
   });
 
   it("does not retry or fall back on a 400", async () => {
-    const gateway = createTestGateway(single(), { handlers: { primary: failWith(400), "backup-1": answer("backup") } });
+    const gateway = await createTestGateway(single(), { handlers: { primary: failWith(400), "backup-1": answer("backup") } });
     const response = await gateway.chat(hello);
     expect(response.status).toBe(400);
     expect(response.headers.get("x-gw-attempts")).toBe("1");
@@ -84,7 +84,7 @@ describe("retries", () => {
 
   it("re-picks a deployment that has not failed yet", async () => {
     const bundle = createFakeBundle({ models: [{ name: "chat", deployments: ["east", "west"], retries: 1 }] });
-    const gateway = createTestGateway(bundle, { random: () => 0, handlers: { east: failWith(503), west: answer("west") } });
+    const gateway = await createTestGateway(bundle, { random: () => 0, handlers: { east: failWith(503), west: answer("west") } });
     const response = await gateway.chat(hello);
     expect(response.status).toBe(200);
     expect(gateway.calls.map((call) => call.model)).toEqual(["east", "west"]);
@@ -105,7 +105,7 @@ describe("fallbacks", () => {
   });
 
   it("goes down the chain in order once a model's attempts are exhausted", async () => {
-    const gateway = createTestGateway(chain, { handlers: { a: failWith(500), b: failWith(502), c: answer("from third") } });
+    const gateway = await createTestGateway(chain, { handlers: { a: failWith(500), b: failWith(502), c: answer("from third") } });
     const response = await gateway.chat(hello, "master");
     expect(response.status).toBe(200);
     expect(gateway.calls.map((call) => call.model)).toEqual(["a", "a", "b", "c"]);
@@ -116,14 +116,14 @@ describe("fallbacks", () => {
   });
 
   it("skips fallback models the caller's team may not use", async () => {
-    const gateway = createTestGateway(chain, { handlers: { a: failWith(500), b: answer("forbidden"), c: answer("allowed") } });
+    const gateway = await createTestGateway(chain, { handlers: { a: failWith(500), b: answer("forbidden"), c: answer("allowed") } });
     const response = await gateway.chat(hello, "research-secret");
     expect(response.status).toBe(200);
     expect(gateway.calls.map((call) => call.model)).toEqual(["a", "a", "c"]);
   });
 
   it("answers with the last error, OpenAI-shaped, when the whole chain failed", async () => {
-    const gateway = createTestGateway(chain, { handlers: { a: failWith(500), b: failWith(503), c: failWith(429) } });
+    const gateway = await createTestGateway(chain, { handlers: { a: failWith(500), b: failWith(503), c: failWith(429) } });
     const response = await gateway.chat(hello, "master");
     expect(response.status).toBe(429);
     const body = (await response.json()) as ErrorBody;

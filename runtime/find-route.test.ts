@@ -51,7 +51,7 @@ describe("wildcard routes", () => {
   const handlers = new Proxy({} as Record<string, FakeHandler>, { get: () => echoModel });
 
   it("send the part after the prefix upstream in place of *, under the requested name", async () => {
-    const gateway = createTestGateway(bundle, { handlers, lookupPrice: pricedLookup().lookupPrice });
+    const gateway = await createTestGateway(bundle, { handlers, lookupPrice: pricedLookup().lookupPrice });
     const response = await gateway.chat({ model: "fake/some-model-v2", messages: [{ role: "user", content: "x" }] }, "master");
     expect(response.status).toBe(200);
     expect(await contentOf(response)).toBe("upstream model some-model-v2");
@@ -61,7 +61,7 @@ describe("wildcard routes", () => {
   });
 
   it("take the longest matching prefix, and an exact route before any wildcard", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const longest = await gateway.chat({ model: "fake/pro-max", messages: [{ role: "user", content: "x" }] }, "master");
     expect(await contentOf(longest)).toBe("upstream model pro/max");
     const exact = await gateway.chat({ model: "fake/exact", messages: [{ role: "user", content: "x" }] }, "master");
@@ -69,7 +69,7 @@ describe("wildcard routes", () => {
   });
 
   it("answer 404 for the bare prefix and for names outside every prefix", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     for (const model of ["fake/", "other/x", "fake/*"]) {
       const response = await gateway.chat({ model, messages: [{ role: "user", content: "x" }] }, "master");
       expect(response.status, model).toBe(404);
@@ -79,7 +79,7 @@ describe("wildcard routes", () => {
   });
 
   it("refuse a suffix that could leave the model's place in an upstream URL", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     for (const model of ["fake/../admin", "fake/a?b=1", "fake/a b", "fake/%2e%2e", "fake/a#b"]) {
       const response = await gateway.chat({ model, messages: [{ role: "user", content: "x" }] }, "master");
       expect(response.status, model).toBe(400);
@@ -90,7 +90,7 @@ describe("wildcard routes", () => {
 
   it("price each requested model with the looked-up price, looking each model up once", async () => {
     const { asked, lookupPrice } = pricedLookup();
-    const gateway = createTestGateway(bundle, { handlers, lookupPrice });
+    const gateway = await createTestGateway(bundle, { handlers, lookupPrice });
     const messages = [{ role: "user", content: "x" }];
     const first = await gateway.chat({ model: "fake/abc", messages }, "master");
     // 1M input tokens at $3/M ("abc".length)
@@ -107,14 +107,14 @@ describe("wildcard routes", () => {
 
   it("keep a configured price rather than looking one up", async () => {
     const { asked, lookupPrice } = pricedLookup();
-    const gateway = createTestGateway(bundle, { handlers, lookupPrice });
+    const gateway = await createTestGateway(bundle, { handlers, lookupPrice });
     const response = await gateway.chat({ model: "configured/x", messages: [{ role: "user", content: "x" }] }, "master");
     expect(Number(response.headers.get("x-gw-cost-usd"))).toBeCloseTo(1, 9);
     expect(asked).toEqual([]);
   });
 
   it("are allowed to a team whose list has the wildcard, for every model under it, and to nobody else", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const messages = [{ role: "user", content: "x" }];
     expect((await gateway.chat({ model: "fake/anything", messages }, "wild-secret")).status).toBe(200);
     expect((await gateway.chat({ model: "fake/pro-1", messages }, "wild-secret")).status).toBe(200);
@@ -126,7 +126,7 @@ describe("wildcard routes", () => {
   });
 
   it("fall back to the wildcard route's fallbacks", async () => {
-    const gateway = createTestGateway(bundle, {
+    const gateway = await createTestGateway(bundle, {
       handlers: new Proxy({} as Record<string, FakeHandler>, {
         get: (_target, model) => (model === "fake-1" ? answer("from the fallback") : () => new Response("down", { status: 503 })),
       }),
@@ -138,7 +138,7 @@ describe("wildcard routes", () => {
   });
 
   it("are listed as their pattern by GET /v1/models, to the callers allowed to use them", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const list = async (key: string) =>
       ((await (await gateway.app.request("/v1/models", { headers: { authorization: `Bearer ${key}` } })).json()) as { data: Array<{ id: string }> }).data.map(
         (model) => model.id,

@@ -4,9 +4,15 @@
  * Request/Response (Bun, Node, Deno, Workers).
  */
 import type { Hono } from "hono";
-import { type AppDeps, createApp } from "./app.ts";
+import { type AppDeps, createApp, type GatewayEnv } from "./app.ts";
 import type { Bundle } from "../contract/bundle.ts";
+import { configEntitiesFromPlan } from "./governance/config-entities.ts";
 import { loadTokenizersFor, stopTokenizers } from "./governance/count-tokens.ts";
+import { createEnforcement } from "./governance/create-enforcement.ts";
+import type { Enforcement } from "./governance/enforcement.ts";
+import { createGovernanceCache } from "./governance/governance-cache.ts";
+import { createMemoryGovernanceStore } from "./governance/memory-governance-store.ts";
+import type { BudgetLedger, GovernanceStore, RateLimiter, Subject } from "./governance/ports.ts";
 import { type EnvRecord, loadBundle, type ProviderLookup } from "./load-bundle.ts";
 import { silentLogger } from "./logger.ts";
 import type { RuntimePlan } from "./plan.ts";
@@ -14,7 +20,7 @@ import { type FetchFunction, type SpendStore, systemClock } from "./ports.ts";
 import { checkBundle, readBundleFile } from "./read-bundle-file.ts";
 import { createMemorySpendStore } from "./stores/memory-spend-store.ts";
 
-export { type AppDeps, createApp, createRequestIdGenerator } from "./app.ts";
+export { type AppDeps, createApp, createRequestIdGenerator, type GatewayEnv } from "./app.ts";
 export { computeCost } from "./cost.ts";
 export { createRouteFinder, type PriceLookup, type RouteFinder } from "./find-route.ts";
 export { GatewayError } from "./errors.ts";
@@ -31,16 +37,32 @@ export { createMemorySpendStore, type MemorySpendStore } from "./stores/memory-s
 export type { Bundle } from "../contract/bundle.ts";
 export type { AdapterIO, ProviderAdapter, RequestAuthorizer, ResolvedDeployment } from "./providers/types.ts";
 
-export interface GatewayOptions extends Omit<AppDeps, "plan" | "store"> {
+export interface GatewayOptions extends Omit<AppDeps, "plan" | "store" | "governance" | "enforcement"> {
   /**
    * What to serve: a compiled bundle (checked once against the bundle schema), or the path
    * of a `.json` bundle or of a config (`gateway.config.ts` / `.yaml`, compiled in memory).
+   * Or `plan`: a bundle the host has loaded itself (gw serve reports load errors before it
+   * opens its stores).
    */
-  source: Bundle | string;
+  source?: Bundle | string;
+  plan?: RuntimePlan;
   /** Resolves env(...) references; process.env by default. */
   env?: EnvRecord;
   /** Spend store; in memory by default. */
   store?: SpendStore;
+  /**
+   * Keys, teams, users and customers managed at run time: mounts the admin API (/key/*, /team/*,
+   * /user/*, /customer/*, /audit/list). Without it the config's teams and keys are still enforced.
+   */
+  governanceStore?: GovernanceStore;
+  /** Cluster-wide rate limits and budget ledger (Redis); in-process by default. */
+  limits?: { limiter: RateLimiter; ledger: BudgetLedger };
+  /** IANA time zone of budget periods. Default "UTC". */
+  budgetTimeZone?: string;
+  /** Refuse budgeted requests whose spend cannot be counted cluster-wide (503 budget_unavailable). */
+  budgetFailClosed?: boolean;
+  /** Called once per subject and period when a soft budget is crossed (e.g. a webhook). */
+  alert?: (subject: Subject, spentUsd: number, softBudgetUsd: number) => void;
   /** Provider adapters by name; gw's built-in registry by default. */
   getProvider?: ProviderLookup;
   /** Working directory for a relative config path. */
@@ -50,40 +72,87 @@ export interface GatewayOptions extends Omit<AppDeps, "plan" | "store"> {
 export interface Gateway {
   /** The Web-standard handler: pass it to Bun.serve, Deno.serve, a Worker, or call it directly. */
   fetch(request: Request): Promise<Response>;
-  app: Hono;
+  app: Hono<GatewayEnv>;
   plan: RuntimePlan;
   store: SpendStore;
-  /** Flush and close the store. */
+  /** Limits and budgets of every key, team, user and customer. */
+  enforcement: Enforcement;
+  /** Flush and close the store, stop the governance cache and the tokenizer thread. */
   close(): Promise<void>;
 }
 
-/** Compile (or check) the source, resolve env, and return the fetch handler. Logs nothing unless given a logger. */
+/**
+ * The one composition root: `gw serve`, the library and the tests build the gateway here.
+ * Compile (or check) the source, resolve env, load tokenizers, build the governance cache over
+ * the config's entities (and the store's, when given), the enforcement of limits and budgets,
+ * and the app. Logs nothing unless given a logger.
+ */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
-  const { source, env: givenEnv, store: givenStore, getProvider: givenLookup, cwd, logger, ...appDeps } = options;
-  const env = givenEnv ?? (process.env as EnvRecord);
-  const bundle = await resolveSource(source, cwd, env);
-  const getProvider = givenLookup ?? (await import("./providers/registry.ts")).getProvider;
+  const {
+    source,
+    plan: givenPlan,
+    env: givenEnv,
+    store: givenStore,
+    governanceStore,
+    limits,
+    budgetTimeZone,
+    budgetFailClosed,
+    alert,
+    getProvider: givenLookup,
+    cwd,
+    logger: givenLogger,
+    ...appDeps
+  } = options;
   const clock = appDeps.clock ?? systemClock;
+  const logger = givenLogger ?? silentLogger;
   const fetchFunction: FetchFunction = appDeps.fetch ?? ((url, init) => fetch(url, init));
-  const plan = loadBundle(bundle, { env, getProvider, io: { fetch: fetchFunction, now: () => clock.now() } });
+  let plan = givenPlan;
+  if (plan === undefined) {
+    if (source === undefined) throw new TypeError("createGateway needs a `source` (a bundle or a config path) or a loaded `plan`.");
+    const env = givenEnv ?? (process.env as EnvRecord);
+    const bundle = await resolveSource(source, cwd, env);
+    const getProvider = givenLookup ?? (await import("./providers/registry.ts")).getProvider;
+    plan = loadBundle(bundle, { env, getProvider, io: { fetch: fetchFunction, now: () => clock.now() } });
+  }
   const store = givenStore ?? createMemorySpendStore();
-  await loadTokenizersFor(plan);
+  await loadTokenizersFor(plan, (message) => logger.info(message));
+
+  // The config's teams and keys are governance entities like the managed ones (read-only).
+  const configEntities = configEntitiesFromPlan(plan, new Date(clock.now()).toISOString());
+  const cache = createGovernanceCache(governanceStore ?? createMemoryGovernanceStore(), {
+    configEntities,
+    onError: (message) => logger.error(String(message)),
+  });
+  await cache.ready;
+  const enforcement = createEnforcement({
+    cache,
+    ...(limits === undefined ? {} : limits),
+    spendSource: (kind, id, sinceMs) => store.subjectSpendSince(kind, id, sinceMs),
+    timeZone: budgetTimeZone ?? "UTC",
+    failClosed: budgetFailClosed === true,
+    log: (message) => logger.warn(message),
+    ...(alert === undefined ? {} : { alert }),
+  });
   // Wildcard routes price each requested model at run time: by default from the same table `gw build` uses.
   const lookupPrice = appDeps.lookupPrice ?? (plan.wildcardRoutes.length > 0 ? (await import("../contract/prices.ts")).lookupPrice : undefined);
   const app = createApp({
     ...appDeps,
     ...(lookupPrice === undefined ? {} : { lookupPrice }),
     fetch: fetchFunction,
-    logger: logger ?? silentLogger,
+    logger,
     plan,
     store,
+    enforcement,
+    ...(governanceStore === undefined ? {} : { governance: { store: governanceStore, cache, configEntities } }),
   });
   return {
     fetch: async (request) => app.fetch(request),
     app,
     plan,
     store,
+    enforcement,
     async close() {
+      cache.close();
       await store.flush();
       await store.close();
       await stopTokenizers();

@@ -18,7 +18,7 @@ const env = { FAKE_API_KEY: fakeUpstreamKey, RESEARCH_KEY: teamKey };
 
 describe("request log", () => {
   it.each(["text", "json"] as const)("never contains a key (%s format)", async (logFormat) => {
-    const gateway = createTestGateway(bundle, {
+    const gateway = await createTestGateway(bundle, {
       env,
       logFormat,
       handlers: { "fake-1": [answer("ok"), streamOf(['{"text":"a"}', "[DONE]"])], "fake-broken": failWith(500) },
@@ -39,7 +39,7 @@ describe("request log", () => {
   });
 
   it("writes one JSON line per request with what happened", async () => {
-    const gateway = createTestGateway(bundle, { env, handlers: { "fake-1": answer("ok", 12, 34) } });
+    const gateway = await createTestGateway(bundle, { env, handlers: { "fake-1": answer("ok", 12, 34) } });
     const response = await gateway.chat(hello, teamKey);
     const entries = gateway.entries();
     expect(entries).toHaveLength(1);

@@ -43,10 +43,11 @@ export interface PricedEndpoint<Body extends { model: string }, Value> extends A
 export async function handlePricedRequest<Body extends { model: string }, Value>(
   request: Request,
   path: string,
+  requestId: string,
   deps: RequestDeps,
   endpoint: PricedEndpoint<Body, Value>,
 ): Promise<Response> {
-  const admitted = await admitRequest(request, path, deps, endpoint);
+  const admitted = await admitRequest(request, path, requestId, deps, endpoint);
   if (admitted instanceof Response) return admitted;
   try {
     const { state, caller, body, context } = admitted;

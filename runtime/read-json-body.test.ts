@@ -49,7 +49,7 @@ describe("the request path", () => {
   const handlers = { "fake-1": answer("hi") };
 
   it("answers a 100,000-deep body with 400 invalid_request_error, never calling upstream", async () => {
-    const gateway = createTestGateway(bundle, { handlers });
+    const gateway = await createTestGateway(bundle, { handlers });
     const response = await gateway.post("/v1/chat/completions", `{"model":"chat","messages":[{"role":"user","content":${deep(100_000)}}]}`);
     expect(response.status).toBe(400);
     const body = (await response.json()) as { error: { type: string; code: string } };
@@ -60,7 +60,7 @@ describe("the request path", () => {
   });
 
   it("answers a body over the configured cap with 413 request_too_large", async () => {
-    const gateway = createTestGateway(bundle, { handlers, bodyLimits: { maxBytes: 1000, maxDepth: 64 } });
+    const gateway = await createTestGateway(bundle, { handlers, bodyLimits: { maxBytes: 1000, maxDepth: 64 } });
     const response = await gateway.post("/v1/chat/completions", { ...hello, padding: "x".repeat(2000) });
     expect(response.status).toBe(413);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("request_too_large");

@@ -31,7 +31,6 @@ export interface RequestDeps {
   clock: Clock;
   random: () => number;
   sleep: Sleep;
-  requestId: () => string;
   /** Keys created through the admin API (null when the gateway has no governance store). */
   managedKeys: ManagedKeyLookup | null;
   /** Rate limits and budgets of every key, team, user and customer (runtime/governance/enforcement.ts). */
@@ -91,9 +90,9 @@ function requestTags(caller: Caller, body: object): readonly string[] {
   return strings.length === 0 ? keyTags : [...new Set([...keyTags, ...strings])];
 }
 
-export function createRequestState(deps: RequestDeps, path: string): RequestState {
+export function createRequestState(deps: RequestDeps, path: string, requestId: string): RequestState {
   return {
-    requestId: deps.requestId(),
+    requestId,
     started: deps.clock.now(),
     path,
     caller: null,
@@ -198,10 +197,11 @@ export interface AdmitOptions<Body> {
 export async function admitRequest<Body extends { model: string }>(
   request: Request,
   path: string,
+  requestId: string,
   deps: RequestDeps,
   options: AdmitOptions<Body>,
 ): Promise<AdmittedRequest<Body> | Response> {
-  const state = createRequestState(deps, path);
+  const state = createRequestState(deps, path, requestId);
   const caller = authenticate(deps.plan, request.headers, deps.managedKeys);
   if (caller instanceof GatewayError) return failRequest(deps, state, caller);
   state.caller = caller;

@@ -20,7 +20,7 @@ function contentOf(events: string[]): string {
 
 describe("streams", () => {
   it("relays chunks as text/event-stream and ends with [DONE]", async () => {
-    const gateway = createTestGateway(bundle, {
+    const gateway = await createTestGateway(bundle, {
       handlers: { primary: streamOf(['{"text":"Hel"}', '{"text":"lo"}', '{"input":7,"output":2}', "[DONE]"]) },
     });
     const response = await gateway.chat(streaming);
@@ -36,7 +36,7 @@ describe("streams", () => {
   });
 
   it("falls back transparently when the stream fails before its first chunk", async () => {
-    const gateway = createTestGateway(bundle, {
+    const gateway = await createTestGateway(bundle, {
       handlers: {
         primary: streamOf([{ fail: true }]),
         "backup-1": streamOf(['{"text":"from backup"}', "[DONE]"]),
@@ -52,7 +52,7 @@ describe("streams", () => {
   });
 
   it("falls back transparently when the stream fails after only empty chunks (nothing the client would see)", async () => {
-    const gateway = createTestGateway(bundle, {
+    const gateway = await createTestGateway(bundle, {
       handlers: {
         primary: streamOf(['{"text":""}', '{"text":""}', { fail: true }]),
         "backup-1": streamOf(['{"text":"from backup"}', "[DONE]"]),
@@ -67,7 +67,7 @@ describe("streams", () => {
   });
 
   it("falls back when the upstream sends an error event before any chunk", async () => {
-    const gateway = createTestGateway(bundle, {
+    const gateway = await createTestGateway(bundle, {
       handlers: {
         primary: streamOf(['{"error":{"status":529,"message":"overloaded"}}']),
         "backup-1": streamOf(['{"text":"ok"}', "[DONE]"]),
@@ -79,7 +79,7 @@ describe("streams", () => {
   });
 
   it("answers an OpenAI-shaped error (not a stream) when every attempt failed before the first chunk", async () => {
-    const gateway = createTestGateway(bundle, { handlers: { primary: failWith(503), "backup-1": streamOf([{ fail: true }]) } });
+    const gateway = await createTestGateway(bundle, { handlers: { primary: failWith(503), "backup-1": streamOf([{ fail: true }]) } });
     const response = await gateway.chat(streaming);
     expect(response.status).toBe(502);
     expect(response.headers.get("content-type")).toContain("application/json");
@@ -87,7 +87,7 @@ describe("streams", () => {
   });
 
   it("ends with an error event and closes (no [DONE]) when the stream fails mid-way", async () => {
-    const gateway = createTestGateway(bundle, {
+    const gateway = await createTestGateway(bundle, {
       handlers: { primary: streamOf(['{"text":"partial"}', '{"input":3,"output":1}', { fail: true }]), "backup-1": streamOf(["[DONE]"]) },
     });
     const response = await gateway.chat(streaming);
@@ -104,20 +104,20 @@ describe("streams", () => {
   });
 
   it("ends with an error event when the upstream stream stops without completing", async () => {
-    const gateway = createTestGateway(bundle, { handlers: { primary: streamOf(['{"text":"cut"}']) } });
+    const gateway = await createTestGateway(bundle, { handlers: { primary: streamOf(['{"text":"cut"}']) } });
     const events = await readSse(await gateway.chat(streaming));
     expect((JSON.parse(events.at(-1) as string) as { error: { code: string } }).error.code).toBe("stream_truncated");
   });
 
   it("ends with a timeout error event when the upstream stalls mid-stream", async () => {
     const stalling = createFakeBundle({ models: [{ name: "chat", deployments: [{ model: "primary", timeoutMs: 30 }], retries: 0 }] });
-    const gateway = createTestGateway(stalling, { handlers: { primary: streamOf(['{"text":"a"}', { waitForAbort: true }]) } });
+    const gateway = await createTestGateway(stalling, { handlers: { primary: streamOf(['{"text":"a"}', { waitForAbort: true }]) } });
     const events = await readSse(await gateway.chat(streaming));
     expect((JSON.parse(events.at(-1) as string) as { error: { type: string } }).error.type).toBe("timeout_error");
   });
 
   it("cancels the upstream request and records what is known when the client stops reading", async () => {
-    const gateway = createTestGateway(bundle, {
+    const gateway = await createTestGateway(bundle, {
       handlers: { primary: streamOf(['{"text":"a"}', '{"input":5,"output":1}', { waitForAbort: true }]) },
     });
     const response = await gateway.chat(streaming);
@@ -131,7 +131,7 @@ describe("streams", () => {
 
   it("counts the relayed text itself (and says so) when the client leaves before the upstream reported usage", async () => {
     const text = "x".repeat(400);
-    const gateway = createTestGateway(bundle, {
+    const gateway = await createTestGateway(bundle, {
       handlers: { primary: streamOf([JSON.stringify({ text }), { waitForAbort: true }]) },
     });
     const response = await gateway.chat(streaming);
@@ -145,7 +145,7 @@ describe("streams", () => {
   });
 
   it("estimates the output when the upstream cuts the stream after reporting only its prompt", async () => {
-    const gateway = createTestGateway(bundle, {
+    const gateway = await createTestGateway(bundle, {
       handlers: { primary: streamOf(['{"input":5,"output":1}', JSON.stringify({ text: "y".repeat(80) }), { fail: true }]) },
     });
     const events = await readSse(await gateway.chat(streaming));
@@ -154,7 +154,7 @@ describe("streams", () => {
   });
 
   it("keeps the upstream's usage (not estimated) when the stream completes", async () => {
-    const gateway = createTestGateway(bundle, {
+    const gateway = await createTestGateway(bundle, {
       handlers: { primary: streamOf(['{"text":"Hello there, friend"}', '{"input":7,"output":2}', "[DONE]"]) },
     });
     await readSse(await gateway.chat(streaming));
@@ -163,7 +163,7 @@ describe("streams", () => {
   });
 
   it("cancels the upstream request when the client's connection aborts mid-stream", async () => {
-    const gateway = createTestGateway(bundle, {
+    const gateway = await createTestGateway(bundle, {
       handlers: { primary: streamOf(['{"text":"a"}', '{"input":5,"output":1}', { waitForAbort: true }]) },
     });
     const client = new AbortController();
@@ -178,7 +178,7 @@ describe("streams", () => {
   });
 
   it("stops retrying when the client aborts before the first chunk", async () => {
-    const gateway = createTestGateway(bundle, { handlers: { primary: streamOf([{ waitForAbort: true }]), "backup-1": streamOf(["[DONE]"]) } });
+    const gateway = await createTestGateway(bundle, { handlers: { primary: streamOf([{ waitForAbort: true }]), "backup-1": streamOf(["[DONE]"]) } });
     const client = new AbortController();
     const responding = gateway.chat(streaming, null, client.signal);
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -189,7 +189,7 @@ describe("streams", () => {
   });
 
   it("surfaces dropped parameters in x-gw-warnings", async () => {
-    const gateway = createTestGateway(bundle, { handlers: { primary: streamOf(['{"text":"a"}', "[DONE]"]) } });
+    const gateway = await createTestGateway(bundle, { handlers: { primary: streamOf(['{"text":"a"}', "[DONE]"]) } });
     const response = await gateway.chat({ ...streaming, logit_bias: { "1": 2 } });
     expect(response.headers.get("x-gw-warnings")).toContain("logit_bias");
     await response.text();

@@ -13,7 +13,7 @@ function steppingClock(): Clock {
 
 describe("time to first token in the spend ledger", () => {
   it("records ms from request start to the first chunk sent, for a stream", async () => {
-    const gateway = createTestGateway(bundle, {
+    const gateway = await createTestGateway(bundle, {
       clock: steppingClock(),
       handlers: { primary: streamOf(['{"text":"Hel"}', '{"text":"lo"}', '{"input":7,"output":2}', "[DONE]"]) },
     });
@@ -30,13 +30,13 @@ describe("time to first token in the spend ledger", () => {
   });
 
   it("records null for a non-streaming request", async () => {
-    const gateway = createTestGateway(bundle, { clock: steppingClock(), handlers: { primary: answer("Hi") } });
+    const gateway = await createTestGateway(bundle, { clock: steppingClock(), handlers: { primary: answer("Hi") } });
     expect((await gateway.chat(hello)).status).toBe(200);
     expect(gateway.store.records[0]?.timeToFirstTokenMs).toBeNull();
   });
 
   it("records null when a stream fails before any chunk", async () => {
-    const gateway = createTestGateway(bundle, { clock: steppingClock(), handlers: { primary: streamOf([{ fail: true }]) } });
+    const gateway = await createTestGateway(bundle, { clock: steppingClock(), handlers: { primary: streamOf([{ fail: true }]) } });
     const response = await gateway.chat({ ...hello, stream: true });
     expect(response.status).toBeGreaterThanOrEqual(500);
     expect(gateway.store.records[0]?.timeToFirstTokenMs).toBeNull();

@@ -37,7 +37,7 @@ function bundleWith(deployment: Partial<FakeDeployment> = {}, retries = 2) {
 describe("extra headers", () => {
   it("are added to every upstream request, replacing the adapter's header of the same name in any case", async () => {
     const bundle = bundleWith({ headers: { "X-Org": { value: "org-7" }, Authorization: { env: "PROXY_TOKEN" } } });
-    const gateway = createTestGateway(bundle, { handlers: { "fake-1": answer("hi") }, env: { FAKE_API_KEY: "sk-up", PROXY_TOKEN: "Bearer proxy-token" } });
+    const gateway = await createTestGateway(bundle, { handlers: { "fake-1": answer("hi") }, env: { FAKE_API_KEY: "sk-up", PROXY_TOKEN: "Bearer proxy-token" } });
     expect((await gateway.chat(hello)).status).toBe(200);
     const headers = gateway.calls[0]!.headers;
     expect(headers["x-org"]).toBe("org-7");
@@ -52,7 +52,7 @@ describe("authorizers", () => {
     const { seen, getProvider } = signingAdapter((request) => {
       request.headers["x-signature"] = `signed:${request.headers["x-org"]}:${request.body.length}`;
     });
-    const gateway = createTestGateway(bundleWith({ headers: { "x-org": { value: "org-7" } } }), {
+    const gateway = await createTestGateway(bundleWith({ headers: { "x-org": { value: "org-7" } } }), {
       getProvider,
       handlers: { "fake-1": [failWith(503), answer("hi")] },
     });
@@ -72,7 +72,7 @@ describe("authorizers", () => {
 
   it("also run for streams and embeddings", async () => {
     const { seen, getProvider } = signingAdapter(() => {});
-    const gateway = createTestGateway(bundleWith(), {
+    const gateway = await createTestGateway(bundleWith(), {
       getProvider,
       handlers: {
         "fake-1": [
@@ -92,7 +92,7 @@ describe("authorizers", () => {
       const token = await io.fetch("https://oauth.invalid/token", { method: "POST", body: `{"model":"token-endpoint"}`, signal });
       request.headers.authorization = `Bearer ${((await token.json()) as { access_token: string }).access_token}@${io.now()}`;
     });
-    const gateway = createTestGateway(bundleWith(), {
+    const gateway = await createTestGateway(bundleWith(), {
       getProvider,
       clock: { now: () => 1_000 },
       handlers: {
@@ -110,7 +110,7 @@ describe("authorizers", () => {
     const { getProvider } = signingAdapter(() => {
       throw refused;
     });
-    const gateway = createTestGateway(bundleWith(), { getProvider, handlers: { "fake-1": answer("hi") } });
+    const gateway = await createTestGateway(bundleWith(), { getProvider, handlers: { "fake-1": answer("hi") } });
     const response = await gateway.chat(hello);
     expect(response.status).toBe(401);
     expect(((await response.json()) as ErrorBody).error.code).toBe("upstream_authentication_failed");
@@ -122,7 +122,7 @@ describe("authorizers", () => {
     const { getProvider } = signingAdapter(() => {
       throw Object.assign(new Error("invalid_grant for key -----BEGIN PRIVATE KEY----- abc"), { status: 400 });
     });
-    const gateway = createTestGateway(bundleWith(), { getProvider, handlers: { "fake-1": answer("hi") } });
+    const gateway = await createTestGateway(bundleWith(), { getProvider, handlers: { "fake-1": answer("hi") } });
     const response = await gateway.chat(hello);
     expect(response.status).toBe(401);
     const text = await response.text();
@@ -139,13 +139,13 @@ describe("authorizers", () => {
     const { seen, getProvider } = signingAdapter(() => {
       if (failures-- > 0) throw Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) });
     });
-    const gateway = createTestGateway(bundleWith(), { getProvider, handlers: { "fake-1": answer("hi") } });
+    const gateway = await createTestGateway(bundleWith(), { getProvider, handlers: { "fake-1": answer("hi") } });
     const response = await gateway.chat(hello);
     expect(response.status).toBe(200);
     expect(seen).toHaveLength(2);
 
     failures = 10;
-    const failed = await createTestGateway(bundleWith({}, 0), { getProvider, handlers: { "fake-1": answer("hi") } }).chat(hello);
+    const failed = await (await createTestGateway(bundleWith({}, 0), { getProvider, handlers: { "fake-1": answer("hi") } })).chat(hello);
     expect(failed.status).toBe(502);
     const error = ((await failed.json()) as ErrorBody).error;
     expect(error.code).toBe("upstream_credentials_unavailable");
@@ -156,7 +156,7 @@ describe("authorizers", () => {
 describe("stream formats", () => {
   it("decode the stream with the adapter's format (NDJSON here), not always SSE", async () => {
     const ndjsonAdapter: ProviderAdapter = { ...fakeAdapter, streamFormat: "ndjson" };
-    const gateway = createTestGateway(bundleWith(), {
+    const gateway = await createTestGateway(bundleWith(), {
       getProvider: () => ndjsonAdapter,
       handlers: {
         "fake-1": () => new Response('{"text":"Hel"}\n{"text":"lo"}\n{"input":3,"output":2}\n[DONE]\n', { headers: { "content-type": "application/x-ndjson" } }),

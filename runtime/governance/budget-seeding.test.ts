@@ -1,17 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { createApp } from "../app.ts";
+import { createGateway } from "../index.ts";
 import { loadBundle, sha256Hex } from "../load-bundle.ts";
 import { createLogger } from "../logger.ts";
 import type { SpendRecord, SpendSubjectKind } from "../ports.ts";
 import { createMemorySpendStore, type MemorySpendStore } from "../stores/memory-spend-store.ts";
 import { answer, createFakeBundle, createFakeFetch, getFakeProvider } from "../testing/fake-provider.ts";
-import { createBudgetPeriods } from "./budget-period.ts";
 import { createBudgetSeeding, type SeedTarget, type SubjectSpendSource } from "./budget-seeding.ts";
-import type { Enforcement } from "./enforcement.ts";
-import { createGovernanceCache } from "./governance-cache.ts";
 import { createMemoryBudgetLedger } from "./memory-budget-ledger.ts";
 import { createMemoryGovernanceStore } from "./memory-governance-store.ts";
-import { createMemoryRateLimiter } from "./memory-rate-limiter.ts";
 import type { EntityBase, ManagedKey } from "./ports.ts";
 
 const march = Date.parse("2026-03-01T00:00:00Z");
@@ -190,30 +186,18 @@ describe("budgets across a restart (memory ledger, durable spend store)", () => 
     const clock = { now: () => Date.parse("2026-03-10T12:00:00Z") };
     const fake = createFakeFetch({ "fake-1": answer("Hi", 1000, 500) });
     const plan = loadBundle(bundle, { env: { FAKE_API_KEY: "sk-up" }, getProvider: getFakeProvider, io: { fetch: fake.fetch, now: () => clock.now() } });
-    const store = createMemoryGovernanceStore({ keys: [key], teams: [], users: [], customers: [] });
-    const cache = createGovernanceCache(store);
-    await cache.ready;
-    const ledger = createMemoryBudgetLedger();
-    const source = spendStore.subjectSpendSince.bind(spendStore);
-    if (source === undefined) throw new Error("the memory spend store has no subjectSpendSince");
-    const enforcement: Enforcement = {
-      limiter: createMemoryRateLimiter(),
-      ledger,
-      periods: createBudgetPeriods("UTC"),
-      cache,
-      log: () => {},
-      ...(seeded ? { seeding: createBudgetSeeding({ source, ledger, log: () => {} }) } : {}),
-    };
-    const app = createApp({
+    const governanceStore = createMemoryGovernanceStore({ keys: [key], teams: [], users: [], customers: [] });
+    // The control process reads no recorded spend (as if seeding were not there).
+    const store = seeded ? spendStore : { ...spendStore, record: (entry: SpendRecord) => spendStore.record(entry), subjectSpendSince: async () => 0 };
+    const { app } = await createGateway({
       plan,
-      store: spendStore,
+      store,
+      governanceStore,
       fetch: fake.fetch,
       clock,
       random: () => 0,
       sleep: async () => {},
       logger: createLogger({ format: "json", write: () => {} }),
-      governance: { store, cache, configEntities: { keys: [], teams: [], users: [], customers: [] } },
-      enforcement,
     });
     return (): Promise<Response> =>
       Promise.resolve(

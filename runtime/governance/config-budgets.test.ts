@@ -51,7 +51,7 @@ describe("config team budgets through the app", () => {
   const clock = { now: () => now };
 
   it("answers 429 budget_exceeded naming the team, the spend and the reset once the team is at its budget", async () => {
-    const gateway = createTestGateway(bundle, {
+    const gateway = await createTestGateway(bundle, {
       clock,
       records: [record("research", at("2026-11-02T00:00:00Z"), 0.999_99)],
       // 10 input + 5 output tokens per request = $0.00002
@@ -71,7 +71,7 @@ describe("config team budgets through the app", () => {
   });
 
   it("does not count spend from before the period", async () => {
-    const gateway = createTestGateway(bundle, {
+    const gateway = await createTestGateway(bundle, {
       clock,
       records: [record("ops", at("2026-11-19T23:59:59Z"), 5)],
       handlers: { "fake-1": answer("hi") },
@@ -80,14 +80,14 @@ describe("config team budgets through the app", () => {
   });
 
   it("says when a daily budget resets", async () => {
-    const gateway = createTestGateway(bundle, { clock, records: [record("ops", at("2026-11-20T01:00:00Z"), 5)] });
+    const gateway = await createTestGateway(bundle, { clock, records: [record("ops", at("2026-11-20T01:00:00Z"), 5)] });
     const body = (await (await gateway.chat(hello, "ops-secret")).json()) as { error: { message: string } };
     expect(body.error.message).toContain('Team "ops" has spent $5.00 of its $1.00 budget');
     expect(body.error.message).toContain("It resets at 2026-11-21T00:00:00Z");
   });
 
   it("never limits the master key", async () => {
-    const gateway = createTestGateway(bundle, {
+    const gateway = await createTestGateway(bundle, {
       clock,
       records: [record("research", at("2026-11-02T00:00:00Z"), 500)],
       handlers: { "fake-1": answer("hi") },
@@ -97,7 +97,7 @@ describe("config team budgets through the app", () => {
   });
 
   it("counts each request's cost against its team and records it", async () => {
-    const gateway = createTestGateway(bundle, { clock, handlers: { "fake-1": answer("hi", 200_000, 200_000) } });
+    const gateway = await createTestGateway(bundle, { clock, handlers: { "fake-1": answer("hi", 200_000, 200_000) } });
     // $0.20 + $0.40 = $0.60 per request: the second succeeds, the third is refused.
     expect((await gateway.chat(hello, "research-secret")).status).toBe(200);
     expect((await gateway.chat(hello, "research-secret")).status).toBe(200);
@@ -109,7 +109,7 @@ describe("config team budgets through the app", () => {
   });
 
   it("counts a stream's cost when it ends", async () => {
-    const gateway = createTestGateway(bundle, {
+    const gateway = await createTestGateway(bundle, {
       clock,
       handlers: { "fake-1": streamOf(['{"text":"a"}', '{"input":400000,"output":300000}', "[DONE]"]) },
     });
@@ -127,7 +127,7 @@ describe("config team budgets through the app", () => {
       price: { input: 1, output: 2 },
     });
     // No max_tokens: the worst case reserves 4,096 output tokens ($0.008), 80 times the budget.
-    const gateway = createTestGateway(small, { clock, handlers: { "fake-1": answer("hi", 100, 100) } });
+    const gateway = await createTestGateway(small, { clock, handlers: { "fake-1": answer("hi", 100, 100) } });
     expect((await gateway.chat(hello, "tiny-secret")).status).toBe(200);
     expect(gateway.store.records[0]?.costUsd).toBeCloseTo(0.0003, 12);
     const refused = await gateway.chat(hello, "tiny-secret");

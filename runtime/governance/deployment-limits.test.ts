@@ -23,7 +23,7 @@ describe("deployment rate limits", () => {
   it("skips a deployment at its limit for the model's other deployment, without backoff or using up an attempt", async () => {
     const bundle = withLimits(createFakeBundle({ models: [{ name: "chat", deployments: ["first", "second"], retries: 0 }] }), { "chat/0": { rpm: 1 } });
     // random() = 0 always picks the first deployment first.
-    const gateway = createTestGateway(bundle, { handlers: { first: answer("from first"), second: answer("from second") } });
+    const gateway = await createTestGateway(bundle, { handlers: { first: answer("from first"), second: answer("from second") } });
     const one = await gateway.chat(hello);
     expect(one.headers.get("x-gw-deployment")).toBe("chat/0");
     const two = await gateway.chat(hello);
@@ -39,7 +39,7 @@ describe("deployment rate limits", () => {
       createFakeBundle({ models: [{ name: "chat", deployments: ["first"], fallbacks: ["backup"] }, { name: "backup", deployments: ["spare"] }] }),
       { "chat/0": { rpm: 1 } },
     );
-    const gateway = createTestGateway(bundle, { handlers: { first: answer("a"), spare: answer("b") } });
+    const gateway = await createTestGateway(bundle, { handlers: { first: answer("a"), spare: answer("b") } });
     expect((await gateway.chat(hello)).headers.get("x-gw-model")).toBe("chat");
     const second = await gateway.chat(hello);
     expect(second.status).toBe(200);
@@ -52,7 +52,7 @@ describe("deployment rate limits", () => {
       createFakeBundle({ models: [{ name: "chat", deployments: ["first", "second"], fallbacks: ["backup"] }, { name: "backup", deployments: ["spare"] }] }),
       { "chat/0": { rpm: 1 }, "chat/1": { rpm: 1 }, "backup/0": { rpm: 1 } },
     );
-    const gateway = createTestGateway(bundle, { handlers: { first: answer("a"), second: answer("b"), spare: answer("c") } });
+    const gateway = await createTestGateway(bundle, { handlers: { first: answer("a"), second: answer("b"), spare: answer("c") } });
     for (let index = 0; index < 3; index++) expect((await gateway.chat(hello)).status).toBe(200);
     const limited = await gateway.chat(hello);
     expect(limited.status).toBe(429);
@@ -70,7 +70,7 @@ describe("deployment rate limits", () => {
 
   it("releases the parallel slot when the attempt fails", async () => {
     const bundle = withLimits(createFakeBundle({ models: [{ name: "chat", deployments: ["only"], retries: 0 }] }), { "chat/0": { parallel: 1 } });
-    const gateway = createTestGateway(bundle, { handlers: { only: [failWith(400), answer("ok")] } });
+    const gateway = await createTestGateway(bundle, { handlers: { only: [failWith(400), answer("ok")] } });
     expect((await gateway.chat(hello)).status).toBe(400);
     const second = await gateway.chat(hello);
     expect(second.status).toBe(200);
@@ -80,7 +80,7 @@ describe("deployment rate limits", () => {
   it("holds the parallel slot while a stream is open and releases it when the stream ends", async () => {
     const bundle = withLimits(createFakeBundle({ models: [{ name: "chat", deployments: ["only"], retries: 0 }] }), { "chat/0": { parallel: 1 } });
     const steps = ['{"text":"Hel"}', '{"text":"lo"}', '{"input":7,"output":2}', "[DONE]"];
-    const gateway = createTestGateway(bundle, { handlers: { only: [streamOf(steps), answer("ok")] } });
+    const gateway = await createTestGateway(bundle, { handlers: { only: [streamOf(steps), answer("ok")] } });
     const streaming = await gateway.chat({ ...hello, stream: true });
     expect(streaming.status).toBe(200);
     // The stream has not been read to its end: the deployment's only slot is taken.
@@ -95,7 +95,7 @@ describe("deployment rate limits", () => {
   it("counts the real tokens against the tokens-per-minute limit", async () => {
     const bundle = withLimits(createFakeBundle({ models: [{ name: "chat", deployments: ["only"], retries: 0 }] }), { "chat/0": { tpm: 1000 } });
     // The first answer uses 1500 tokens: more than the minute's allowance, so the next request is refused.
-    const gateway = createTestGateway(bundle, { handlers: { only: [answer("big", 1000, 500), answer("ok")] } });
+    const gateway = await createTestGateway(bundle, { handlers: { only: [answer("big", 1000, 500), answer("ok")] } });
     expect((await gateway.chat({ ...hello, max_tokens: 10 })).status).toBe(200);
     expect((await gateway.chat({ ...hello, max_tokens: 10 })).status).toBe(429);
   });

@@ -1,13 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { createApp } from "../app.ts";
+import { createGateway } from "../index.ts";
 import { loadBundle, sha256Hex } from "../load-bundle.ts";
 import { createLogger } from "../logger.ts";
 import type { Clock } from "../ports.ts";
 import { createMemorySpendStore } from "../stores/memory-spend-store.ts";
 import { answer, createFakeBundle, createFakeFetch, embedWith, failWith, type FakeHandler, getFakeProvider, hang, streamOf } from "../testing/fake-provider.ts";
-import { createBudgetPeriods } from "./budget-period.ts";
-import type { Enforcement } from "./enforcement.ts";
-import { createGovernanceCache } from "./governance-cache.ts";
 import { createMemoryBudgetLedger } from "./memory-budget-ledger.ts";
 import { createMemoryGovernanceStore } from "./memory-governance-store.ts";
 import { createMemoryRateLimiter } from "./memory-rate-limiter.ts";
@@ -134,9 +131,7 @@ async function gateway(setup: Setup) {
   const fake = createFakeFetch(setup.handlers ?? { "fake-1": answer("Hi", 1000, 500) });
   const clock = setup.clock ?? { now: () => Date.parse("2026-03-10T12:00:00Z") };
   const plan = loadBundle(bundle, { env: { FAKE_API_KEY: "sk-up" }, getProvider: getFakeProvider, io: { fetch: fake.fetch, now: () => clock.now() } });
-  const store = createMemoryGovernanceStore({ keys: setup.keys ?? [], teams: setup.teams ?? [], users: setup.users ?? [], customers: setup.customers ?? [] });
-  const cache = createGovernanceCache(store);
-  await cache.ready;
+  const governanceStore = createMemoryGovernanceStore({ keys: setup.keys ?? [], teams: setup.teams ?? [], users: setup.users ?? [], customers: setup.customers ?? [] });
   const spy = spied();
   if (setup.failReserve === true) {
     spy.ledger.reserve = async () => {
@@ -145,24 +140,17 @@ async function gateway(setup: Setup) {
   }
   const alerts: Array<{ subject: Subject; spent: number; soft: number }> = [];
   const logs: string[] = [];
-  const enforcement: Enforcement = {
-    limiter: spy.limiter,
-    ledger: spy.ledger,
-    periods: createBudgetPeriods("UTC"),
-    cache,
-    alert: (subject, spent, soft) => alerts.push({ subject, spent, soft }),
-    log: (line) => logs.push(line),
-  };
-  const app = createApp({
+  const { app } = await createGateway({
     plan,
     store: createMemorySpendStore(),
+    governanceStore,
+    limits: { limiter: spy.limiter, ledger: spy.ledger },
+    alert: (subject, spent, soft) => alerts.push({ subject, spent, soft }),
     fetch: fake.fetch,
     clock,
     random: () => 0,
     sleep: async () => {},
-    logger: createLogger({ format: "json", write: () => {} }),
-    governance: { store, cache, configEntities: { keys: [], teams: [], users: [], customers: [] } },
-    enforcement,
+    logger: createLogger({ format: "json", write: (line) => logs.push(line) }),
   });
   const chat = async (secret: string, body: Record<string, unknown> = {}, signal?: AbortSignal): Promise<Response> =>
     app.request("/v1/chat/completions", {

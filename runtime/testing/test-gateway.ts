@@ -1,10 +1,12 @@
 /**
- * An app wired with the fake provider, a fake fetch, a memory store, a recording sleep and a
+ * A gateway (createGateway) wired with the fake provider, a fake fetch, a memory store, a recording sleep and a
  * capturing logger: what the runtime's unit tests drive.
  */
 import type { BodyLimits } from "../read-json-body.ts";
 import type { Hono } from "hono";
-import { createApp } from "../app.ts";
+import type { GatewayEnv } from "../app.ts";
+import type { GovernanceStore } from "../governance/ports.ts";
+import { createGateway } from "../index.ts";
 import type { Bundle, KeyRef } from "../../contract/bundle.ts";
 import type { PriceLookup } from "../find-route.ts";
 import { type EnvRecord, loadBundle, type ProviderLookup, sha256Hex } from "../load-bundle.ts";
@@ -26,10 +28,12 @@ export interface TestGatewayOptions {
   lookupPrice?: PriceLookup;
   bodyLimits?: BodyLimits;
   corsOrigins?: string[];
+  /** Managed keys, teams, users and customers (mounts the admin API). */
+  governanceStore?: GovernanceStore;
 }
 
 export interface TestGateway {
-  app: Hono;
+  app: Hono<GatewayEnv>;
   plan: RuntimePlan;
   calls: FakeCall[];
   store: MemorySpendStore;
@@ -50,7 +54,8 @@ export function keyHash(key: string): KeyRef {
   return { sha256: sha256Hex(key) };
 }
 
-export function createTestGateway(bundle: Bundle, options: TestGatewayOptions = {}): TestGateway {
+/** Built by createGateway, the composition root `gw serve` and the library use. */
+export async function createTestGateway(bundle: Bundle, options: TestGatewayOptions = {}): Promise<TestGateway> {
   const fake = createFakeFetch(options.handlers ?? {});
   const clock = options.clock ?? systemClock;
   const plan = loadBundle(bundle, {
@@ -62,7 +67,7 @@ export function createTestGateway(bundle: Bundle, options: TestGatewayOptions = 
   const sleeps: number[] = [];
   const lines: string[] = [];
   const logFormat = options.logFormat ?? "json";
-  const app = createApp({
+  const { app } = await createGateway({
     plan,
     store,
     fetch: fake.fetch,
@@ -71,6 +76,7 @@ export function createTestGateway(bundle: Bundle, options: TestGatewayOptions = 
     ...(options.lookupPrice ? { lookupPrice: options.lookupPrice } : {}),
     ...(options.bodyLimits ? { bodyLimits: options.bodyLimits } : {}),
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
+    ...(options.governanceStore ? { governanceStore: options.governanceStore } : {}),
     sleep: async (ms) => {
       sleeps.push(ms);
     },
