@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadBundle } from "../runtime/load-bundle.ts";
+import { loadBundle } from "../runtime/start/load-bundle.ts";
 import { createFakeBundle, getFakeProvider } from "../runtime/testing/fake-provider.ts";
 import { keyHash } from "../runtime/testing/test-gateway.ts";
 import { parseServeArguments, startBanner } from "./serve.ts";

@@ -13,20 +13,20 @@
  * and governance store (LISTEN/NOTIFY invalidation), and /spend/logs, /spend/report. With a
  * Redis URL: cluster-wide rate limits and budget reservations, per process while Redis is down.
  */
-import { isValidTimeZone } from "../runtime/governance/budget-period.ts";
-import type { BudgetLedger, GovernanceStore, RateLimiter, SpendQueries } from "../runtime/governance/ports.ts";
+import { isValidTimeZone } from "../runtime/budgets/budget-period.ts";
+import type { BudgetLedger, GovernanceStore, RateLimiter, SpendQueries } from "../runtime/stores/ports.ts";
 import { join, relative, resolve } from "node:path";
 import { compileConfig, findConfigFile, formatDiagnostics } from "../compiler/index.ts";
 import { lookupPrice } from "../contract/prices.ts";
-import { defaultBodyLimits } from "../runtime/read-json-body.ts";
+import { defaultBodyLimits } from "../runtime/http/read-json-body.ts";
 import { createGateway } from "../runtime/index.ts";
 import type { Bundle } from "../contract/bundle.ts";
-import { BundleLoadError, loadBundle, MissingEnvError } from "../runtime/load-bundle.ts";
-import { createLogger, type LogFormat, type Logger } from "../runtime/logger.ts";
-import type { RuntimePlan } from "../runtime/plan.ts";
-import { type FetchFunction, type SpendStore, systemClock } from "../runtime/ports.ts";
+import { BundleLoadError, loadBundle, MissingEnvError } from "../runtime/start/load-bundle.ts";
+import { createLogger, type LogFormat, type Logger } from "../runtime/http/logger.ts";
+import type { RuntimePlan } from "../runtime/start/plan.ts";
+import { type FetchFunction, type SpendStore, systemClock } from "../runtime/stores/ports.ts";
 import { getProvider } from "../runtime/providers/registry.ts";
-import { readBundleFile } from "../runtime/read-bundle-file.ts";
+import { readBundleFile } from "../runtime/start/read-bundle-file.ts";
 
 const usage = `Usage: gw serve [config|bundle.json] [--port 4000] [--host 0.0.0.0] [--log-format text|json] [--data-dir .gw]
                 [--cors-origins https://app.example.com,...] [--idle-timeout 60] [--max-body-bytes 10485760] [--max-in-flight N] [--shutdown-grace 10]

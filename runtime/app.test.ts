@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createGateway } from "./index.ts";
-import { loadBundle } from "./load-bundle.ts";
-import { createLogger } from "./logger.ts";
+import { loadBundle } from "./start/load-bundle.ts";
+import { createLogger } from "./http/logger.ts";
 import type { ProviderAdapter } from "./providers/types.ts";
-import { createMemorySpendStore } from "./stores/memory-spend-store.ts";
+import { createMemorySpendStore } from "./stores/memory/memory-spend-store.ts";
 import { answer, createFakeBundle, fakeAdapter } from "./testing/fake-provider.ts";
 import { createTestGateway, hello, keyHash } from "./testing/test-gateway.ts";
 

@@ -3,33 +3,33 @@
  * (store, network, clock, randomness, logging) comes in through `AppDeps`, so the same app
  * runs under Bun in production and under Node in tests.
  */
-import { createCors } from "./cors.ts";
-import type { BodyLimits } from "./read-json-body.ts";
+import { createCors } from "./http/cors.ts";
+import type { BodyLimits } from "./http/read-json-body.ts";
 import { createAdminApp } from "./admin/admin-app.ts";
-import { createAdminAuthorizer } from "./governance/authorize-admin.ts";
+import { createAdminAuthorizer } from "./auth/authorize-admin.ts";
 import type { ConfigEntities } from "./governance/config-entities.ts";
-import { planHasDeploymentLimits } from "./governance/deployment-limits.ts";
+import { planHasDeploymentLimits } from "./limits/deployment-limits.ts";
 import type { Enforcement } from "./governance/enforcement.ts";
 import type { GovernanceCache } from "./governance/governance-cache.ts";
-import { createManagedKeyLookup } from "./governance/managed-callers.ts";
-import type { GovernanceStore, SpendQueries, Subject } from "./governance/ports.ts";
+import { createManagedKeyLookup } from "./auth/managed-callers.ts";
+import type { GovernanceStore, SpendQueries, Subject } from "./stores/ports.ts";
 import type { SpendEntity } from "./admin/admin-context.ts";
 import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
-import { authenticate, isModelAllowed } from "./auth.ts";
-import { chatEndpoint } from "./chat.ts";
-import { embeddingsEndpoint } from "./embeddings.ts";
-import { handlePricedRequest } from "./priced-request.ts";
-import { GatewayError } from "./errors.ts";
-import { realSleep, type Sleep } from "./execute.ts";
-import { createRouteFinder, type PriceLookup } from "./find-route.ts";
-import { createLogger, type Logger } from "./logger.ts";
-import type { Caller, RuntimePlan } from "./plan.ts";
-import { type Clock, type FetchFunction, type SpendStore, systemClock } from "./ports.ts";
-import { describe, type RequestDeps } from "./request-flow.ts";
-import { errorResponse } from "./respond.ts";
-import { createSpendApi } from "./spend-api.ts";
-import { internalError } from "./upstream.ts";
+import { authenticate, isModelAllowed } from "./auth/authenticate.ts";
+import { chatEndpoint } from "./endpoints/chat.ts";
+import { embeddingsEndpoint } from "./endpoints/embeddings.ts";
+import { handlePricedRequest } from "./endpoints/priced-request.ts";
+import { GatewayError } from "./http/errors.ts";
+import { realSleep, type Sleep } from "./routing/execute.ts";
+import { createRouteFinder, type PriceLookup } from "./routing/find-route.ts";
+import { createLogger, type Logger } from "./http/logger.ts";
+import type { Caller, RuntimePlan } from "./start/plan.ts";
+import { type Clock, type FetchFunction, type SpendStore, systemClock } from "./stores/ports.ts";
+import { describe, type RequestDeps } from "./endpoints/request-flow.ts";
+import { errorResponse } from "./http/respond.ts";
+import { createSpendApi } from "./spend/spend-api.ts";
+import { internalError } from "./upstream/upstream.ts";
 
 export interface AppDeps {
   plan: RuntimePlan;
@@ -37,7 +37,7 @@ export interface AppDeps {
   shutdown?: AbortSignal;
   /** Browser origins allowed by CORS (exact, or "*"); absent or empty: CORS is off. */
   corsOrigins?: readonly string[];
-  /** Largest and deepest JSON body accepted on /v1/* (runtime/read-json-body.ts); defaults when absent. */
+  /** Largest and deepest JSON body accepted on /v1/* (runtime/http/read-json-body.ts); defaults when absent. */
   bodyLimits?: BodyLimits;
   store: SpendStore;
   /**

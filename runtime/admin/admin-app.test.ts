@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import type { Bundle } from "../../contract/bundle.ts";
 import { type ConfigEntities, configEntitiesFromPlan } from "../governance/config-entities.ts";
 import { createGovernanceCache } from "../governance/governance-cache.ts";
-import { sampleKey, sampleTeam } from "../governance/governance-store-contract.ts";
-import { createMemoryGovernanceStore } from "../governance/memory-governance-store.ts";
-import type { GovernanceStore } from "../governance/ports.ts";
-import type { Caller } from "../plan.ts";
+import { sampleKey, sampleTeam } from "../stores/contracts/governance-store-contract.ts";
+import { createMemoryGovernanceStore } from "../stores/memory/memory-governance-store.ts";
+import type { GovernanceStore } from "../stores/ports.ts";
+import type { Caller } from "../start/plan.ts";
 import { createAdminHarness, masterKey, startTime } from "./admin-test-support.ts";
 
 const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");

@@ -8,14 +8,14 @@
  * OpenAI's error shape. A failing governance store answers 503, retryable.
  */
 import { type Context, Hono } from "hono";
-import { GatewayError, invalidRequest } from "../errors.ts";
-import type { EntityKind } from "../governance/ports.ts";
-import { errorResponse, headerSafe } from "../respond.ts";
+import { GatewayError, invalidRequest } from "../http/errors.ts";
+import type { EntityKind } from "../stores/ports.ts";
+import { errorResponse, headerSafe } from "../http/respond.ts";
 import { type AdminContext, type AdminContextDeps, createAdminContext } from "./admin-context.ts";
 import { toAuditView } from "./audit.ts";
 import { customerInfo, deleteCustomers, listCustomers, newCustomer, setCustomersBlocked, updateCustomer } from "./customer-admin.ts";
 import { type AdminResult, deleteKeys, generateKey, keyInfo, listKeys, regenerateKey, setKeyBlocked, updateKey } from "./key-admin.ts";
-import { defaultBodyLimits, nestsDeeperThan, readBodyText } from "../read-json-body.ts";
+import { defaultBodyLimits, nestsDeeperThan, readBodyText } from "../http/read-json-body.ts";
 import { type Body, parseJsonObject, readQueryInteger } from "./parse-fields.ts";
 import { deleteTeams, listTeams, newTeam, setTeamBlocked, teamInfo, updateTeam } from "./team-admin.ts";
 import { deleteUsers, listUsers, newUser, updateUser, userInfo } from "./user-admin.ts";

@@ -3,11 +3,11 @@
  * audit log and the spend lookup. Reads merge the config's entities with the stored ones (the
  * config's win on the same id); writes go to the store only.
  */
-import { roundUsd } from "../cost.ts";
-import { GatewayError } from "../errors.ts";
+import { roundUsd } from "../spend/cost.ts";
+import { GatewayError } from "../http/errors.ts";
 import { type ConfigEntities, noConfigEntities } from "../governance/config-entities.ts";
-import type { EntityBase, EntityKind, GovernanceStore, ManagedCustomer, ManagedKey, ManagedTeam, ManagedUser, Subject } from "../governance/ports.ts";
-import type { Clock } from "../ports.ts";
+import type { EntityBase, EntityKind, GovernanceStore, ManagedCustomer, ManagedKey, ManagedTeam, ManagedUser, Subject } from "../stores/ports.ts";
+import type { Clock } from "../stores/ports.ts";
 import { createAuditId } from "./audit.ts";
 
 /** What the spend lookup needs of an entity: its budget period, and for keys the hash the spend ledger names them by. */

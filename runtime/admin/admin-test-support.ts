@@ -1,8 +1,8 @@
 /** Test support for the admin API: an app on a memory store, a settable clock, and request helpers. */
-import { GatewayError } from "../errors.ts";
+import { GatewayError } from "../http/errors.ts";
 import type { ConfigEntities } from "../governance/config-entities.ts";
-import { createMemoryGovernanceStore } from "../governance/memory-governance-store.ts";
-import type { GovernanceStore, Subject } from "../governance/ports.ts";
+import { createMemoryGovernanceStore } from "../stores/memory/memory-governance-store.ts";
+import type { GovernanceStore, Subject } from "../stores/ports.ts";
 import { createAdminApp } from "./admin-app.ts";
 import { hashKey } from "./key-secret.ts";
 

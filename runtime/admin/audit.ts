@@ -7,7 +7,7 @@
  * collide). Stores list entries by id, newest first, and `before=<id>` pages back from an entry.
  */
 import { randomBytes } from "node:crypto";
-import type { AuditEntry } from "../governance/ports.ts";
+import type { AuditEntry } from "../stores/ports.ts";
 
 let sequence = 0;
 

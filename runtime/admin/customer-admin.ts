@@ -2,8 +2,8 @@
  * /customer/* operations (LiteLLM's end-user API, also served as /end_user/*). A customer is
  * named by the `user` field of requests; LiteLLM calls its id `user_id` (`end_user_id` in /info).
  */
-import { invalidRequest } from "../errors.ts";
-import type { ManagedCustomer } from "../governance/ports.ts";
+import { invalidRequest } from "../http/errors.ts";
+import type { ManagedCustomer } from "../stores/ports.ts";
 import type { AdminContext } from "./admin-context.ts";
 import { deleteAudited, type EntityAccess, newEntityBase, putAudited, requireEntity, requireUnusedId, requireWritable, saveChange, withSpend } from "./entity-write.ts";
 import type { AdminResult } from "./key-admin.ts";

@@ -7,8 +7,8 @@
  * unaudited; `changed()` is awaited once, after the operation's last write, before it answers.
  * Entity-specific rules (fields, relations, cascades) stay in each entity's file.
  */
-import { invalidRequest } from "../errors.ts";
-import type { EntityBase, EntityKind, GovernanceStore } from "../governance/ports.ts";
+import { invalidRequest } from "../http/errors.ts";
+import type { EntityBase, EntityKind, GovernanceStore } from "../stores/ports.ts";
 import { type AdminContext, notFound, readOnly } from "./admin-context.ts";
 
 /** How the shared steps reach one kind of entity. */

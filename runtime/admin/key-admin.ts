@@ -2,10 +2,10 @@
  * /key/* operations (LiteLLM's key management API). A key is named in requests by its `token`
  * (keyId), by its SHA-256 hex, or by the key itself (hashed here, never stored or echoed).
  */
-import { invalidRequest } from "../errors.ts";
-import { parseBudgetDuration } from "../governance/budget-period.ts";
+import { invalidRequest } from "../http/errors.ts";
+import { parseBudgetDuration } from "../budgets/budget-period.ts";
 import { configKeyIdPrefix } from "../governance/config-entities.ts";
-import type { ManagedKey, ManagedTeam } from "../governance/ports.ts";
+import type { ManagedKey, ManagedTeam } from "../stores/ports.ts";
 import { type AdminContext, notFound } from "./admin-context.ts";
 import { deleteAudited, type EntityAccess, newEntityBase, requireWritable, saveChange, withSpend } from "./entity-write.ts";
 import { createKeyId, generateKeySecret, hashKey, isSha256Hex } from "./key-secret.ts";

@@ -7,9 +7,9 @@
  * fields gw has no use for are accepted and reported in `x-gw-ignored-fields`; LiteLLM fields
  * that carry a limit or routing rule gw does not enforce are refused unless sent empty.
  */
-import { invalidRequest } from "../errors.ts";
-import { budgetDurationHelp, parseBudgetDuration } from "../governance/budget-period.ts";
-import type { BudgetSettings, LimitSettings } from "../governance/ports.ts";
+import { invalidRequest } from "../http/errors.ts";
+import { budgetDurationHelp, parseBudgetDuration } from "../budgets/budget-period.ts";
+import type { BudgetSettings, LimitSettings } from "../stores/ports.ts";
 
 export type Body = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 /** /team/* operations (LiteLLM's team management API). LiteLLM keeps a team's `tags` in its metadata; so does gw. */
 import { randomUUID } from "node:crypto";
-import { invalidRequest } from "../errors.ts";
-import type { ManagedTeam } from "../governance/ports.ts";
+import { invalidRequest } from "../http/errors.ts";
+import type { ManagedTeam } from "../stores/ports.ts";
 import type { AdminContext } from "./admin-context.ts";
 import { deleteAudited, type EntityAccess, newEntityBase, putAudited, requireEntity, requireUnusedId, requireWritable, saveChange, withSpend } from "./entity-write.ts";
 import { type AdminResult, keyEntity } from "./key-admin.ts";

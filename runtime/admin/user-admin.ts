@@ -3,8 +3,8 @@
  * for the user unless `auto_create_key` is false; the key is shown once, in that response.
  */
 import { randomUUID } from "node:crypto";
-import { invalidRequest } from "../errors.ts";
-import type { ManagedTeam, ManagedUser } from "../governance/ports.ts";
+import { invalidRequest } from "../http/errors.ts";
+import type { ManagedTeam, ManagedUser } from "../stores/ports.ts";
 import { type AdminContext, notFound } from "./admin-context.ts";
 import { deleteAudited, type EntityAccess, newEntityBase, putAudited, requireEntity, requireUnusedId, requireWritable, saveChange, withSpend } from "./entity-write.ts";
 import { type AdminResult, commitNewKey, keyEntity, prepareNewKey } from "./key-admin.ts";

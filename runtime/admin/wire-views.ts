@@ -5,7 +5,7 @@
  * user_email, team_alias, created_at, updated_at). A key view never holds the key or its whole
  * hash: `token` is the key's id, `key_hash_prefix` the 12 hex characters spend rows carry.
  */
-import type { BudgetSettings, EntityBase, LimitSettings, ManagedCustomer, ManagedKey, ManagedTeam, ManagedUser } from "../governance/ports.ts";
+import type { BudgetSettings, EntityBase, LimitSettings, ManagedCustomer, ManagedKey, ManagedTeam, ManagedUser } from "../stores/ports.ts";
 import { keyHashPrefix } from "./key-secret.ts";
 
 export interface BudgetView {

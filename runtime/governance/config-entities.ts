@@ -4,9 +4,9 @@
  * same id or key hash.
  */
 import type { CompiledBudget } from "../../contract/bundle.ts";
-import type { RuntimePlan } from "../plan.ts";
-import { registerConfigKey } from "./managed-callers.ts";
-import type { ManagedCustomer, ManagedKey, ManagedTeam, ManagedUser } from "./ports.ts";
+import type { RuntimePlan } from "../start/plan.ts";
+import { registerConfigKey } from "../auth/managed-callers.ts";
+import type { ManagedCustomer, ManagedKey, ManagedTeam, ManagedUser } from "../stores/ports.ts";
 
 export interface ConfigEntities {
   readonly keys: readonly ManagedKey[];

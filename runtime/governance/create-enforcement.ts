@@ -3,14 +3,14 @@
  * customer): in-process counters by default, the cluster-wide ones (Redis) when given, budget
  * periods in the configured time zone, and counters seeded from the recorded spend.
  */
-import type { SubjectSpendSource } from "./budget-seeding.ts";
-import { createBudgetSeeding } from "./budget-seeding.ts";
-import { createBudgetPeriods } from "./budget-period.ts";
+import type { SubjectSpendSource } from "../budgets/budget-seeding.ts";
+import { createBudgetSeeding } from "../budgets/budget-seeding.ts";
+import { createBudgetPeriods } from "../budgets/budget-period.ts";
 import type { Enforcement } from "./enforcement.ts";
 import type { GovernanceCache } from "./governance-cache.ts";
-import { createMemoryBudgetLedger } from "./memory-budget-ledger.ts";
-import { createMemoryRateLimiter } from "./memory-rate-limiter.ts";
-import type { BudgetLedger, RateLimiter, Subject } from "./ports.ts";
+import { createMemoryBudgetLedger } from "../stores/memory/memory-budget-ledger.ts";
+import { createMemoryRateLimiter } from "../stores/memory/memory-rate-limiter.ts";
+import type { BudgetLedger, RateLimiter, Subject } from "../stores/ports.ts";
 
 export interface EnforcementOptions {
   /** Keys, teams, users and customers (the config's and the managed ones). */

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { createGateway } from "../index.ts";
-import { loadBundle, sha256Hex } from "../load-bundle.ts";
-import { createLogger } from "../logger.ts";
-import type { Clock } from "../ports.ts";
-import { createMemorySpendStore } from "../stores/memory-spend-store.ts";
+import { loadBundle, sha256Hex } from "../start/load-bundle.ts";
+import { createLogger } from "../http/logger.ts";
+import type { Clock } from "../stores/ports.ts";
+import { createMemorySpendStore } from "../stores/memory/memory-spend-store.ts";
 import { answer, createFakeBundle, createFakeFetch, embedWith, failWith, type FakeHandler, getFakeProvider, hang, streamOf } from "../testing/fake-provider.ts";
-import { createMemoryBudgetLedger } from "./memory-budget-ledger.ts";
-import { createMemoryGovernanceStore } from "./memory-governance-store.ts";
-import { createMemoryRateLimiter } from "./memory-rate-limiter.ts";
-import type { BudgetLedger, EntityBase, ManagedCustomer, ManagedKey, ManagedTeam, ManagedUser, RateLimiter, Subject } from "./ports.ts";
+import { createMemoryBudgetLedger } from "../stores/memory/memory-budget-ledger.ts";
+import { createMemoryGovernanceStore } from "../stores/memory/memory-governance-store.ts";
+import { createMemoryRateLimiter } from "../stores/memory/memory-rate-limiter.ts";
+import type { BudgetLedger, EntityBase, ManagedCustomer, ManagedKey, ManagedTeam, ManagedUser, RateLimiter, Subject } from "../stores/ports.ts";
 
 const at = "2026-01-01T00:00:00.000Z";
 const base: EntityBase = {

@@ -25,16 +25,16 @@
  * whose key, team and user have no limit and no budget, cost a WeakMap/Map lookup: no await, no
  * allocation.
  */
-import { formatUsd } from "../cost.ts";
-import { GatewayError } from "../errors.ts";
-import type { TokenUsage } from "../openai-types.ts";
-import type { Caller, RuntimePlan, RuntimeRoute, TokenPrice } from "../plan.ts";
-import type { BudgetPeriods } from "./budget-period.ts";
-import type { BudgetSeeding } from "./budget-seeding.ts";
-import type { CostEstimate } from "./cost-estimate.ts";
+import { formatUsd } from "../spend/cost.ts";
+import { GatewayError } from "../http/errors.ts";
+import type { TokenUsage } from "../http/openai-types.ts";
+import type { Caller, RuntimePlan, RuntimeRoute, TokenPrice } from "../start/plan.ts";
+import type { BudgetPeriods } from "../budgets/budget-period.ts";
+import type { BudgetSeeding } from "../budgets/budget-seeding.ts";
+import type { CostEstimate } from "../spend/cost-estimate.ts";
 import type { GovernanceCache } from "./governance-cache.ts";
-import { managedKeyOf } from "./managed-callers.ts";
-import { subjectName } from "./rate-limit-rules.ts";
+import { managedKeyOf } from "../auth/managed-callers.ts";
+import { subjectName } from "../limits/rate-limit-rules.ts";
 import type {
   BudgetLedger,
   BudgetSettings,
@@ -47,7 +47,7 @@ import type {
   ManagedUser,
   RateLimiter,
   Subject,
-} from "./ports.ts";
+} from "../stores/ports.ts";
 
 export interface Enforcement {
   limiter: RateLimiter;

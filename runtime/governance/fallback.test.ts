@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { withBudgetLedgerFallback, withRateLimiterFallback } from "./fallback.ts";
-import { createMemoryBudgetLedger } from "./memory-budget-ledger.ts";
-import { createMemoryRateLimiter } from "./memory-rate-limiter.ts";
-import type { BudgetLedger, LimitSettings, RateLimiter } from "./ports.ts";
+import { createMemoryBudgetLedger } from "../stores/memory/memory-budget-ledger.ts";
+import { createMemoryRateLimiter } from "../stores/memory/memory-rate-limiter.ts";
+import type { BudgetLedger, LimitSettings, RateLimiter } from "../stores/ports.ts";
 
 /** An implementation that can be made to fail like an unreachable Redis; counts the calls it gets. */
 function breakable<T extends object>(target: T, clusterWide = true): { port: T; calls: () => number; setBroken(broken: boolean): void } {

@@ -22,8 +22,8 @@
  * the primary has not seen spend made in-process; `onRecovered` is the place to re-seed it from
  * the durable spend ledger.
  */
-import type { BudgetLedger, LimitSettings, RateLimiter, ReservationDecision, SettleOutcome, Subject } from "./ports.ts";
-import { type BudgetSubject, counterName } from "./budget-rules.ts";
+import type { BudgetLedger, LimitSettings, RateLimiter, ReservationDecision, SettleOutcome, Subject } from "../stores/ports.ts";
+import { type BudgetSubject, counterName } from "../budgets/budget-rules.ts";
 
 export interface FallbackOptions {
   /** Receives one line when the primary becomes unreachable and one when it is back. */

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { checkManagedKey, createGovernanceCache } from "./governance-cache.ts";
-import { sampleCustomer, sampleKey, sampleTeam, sampleUser } from "./governance-store-contract.ts";
-import { createMemoryGovernanceStore } from "./memory-governance-store.ts";
-import type { GovernanceStore } from "./ports.ts";
+import { sampleCustomer, sampleKey, sampleTeam, sampleUser } from "../stores/contracts/governance-store-contract.ts";
+import { createMemoryGovernanceStore } from "../stores/memory/memory-governance-store.ts";
+import type { GovernanceStore } from "../stores/ports.ts";
 
 const hashA = "a".repeat(64);
 const hashB = "b".repeat(64);

@@ -12,9 +12,9 @@
  * - Entities declared in the config are always present and win over stored ones with the same
  *   id (or, for keys, the same hash).
  */
-import { GatewayError } from "../errors.ts";
+import { GatewayError } from "../http/errors.ts";
 import { type ConfigEntities, noConfigEntities } from "./config-entities.ts";
-import type { EntityKind, GovernanceStore, ManagedCustomer, ManagedKey, ManagedTeam, ManagedUser } from "./ports.ts";
+import type { EntityKind, GovernanceStore, ManagedCustomer, ManagedKey, ManagedTeam, ManagedUser } from "../stores/ports.ts";
 
 export interface GovernanceCache {
   /** Resolves once every kind has been loaded once (the start-up load retries until it succeeds). */

@@ -1,5 +1,5 @@
 import type { CompiledDeployment } from "../../contract/bundle.ts";
-import type { GatewayError } from "../errors.ts";
+import type { GatewayError } from "../http/errors.ts";
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -7,13 +7,13 @@ import type {
   EmbeddingsRequest,
   EmbeddingsResponse,
   TokenUsage,
-} from "../openai-types.ts";
-import type { FetchFunction } from "../ports.ts";
+} from "../http/openai-types.ts";
+import type { FetchFunction } from "../stores/ports.ts";
 
 /**
  * A provider adapter is a plain object of pure functions that translate between the
  * OpenAI shape and one provider's wire format. It never performs I/O itself: the
- * runtime's single upstream module (runtime/upstream.ts) sends the request it builds,
+ * runtime's single upstream module (runtime/upstream/upstream.ts) sends the request it builds,
  * decodes the stream framing named by `streamFormat` once, centrally, and feeds the
  * decoded events to the adapter's stream converter.
  */
@@ -58,7 +58,7 @@ export interface UpstreamEvent {
 }
 
 /**
- * How the upstream frames a stream; the runtime owns one decoder per format (runtime/stream/):
+ * How the upstream frames a stream; the runtime owns one decoder per format (runtime/upstream/stream/):
  * - "sse": server-sent events; `event` is the SSE event name, `data` the payload.
  * - "aws-eventstream": AWS's binary event-stream framing (Bedrock ConverseStream); `event` is the
  *   `:event-type` header (or `:exception-type` for an exception message), `data` the UTF-8 payload.

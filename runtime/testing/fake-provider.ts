@@ -13,8 +13,8 @@
  * Provider "fake" has embeddings; provider "fake-chat" is the same adapter without them.
  */
 import type { Bundle, CompiledDeployment, CompiledRoute, CompiledTeam, KeyRef, SecretRef } from "../../contract/bundle.ts";
-import { badUpstreamResponse, GatewayError, parseRetryAfter } from "../errors.ts";
-import type { ChatCompletionChunk, TokenUsage } from "../openai-types.ts";
+import { badUpstreamResponse, GatewayError, parseRetryAfter } from "../http/errors.ts";
+import type { ChatCompletionChunk, TokenUsage } from "../http/openai-types.ts";
 import type { EmbeddingsAdapter, ProviderAdapter, StreamConverter } from "../providers/types.ts";
 
 export const fakeBaseUrl = "http://fake.invalid";

@@ -2,18 +2,18 @@
  * A gateway (createGateway) wired with the fake provider, a fake fetch, a memory store, a recording sleep and a
  * capturing logger: what the runtime's unit tests drive.
  */
-import type { BodyLimits } from "../read-json-body.ts";
+import type { BodyLimits } from "../http/read-json-body.ts";
 import type { Hono } from "hono";
 import type { GatewayEnv } from "../app.ts";
-import type { GovernanceStore } from "../governance/ports.ts";
+import type { GovernanceStore } from "../stores/ports.ts";
 import { createGateway } from "../index.ts";
 import type { Bundle, KeyRef } from "../../contract/bundle.ts";
-import type { PriceLookup } from "../find-route.ts";
-import { type EnvRecord, loadBundle, type ProviderLookup, sha256Hex } from "../load-bundle.ts";
-import { createLogger, type RequestLogEntry } from "../logger.ts";
-import type { RuntimePlan } from "../plan.ts";
-import { type Clock, type SpendRecord, systemClock } from "../ports.ts";
-import { createMemorySpendStore, type MemorySpendStore } from "../stores/memory-spend-store.ts";
+import type { PriceLookup } from "../routing/find-route.ts";
+import { type EnvRecord, loadBundle, type ProviderLookup, sha256Hex } from "../start/load-bundle.ts";
+import { createLogger, type RequestLogEntry } from "../http/logger.ts";
+import type { RuntimePlan } from "../start/plan.ts";
+import { type Clock, type SpendRecord, systemClock } from "../stores/ports.ts";
+import { createMemorySpendStore, type MemorySpendStore } from "../stores/memory/memory-spend-store.ts";
 import { createFakeFetch, type FakeCall, type FakeHandler, getFakeProvider } from "./fake-provider.ts";
 
 export interface TestGatewayOptions {

@@ -3,7 +3,7 @@
  * param, message). Anything else thrown is re-thrown, and throwing nothing is itself an error,
  * so a test that expects a GatewayError cannot pass by accident.
  */
-import { GatewayError } from "../errors.ts";
+import { GatewayError } from "../http/errors.ts";
 
 export function thrownGatewayError(run: () => unknown): GatewayError {
   try {

@@ -13,7 +13,7 @@
  *    replica; with --budget-fail-closed, budgeted requests get 503 budget_unavailable instead.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { estimateChatCost } from "../../runtime/governance/cost-estimate.ts";
+import { estimateChatCost } from "../../runtime/spend/cost-estimate.ts";
 import { createTestSchema, testPostgresUrl, type TestSchema } from "../../runtime/host/postgres/test-schema.ts";
 import { createTestRedis, testRedisUrl, type TestRedis } from "../../runtime/host/redis/test-redis.ts";
 import { getRaw, postRaw, type RawResponse } from "../support/gateway-client.ts";

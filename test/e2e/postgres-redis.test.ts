@@ -11,7 +11,7 @@
  *    exactly one row per request made.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { estimateChatCost } from "../../runtime/governance/cost-estimate.ts";
+import { estimateChatCost } from "../../runtime/spend/cost-estimate.ts";
 import { createTestSchema, testPostgresUrl, urlThroughPort, type TestSchema } from "../../runtime/host/postgres/test-schema.ts";
 import { createTestRedis, testRedisUrl, type TestRedis } from "../../runtime/host/redis/test-redis.ts";
 import { getRaw, postRaw } from "../support/gateway-client.ts";

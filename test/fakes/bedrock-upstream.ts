@@ -16,7 +16,7 @@
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
  */
 import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
-import { encodeAwsEvent } from "../../runtime/stream/decode-aws-eventstream.ts";
+import { encodeAwsEvent } from "../../runtime/upstream/stream/decode-aws-eventstream.ts";
 import { startFakeServer, type DialectReply, type FakeDialect, type FakeUpstream, type RecordedRequest } from "./fake-server.ts";
 
 export type { FakeUpstream, RecordedRequest, ScriptedReply } from "./fake-server.ts";

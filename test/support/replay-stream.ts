@@ -1,14 +1,14 @@
 /**
  * Replays a recorded upstream stream through a provider's stream converter the way the runtime
- * does (runtime/upstream.ts): the decoded events pushed in order, then end(). Every chunk a
+ * does (runtime/upstream/upstream.ts): the decoded events pushed in order, then end(). Every chunk a
  * client would receive is checked against OpenAI's chunk schema, as the runtime sends it
  * (through JSON), so each converter test also proves its output is valid.
  */
 import { expect } from "vitest";
-import type { ChatCompletionChunk } from "../../runtime/openai-types.ts";
+import type { ChatCompletionChunk } from "../../runtime/http/openai-types.ts";
 import type { StreamConverter, UpstreamEvent } from "../../runtime/providers/types.ts";
-import { byteStream } from "../../runtime/stream/byte-stream.ts";
-import { decodeSse } from "../../runtime/stream/decode-sse.ts";
+import { byteStream } from "../../runtime/upstream/stream/byte-stream.ts";
+import { decodeSse } from "../../runtime/upstream/stream/decode-sse.ts";
 import { validateChatCompletionChunk } from "./openai-schema.ts";
 
 /** The converter's chunks for `events`, end() included; rejects with what push() or end() threw. */

@@ -3,11 +3,11 @@
  * (stop accepting, let in-flight requests finish for a grace period, flush the spend store,
  * exit 0). The app core never imports this file.
  */
-import { GatewayError } from "../../errors.ts";
-import type { Logger } from "../../logger.ts";
-import { defaultBodyLimits } from "../../read-json-body.ts";
-import { errorResponse } from "../../respond.ts";
-import type { SpendStore } from "../../ports.ts";
+import { GatewayError } from "../../http/errors.ts";
+import type { Logger } from "../../http/logger.ts";
+import { defaultBodyLimits } from "../../http/read-json-body.ts";
+import { errorResponse } from "../../http/respond.ts";
+import type { SpendStore } from "../../stores/ports.ts";
 
 export interface BunServeOptions {
   fetch: (request: Request) => Response | Promise<Response>;
@@ -25,7 +25,7 @@ export interface BunServeOptions {
    * once the response starts.
    */
   idleTimeoutSeconds?: number;
-  /** gw's body cap (runtime/read-json-body.ts): Bun is given room above it so gw answers the 413. */
+  /** gw's body cap (runtime/http/read-json-body.ts): Bun is given room above it so gw answers the 413. */
   maxBodyBytes?: number;
   /** Requests answered at once by this process; more get an OpenAI-shaped 503. Default: no cap. */
   maxInFlight?: number;

@@ -7,8 +7,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describeGovernanceStoreContract, sampleKey, sampleTeam } from "../../governance/governance-store-contract.ts";
-import type { GovernanceStore } from "../../governance/ports.ts";
+import { describeGovernanceStoreContract, sampleKey, sampleTeam } from "../../stores/contracts/governance-store-contract.ts";
+import type { GovernanceStore } from "../../stores/ports.ts";
 import { createSqliteGovernanceStore } from "./sqlite-governance-store.ts";
 import { createSqliteSpendStore } from "./sqlite-spend-store.ts";
 

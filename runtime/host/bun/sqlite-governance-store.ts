@@ -17,7 +17,7 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { notifyListeners } from "../../governance/memory-governance-store.ts";
+import { notifyListeners } from "../../stores/memory/memory-governance-store.ts";
 import type {
   AuditEntry,
   EntityKind,
@@ -26,7 +26,7 @@ import type {
   ManagedKey,
   ManagedTeam,
   ManagedUser,
-} from "../../governance/ports.ts";
+} from "../../stores/ports.ts";
 
 export interface SqliteGovernanceStoreOptions {
   /** Database file, e.g. ".gw/gw.db" (may be the spend store's file); its folder is created if needed. ":memory:" for tests. */

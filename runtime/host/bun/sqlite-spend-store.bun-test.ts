@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import type { SpendRecord } from "../../ports.ts";
+import type { SpendRecord } from "../../stores/ports.ts";
 import { createSqliteSpendStore } from "./sqlite-spend-store.ts";
 
 const directories: string[] = [];

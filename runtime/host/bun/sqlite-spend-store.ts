@@ -21,8 +21,8 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { roundUsd } from "../../cost.ts";
-import type { SpendRecord, SpendStore, SpendSubjectKind } from "../../ports.ts";
+import { roundUsd } from "../../spend/cost.ts";
+import type { SpendRecord, SpendStore, SpendSubjectKind } from "../../stores/ports.ts";
 import type { SpendRowTuple, SpendWorkerCrashStage, SpendWorkerReply, SpendWorkerRequest } from "./sqlite-spend-worker.ts";
 
 export interface SqliteSpendStoreOptions {

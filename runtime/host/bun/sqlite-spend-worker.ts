@@ -6,7 +6,7 @@
  * has been handled (the store relies on this for flush() and subjectSpendSince()).
  */
 import type { Database } from "bun:sqlite";
-import type { SpendSubjectKind } from "../../ports.ts";
+import type { SpendSubjectKind } from "../../stores/ports.ts";
 import { openSpendDatabase, spendColumns, subjectColumns } from "./sqlite-spend-store.ts";
 
 /** Main thread -> worker. Every message but `open` and `crash` gets exactly one reply with its id. */

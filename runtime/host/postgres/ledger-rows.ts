@@ -2,8 +2,8 @@
  * Ledger rows: from today's SpendRecord to the richer LedgerRow, and the one statement that
  * writes a batch of them together with the daily aggregates.
  */
-import type { LedgerRow } from "../../governance/ports.ts";
-import type { SpendRecord } from "../../ports.ts";
+import type { LedgerRow } from "../../stores/ports.ts";
+import type { SpendRecord } from "../../stores/ports.ts";
 import { isTransientConflict, type Sql, tableName } from "./connect.ts";
 
 /** Key hash prefix, user, customer, tags, time to first token and error type are optional in a SpendRecord: null/empty when absent. */

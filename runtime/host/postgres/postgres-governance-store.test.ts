@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTcpFaultProxy, type TcpFaultProxy } from "../../../test/support/tcp-fault-proxy.ts";
-import { describeGovernanceStoreContract } from "../../governance/governance-store-contract.ts";
-import type { GovernanceStore, ManagedCustomer, ManagedKey, ManagedTeam, ManagedUser } from "../../governance/ports.ts";
+import { describeGovernanceStoreContract } from "../../stores/contracts/governance-store-contract.ts";
+import type { GovernanceStore, ManagedCustomer, ManagedKey, ManagedTeam, ManagedUser } from "../../stores/ports.ts";
 import { migrate } from "./migrate.ts";
 import { anyEntityId, createPostgresGovernanceStore, type PostgresGovernanceStore } from "./postgres-governance-store.ts";
 import { quoteIdentifier } from "./connect.ts";

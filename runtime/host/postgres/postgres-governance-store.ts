@@ -15,7 +15,7 @@
  *   meaning "anything of this kind may have changed: reload it".
  */
 import { randomUUID } from "node:crypto";
-import type { AuditEntry, EntityKind, GovernanceStore, ManagedCustomer, ManagedKey, ManagedTeam, ManagedUser } from "../../governance/ports.ts";
+import type { AuditEntry, EntityKind, GovernanceStore, ManagedCustomer, ManagedKey, ManagedTeam, ManagedUser } from "../../stores/ports.ts";
 import type postgres from "postgres";
 import { checkSchemaName, connectPostgres, describeError, type Sql, tableName } from "./connect.ts";
 

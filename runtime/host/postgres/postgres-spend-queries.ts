@@ -8,8 +8,8 @@
  * - Reports work on whole UTC days: a range covers every UTC day that overlaps [from, to).
  *   Rows without a team, key, user or customer are grouped under "" (empty string).
  */
-import type { LedgerRow, SpendGroupBy, SpendLogsFilter, SpendQueries, SpendReportRow } from "../../governance/ports.ts";
-import { invalidRequest } from "../../errors.ts";
+import type { LedgerRow, SpendGroupBy, SpendLogsFilter, SpendQueries, SpendReportRow } from "../../stores/ports.ts";
+import { invalidRequest } from "../../http/errors.ts";
 import { checkSchemaName, type Sql, tableName } from "./connect.ts";
 import { fromUnixMs, toUnixMs } from "./ledger-rows.ts";
 

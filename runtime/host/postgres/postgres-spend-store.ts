@@ -22,9 +22,9 @@
  * - close() drains the queue to Postgres or, failing that, to the spool; it never drops a row.
  *   What is left in the spool is replayed by the next store opened on the same directory.
  */
-import { roundUsd } from "../../cost.ts";
-import type { LedgerRow } from "../../governance/ports.ts";
-import { type SpendStore, type SpendSubjectKind, spendRecordField } from "../../ports.ts";
+import { roundUsd } from "../../spend/cost.ts";
+import type { LedgerRow } from "../../stores/ports.ts";
+import { type SpendStore, type SpendSubjectKind, spendRecordField } from "../../stores/ports.ts";
 import { checkSchemaName, connectPostgres, describeError, isDataError, type Sql, tableName, withTimeout } from "./connect.ts";
 import { createLedgerWriter, fromUnixMs, ledgerRowFromSpendRecord, normalizeLedgerRow } from "./ledger-rows.ts";
 import { openSpendSpool } from "./spend-spool.ts";

@@ -22,7 +22,7 @@ import { randomBytes } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { appendFile, open, readFile, rename, unlink, type FileHandle } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { LedgerRow } from "../../governance/ports.ts";
+import type { LedgerRow } from "../../stores/ports.ts";
 
 export interface SpendSpoolOptions {
   directory: string;

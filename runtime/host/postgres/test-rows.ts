@@ -1,5 +1,5 @@
 /** Ledger rows for tests. */
-import type { LedgerRow } from "../../governance/ports.ts";
+import type { LedgerRow } from "../../stores/ports.ts";
 
 export const testDay = Date.UTC(2025, 0, 15);
 

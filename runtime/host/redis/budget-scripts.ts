@@ -2,7 +2,7 @@
  * Lua for the Redis BudgetLedger. Each script runs atomically on the server, so `reserve` sweeps
  * expired reservations, reads every subject's spend, decides and reserves against all of them in
  * one step (all or nothing) whatever the number of replicas. Amounts are whole nano-dollars.
- * The rules are runtime/governance/budget-rules.ts's.
+ * The rules are runtime/budgets/budget-rules.ts's.
  *
  * Keys per subject i: KEYS[2i-1] is the period's counter (hash: settled, reserved, soft = the
  * soft-limit alert was sent, r:<reservation id> = amount of a live reservation), KEYS[2i] its

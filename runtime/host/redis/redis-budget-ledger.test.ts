@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { contractReservationTtlMs, describeBudgetLedgerContract } from "../../governance/budget-ledger-contract.ts";
+import { contractReservationTtlMs, describeBudgetLedgerContract } from "../../stores/contracts/budget-ledger-contract.ts";
 import { createRedisBudgetLedger } from "./redis-budget-ledger.ts";
 import { createTestRedis, type TestRedis } from "./test-redis.ts";
 

@@ -4,7 +4,7 @@
  * requests can never both take its last dollar. Counters expire when their period ends plus the
  * reservation TTL; a reservation never settled (a process that died) stops counting after the
  * TTL, swept by the next reserve on that counter. Reservations are remembered by the process that
- * made them (it is the one that settles or releases them). Rules: runtime/governance/budget-rules.ts.
+ * made them (it is the one that settles or releases them). Rules: runtime/budgets/budget-rules.ts.
  */
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -17,8 +17,8 @@ import {
   toNanos,
   toNanosUp,
   type BudgetSubject,
-} from "../../governance/budget-rules.ts";
-import type { BudgetLedger, ReservationDecision, SettleOutcome, Subject } from "../../governance/ports.ts";
+} from "../../budgets/budget-rules.ts";
+import type { BudgetLedger, ReservationDecision, SettleOutcome, Subject } from "../../stores/ports.ts";
 import { toIntegers } from "./redis-script.ts";
 import { releaseReservationScript, reserveScript, seedScript, settleScript, spentScript } from "./budget-scripts.ts";
 

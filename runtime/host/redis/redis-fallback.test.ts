@@ -4,8 +4,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTcpFaultProxy, type TcpFaultProxy } from "../../../test/support/tcp-fault-proxy.ts";
-import { windowStartOf } from "../../governance/rate-limit-rules.ts";
-import type { LimitSettings, Subject } from "../../governance/ports.ts";
+import { windowStartOf } from "../../limits/rate-limit-rules.ts";
+import type { LimitSettings, Subject } from "../../stores/ports.ts";
 import { createRedisBudgetLedger } from "./redis-budget-ledger.ts";
 import { createRedisGovernance, type RedisGovernance } from "./redis-governance.ts";
 import { createTestRedis, testRedisUrl, type TestRedis } from "./test-redis.ts";

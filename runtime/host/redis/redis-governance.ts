@@ -13,9 +13,9 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { withBudgetLedgerFallback, withRateLimiterFallback } from "../../governance/fallback.ts";
-import { createMemoryBudgetLedger } from "../../governance/memory-budget-ledger.ts";
-import { createMemoryRateLimiter } from "../../governance/memory-rate-limiter.ts";
-import type { BudgetLedger, RateLimiter } from "../../governance/ports.ts";
+import { createMemoryBudgetLedger } from "../../stores/memory/memory-budget-ledger.ts";
+import { createMemoryRateLimiter } from "../../stores/memory/memory-rate-limiter.ts";
+import type { BudgetLedger, RateLimiter } from "../../stores/ports.ts";
 import { createRedisBudgetLedger } from "./redis-budget-ledger.ts";
 import { createRedisConnection, waitForRedis } from "./redis-connection.ts";
 import { createRedisRateLimiter } from "./redis-rate-limiter.ts";

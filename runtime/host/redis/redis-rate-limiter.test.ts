@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { contractSlotTtlMs, describeRateLimiterContract } from "../../governance/rate-limiter-contract.ts";
-import { windowMs, windowStartOf } from "../../governance/rate-limit-rules.ts";
+import { contractSlotTtlMs, describeRateLimiterContract } from "../../stores/contracts/rate-limiter-contract.ts";
+import { windowMs, windowStartOf } from "../../limits/rate-limit-rules.ts";
 import { createRedisRateLimiter } from "./redis-rate-limiter.ts";
 import { createTestRedis, type TestRedis } from "./test-redis.ts";
 

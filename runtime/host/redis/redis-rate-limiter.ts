@@ -3,11 +3,11 @@
  * (rate-limit-scripts.ts), so replicas share one limit. Window keys expire a minute after their
  * window; slot sets expire with their latest slot. Tickets are kept in this process (the process
  * that acquired is the one that releases); a process that dies leaves slots that expire by
- * themselves after the slot TTL. Rules: runtime/governance/rate-limit-rules.ts.
+ * themselves after the slot TTL. Rules: runtime/limits/rate-limit-rules.ts.
  */
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
-import type { LimitSettings, RateLimiter, Subject } from "../../governance/ports.ts";
+import type { LimitSettings, RateLimiter, Subject } from "../../stores/ports.ts";
 import {
   defaultSlotTtlMs,
   limitedSubjects,
@@ -18,7 +18,7 @@ import {
   windowStartOf,
   type LimitKind,
   type SubjectCounts,
-} from "../../governance/rate-limit-rules.ts";
+} from "../../limits/rate-limit-rules.ts";
 import { toIntegers } from "./redis-script.ts";
 import { acquireScript, releaseScript } from "./rate-limit-scripts.ts";
 

@@ -4,7 +4,7 @@
  * @see https://docs.anthropic.com/en/api/messages
  * @see https://docs.anthropic.com/en/api/messages-streaming
  */
-import type { JsonObject } from "../../openai-types.ts";
+import type { JsonObject } from "../../http/openai-types.ts";
 import { isRecord, readCount } from "../openai/openai-api.ts";
 import type { JsonRecord } from "../openai/openai-api.ts";
 

@@ -15,8 +15,8 @@
  * - Parameters Anthropic cannot honour are dropped, each with a warning.
  * @see https://docs.anthropic.com/en/api/messages
  */
-import { invalidRequest } from "../../errors.ts";
-import type { ChatCompletionRequest, ChatMessage, TextPart } from "../../openai-types.ts";
+import { invalidRequest } from "../../http/errors.ts";
+import type { ChatCompletionRequest, ChatMessage, TextPart } from "../../http/openai-types.ts";
 import type { JsonRecord } from "../openai/openai-api.ts";
 import { appendTurn } from "../shared/append-turn.ts";
 import { convertAssistantToolCalls } from "../shared/assistant-tool-calls.ts";

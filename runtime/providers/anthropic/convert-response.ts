@@ -6,8 +6,8 @@
  * are left out. A refusal's explanation, when given, is the message's `refusal`.
  * @see https://docs.anthropic.com/en/api/messages#response
  */
-import { badUpstreamResponse } from "../../errors.ts";
-import type { ChatCompletion, ToolCall } from "../../openai-types.ts";
+import { badUpstreamResponse } from "../../http/errors.ts";
+import type { ChatCompletion, ToolCall } from "../../http/openai-types.ts";
 import { toOpenAIUsage, toTokenUsage } from "../shared/disjoint-usage.ts";
 import type { ConvertedResponse, ProviderContext } from "../types.ts";
 import { isRecord, readRefusalExplanation, readUsage, responseFormatToolName } from "./anthropic-api.ts";

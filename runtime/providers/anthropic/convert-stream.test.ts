@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { replaySse as replay, streamedContent as content } from "../../../test/support/replay-stream.ts";
-import { GatewayError } from "../../errors.ts";
-import type { ChatCompletionRequest } from "../../openai-types.ts";
+import { GatewayError } from "../../http/errors.ts";
+import type { ChatCompletionRequest } from "../../http/openai-types.ts";
 import type { ProviderContext } from "../types.ts";
 import { anthropic } from "./index.ts";
 

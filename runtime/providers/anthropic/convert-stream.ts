@@ -15,8 +15,8 @@
  * The stream is complete only after message_stop.
  * @see https://docs.anthropic.com/en/api/messages-streaming
  */
-import { badUpstreamResponse } from "../../errors.ts";
-import type { ChatCompletionChunk, ChatCompletionRequest, TokenUsage } from "../../openai-types.ts";
+import { badUpstreamResponse } from "../../http/errors.ts";
+import type { ChatCompletionChunk, ChatCompletionRequest, TokenUsage } from "../../http/openai-types.ts";
 import { createChunkWriter } from "../shared/chunk-writer.ts";
 import { toOpenAIUsage, toTokenUsage } from "../shared/disjoint-usage.ts";
 import { parseStreamEvent } from "../shared/parse-stream-event.ts";

@@ -7,8 +7,8 @@
  * `overloaded_error`, retryable.
  * @see https://docs.anthropic.com/en/api/errors
  */
-import { GatewayError } from "../../errors.ts";
-import type { GatewayErrorType } from "../../errors.ts";
+import { GatewayError } from "../../http/errors.ts";
+import type { GatewayErrorType } from "../../http/errors.ts";
 import { readRetryAfter, redactSecrets } from "../openai/map-error.ts";
 import { parseErrorBody } from "../shared/parse-error-body.ts";
 import { readWireError } from "./anthropic-api.ts";

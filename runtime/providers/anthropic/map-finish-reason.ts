@@ -1,4 +1,4 @@
-import type { FinishReason } from "../../openai-types.ts";
+import type { FinishReason } from "../../http/openai-types.ts";
 
 /**
  * Anthropic `stop_reason` -> OpenAI `finish_reason`.

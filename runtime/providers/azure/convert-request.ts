@@ -6,7 +6,7 @@
  * hides it from clients that did not ask for it).
  * @see https://learn.microsoft.com/azure/ai-foundry/openai/reference#chat-completions
  */
-import type { ChatCompletionRequest } from "../../openai-types.ts";
+import type { ChatCompletionRequest } from "../../http/openai-types.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
 import { azureUrl, createHeaders, usesApiVersion } from "./endpoint.ts";
 

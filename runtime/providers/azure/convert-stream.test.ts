@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { replaySse as replay, streamedContent as content } from "../../../test/support/replay-stream.ts";
-import type { ChatCompletionRequest } from "../../openai-types.ts";
+import type { ChatCompletionRequest } from "../../http/openai-types.ts";
 import type { ProviderContext } from "../types.ts";
 import { azure } from "./index.ts";
 

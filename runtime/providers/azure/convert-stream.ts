@@ -7,7 +7,7 @@
  * A completion stopped by the filter ends with `finish_reason: "content_filter"`, as on OpenAI.
  * @see https://learn.microsoft.com/azure/ai-foundry/openai/concepts/content-streaming
  */
-import type { ChatCompletionChunk, ChatCompletionRequest } from "../../openai-types.ts";
+import type { ChatCompletionChunk, ChatCompletionRequest } from "../../http/openai-types.ts";
 import { createStreamConverter as createOpenAIStreamConverter } from "../openai/convert-stream.ts";
 import { isRecord } from "../openai/openai-api.ts";
 import type { ProviderContext, StreamConverter, UpstreamEvent } from "../types.ts";

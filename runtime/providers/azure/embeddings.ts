@@ -2,10 +2,10 @@
  * Embeddings through Azure OpenAI: OpenAI's request and response, at the deployment's URL
  * (`.../openai/deployments/{deployment}/embeddings?api-version=...`, or the v1 API's
  * `.../openai/v1/embeddings` with the deployment name as `model`). `encoding_format` passes
- * through (runtime/embeddings.ts converts whatever comes back to what the client asked for).
+ * through (runtime/endpoints/embeddings.ts converts whatever comes back to what the client asked for).
  * @see https://learn.microsoft.com/azure/ai-foundry/openai/reference#embeddings
  */
-import type { EmbeddingsRequest } from "../../openai-types.ts";
+import type { EmbeddingsRequest } from "../../http/openai-types.ts";
 import { convertOpenAIEmbeddings } from "../shared/embeddings.ts";
 import type { EmbeddingsAdapter, ProviderContext, ResolvedDeployment, UpstreamRequest } from "../types.ts";
 import { azureUrl, createHeaders, usesApiVersion } from "./endpoint.ts";

@@ -5,7 +5,7 @@
  * Config: `{ provider: "azure", model: "<deployment name>", baseUrl: "https://<resource>.openai.azure.com",
  * apiVersion?: "2024-10-21", apiKey: env("AZURE_API_KEY") | credentials: env("AZURE_ENTRA_TOKEN") }`.
  */
-import type { ChatCompletionRequest } from "../../openai-types.ts";
+import type { ChatCompletionRequest } from "../../http/openai-types.ts";
 import type { ProviderAdapter, ProviderContext, ResolvedDeployment } from "../types.ts";
 import { convertRequest } from "./convert-request.ts";
 import { convertResponse } from "./convert-response.ts";

@@ -9,7 +9,7 @@
  * @see https://learn.microsoft.com/azure/ai-foundry/openai/concepts/content-filter
  * @see https://learn.microsoft.com/azure/ai-foundry/openai/quotas-limits
  */
-import { GatewayError } from "../../errors.ts";
+import { GatewayError } from "../../http/errors.ts";
 import { mapError as mapOpenAIError } from "../openai/map-error.ts";
 import { parseErrorBody } from "../shared/parse-error-body.ts";
 import { readContentFilterError } from "./azure-api.ts";

@@ -4,7 +4,7 @@
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html
  */
-import type { JsonObject } from "../../openai-types.ts";
+import type { JsonObject } from "../../http/openai-types.ts";
 import { isRecord, readCount } from "../openai/openai-api.ts";
 import type { JsonRecord } from "../openai/openai-api.ts";
 

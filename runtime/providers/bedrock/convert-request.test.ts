@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createBedrockDialect } from "../../../test/fakes/bedrock-upstream.ts";
-import { GatewayError } from "../../errors.ts";
-import type { ChatCompletionRequest, ChatMessage } from "../../openai-types.ts";
+import { GatewayError } from "../../http/errors.ts";
+import type { ChatCompletionRequest, ChatMessage } from "../../http/openai-types.ts";
 import { testDeployment } from "../../testing/deployment.ts";
 import { rejectedGatewayError } from "../../testing/thrown-gateway-error.ts";
 import type { ResolvedDeployment } from "../types.ts";

@@ -20,8 +20,8 @@
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
  * @see https://docs.aws.amazon.com/bedrock/latest/userguide/conversation-inference-call.html
  */
-import { invalidRequest } from "../../errors.ts";
-import type { ChatCompletionRequest, ChatMessage } from "../../openai-types.ts";
+import { invalidRequest } from "../../http/errors.ts";
+import type { ChatCompletionRequest, ChatMessage } from "../../http/openai-types.ts";
 import { appendTurn } from "../shared/append-turn.ts";
 import { convertAssistantToolCalls } from "../shared/assistant-tool-calls.ts";
 import { parseDataUrl } from "../shared/data-url.ts";

@@ -7,8 +7,8 @@
  * the public name the client asked for.
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_ResponseSyntax
  */
-import { badUpstreamResponse } from "../../errors.ts";
-import type { ChatCompletion, ToolCall } from "../../openai-types.ts";
+import { badUpstreamResponse } from "../../http/errors.ts";
+import type { ChatCompletion, ToolCall } from "../../http/openai-types.ts";
 import { toOpenAIUsage, toTokenUsage } from "../shared/disjoint-usage.ts";
 import type { ConvertedResponse, ProviderContext } from "../types.ts";
 import { isRecord, readUsage } from "./bedrock-api.ts";

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { replayEvents, streamedContent as content } from "../../../test/support/replay-stream.ts";
-import { GatewayError } from "../../errors.ts";
-import type { ChatCompletionChunk, ChatCompletionRequest } from "../../openai-types.ts";
-import { byteStream } from "../../stream/byte-stream.ts";
-import { decodeAwsEventStream, encodeAwsEvent } from "../../stream/decode-aws-eventstream.ts";
+import { GatewayError } from "../../http/errors.ts";
+import type { ChatCompletionChunk, ChatCompletionRequest } from "../../http/openai-types.ts";
+import { byteStream } from "../../upstream/stream/byte-stream.ts";
+import { decodeAwsEventStream, encodeAwsEvent } from "../../upstream/stream/decode-aws-eventstream.ts";
 import type { ProviderContext, StreamConverter } from "../types.ts";
 import { bedrock } from "./index.ts";
 

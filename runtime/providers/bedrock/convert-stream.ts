@@ -17,8 +17,8 @@
  * The stream is complete only after messageStop.
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html
  */
-import { badUpstreamResponse } from "../../errors.ts";
-import type { ChatCompletionChunk, ChatCompletionRequest, TokenUsage } from "../../openai-types.ts";
+import { badUpstreamResponse } from "../../http/errors.ts";
+import type { ChatCompletionChunk, ChatCompletionRequest, TokenUsage } from "../../http/openai-types.ts";
 import { createChunkWriter } from "../shared/chunk-writer.ts";
 import { toOpenAIUsage, toTokenUsage } from "../shared/disjoint-usage.ts";
 import { parseStreamEvent } from "../shared/parse-stream-event.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { validateEmbeddingsResponse } from "../../../test/support/openai-schema.ts";
-import { GatewayError } from "../../errors.ts";
-import type { EmbeddingsRequest } from "../../openai-types.ts";
+import { GatewayError } from "../../http/errors.ts";
+import type { EmbeddingsRequest } from "../../http/openai-types.ts";
 import { testDeployment } from "../../testing/deployment.ts";
 import type { ProviderContext, ResolvedDeployment } from "../types.ts";
 import { bedrock } from "./index.ts";

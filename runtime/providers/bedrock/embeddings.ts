@@ -14,8 +14,8 @@
  * @see https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-titan-embed-text.html
  * @see https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-embed.html
  */
-import { badUpstreamResponse, invalidRequest } from "../../errors.ts";
-import type { Embedding, EmbeddingsRequest } from "../../openai-types.ts";
+import { badUpstreamResponse, invalidRequest } from "../../http/errors.ts";
+import type { Embedding, EmbeddingsRequest } from "../../http/openai-types.ts";
 import { readEmbeddingTexts, splitIntoBatches } from "../shared/embedding-input.ts";
 import { isVector } from "../shared/embeddings.ts";
 import type { ConvertedEmbeddings, EmbeddingsAdapter, ProviderContext, ResolvedDeployment, UpstreamRequest } from "../types.ts";

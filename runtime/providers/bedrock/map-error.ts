@@ -10,8 +10,8 @@
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_Errors
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/CommonErrors.html
  */
-import { GatewayError } from "../../errors.ts";
-import type { GatewayErrorType } from "../../errors.ts";
+import { GatewayError } from "../../http/errors.ts";
+import type { GatewayErrorType } from "../../http/errors.ts";
 import { readRetryAfter, redactSecrets } from "../openai/map-error.ts";
 import { parseErrorBody } from "../shared/parse-error-body.ts";
 import { isRecord, readErrorMessage } from "./bedrock-api.ts";

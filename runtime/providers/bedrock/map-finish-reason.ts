@@ -1,4 +1,4 @@
-import type { FinishReason } from "../../openai-types.ts";
+import type { FinishReason } from "../../http/openai-types.ts";
 
 /**
  * Bedrock Converse `stopReason` -> OpenAI `finish_reason`. A guardrail or content filter that

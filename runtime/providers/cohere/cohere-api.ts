@@ -5,7 +5,7 @@
  * @see https://docs.cohere.com/reference/chat-stream
  * @see https://docs.cohere.com/reference/embed
  */
-import type { JsonObject } from "../../openai-types.ts";
+import type { JsonObject } from "../../http/openai-types.ts";
 import { isRecord, readCount } from "../openai/openai-api.ts";
 import type { JsonRecord } from "../openai/openai-api.ts";
 

@@ -16,8 +16,8 @@
  *   cannot honour is dropped, each with a warning.
  * @see https://docs.cohere.com/reference/chat
  */
-import { invalidRequest } from "../../errors.ts";
-import type { ChatCompletionRequest, ChatMessage } from "../../openai-types.ts";
+import { invalidRequest } from "../../http/errors.ts";
+import type { ChatCompletionRequest, ChatMessage } from "../../http/openai-types.ts";
 import { convertAssistantToolCalls } from "../shared/assistant-tool-calls.ts";
 import { warnDroppedParameters } from "../shared/dropped-parameters.ts";
 import { convertFunctionTools } from "../shared/function-tools.ts";

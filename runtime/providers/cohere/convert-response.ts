@@ -5,8 +5,8 @@
  * in an OpenAI answer. Tool calls already have OpenAI's shape.
  * @see https://docs.cohere.com/reference/chat#response
  */
-import { badUpstreamResponse } from "../../errors.ts";
-import type { ChatCompletion, TokenUsage, ToolCall, Usage } from "../../openai-types.ts";
+import { badUpstreamResponse } from "../../http/errors.ts";
+import type { ChatCompletion, TokenUsage, ToolCall, Usage } from "../../http/openai-types.ts";
 import type { ConvertedResponse, ProviderContext } from "../types.ts";
 import { isRecord, readUsage } from "./cohere-api.ts";
 import type { CohereUsage } from "./cohere-api.ts";

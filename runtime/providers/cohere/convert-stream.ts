@@ -16,8 +16,8 @@
  * @see https://docs.cohere.com/reference/chat-stream
  * @see https://docs.cohere.com/docs/streaming
  */
-import { badUpstreamResponse } from "../../errors.ts";
-import type { ChatCompletionChunk, ChatCompletionRequest, TokenUsage } from "../../openai-types.ts";
+import { badUpstreamResponse } from "../../http/errors.ts";
+import type { ChatCompletionChunk, ChatCompletionRequest, TokenUsage } from "../../http/openai-types.ts";
 import { mapStreamError } from "../openai/map-error.ts";
 import { createChunkWriter } from "../shared/chunk-writer.ts";
 import { parseStreamEvent } from "../shared/parse-stream-event.ts";

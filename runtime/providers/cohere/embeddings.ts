@@ -7,8 +7,8 @@
  * to `output_dimension` (embed-v4 and later).
  * @see https://docs.cohere.com/reference/embed
  */
-import { badUpstreamResponse } from "../../errors.ts";
-import type { Embedding, EmbeddingsRequest } from "../../openai-types.ts";
+import { badUpstreamResponse } from "../../http/errors.ts";
+import type { Embedding, EmbeddingsRequest } from "../../http/openai-types.ts";
 import { readEmbeddingTexts, splitIntoBatches } from "../shared/embedding-input.ts";
 import { isVector } from "../shared/embeddings.ts";
 import type { ConvertedEmbeddings, EmbeddingsAdapter, ProviderContext, ResolvedDeployment, UpstreamRequest } from "../types.ts";

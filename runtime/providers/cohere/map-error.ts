@@ -6,7 +6,7 @@
  * rest follows the OpenAI-compatible mapping, whose messages never forward a key.
  * @see https://docs.cohere.com/reference/errors
  */
-import { GatewayError } from "../../errors.ts";
+import { GatewayError } from "../../http/errors.ts";
 import { mapError as mapOpenAIError, redactSecrets } from "../openai/map-error.ts";
 import { readWireError } from "../openai/openai-api.ts";
 import { parseErrorBody } from "../shared/parse-error-body.ts";

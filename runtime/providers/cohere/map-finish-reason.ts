@@ -1,5 +1,5 @@
-import { GatewayError } from "../../errors.ts";
-import type { FinishReason } from "../../openai-types.ts";
+import { GatewayError } from "../../http/errors.ts";
+import type { FinishReason } from "../../http/openai-types.ts";
 
 /**
  * Cohere `finish_reason` -> OpenAI `finish_reason`. ERROR and TIMEOUT mean the generation

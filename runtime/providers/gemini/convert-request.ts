@@ -23,8 +23,8 @@
  * @see https://ai.google.dev/api/generate-content#request-body
  * @see https://ai.google.dev/gemini-api/docs/thought-signatures
  */
-import { invalidRequest } from "../../errors.ts";
-import type { ChatCompletionRequest, JsonObject } from "../../openai-types.ts";
+import { invalidRequest } from "../../http/errors.ts";
+import type { ChatCompletionRequest, JsonObject } from "../../http/openai-types.ts";
 import { convertAssistantToolCalls } from "../shared/assistant-tool-calls.ts";
 import { parseDataUrl } from "../shared/data-url.ts";
 import { warnDroppedParameters } from "../shared/dropped-parameters.ts";

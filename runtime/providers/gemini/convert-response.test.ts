@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { validateChatCompletion } from "../../../test/support/openai-schema.ts";
-import { GatewayError } from "../../errors.ts";
+import { GatewayError } from "../../http/errors.ts";
 import type { ProviderContext } from "../types.ts";
 import { gemini } from "./index.ts";
 

@@ -12,8 +12,8 @@
  *   content as cached prompt tokens.
  * @see https://ai.google.dev/api/generate-content#generatecontentresponse
  */
-import { badUpstreamResponse } from "../../errors.ts";
-import type { ChatCompletion, ToolCall } from "../../openai-types.ts";
+import { badUpstreamResponse } from "../../http/errors.ts";
+import type { ChatCompletion, ToolCall } from "../../http/openai-types.ts";
 import type { ConvertedResponse, ProviderContext } from "../types.ts";
 import { isRecord, readUsage, toOpenAIUsage, toTokenUsage, zeroGeminiUsage } from "./gemini-api.ts";
 import type { JsonRecord } from "./gemini-api.ts";

@@ -14,8 +14,8 @@
  * The stream is complete once every candidate seen has a finishReason (or the prompt was blocked).
  * @see https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent
  */
-import { badUpstreamResponse } from "../../errors.ts";
-import type { ChatCompletionChunk, ChatCompletionRequest, FinishReason, TokenUsage } from "../../openai-types.ts";
+import { badUpstreamResponse } from "../../http/errors.ts";
+import type { ChatCompletionChunk, ChatCompletionRequest, FinishReason, TokenUsage } from "../../http/openai-types.ts";
 import { parseStreamEvent } from "../shared/parse-stream-event.ts";
 import { streamEndedEarly } from "../shared/stream-ended-early.ts";
 import type { ProviderContext, StreamConverter, UpstreamEvent } from "../types.ts";

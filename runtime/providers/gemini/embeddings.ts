@@ -8,8 +8,8 @@
  * estimate is what `usage` in the answer shows.
  * @see https://ai.google.dev/api/embeddings#method:-models.batchembedcontents
  */
-import { badUpstreamResponse } from "../../errors.ts";
-import type { Embedding, EmbeddingsRequest } from "../../openai-types.ts";
+import { badUpstreamResponse } from "../../http/errors.ts";
+import type { Embedding, EmbeddingsRequest } from "../../http/openai-types.ts";
 import { readEmbeddingTexts, splitIntoBatches } from "../shared/embedding-input.ts";
 import { embeddingsUsage, isVector } from "../shared/embeddings.ts";
 import type { ConvertedEmbeddings, EmbeddingsAdapter, ProviderContext, ResolvedDeployment, UpstreamRequest } from "../types.ts";

@@ -1,4 +1,4 @@
-import { invalidRequest } from "../../errors.ts";
+import { invalidRequest } from "../../http/errors.ts";
 import type { ResolvedDeployment } from "../types.ts";
 
 /**

@@ -5,7 +5,7 @@
  * @see https://ai.google.dev/api/generate-content
  * @see https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/inference
  */
-import type { JsonObject, TokenUsage, Usage } from "../../openai-types.ts";
+import type { JsonObject, TokenUsage, Usage } from "../../http/openai-types.ts";
 import { isRecord, readCount } from "../openai/openai-api.ts";
 import type { JsonRecord } from "../openai/openai-api.ts";
 import type { GeminiSchema } from "../shared/json-schema-to-gemini.ts";

@@ -13,8 +13,8 @@
  * @see https://ai.google.dev/gemini-api/docs/troubleshooting#error-codes
  * @see https://cloud.google.com/apis/design/errors
  */
-import { GatewayError } from "../../errors.ts";
-import type { GatewayErrorType } from "../../errors.ts";
+import { GatewayError } from "../../http/errors.ts";
+import type { GatewayErrorType } from "../../http/errors.ts";
 import { readRetryAfter, redactSecrets } from "../openai/map-error.ts";
 import { parseErrorBody } from "../shared/parse-error-body.ts";
 import { readWireError } from "./gemini-api.ts";

@@ -1,4 +1,4 @@
-import type { FinishReason } from "../../openai-types.ts";
+import type { FinishReason } from "../../http/openai-types.ts";
 
 /**
  * Gemini `finishReason` -> OpenAI `finish_reason`.

@@ -12,8 +12,8 @@
  * @see https://docs.mistral.ai/api/#tag/chat/operation/chat_completion_v1_chat_completions_post
  * @see https://docs.mistral.ai/capabilities/function_calling/
  */
-import { invalidRequest } from "../../errors.ts";
-import type { ChatCompletionRequest, ChatMessage } from "../../openai-types.ts";
+import { invalidRequest } from "../../http/errors.ts";
+import type { ChatCompletionRequest, ChatMessage } from "../../http/openai-types.ts";
 import { isRecord } from "../openai/openai-api.ts";
 import { collectToolCallNames } from "../shared/tool-call-names.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";

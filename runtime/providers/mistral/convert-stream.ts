@@ -7,7 +7,7 @@
  * not OpenAI's `{"error": ...}`) is mapped here; only events mentioning it are parsed twice.
  * @see https://docs.mistral.ai/api/#tag/chat/operation/chat_completion_v1_chat_completions_post
  */
-import type { ChatCompletionChunk, ChatCompletionRequest } from "../../openai-types.ts";
+import type { ChatCompletionChunk, ChatCompletionRequest } from "../../http/openai-types.ts";
 import { createStreamConverter as createOpenAIStreamConverter } from "../openai/convert-stream.ts";
 import { mapStreamError } from "../openai/map-error.ts";
 import { isRecord } from "../openai/openai-api.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { EmbeddingsRequest } from "../../openai-types.ts";
+import type { EmbeddingsRequest } from "../../http/openai-types.ts";
 import { testDeployment } from "../../testing/deployment.ts";
 import { validateEmbeddingsResponse } from "../../../test/support/openai-schema.ts";
 import type { ProviderContext, ResolvedDeployment } from "../types.ts";

@@ -1,10 +1,10 @@
 /**
  * Embeddings through Mistral (`mistral-embed`, `codestral-embed`): `POST {baseUrl}/embeddings`
  * with `input` as text(s) and `dimensions` as `output_dimension`. The answer is OpenAI-shaped,
- * in floats: `encoding_format` is not sent (runtime/embeddings.ts encodes base64 centrally).
+ * in floats: `encoding_format` is not sent (runtime/endpoints/embeddings.ts encodes base64 centrally).
  * @see https://docs.mistral.ai/api/#tag/embeddings
  */
-import type { EmbeddingsRequest } from "../../openai-types.ts";
+import type { EmbeddingsRequest } from "../../http/openai-types.ts";
 import { readEmbeddingTexts } from "../shared/embedding-input.ts";
 import { convertOpenAIEmbeddings } from "../shared/embeddings.ts";
 import type { EmbeddingsAdapter, ProviderContext, ResolvedDeployment, UpstreamRequest } from "../types.ts";

@@ -3,7 +3,7 @@
  * (convert-request.ts); responses, streams and finish reasons are read by OpenAI's converters.
  * Config: `{ provider: "mistral", model: "mistral-small-latest", apiKey: env("MISTRAL_API_KEY") }`.
  */
-import type { ChatCompletionRequest } from "../../openai-types.ts";
+import type { ChatCompletionRequest } from "../../http/openai-types.ts";
 import type { ProviderAdapter, ProviderContext, ResolvedDeployment } from "../types.ts";
 import { convertRequest } from "./convert-request.ts";
 import { convertResponse } from "./convert-response.ts";

@@ -4,7 +4,7 @@
  * OpenAI: 401 is gw's key (never echoed), 429 and 5xx retryable with Retry-After.
  * @see https://docs.mistral.ai/api/
  */
-import type { GatewayError } from "../../errors.ts";
+import type { GatewayError } from "../../http/errors.ts";
 import { mapError as mapOpenAIError } from "../openai/map-error.ts";
 import { parseErrorBody } from "../shared/parse-error-body.ts";
 import { readMistralError } from "./mistral-api.ts";

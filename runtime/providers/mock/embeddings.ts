@@ -5,7 +5,7 @@
  * Usage imitates a tokenizer: characters / 4 per text (at least 1), or the token count of a
  * token-id input.
  */
-import type { Embedding, EmbeddingsResponse } from "../../openai-types.ts";
+import type { Embedding, EmbeddingsResponse } from "../../http/openai-types.ts";
 import type { JsonRecord } from "../openai/openai-api.ts";
 import { encodeEmbedding } from "../shared/encode-embedding.ts";
 import { fnv1a } from "./reply.ts";

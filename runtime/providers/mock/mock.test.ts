@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { ChatCompletionChunk, ChatCompletionRequest } from "../../openai-types.ts";
+import type { ChatCompletionChunk, ChatCompletionRequest } from "../../http/openai-types.ts";
 import { validateChatCompletion, validateChatCompletionChunk, validateEmbeddingsResponse } from "../../../test/support/openai-schema.ts";
-import { decodeSse } from "../../stream/decode-sse.ts";
+import { decodeSse } from "../../upstream/stream/decode-sse.ts";
 import { testDeployment } from "../../testing/deployment.ts";
 import type { ProviderContext, ResolvedDeployment } from "../types.ts";
 import { mock } from "./index.ts";

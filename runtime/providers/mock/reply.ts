@@ -3,7 +3,7 @@
  * gets the same reply (only `created` follows the clock). Token counts imitate a real
  * tokenizer roughly: prompt ≈ characters / 4, completion ≈ words.
  */
-import type { ChatCompletion, ChatCompletionChunk, FinishReason, JsonObject, ToolCall, Usage } from "../../openai-types.ts";
+import type { ChatCompletion, ChatCompletionChunk, FinishReason, JsonObject, ToolCall, Usage } from "../../http/openai-types.ts";
 import { isRecord } from "../openai/openai-api.ts";
 import type { JsonRecord } from "../openai/openai-api.ts";
 

@@ -11,8 +11,8 @@
 import type { UpstreamRequest } from "../types.ts";
 import { isRecord } from "../openai/openai-api.ts";
 import type { JsonRecord } from "../openai/openai-api.ts";
-import { encodeSseChunk, sseDone } from "../../stream/encode-sse.ts";
-import { byteStream } from "../../stream/byte-stream.ts";
+import { encodeSseChunk, sseDone } from "../../upstream/stream/encode-sse.ts";
+import { byteStream } from "../../upstream/stream/byte-stream.ts";
 import { createMockEmbeddings } from "./embeddings.ts";
 import { createMockReply, toChunks, toCompletion } from "./reply.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ChatCompletionRequest } from "../../openai-types.ts";
+import type { ChatCompletionRequest } from "../../http/openai-types.ts";
 import { testDeployment } from "../../testing/deployment.ts";
 import type { ResolvedDeployment } from "../types.ts";
 import { ollama } from "./index.ts";

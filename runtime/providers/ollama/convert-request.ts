@@ -15,8 +15,8 @@
  * - `stream` is always sent: Ollama streams unless told `false`.
  * @see https://github.com/ollama/ollama/blob/main/docs/api.md#generate-a-chat-completion
  */
-import { invalidRequest } from "../../errors.ts";
-import type { ChatCompletionRequest, ChatMessage, JsonObject } from "../../openai-types.ts";
+import { invalidRequest } from "../../http/errors.ts";
+import type { ChatCompletionRequest, ChatMessage, JsonObject } from "../../http/openai-types.ts";
 import { warnDroppedParameters } from "../shared/dropped-parameters.ts";
 import { readStopSequences } from "../shared/stop-sequences.ts";
 import { collectToolCallNames } from "../shared/tool-call-names.ts";

@@ -8,8 +8,8 @@
  * - usage: `prompt_eval_count` -> prompt tokens, `eval_count` -> completion tokens.
  * @see https://github.com/ollama/ollama/blob/main/docs/api.md#generate-a-chat-completion
  */
-import { badUpstreamResponse } from "../../errors.ts";
-import type { ChatCompletion, ToolCall, TokenUsage, Usage } from "../../openai-types.ts";
+import { badUpstreamResponse } from "../../http/errors.ts";
+import type { ChatCompletion, ToolCall, TokenUsage, Usage } from "../../http/openai-types.ts";
 import type { ConvertedResponse, ProviderContext } from "../types.ts";
 import { mapFinishReason } from "./map-finish-reason.ts";
 import { isRecord, readCount } from "./ollama-api.ts";

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { replayEvents } from "../../../test/support/replay-stream.ts";
-import type { ChatCompletionChunk, ChatCompletionRequest } from "../../openai-types.ts";
-import { byteStream } from "../../stream/byte-stream.ts";
-import { decodeNdjson } from "../../stream/decode-ndjson.ts";
+import type { ChatCompletionChunk, ChatCompletionRequest } from "../../http/openai-types.ts";
+import { byteStream } from "../../upstream/stream/byte-stream.ts";
+import { decodeNdjson } from "../../upstream/stream/decode-ndjson.ts";
 import type { ProviderContext, StreamConverter } from "../types.ts";
 import { ollama } from "./index.ts";
 

@@ -11,7 +11,7 @@
  * The stream is complete only after the `done: true` line; lines after it are ignored.
  * @see https://github.com/ollama/ollama/blob/main/docs/api.md#generate-a-chat-completion
  */
-import type { ChatCompletionChunk, ChatCompletionRequest, TokenUsage } from "../../openai-types.ts";
+import type { ChatCompletionChunk, ChatCompletionRequest, TokenUsage } from "../../http/openai-types.ts";
 import { parseStreamEvent } from "../shared/parse-stream-event.ts";
 import { streamEndedEarly } from "../shared/stream-ended-early.ts";
 import type { ProviderContext, StreamConverter, UpstreamEvent } from "../types.ts";

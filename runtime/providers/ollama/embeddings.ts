@@ -1,12 +1,12 @@
 /**
  * Embeddings through Ollama's native `POST /api/embed` (`{model, input}` ->
  * `{embeddings: number[][], prompt_eval_count}`): texts only, `dimensions` passed through for
- * models that can truncate. Floats come back; runtime/embeddings.ts encodes base64 when the
+ * models that can truncate. Floats come back; runtime/endpoints/embeddings.ts encodes base64 when the
  * client asked for it.
  * @see https://github.com/ollama/ollama/blob/main/docs/api.md#generate-embeddings
  */
-import { badUpstreamResponse } from "../../errors.ts";
-import type { Embedding, EmbeddingsRequest } from "../../openai-types.ts";
+import { badUpstreamResponse } from "../../http/errors.ts";
+import type { Embedding, EmbeddingsRequest } from "../../http/openai-types.ts";
 import { readEmbeddingTexts } from "../shared/embedding-input.ts";
 import { embeddingsUsage, isVector } from "../shared/embeddings.ts";
 import type { ConvertedEmbeddings, EmbeddingsAdapter, ProviderContext, ResolvedDeployment, UpstreamRequest } from "../types.ts";

@@ -4,7 +4,7 @@
  * Config: `{ provider: "ollama", model: "llama3.2", baseUrl?: "http://localhost:11434" }`
  * (`apiKey` optional: sent as a bearer token, for a proxy or ollama.com).
  */
-import type { ChatCompletionRequest } from "../../openai-types.ts";
+import type { ChatCompletionRequest } from "../../http/openai-types.ts";
 import type { ProviderAdapter, ProviderContext, ResolvedDeployment } from "../types.ts";
 import { convertRequest } from "./convert-request.ts";
 import { convertResponse } from "./convert-response.ts";

@@ -7,7 +7,7 @@
  * @see https://github.com/ollama/ollama/blob/main/docs/api.md
  * @see https://github.com/ollama/ollama/blob/main/docs/faq.md
  */
-import { GatewayError } from "../../errors.ts";
+import { GatewayError } from "../../http/errors.ts";
 import { mapError as mapOpenAIError, mapStreamError as mapOpenAIStreamError } from "../openai/map-error.ts";
 import { parseErrorBody } from "../shared/parse-error-body.ts";
 import { readOllamaError } from "./ollama-api.ts";

@@ -1,4 +1,4 @@
-import type { FinishReason } from "../../openai-types.ts";
+import type { FinishReason } from "../../http/openai-types.ts";
 
 /**
  * Ollama `done_reason` -> OpenAI `finish_reason`. Ollama reports `stop` even when the model

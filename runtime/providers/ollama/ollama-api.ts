@@ -10,7 +10,7 @@
  * - errors are `{"error": "text"}`, also as a line inside a stream.
  * @see https://github.com/ollama/ollama/blob/main/docs/api.md#generate-a-chat-completion
  */
-import type { JsonObject } from "../../openai-types.ts";
+import type { JsonObject } from "../../http/openai-types.ts";
 import { isRecord } from "../openai/openai-api.ts";
 import type { JsonRecord } from "../openai/openai-api.ts";
 

@@ -5,7 +5,7 @@
  * not ask for it).
  * @see https://platform.openai.com/docs/api-reference/chat/create
  */
-import type { ChatCompletionRequest } from "../../openai-types.ts";
+import type { ChatCompletionRequest } from "../../http/openai-types.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
 import { chatCompletionsUrl, createHeaders } from "./endpoint.ts";
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../../errors.ts";
+import { GatewayError } from "../../http/errors.ts";
 import { validateChatCompletion } from "../../../test/support/openai-schema.ts";
 import type { ProviderContext } from "../types.ts";
 import { openai } from "./index.ts";

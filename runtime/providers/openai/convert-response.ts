@@ -5,8 +5,8 @@
  * gw's TokenUsage. The parsed body is normalized in place: it is gw's own copy.
  * @see https://platform.openai.com/docs/api-reference/chat/object
  */
-import { badUpstreamResponse } from "../../errors.ts";
-import type { ChatCompletion, TokenUsage } from "../../openai-types.ts";
+import { badUpstreamResponse } from "../../http/errors.ts";
+import type { ChatCompletion, TokenUsage } from "../../http/openai-types.ts";
 import type { ConvertedResponse, ProviderContext } from "../types.ts";
 import { mapFinishReason } from "./map-finish-reason.ts";
 import { isRecord, openAIServiceTiers, readCount } from "./openai-api.ts";

@@ -2,10 +2,10 @@
  * OpenAI's embeddings API, for OpenAI and every OpenAI-compatible server: the request goes
  * upstream as the client sent it (a shallow copy with the deployment's model), in one call for
  * all inputs; the answer is read with the shared OpenAI-shape reader. `encoding_format` is
- * forwarded, so a base64 answer stays base64 (runtime/embeddings.ts converts if it must).
+ * forwarded, so a base64 answer stays base64 (runtime/endpoints/embeddings.ts converts if it must).
  * @see https://platform.openai.com/docs/api-reference/embeddings/create
  */
-import type { EmbeddingsRequest } from "../../openai-types.ts";
+import type { EmbeddingsRequest } from "../../http/openai-types.ts";
 import { convertOpenAIEmbeddings } from "../shared/embeddings.ts";
 import type { EmbeddingsAdapter, ResolvedDeployment, UpstreamRequest } from "../types.ts";
 import { createHeaders } from "./endpoint.ts";

@@ -2,7 +2,7 @@
  * OpenAI and every OpenAI-compatible server (vLLM, Ollama's /v1, Groq, Together, xAI,
  * DeepSeek, Mistral...): point a deployment's `baseUrl` at it.
  */
-import type { ChatCompletionRequest } from "../../openai-types.ts";
+import type { ChatCompletionRequest } from "../../http/openai-types.ts";
 import type { ProviderAdapter, ProviderContext, ResolvedDeployment, UpstreamRequest } from "../types.ts";
 import { convertRequest } from "./convert-request.ts";
 import { convertResponse } from "./convert-response.ts";

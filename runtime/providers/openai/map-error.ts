@@ -4,8 +4,8 @@
  * caller fix the request, and never carry a credential.
  * @see https://platform.openai.com/docs/guides/error-codes
  */
-import { GatewayError, parseRetryAfter } from "../../errors.ts";
-import type { GatewayErrorType } from "../../errors.ts";
+import { GatewayError, parseRetryAfter } from "../../http/errors.ts";
+import type { GatewayErrorType } from "../../http/errors.ts";
 import { parseErrorBody } from "../shared/parse-error-body.ts";
 import { readWireError } from "./openai-api.ts";
 import type { OpenAIWireError } from "./openai-api.ts";

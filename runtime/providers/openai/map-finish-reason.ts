@@ -1,4 +1,4 @@
-import type { FinishReason } from "../../openai-types.ts";
+import type { FinishReason } from "../../http/openai-types.ts";
 
 /**
  * finish_reason as OpenAI-compatible servers send it -> OpenAI's own values.

@@ -5,7 +5,7 @@
  * order, so the first problem is the one reported.
  * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-messages-assistant-message-tool_calls
  */
-import { invalidRequest } from "../../errors.ts";
+import { invalidRequest } from "../../http/errors.ts";
 import { isRecord } from "../openai/openai-api.ts";
 
 export interface AssistantToolCall {

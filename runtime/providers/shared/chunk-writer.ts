@@ -8,7 +8,7 @@
  * (`{role: "assistant", content: ""}`), written once, by `withStart`, before whatever comes first.
  * @see https://platform.openai.com/docs/api-reference/chat-streaming/streaming
  */
-import type { ChatCompletionChunk, FinishReason, Usage } from "../../openai-types.ts";
+import type { ChatCompletionChunk, FinishReason, Usage } from "../../http/openai-types.ts";
 import type { ProviderContext } from "../types.ts";
 
 export type ChunkDelta = ChatCompletionChunk["choices"][number]["delta"];

@@ -5,7 +5,7 @@
  * cached tokens and name the cache reads as `cached_tokens`.
  * @see https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching#tracking-cache-performance
  */
-import type { TokenUsage, Usage } from "../../openai-types.ts";
+import type { TokenUsage, Usage } from "../../http/openai-types.ts";
 
 export interface DisjointUsage {
   inputTokens: number;

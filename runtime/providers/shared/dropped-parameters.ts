@@ -5,7 +5,7 @@
  * provider says so (`logprobs: false`); a field's value the provider follows anyway
  * (`parallel_tool_calls: true`), listed in `providerDefaults`, where any other value is warned.
  */
-import type { ChatCompletionRequest } from "../../openai-types.ts";
+import type { ChatCompletionRequest } from "../../http/openai-types.ts";
 
 export interface DroppedParameterOptions {
   /** `false` asks for nothing: not warned about (except for fields in `providerDefaults`). */

@@ -3,8 +3,8 @@
  * are OpenAI-specific: a provider that cannot take them gets a clear 400, not a wrong vector).
  * @see https://platform.openai.com/docs/api-reference/embeddings/create#embeddings-create-input
  */
-import { invalidRequest } from "../../errors.ts";
-import type { EmbeddingsRequest } from "../../openai-types.ts";
+import { invalidRequest } from "../../http/errors.ts";
+import type { EmbeddingsRequest } from "../../http/openai-types.ts";
 
 export function readEmbeddingTexts(request: EmbeddingsRequest, provider: string): string[] {
   const input: unknown = request.input;

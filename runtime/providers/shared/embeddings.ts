@@ -4,12 +4,12 @@
  * in that shape). Reading the client's `input` is embedding-input.ts.
  *
  * Adapters return embeddings as the upstream sent them (floats, or base64 when it honoured
- * `encoding_format: "base64"`); runtime/embeddings.ts converts them to the encoding the client
+ * `encoding_format: "base64"`); runtime/endpoints/embeddings.ts converts them to the encoding the client
  * asked for, once, centrally.
  * @see https://platform.openai.com/docs/api-reference/embeddings/create
  */
-import { badUpstreamResponse } from "../../errors.ts";
-import type { Embedding, TokenUsage } from "../../openai-types.ts";
+import { badUpstreamResponse } from "../../http/errors.ts";
+import type { Embedding, TokenUsage } from "../../http/openai-types.ts";
 import type { ConvertedEmbeddings, ProviderContext } from "../types.ts";
 
 type JsonRecord = Record<string, unknown>;

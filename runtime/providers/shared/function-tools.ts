@@ -5,7 +5,7 @@
  * one at a time, in order, so the first problem is the one reported.
  * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-tools
  */
-import { invalidRequest } from "../../errors.ts";
+import { invalidRequest } from "../../http/errors.ts";
 import { isRecord } from "../openai/openai-api.ts";
 import type { JsonRecord } from "../openai/openai-api.ts";
 

@@ -5,7 +5,7 @@
  * any other part is a 400 naming it. Missing content is "".
  * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-messages
  */
-import { invalidRequest } from "../../errors.ts";
+import { invalidRequest } from "../../http/errors.ts";
 import { isRecord } from "../openai/openai-api.ts";
 
 export function readMessageText(content: unknown, param: string): string {

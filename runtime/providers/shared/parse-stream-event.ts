@@ -2,7 +2,7 @@
  * One decoded upstream stream event's payload as a JSON object. Anything else (not JSON, an
  * array, a bare string) is a 502 naming the provider, never a crash inside a converter.
  */
-import { badUpstreamResponse } from "../../errors.ts";
+import { badUpstreamResponse } from "../../http/errors.ts";
 import { isRecord } from "../openai/openai-api.ts";
 import type { JsonRecord } from "../openai/openai-api.ts";
 

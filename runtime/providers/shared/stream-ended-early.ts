@@ -4,7 +4,7 @@
  * cut-short answer, never a silently truncated one. `detail` completes "The <provider> upstream
  * stream ended ...", e.g. "before message_stop: the answer is incomplete".
  */
-import { GatewayError } from "../../errors.ts";
+import { GatewayError } from "../../http/errors.ts";
 
 export function streamEndedEarly(provider: string, detail: string): GatewayError {
   return new GatewayError({

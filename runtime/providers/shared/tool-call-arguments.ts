@@ -3,8 +3,8 @@
  * providers taking structured tool input expect. Missing or blank arguments are `{}`; anything
  * that is not a JSON object is a 400 naming the parameter, never a request the provider rejects.
  */
-import { invalidRequest } from "../../errors.ts";
-import type { JsonObject } from "../../openai-types.ts";
+import { invalidRequest } from "../../http/errors.ts";
+import type { JsonObject } from "../../http/openai-types.ts";
 import { isRecord } from "../openai/openai-api.ts";
 
 /** `provider`, when given, is named in the message for arguments that are not JSON. */

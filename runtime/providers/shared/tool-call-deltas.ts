@@ -9,7 +9,7 @@
  * every call always gets JSON.
  * @see https://platform.openai.com/docs/api-reference/chat-streaming/streaming#chat-streaming/streaming-choices-delta-tool_calls
  */
-import type { ToolCallDelta } from "../../openai-types.ts";
+import type { ToolCallDelta } from "../../http/openai-types.ts";
 
 export interface ToolCallDeltas {
   /** How many tool calls started so far. */

@@ -3,7 +3,7 @@
  * function's name on a tool result (Mistral's `name`, Ollama's `tool_name`) find it in the
  * assistant message that made the call.
  */
-import type { ChatMessage } from "../../openai-types.ts";
+import type { ChatMessage } from "../../http/openai-types.ts";
 
 /** Function name by tool call id, over every assistant message of the conversation. */
 export function collectToolCallNames(messages: readonly ChatMessage[]): Map<string, string> {

@@ -4,7 +4,7 @@
  * choice silently ignored.
  * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-tool_choice
  */
-import { invalidRequest } from "../../errors.ts";
+import { invalidRequest } from "../../http/errors.ts";
 import { isRecord } from "../openai/openai-api.ts";
 
 export type NormalizedToolChoice = "auto" | "required" | "none" | { name: string };

@@ -6,7 +6,7 @@
  * never silently dropped (the answer would be to a question the user did not ask).
  * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-messages-user-message-content
  */
-import { invalidRequest } from "../../errors.ts";
+import { invalidRequest } from "../../http/errors.ts";
 import { isRecord } from "../openai/openai-api.ts";
 import type { JsonRecord } from "../openai/openai-api.ts";
 

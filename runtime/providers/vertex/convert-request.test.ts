@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../../errors.ts";
-import type { ChatCompletionRequest, ChatMessage } from "../../openai-types.ts";
+import { GatewayError } from "../../http/errors.ts";
+import type { ChatCompletionRequest, ChatMessage } from "../../http/openai-types.ts";
 import { testDeployment } from "../../testing/deployment.ts";
 import type { ResolvedDeployment } from "../types.ts";
 import { vertex } from "./index.ts";

@@ -9,7 +9,7 @@
  * @see https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/inference
  * @see https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude/use-claude
  */
-import type { ChatCompletionRequest } from "../../openai-types.ts";
+import type { ChatCompletionRequest } from "../../http/openai-types.ts";
 import { convertToAnthropicBody } from "../anthropic/convert-request.ts";
 import { convertToGeminiBody } from "../gemini/convert-request.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";

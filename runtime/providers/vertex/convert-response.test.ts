@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { validateChatCompletion, validateErrorResponse } from "../../../test/support/openai-schema.ts";
 import { replaySse, streamedContent as text } from "../../../test/support/replay-stream.ts";
-import type { ChatCompletionChunk, ChatCompletionRequest } from "../../openai-types.ts";
+import type { ChatCompletionChunk, ChatCompletionRequest } from "../../http/openai-types.ts";
 import type { ProviderContext } from "../types.ts";
 import { vertex } from "./index.ts";
 

@@ -4,8 +4,8 @@
  * `type`), Gemini's streamGenerateContent sends unnamed events holding GenerateContentResponses.
  * Every event, the first included, then goes to that family's converter.
  */
-import { badUpstreamResponse } from "../../errors.ts";
-import type { ChatCompletionChunk, ChatCompletionRequest, TokenUsage } from "../../openai-types.ts";
+import { badUpstreamResponse } from "../../http/errors.ts";
+import type { ChatCompletionChunk, ChatCompletionRequest, TokenUsage } from "../../http/openai-types.ts";
 import { createStreamConverter as createAnthropicStreamConverter } from "../anthropic/convert-stream.ts";
 import { createGeminiStreamConverter } from "../gemini/convert-stream.ts";
 import { isRecord } from "../gemini/gemini-api.ts";

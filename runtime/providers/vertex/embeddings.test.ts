@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { validateEmbeddingsResponse } from "../../../test/support/openai-schema.ts";
-import type { EmbeddingsRequest } from "../../openai-types.ts";
+import type { EmbeddingsRequest } from "../../http/openai-types.ts";
 import { testDeployment } from "../../testing/deployment.ts";
 import type { EmbeddingsAdapter, ProviderContext, ResolvedDeployment } from "../types.ts";
 import { vertex } from "./index.ts";

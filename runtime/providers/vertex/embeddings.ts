@@ -5,8 +5,8 @@
  * text-embedding models take up to 250 texts per call; gemini-embedding models one.
  * @see https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/text-embeddings-api
  */
-import { badUpstreamResponse } from "../../errors.ts";
-import type { Embedding, EmbeddingsRequest } from "../../openai-types.ts";
+import { badUpstreamResponse } from "../../http/errors.ts";
+import type { Embedding, EmbeddingsRequest } from "../../http/openai-types.ts";
 import { estimateTokens } from "../gemini/embeddings.ts";
 import { isRecord, readCount } from "../gemini/gemini-api.ts";
 import { readEmbeddingTexts, splitIntoBatches } from "../shared/embedding-input.ts";

@@ -8,7 +8,7 @@
  * @see https://cloud.google.com/vertex-ai/generative-ai/docs/learn/locations
  * @see https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude/use-claude
  */
-import { GatewayError } from "../../errors.ts";
+import { GatewayError } from "../../http/errors.ts";
 import type { ResolvedDeployment } from "../types.ts";
 import { readServiceAccountProject } from "./service-account.ts";
 

@@ -4,7 +4,7 @@
  * from rawPredict keep Anthropic's format. Each goes through its own mapper.
  * @see https://cloud.google.com/vertex-ai/generative-ai/docs/error-code-list
  */
-import type { GatewayError } from "../../errors.ts";
+import type { GatewayError } from "../../http/errors.ts";
 import { mapError as mapAnthropicError } from "../anthropic/map-error.ts";
 import { mapGoogleError } from "../gemini/map-error.ts";
 import type { GoogleErrorOptions } from "../gemini/map-error.ts";

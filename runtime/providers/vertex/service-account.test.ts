@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createServiceAccountKey, startFakeTokenEndpoint, type ServiceAccountKey } from "../../../test/fakes/google-token-endpoint.ts";
-import { GatewayError } from "../../errors.ts";
+import { GatewayError } from "../../http/errors.ts";
 import { testDeployment } from "../../testing/deployment.ts";
 import type { AdapterIO, ResolvedDeployment, UpstreamRequest } from "../types.ts";
 import { vertex } from "./index.ts";

@@ -18,7 +18,7 @@
  */
 import { createPrivateKey } from "node:crypto";
 import { SignJWT, importPKCS8 } from "jose";
-import { GatewayError, parseRetryAfter } from "../../errors.ts";
+import { GatewayError, parseRetryAfter } from "../../http/errors.ts";
 import { redactGoogleSecrets } from "../gemini/map-error.ts";
 import { isRecord, readCount } from "../gemini/gemini-api.ts";
 import type { AdapterIO, RequestAuthorizer, ResolvedDeployment, UpstreamRequest } from "../types.ts";

@@ -1,0 +1,84 @@
+/**
+ * The one skeleton of every priced endpoint (chat completions, embeddings, and the dialects to
+ * come): admit (authenticate, read and parse the body, route, model access, limits and budgets)
+ * -> execute (the endpoint's deployments of the route, with retries and fallbacks, one
+ * attempt-control per attempt) -> respond and settle. An endpoint supplies only what differs:
+ * parse, estimate, the upstream call and how a successful outcome is answered.
+ *
+ * Invariant: whatever happens after admission (a thrown error included), the request's
+ * rate-limit slot and budget reservation end exactly once: settled by the response, or released
+ * here.
+ */
+import { type AttemptControl, createAttemptControl } from "../routing/attempt-control.ts";
+import type { GatewayError } from "../http/errors.ts";
+import { type ExecuteOutcome, executeWithFallbacks } from "../routing/execute.ts";
+import type { RuntimeDeployment, RuntimeRoute } from "../start/plan.ts";
+import type { ProviderContext } from "../providers/types.ts";
+import { abandonRequest, type AdmitOptions, admitRequest, type AdmittedRequest, deploymentLimitsOf, failRequest, type RequestDeps } from "./request-flow.ts";
+import { type Endpoint, routeFor } from "../routing/route-endpoints.ts";
+
+/** One upstream attempt of an admitted request. */
+export interface Attempt<Body> {
+  target: RuntimeDeployment;
+  body: Body;
+  context: ProviderContext;
+  /** The attempt's timeout and cancellation (the client leaving). */
+  control: AttemptControl;
+}
+
+export interface PricedEndpoint<Body extends { model: string }, Value> extends AdmitOptions<Body> {
+  /** Which deployments of a route may serve it (route-endpoints.ts). */
+  kind: Endpoint;
+  /** The 400 for a model none of whose deployments serves this endpoint. */
+  unsupported(body: Body, route: RuntimeRoute): GatewayError;
+  /** Tokens counted against deployments' own limits before an attempt (prompt plus output it may produce). */
+  tokenEstimate(body: Body): number;
+  /** One attempt. Its control is disposed when the attempt ends, unless `keepsControl` (a stream still running owns it). */
+  call(attempt: Attempt<Body>): Promise<Value>;
+  keepsControl?(body: Body): boolean;
+  /** The answer to a finished execution (success or failure); it settles the request (request-flow.ts respondWith*). */
+  respond(admitted: AdmittedRequest<Body>, outcome: ExecuteOutcome<Value>): Response;
+}
+
+export async function handlePricedRequest<Body extends { model: string }, Value>(
+  request: Request,
+  path: string,
+  requestId: string,
+  deps: RequestDeps,
+  endpoint: PricedEndpoint<Body, Value>,
+): Promise<Response> {
+  const admitted = await admitRequest(request, path, requestId, deps, endpoint);
+  if (admitted instanceof Response) return admitted;
+  try {
+    const { state, caller, body, context } = admitted;
+    const route = routeFor(admitted.route, endpoint.kind);
+    if (route === null) return failRequest(deps, state, endpoint.unsupported(body, admitted.route));
+    const signal = request.signal;
+    const keepsControl = endpoint.keepsControl?.(body) === true;
+    const options = {
+      plan: deps.plan,
+      route,
+      caller,
+      random: deps.random,
+      sleep: deps.sleep,
+      signal,
+      limits: deploymentLimitsOf(deps, body, endpoint.tokenEstimate),
+      endpoint: endpoint.kind,
+    };
+    const outcome = await executeWithFallbacks(options, async (target) => {
+      const control = createAttemptControl(signal, target.deployment);
+      let kept = false;
+      try {
+        const value = await endpoint.call({ target, body, context, control });
+        kept = keepsControl;
+        return value;
+      } finally {
+        if (!kept) control.dispose();
+      }
+    });
+    return endpoint.respond(admitted, outcome);
+  } catch (error) {
+    abandonRequest(admitted.state);
+    throw error;
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Retries and fallbacks around one attempt function. The chain is the requested model, then
+ * its fallbacks in order (skipping models the caller's team may not use). Each model gets
+ * 1 + retry.attempts attempts; each attempt re-picks a deployment by weight, preferring ones
+ * that have not failed yet for this request. Only `GatewayError.retryable` decides whether to
+ * go on: a non-retryable error is the answer at once.
+ *
+ * Deployment rate limits (`options.limits`, governance/deployment-limits.ts): a deployment at
+ * its limit is skipped like a retryable failure, without backoff and without using up one of
+ * the model's attempts; it is not picked again for that model in this request. When no upstream
+ * attempt was made because every candidate was limited, the answer is 429 rate_limit_exceeded
+ * with the smallest Retry-After. A successful attempt's hold is returned in the outcome for the
+ * caller to release with the real usage; a failed attempt's hold is released here.
+ */
+import { clientClosedError } from "./attempt-control.ts";
+import { isModelAllowed } from "../auth/authenticate.ts";
+import { GatewayError } from "../http/errors.ts";
+import { acquireDeployment, type DeploymentHold, type DeploymentLimits } from "../limits/deployment-limits.ts";
+import type { Caller, RuntimeDeployment, RuntimePlan, RuntimeRoute } from "../start/plan.ts";
+import { type Endpoint, routeFor } from "./route-endpoints.ts";
+import { backoffMs, pickDeployment } from "./router.ts";
+import { internalError } from "../upstream/upstream.ts";
+
+/** Waits `ms`, resolving early when `signal` aborts. */
+export type Sleep = (ms: number, signal: AbortSignal | undefined) => Promise<void>;
+
+export const realSleep: Sleep = (ms, signal) =>
+  new Promise((resolve) => {
+    if (ms <= 0 || signal?.aborted) return resolve();
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+
+export interface ExecuteOptions {
+  plan: RuntimePlan;
+  route: RuntimeRoute;
+  caller: Caller;
+  random: () => number;
+  sleep: Sleep;
+  /** The client's signal: once aborted, nothing more is tried. */
+  signal: AbortSignal | undefined;
+  /** Deployment rate limits; absent or null: none are checked (no limiter work at all). */
+  limits?: DeploymentLimits | null;
+  /**
+   * The endpoint served: fallbacks are narrowed to their deployments that serve it (route-endpoints.ts),
+   * and a fallback with none is skipped. `route` must already be narrowed. Absent: routes as they are.
+   */
+  endpoint?: Endpoint;
+}
+
+export type ExecuteOutcome<T> =
+  /** `hold`: the target's rate-limit hold, for the caller to release with the real usage; null when none. */
+  | { ok: true; value: T; route: RuntimeRoute; target: RuntimeDeployment; attempts: number; hold: DeploymentHold | null }
+  /** `target` is the last deployment tried. */
+  | { ok: false; error: GatewayError; route: RuntimeRoute; target: RuntimeDeployment; attempts: number };
+
+export async function executeWithFallbacks<T>(
+  options: ExecuteOptions,
+  attempt: (target: RuntimeDeployment, route: RuntimeRoute) => Promise<T>,
+): Promise<ExecuteOutcome<T>> {
+  const { plan, caller, random, sleep, signal } = options;
+  const limits = options.limits ?? null;
+  const primary = options.route;
+  let attempts = 0;
+  let lastError: GatewayError | undefined;
+  let lastRoute = primary;
+  let lastTarget = primary.deployments[0] as RuntimeDeployment;
+  /** The smallest Retry-After of the deployments skipped at their limit; -1: none skipped. */
+  let limitedRetryAfterMs = -1;
+  let estimate = -1;
+
+  for (let chainIndex = -1; chainIndex < primary.fallbacks.length; chainIndex++) {
+    let route = primary;
+    if (chainIndex >= 0) {
+      const name = primary.fallbacks[chainIndex] as string;
+      if (!isModelAllowed(caller, name)) continue;
+      route = plan.routes.get(name) as RuntimeRoute;
+      if (options.endpoint !== undefined) {
+        const view = routeFor(route, options.endpoint);
+        if (view === null) continue;
+        route = view;
+      }
+    }
+    /** Deployments that failed or were at their limit (a superset of `limited`). */
+    let failed: Set<number> | null = null;
+    /** Deployments at their limit: never picked again for this model. */
+    let limited: Set<number> | null = null;
+    const count = route.deployments.length;
+    const retries = route.retry.attempts;
+    for (let retry = 0; retry <= retries; retry++) {
+      let excluded: Set<number> | null = failed;
+      if (limited !== null) {
+        if (limited.size >= count) break;
+        // Every deployment failed or is limited: retry the failed ones, never the limited ones.
+        if ((failed as Set<number>).size >= count) excluded = limited;
+      }
+      const index = pickDeployment(route, random, excluded);
+      const target = route.deployments[index] as RuntimeDeployment;
+      lastRoute = route;
+      lastTarget = target;
+      let hold: DeploymentHold | null = null;
+      const subjects = target.limits;
+      if (limits !== null && subjects !== null && subjects !== undefined) {
+        if (estimate < 0) estimate = limits.estimatedTokens();
+        const admission = await acquireDeployment(limits, subjects, estimate);
+        if (!admission.allowed) {
+          if (limitedRetryAfterMs < 0 || admission.retryAfterMs < limitedRetryAfterMs) limitedRetryAfterMs = admission.retryAfterMs;
+          (limited ??= new Set()).add(index);
+          (failed ??= new Set()).add(index);
+          retry--;
+          continue;
+        }
+        hold = admission.hold;
+        if (signal?.aborted) {
+          hold?.release(0);
+          return { ok: false, error: clientClosedError, route, target, attempts };
+        }
+      }
+      attempts++;
+      try {
+        const value = await attempt(target, route);
+        return { ok: true, value, route, target, attempts, hold };
+      } catch (error) {
+        hold?.release(0);
+        lastError = error instanceof GatewayError ? error : internalError(error);
+      }
+      if (signal?.aborted) return { ok: false, error: clientClosedError, route, target, attempts };
+      if (!lastError.retryable) return { ok: false, error: lastError, route, target, attempts };
+      (failed ??= new Set()).add(index);
+      if (retry < retries) {
+        await sleep(backoffMs(retry, route.retry, lastError.retryAfterMs, random), signal);
+        if (signal?.aborted) return { ok: false, error: clientClosedError, route, target, attempts };
+      }
+    }
+  }
+  const error = lastError ?? deploymentsLimited(primary.name, limitedRetryAfterMs);
+  return { ok: false, error, route: lastRoute, target: lastTarget, attempts };
+}
+
+/** The 429 when every deployment of a model and its fallbacks was at its rate limit. */
+function deploymentsLimited(model: string, retryAfterMs: number): GatewayError {
+  const wait = Math.max(retryAfterMs, 0);
+  return new GatewayError({
+    status: 429,
+    type: "rate_limit_error",
+    code: "rate_limit_exceeded",
+    retryable: true,
+    retryAfterMs: wait,
+    message: `Every deployment of model "${model}" (and of its fallbacks) is at its rate limit. Retry after ${Math.max(1, Math.ceil(wait / 1000))} s.`,
+  });
+}

@@ -1,0 +1,382 @@
+/**
+ * The one module that talks to upstreams. It takes the request an adapter built, adds the
+ * deployment's extra headers, lets the deployment's authorizer add credentials (token, SigV4
+ * signature) as the very last step, sends it (through the injected fetch, or the adapter's own
+ * in-process transport), turns every failure into a GatewayError (non-2xx -> adapter.mapError;
+ * unreadable body -> 502; connection failure -> retryable 502 `upstream_unreachable`; timeout
+ * -> retryable 504; credentials that cannot be obtained -> 401 or retryable 502), and for
+ * streams decodes the adapter's stream framing once, centrally, and feeds its stream converter.
+ */
+import { abortReason, type AttemptControl } from "../routing/attempt-control.ts";
+import { badUpstreamResponse, GatewayError } from "../http/errors.ts";
+import type { ChatCompletionChunk, ChatCompletionRequest, EmbeddingsRequest, TokenUsage } from "../http/openai-types.ts";
+import type { RuntimeDeployment } from "../start/plan.ts";
+import type { FetchFunction } from "../stores/ports.ts";
+import type { ConvertedEmbeddings, ConvertedResponse, ProviderContext, UpstreamEvent, UpstreamRequest } from "../providers/types.ts";
+import { decodeStream } from "./stream/decode-stream.ts";
+
+/** One attempt at one deployment: what every upstream call needs besides the request itself. */
+export interface UpstreamAttempt {
+  target: RuntimeDeployment;
+  context: ProviderContext;
+  fetch: FetchFunction;
+  control: AttemptControl;
+}
+
+export interface UpstreamCall extends UpstreamAttempt {
+  request: ChatCompletionRequest;
+}
+
+export interface EmbeddingsCall extends UpstreamAttempt {
+  request: EmbeddingsRequest;
+}
+
+export interface CompletedEmbeddings {
+  converted: ConvertedEmbeddings;
+  warnings: readonly string[];
+}
+
+export interface CompletedCall {
+  converted: ConvertedResponse;
+  /** Parameters the adapter dropped or changed. */
+  warnings: readonly string[];
+}
+
+/** A stream whose first chunks have arrived; from here on, failures reach the client as an error event. */
+export interface UpstreamStream {
+  /** Chunks read before committing: at least one, unless the upstream stream was empty. */
+  readonly first: readonly ChatCompletionChunk[];
+  readonly warnings: readonly string[];
+  /** The next chunks, or null once the stream has ended normally. Rejects with a GatewayError. */
+  next(): Promise<ChatCompletionChunk[] | null>;
+  /** Usage reported so far (complete after next() returned null). */
+  usage(): TokenUsage | undefined;
+  /** Stop reading and abort the upstream request (the client went away). */
+  cancel(reason: GatewayError): void;
+}
+
+/** Not a GatewayError: a bug in gw or an adapter. Reported as a 500 that hides the details. */
+export function internalError(cause: unknown): GatewayError {
+  return new GatewayError({
+    status: 500,
+    type: "api_error",
+    code: "internal_error",
+    retryable: false,
+    message: "gw hit an internal error while handling this request; the details are in the gateway's log.",
+    cause,
+  });
+}
+
+/**
+ * An embeddings request for a model none of whose deployments has an embeddings API in gw
+ * (route-endpoints.ts decides that from the bundle, so it is never retried).
+ */
+export function embeddingsNotSupported(providers: readonly string[], model: string): GatewayError {
+  const unique = [...new Set(providers)];
+  const names = unique.join(", ");
+  return new GatewayError({
+    status: 400,
+    type: "invalid_request_error",
+    code: "embeddings_not_supported",
+    param: "model",
+    retryable: false,
+    message:
+      `The model "${model}" is served by ${names}, which ${unique.length === 1 ? "has" : "have"} no embeddings API in gw. ` +
+      `Use an embeddings model of a provider that has one (openai, azure, gemini, vertex, bedrock, cohere, mistral, ollama, OpenAI-compatible presets).`,
+  });
+}
+
+function unreachable(target: RuntimeDeployment, error: unknown): GatewayError {
+  const { id, provider } = target.deployment;
+  return new GatewayError({
+    status: 502,
+    type: "upstream_error",
+    code: "upstream_unreachable",
+    retryable: true,
+    message: `gw could not reach deployment "${id}" (${provider}): ${describeNetworkError(error)}. Check its baseUrl and that the upstream is up.`,
+    cause: error,
+  });
+}
+
+/** A short, secret-free description of a network failure: the system error code where there is one. */
+function describeNetworkError(error: unknown): string {
+  if (typeof error === "object" && error !== null) {
+    const cause = (error as { cause?: unknown }).cause;
+    const code = (error as { code?: unknown }).code ?? (typeof cause === "object" && cause !== null ? (cause as { code?: unknown }).code : undefined);
+    if (typeof code === "string" && /^[A-Za-z_]+$/.test(code)) return code;
+    if (error instanceof Error) return error.name === "TypeError" ? "connection failed" : error.name;
+  }
+  return "connection failed";
+}
+
+/** Map a failure of this attempt: our abort reasons first, then GatewayErrors as they are, then network errors. */
+function toAttemptError(error: unknown, call: UpstreamAttempt): GatewayError {
+  return abortReason(call.control.signal) ?? (error instanceof GatewayError ? error : unreachable(call.target, error));
+}
+
+/**
+ * An authorizer failed with something other than a GatewayError (adapters should throw those,
+ * e.g. a 401 `upstream_authentication_failed` when the token endpoint refuses the credentials).
+ * An error carrying a 4xx `status` means the credentials were refused; anything else means
+ * they could not be obtained (token endpoint unreachable): retryable. Never quotes the error's
+ * message, which may contain credential material.
+ */
+function authorizationError(call: UpstreamAttempt, error: unknown): GatewayError {
+  const aborted = abortReason(call.control.signal);
+  if (aborted) return aborted;
+  if (error instanceof GatewayError) return error;
+  const { id, provider } = call.target.deployment;
+  const status = typeof error === "object" && error !== null ? (error as { status?: unknown }).status : undefined;
+  if (typeof status === "number" && status >= 400 && status < 500 && status !== 408 && status !== 429) {
+    return new GatewayError({
+      status: 401,
+      type: "authentication_error",
+      code: "upstream_authentication_failed",
+      retryable: false,
+      message: `The ${provider} credentials of deployment "${id}" were refused (HTTP ${status}). Check the deployment's credentials.`,
+      cause: error,
+    });
+  }
+  return new GatewayError({
+    status: 502,
+    type: "upstream_error",
+    code: "upstream_credentials_unavailable",
+    retryable: true,
+    message: `gw could not obtain credentials for deployment "${id}" (${provider}): ${describeNetworkError(error)}. Check that the provider's token endpoint is reachable.`,
+    cause: error,
+  });
+}
+
+/**
+ * The deployment's extra headers replace any header of the same name (in any case) that the
+ * adapter set; names in `extra` are lower-case already.
+ */
+export function mergeHeaders(headers: Record<string, string>, extra: Readonly<Record<string, string>>): void {
+  for (const name of Object.keys(headers)) {
+    const lower = name.toLowerCase();
+    if (lower !== name && Object.hasOwn(extra, lower)) delete headers[name];
+  }
+  Object.assign(headers, extra);
+}
+
+async function authorize(call: UpstreamAttempt, upstream: UpstreamRequest): Promise<void> {
+  const { extraHeaders, authorizer } = call.target;
+  if (extraHeaders !== null) mergeHeaders(upstream.headers, extraHeaders);
+  if (authorizer === null) return;
+  try {
+    await authorizer.authorize(upstream, call.control.signal);
+  } catch (error) {
+    throw authorizationError(call, error);
+  }
+}
+
+/** Send the request; resolves with a 2xx response, else rejects with a GatewayError. */
+async function send(call: UpstreamAttempt, upstream: UpstreamRequest): Promise<Response> {
+  const { adapter } = call.target;
+  const signal = call.control.signal;
+  // Deployments without extra headers or authorizer skip this step entirely (no await).
+  if (call.target.extraHeaders !== null || call.target.authorizer !== null) await authorize(call, upstream);
+  let response: Response;
+  try {
+    response = adapter.transport
+      ? await adapter.transport(upstream, signal)
+      : await call.fetch(upstream.url, { method: upstream.method, headers: upstream.headers, body: upstream.body, signal });
+  } catch (error) {
+    throw toAttemptError(error, call);
+  }
+  if (response.ok) return response;
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    throw toAttemptError(error, call);
+  }
+  let mapped: GatewayError;
+  try {
+    mapped = adapter.mapError(response.status, text, response.headers);
+  } catch (error) {
+    throw internalError(error);
+  }
+  throw mapped;
+}
+
+async function build(call: UpstreamCall, stream: boolean): Promise<{ upstream: UpstreamRequest; warnings: string[] }> {
+  try {
+    return await call.target.adapter.buildRequest(call.request, call.target.deployment, stream);
+  } catch (error) {
+    throw error instanceof GatewayError ? error : internalError(error);
+  }
+}
+
+/** Send one request and read its JSON body. */
+async function sendForJson(call: UpstreamAttempt, upstream: UpstreamRequest): Promise<unknown> {
+  const response = await send(call, upstream);
+  try {
+    return await response.json();
+  } catch (error) {
+    const aborted = abortReason(call.control.signal);
+    if (aborted) throw aborted;
+    if (error instanceof SyntaxError) throw badUpstreamResponse(call.target.deployment.provider, "the body is not valid JSON");
+    throw unreachable(call.target, error);
+  }
+}
+
+/** One non-streaming attempt. */
+export async function completeUpstream(call: UpstreamCall): Promise<CompletedCall> {
+  const { upstream, warnings } = await build(call, false);
+  const body = await sendForJson(call, upstream);
+  try {
+    return { converted: call.target.adapter.convertResponse(body, call.context), warnings };
+  } catch (error) {
+    throw error instanceof GatewayError ? error : badUpstreamResponse(call.target.deployment.provider, "unexpected response shape");
+  }
+}
+
+/** The most role-only or empty chunks held back before a stream is committed anyway. */
+const heldChunksLimit = 32;
+
+/** Whether a chunk carries something for the client: content, refusal, a tool-call delta, a finish reason, or usage. */
+export function carriesOutput(chunk: ChatCompletionChunk): boolean {
+  if ((chunk as { usage?: unknown }).usage != null) return true;
+  for (const choice of chunk.choices ?? []) {
+    if (choice.finish_reason != null) return true;
+    const delta = choice.delta as { content?: unknown; refusal?: unknown; tool_calls?: unknown[]; function_call?: unknown } | undefined;
+    if (delta === undefined || delta === null) continue;
+    if (typeof delta.content === "string" && delta.content !== "") return true;
+    if (typeof delta.refusal === "string" && delta.refusal !== "") return true;
+    if (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) return true;
+    if (delta.function_call != null) return true;
+  }
+  return false;
+}
+
+/**
+ * One streaming attempt, read up to its first chunk that carries output (carriesOutput). Rejects
+ * (so the caller can retry or fall back) when the stream fails before that. The control's timer is
+ * restarted on every upstream event, and disposed when the stream ends or fails.
+ */
+export async function startUpstreamStream(call: UpstreamCall): Promise<UpstreamStream> {
+  const { upstream, warnings } = await build(call, true);
+  const { target, control } = call;
+  const response = await send(call, upstream);
+  if (response.body === null) {
+    control.dispose();
+    throw badUpstreamResponse(target.deployment.provider, "the stream has no body");
+  }
+  const events: AsyncGenerator<UpstreamEvent, void, undefined> = decodeStream(target.adapter.streamFormat, response.body, {
+    provider: target.deployment.provider,
+  });
+  const converter = target.adapter.createStreamConverter(call.context, call.request);
+  let ended = false;
+
+  const fail = (error: unknown): GatewayError => {
+    ended = true;
+    const mapped = toAttemptError(error, call);
+    control.dispose();
+    void events.return(undefined).catch(() => undefined);
+    return mapped;
+  };
+
+  const convert = (run: () => ChatCompletionChunk[]): ChatCompletionChunk[] => {
+    try {
+      return run();
+    } catch (error) {
+      throw error instanceof GatewayError ? error : badUpstreamResponse(target.deployment.provider, "unexpected stream event");
+    }
+  };
+
+  const next = async (): Promise<ChatCompletionChunk[] | null> => {
+    if (ended) return null;
+    try {
+      for (;;) {
+        const result = await events.next();
+        if (result.done) {
+          ended = true;
+          control.dispose();
+          const tail = convert(() => converter.end());
+          return tail.length > 0 ? tail : null;
+        }
+        control.restartTimer();
+        const event = result.value;
+        const chunks = convert(() => converter.push(event));
+        if (chunks.length > 0) return chunks;
+      }
+    } catch (error) {
+      throw fail(error);
+    }
+  };
+
+  // The 200 is committed only with a chunk the client would notice (content, a tool-call
+  // delta, a finish reason or usage): a stream that fails after only role-only or empty chunks
+  // throws here, so it is retried or falls back like one that failed before its first byte.
+  // Bounded: after heldChunksLimit empty chunks the stream is committed anyway.
+  const first: ChatCompletionChunk[] = [];
+  while (first.length < heldChunksLimit) {
+    const chunks = await next();
+    if (chunks === null) break;
+    first.push(...chunks);
+    if (chunks.some(carriesOutput)) break;
+  }
+  return {
+    first,
+    warnings,
+    next,
+    usage: () => converter.usage(),
+    cancel(reason) {
+      if (ended) return;
+      ended = true;
+      control.abort(reason);
+      control.dispose();
+      void events.return(undefined).catch(() => undefined);
+    },
+  };
+}
+
+/** How many of one attempt's embeddings requests are in flight at once (providers that embed one input per call). */
+const embeddingsConcurrency = 8;
+
+/**
+ * One embeddings attempt: every upstream request the adapter needs (in parallel, at most
+ * `embeddingsConcurrency` at a time; the first failure aborts the others and is the attempt's
+ * error), then one OpenAI embeddings response.
+ */
+export async function embedUpstream(call: EmbeddingsCall): Promise<CompletedEmbeddings> {
+  const { target, control } = call;
+  const adapter = target.adapter.embeddings;
+  if (adapter === undefined) throw embeddingsNotSupported([target.deployment.provider], call.context.publicModel);
+  let built: { upstream: UpstreamRequest[]; warnings: string[] };
+  try {
+    built = await adapter.buildRequests(call.request, target.deployment);
+  } catch (error) {
+    throw error instanceof GatewayError ? error : internalError(error);
+  }
+  const requests = built.upstream;
+  let bodies: unknown[];
+  if (requests.length === 1) {
+    bodies = [await sendForJson(call, requests[0] as UpstreamRequest)];
+  } else {
+    bodies = new Array<unknown>(requests.length);
+    let next = 0;
+    let failure: GatewayError | undefined;
+    const worker = async (): Promise<void> => {
+      while (failure === undefined && next < requests.length) {
+        const index = next++;
+        try {
+          bodies[index] = await sendForJson(call, requests[index] as UpstreamRequest);
+        } catch (error) {
+          if (failure === undefined) {
+            failure = error instanceof GatewayError ? error : internalError(error);
+            control.abort(failure);
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(embeddingsConcurrency, requests.length) }, worker));
+    if (failure !== undefined) throw failure;
+  }
+  try {
+    return { converted: adapter.convertResponses(bodies, call.request, call.context), warnings: built.warnings };
+  } catch (error) {
+    throw error instanceof GatewayError ? error : badUpstreamResponse(target.deployment.provider, "unexpected embeddings response shape");
+  }
+}
