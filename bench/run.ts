@@ -10,7 +10,7 @@
  *
  * Options (environment): BENCH_REQUESTS (default 2000, the c=1 sample), BENCH_STEP_MS
  * (default 2000, the duration of each concurrency step), BENCH_MAX_CONCURRENCY (default 64),
- * BENCH_P99_LIMIT_MS (default 5), BENCH_TARGETS (default
+ * BENCH_P99_LIMIT_MS (default 5), BENCH_GW_ARGS (more `gw serve` arguments for the gw target), BENCH_TARGETS (default
  * "direct,pass-through,gw,gw-anthropic,gw-bedrock"), BENCH_CONFIG (default
  * bench/gateway.config.yaml: another YAML config to measure, whose deployments' baseUrl are
  * rewritten the same way; it must define the models the selected gw targets send — bench-model,
@@ -584,7 +584,9 @@ async function main(): Promise<void> {
   const gatewayTargets = Object.keys(gatewayModels).filter((name) => selectedTargets.has(name));
   const withPgRedis = selectedTargets.has(pgRedisTarget);
   const configPath = gatewayTargets.length > 0 || withPgRedis ? writeGatewayConfig(upstreamUrl) : null;
-  const gateway = configPath !== null && gatewayTargets.length > 0 ? await startGateway(configPath, "gw", []) : null;
+  // BENCH_GW_ARGS: more `gw serve` arguments for the gw target, e.g. "--max-connections 1000".
+  const gatewayArguments = (process.env.BENCH_GW_ARGS ?? "").split(" ").filter((argument) => argument !== "");
+  const gateway = configPath !== null && gatewayTargets.length > 0 ? await startGateway(configPath, "gw", gatewayArguments) : null;
   let pgRedisGateway: Gateway | null = null;
   if (configPath !== null && withPgRedis) {
     usedPostgresAndRedis = true;

@@ -29,7 +29,7 @@ import { getProvider } from "../runtime/providers/registry.ts";
 import { readBundleFile } from "../runtime/start/read-bundle-file.ts";
 
 const usage = `Usage: gw serve [config|bundle.json] [--port 4000] [--host 0.0.0.0] [--log-format text|json] [--data-dir .gw]
-                [--cors-origins https://app.example.com,...] [--idle-timeout 60] [--max-body-bytes 10485760] [--max-in-flight N] [--shutdown-grace 10]
+                [--cors-origins https://app.example.com,...] [--idle-timeout 60] [--max-body-bytes 10485760] [--max-in-flight N] [--max-connections N] [--shutdown-grace 10]
                 [--postgres-url URL] [--postgres-schema NAME] [--redis-url URL] [--redis-prefix gw:]
                 [--budget-timezone UTC] [--budget-fail-closed] [--alert-webhook URL]
 
@@ -40,6 +40,9 @@ const usage = `Usage: gw serve [config|bundle.json] [--port 4000] [--host 0.0.0.
   --idle-timeout    seconds a silent connection stays open, 1-255 (default 60; off while a request is answered)
   --max-body-bytes  largest request body accepted, in bytes (default 10485760 = 10 MiB); larger: 413
   --max-in-flight   requests this process answers at once; more get 503 server_busy (default: no cap)
+  --max-connections connections this process keeps open at once, through a connection guard in front of
+                    the server that also closes connections silent from the start; more get 503 server_busy
+                    and are closed (default: no guard)
   --shutdown-grace  seconds in-flight requests may run on after SIGTERM/SIGINT (default 10); streams still
                     running then get an error event and a clean close, and their usage is recorded
   --host            address to bind (default 0.0.0.0)
@@ -68,6 +71,8 @@ export interface ServeArguments {
   maxBodyBytes: number;
   /** Requests answered at once by this process (default: no cap). */
   maxInFlight: number | null;
+  /** Connections open at once, through the connection guard (default: no guard). */
+  maxConnections: number | null;
   /** Seconds in-flight requests may run on after a shutdown signal (default 10). */
   shutdownGraceSeconds: number;
   port: number;
@@ -89,6 +94,7 @@ const options = [
   "idle-timeout",
   "max-body-bytes",
   "max-in-flight",
+  "max-connections",
   "shutdown-grace",
   "port",
   "host",
@@ -161,6 +167,9 @@ export function parseServeArguments(args: readonly string[], env: Readonly<Recor
   const inFlightText = values.get("max-in-flight");
   const maxInFlight = inFlightText === undefined ? null : Number(inFlightText);
   if (inFlightText !== undefined && (!/^\d+$/.test(inFlightText) || maxInFlight === 0)) return `invalid --max-in-flight "${inFlightText}" (expected a positive number)`;
+  const connectionsText = values.get("max-connections");
+  const maxConnections = connectionsText === undefined ? null : Number(connectionsText);
+  if (connectionsText !== undefined && (!/^\d+$/.test(connectionsText) || maxConnections === 0)) return `invalid --max-connections "${connectionsText}" (expected a positive number)`;
   const graceText = values.get("shutdown-grace") ?? "10";
   const shutdownGraceSeconds = Number(graceText);
   if (!/^\d+(\.\d+)?$/.test(graceText) || shutdownGraceSeconds > 3600) return `invalid --shutdown-grace "${graceText}" (expected seconds from 0 to 3600)`;
@@ -173,6 +182,7 @@ export function parseServeArguments(args: readonly string[], env: Readonly<Recor
     idleTimeoutSeconds,
     maxBodyBytes,
     maxInFlight,
+    maxConnections,
     shutdownGraceSeconds,
     port,
     host: values.get("host") ?? "0.0.0.0",
@@ -413,7 +423,7 @@ export async function runServe(args: string[]): Promise<number> {
 
   let server;
   try {
-    server = startBunServer({
+    server = await startBunServer({
       fetch: app.fetch,
       store,
       logger,
@@ -424,6 +434,7 @@ export async function runServe(args: string[]): Promise<number> {
       shutdownGraceMs: parsed.shutdownGraceSeconds * 1000,
       endStreams: () => shutdown.abort(),
       ...(parsed.maxInFlight === null ? {} : { maxInFlight: parsed.maxInFlight }),
+      ...(parsed.maxConnections === null ? {} : { maxConnections: parsed.maxConnections }),
     });
   } catch (error) {
     const code = (error as { code?: string }).code;

@@ -3,7 +3,12 @@
  * (stop accepting, let in-flight requests finish for a grace period, flush the spend store,
  * exit 0). The app core never imports this file.
  */
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { GatewayError } from "../../http/errors.ts";
+import { type ConnectionGuard, startConnectionGuard } from "./connection-guard.ts";
 import type { Logger } from "../../http/logger.ts";
 import { defaultBodyLimits } from "../../http/read-json-body.ts";
 import { errorResponse } from "../../http/respond.ts";
@@ -29,6 +34,12 @@ export interface BunServeOptions {
   maxBodyBytes?: number;
   /** Requests answered at once by this process; more get an OpenAI-shaped 503. Default: no cap. */
   maxInFlight?: number;
+  /**
+   * Connections open at once; more get an OpenAI-shaped 503 and are closed, and a connection that
+   * sends nothing for `idleTimeoutSeconds` is closed (connection-guard.ts, in front of Bun.serve on
+   * a Unix socket). Default: no guard.
+   */
+  maxConnections?: number;
   /** Called once shutdown is complete, with the exit code; process.exit by default. */
   exit?: (code: number) => void;
 }
@@ -51,13 +62,16 @@ const busy = new GatewayError({
 
 const internal = new GatewayError({ status: 500, type: "api_error", code: "internal_error", message: "gw failed unexpectedly; the error is logged." });
 
-export function startBunServer(options: BunServeOptions): RunningServer {
+export async function startBunServer(options: BunServeOptions): Promise<RunningServer> {
   const idleSeconds = options.idleTimeoutSeconds ?? 60;
   const maxInFlight = options.maxInFlight ?? Number.POSITIVE_INFINITY;
   const maxBodyBytes = options.maxBodyBytes ?? defaultBodyLimits.maxBytes;
+  const guarded = options.maxConnections !== undefined;
+  // Behind the guard, Bun listens on a Unix socket of its own (removed again at shutdown).
+  const socketPath = guarded ? join(tmpdir(), `gw-${process.pid}-${randomBytes(4).toString("hex")}.sock`) : null;
+  const listen = (socketPath === null ? { port: options.port, hostname: options.hostname } : { unix: socketPath }) as { port: number; hostname: string };
   const server: ReturnType<typeof Bun.serve> = Bun.serve({
-    port: options.port,
-    hostname: options.hostname,
+    ...listen,
     idleTimeout: idleSeconds,
     // Bun refuses larger declared bodies itself, with a bare 413: leave gw room to answer OpenAI-shaped.
     maxRequestBodySize: maxBodyBytes * 2 + 1024 * 1024,
@@ -74,7 +88,23 @@ export function startBunServer(options: BunServeOptions): RunningServer {
       return errorResponse(internal, {});
     },
   });
-  const port = server.port ?? options.port;
+  let guard: ConnectionGuard | null = null;
+  if (socketPath !== null) {
+    try {
+      guard = await startConnectionGuard({
+        hostname: options.hostname,
+        port: options.port,
+        targetPath: socketPath,
+        maxConnections: options.maxConnections ?? Number.POSITIVE_INFINITY,
+        firstByteMs: idleSeconds * 1000,
+      });
+    } catch (error) {
+      await server.stop(true);
+      rmSync(socketPath, { force: true });
+      throw error;
+    }
+  }
+  const port = guard?.port ?? server.port ?? options.port;
   const url = `http://${options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname}:${port}`;
   const graceMs = options.shutdownGraceMs ?? 10_000;
   const exit = options.exit ?? ((code: number) => process.exit(code));
@@ -87,6 +117,7 @@ export function startBunServer(options: BunServeOptions): RunningServer {
       const grace = new Promise<void>((resolve) => {
         graceTimer = setTimeout(resolve, graceMs);
       });
+      await guard?.close().catch(() => {});
       const drained = await Promise.race([server.stop(false).then(() => true), grace.then(() => false)]);
       clearTimeout(graceTimer);
       if (!drained && options.endStreams !== undefined) {
@@ -95,6 +126,7 @@ export function startBunServer(options: BunServeOptions): RunningServer {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       await server.stop(true);
+      if (socketPath !== null) rmSync(socketPath, { force: true });
       // Streams closed by force record their spend from their cancel callbacks: let those run first.
       // (Their usage may be counted by the tokenizer thread first: at most countTimeoutMs, 250 ms.)
       await new Promise((resolve) => setTimeout(resolve, 300));
