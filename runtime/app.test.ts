@@ -5,6 +5,7 @@ import { createLogger } from "./http/logger.ts";
 import type { ProviderAdapter } from "./providers/types.ts";
 import { createMemorySpendStore } from "./stores/memory/memory-spend-store.ts";
 import { answer, createFakeBundle, fakeAdapter } from "./testing/fake-provider.ts";
+import { spendRecord } from "./testing/spend-record.ts";
 import { createTestGateway, hello, keyHash } from "./testing/test-gateway.ts";
 
 interface ErrorBody {
@@ -201,24 +202,7 @@ describe("other routes", () => {
     });
     const request = (app: { request: (path: string, init: RequestInit) => Response | Promise<Response> }) =>
       app.request("/v1/chat/completions", { method: "POST", headers: { authorization: "Bearer research-secret" }, body: JSON.stringify(hello) });
-    const spentToday = (usd: number) => ({
-      requestId: "earlier",
-      timestamp: Date.now(),
-      team: "research",
-      keyName: "ci",
-      model: "chat",
-      deployment: "chat/0",
-      provider: "fake",
-      inputTokens: 0,
-      outputTokens: 0,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      reasoningTokens: 0,
-      costUsd: usd,
-      latencyMs: 1,
-      status: 200,
-      stream: false,
-    });
+    const spentToday = (usd: number) => spendRecord(Date.now(), usd, { team: "research", keyName: "ci" });
 
     it("load the team's recorded spend before its first request: spend survives a restart", async () => {
       const plan = loadBundle(budgeted, { env: { FAKE_API_KEY: "k" }, getProvider: () => fakeAdapter });

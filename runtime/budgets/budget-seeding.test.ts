@@ -4,6 +4,7 @@ import { loadBundle, sha256Hex } from "../start/load-bundle.ts";
 import { createLogger } from "../http/logger.ts";
 import type { SpendRecord, SpendSubjectKind } from "../stores/ports.ts";
 import { createMemorySpendStore, type MemorySpendStore } from "../stores/memory/memory-spend-store.ts";
+import { spendRecord } from "../testing/spend-record.ts";
 import { answer, createFakeBundle, createFakeFetch, getFakeProvider } from "../testing/fake-provider.ts";
 import { createBudgetSeeding, type SeedTarget, type SubjectSpendSource } from "./budget-seeding.ts";
 import { createMemoryBudgetLedger } from "../stores/memory/memory-budget-ledger.ts";
@@ -120,25 +121,7 @@ describe("createBudgetSeeding", () => {
 
 describe("memory spend store: subjectSpendSince", () => {
   it("sums by key hash prefix, team, user and customer since a time", async () => {
-    const row = (requestId: string, timestamp: number, costUsd: number, fields: Partial<SpendRecord>): SpendRecord => ({
-      requestId,
-      timestamp,
-      team: null,
-      keyName: null,
-      model: "m",
-      deployment: "d",
-      provider: "p",
-      inputTokens: 0,
-      outputTokens: 0,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      reasoningTokens: 0,
-      costUsd,
-      latencyMs: 1,
-      status: 200,
-      stream: false,
-      ...fields,
-    });
+    const row = (requestId: string, timestamp: number, costUsd: number, fields: Partial<SpendRecord>): SpendRecord => spendRecord(timestamp, costUsd, { requestId, ...fields });
     const store = createMemorySpendStore([
       row("r1", 100, 1, { keyHashPrefix: "aaa", team: "t", user: "u", customer: "c" }),
       row("r2", 200, 2, { keyHashPrefix: "aaa", team: "t" }),

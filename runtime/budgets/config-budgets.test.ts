@@ -5,30 +5,14 @@
  */
 import { describe, expect, it } from "vitest";
 import type { SpendRecord } from "../stores/ports.ts";
+import { spendRecord } from "../testing/spend-record.ts";
 import { createFakeBundle, streamOf, answer } from "../testing/fake-provider.ts";
 import { createTestGateway, hello, keyHash } from "../testing/test-gateway.ts";
 
 const at = (iso: string) => Date.parse(iso);
 
 function record(team: string, timestamp: number, costUsd: number): SpendRecord {
-  return {
-    requestId: `req-${timestamp}-${costUsd}`,
-    timestamp,
-    team,
-    keyName: "k",
-    model: "chat",
-    deployment: "chat/0",
-    provider: "fake",
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    costUsd,
-    latencyMs: 1,
-    status: 200,
-    stream: false,
-  };
+  return spendRecord(timestamp, costUsd, { team, keyName: "k" });
 }
 
 describe("config team budgets through the app", () => {

@@ -212,37 +212,22 @@ function budgetExceeded(exceeded: NonNullable<ReservationDecision["exceeded"]>, 
   // A budget without a period never resets, so the message must not suggest waiting for one.
   const resets = exceeded.periodEnd === null ? "This budget does not reset." : `It resets at ${exceeded.periodEnd.replace(".000Z", "Z")}.`;
   const reserved = exceeded.reservedUsd > 0 ? `, and requests in flight hold ${formatUsd(exceeded.reservedUsd)} of it` : "";
+  // Refusals that end by themselves (requests in flight settle, Redis comes back) are retryable.
+  const refusal = (message: string, retryable: boolean): GatewayError =>
+    new GatewayError({ status: 429, type: "rate_limit_error", code: "budget_exceeded", retryable, ...(retryable ? { retryAfterMs: 1000 } : {}), message });
+  if (exceeded.share === true) {
+    return refusal(
+      `${spent}${reserved}. While gw's shared budget counters are unreachable each replica may spend only its share of what is left, ` +
+        `and this replica's share is used up: retry shortly. ${resets}`,
+      true,
+    );
+  }
   if (exceeded.inFlight) {
     const left = Math.max(0, exceeded.maxBudgetUsd - exceeded.spentUsd - exceeded.reservedUsd);
-    return new GatewayError({
-      status: 429,
-      type: "rate_limit_error",
-      code: "budget_exceeded",
-      retryable: true,
-      retryAfterMs: 1000,
-      message: `${spent}${reserved}; this request could cost more than the ${formatUsd(left)} left, so it waits for them: retry after they finish. ${resets}`,
-    });
-  }
-  if (exceeded.share === true) {
-    return new GatewayError({
-      status: 429,
-      type: "rate_limit_error",
-      code: "budget_exceeded",
-      retryable: true,
-      retryAfterMs: 1000,
-      message:
-        `${spent}${reserved}. While gw's shared budget counters are unreachable each replica may spend only its share of what is left, ` +
-        `and this replica's share is used up: retry shortly. ${resets}`,
-    });
+    return refusal(`${spent}${reserved}; this request could cost more than the ${formatUsd(left)} left, so it waits for them: retry after they finish. ${resets}`, true);
   }
   const advice = exceeded.periodEnd === null ? "Ask the gateway's operator to raise the budget." : "Wait for the reset or ask the gateway's operator to raise the budget.";
-  return new GatewayError({
-    status: 429,
-    type: "rate_limit_error",
-    code: "budget_exceeded",
-    retryable: false,
-    message: `${spent}${reserved}; nothing is left for this request. ${resets} ${advice}`,
-  });
+  return refusal(`${spent}${reserved}; nothing is left for this request. ${resets} ${advice}`, false);
 }
 
 const budgetUnavailable = new GatewayError({
