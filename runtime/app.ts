@@ -1,33 +1,35 @@
 /**
- * The gateway as a Hono app over Web-standard Request/Response. Everything host-specific
- * (store, network, clock, randomness, logging) comes in through `AppDeps`, so the same app
- * runs under Bun in production and under Node in tests.
+ * The gateway as a Hono app over Web-standard Request/Response: middleware order and mounts.
+ * Everything host-specific (store, network, clock, randomness, logging) comes in through
+ * `AppDeps`, so the same app runs under Bun in production and under Node in tests. Built by
+ * createGateway (index.ts), the one composition root.
  */
 import { createCors } from "./http/cors.ts";
 import type { BodyLimits } from "./http/read-json-body.ts";
 import { createAdminApp } from "./admin/admin-app.ts";
+import { createSpendLookup } from "./admin/spend-lookup.ts";
 import { createAdminAuthorizer } from "./auth/authorize-admin.ts";
 import type { ConfigEntities } from "./governance/config-entities.ts";
 import { planHasDeploymentLimits } from "./limits/deployment-limits.ts";
 import type { Enforcement } from "./governance/enforcement.ts";
 import type { GovernanceCache } from "./governance/governance-cache.ts";
 import { createManagedKeyLookup } from "./auth/managed-callers.ts";
-import type { GovernanceStore, SpendQueries, Subject } from "./stores/ports.ts";
-import type { SpendEntity } from "./admin/admin-context.ts";
-import { randomUUID } from "node:crypto";
+import type { GovernanceStore, SpendQueries } from "./stores/ports.ts";
 import { Hono } from "hono";
-import { authenticate, isModelAllowed } from "./auth/authenticate.ts";
+import { createModelsHandler } from "./endpoints/models.ts";
+
+import { createEdge } from "./http/edge.ts";
+import { createReadiness, liveness } from "./http/health.ts";
+import { createRequestIdGenerator, type GatewayEnv, requestIdMiddleware } from "./http/request-id.ts";
 import { chatEndpoint } from "./endpoints/chat.ts";
 import { embeddingsEndpoint } from "./endpoints/embeddings.ts";
-import { handlePricedRequest } from "./endpoints/priced-request.ts";
-import { GatewayError } from "./http/errors.ts";
+import { handlePricedRequest, type PricedEndpoint } from "./endpoints/priced-request.ts";
 import { realSleep, type Sleep } from "./routing/execute.ts";
 import { createRouteFinder, type PriceLookup } from "./routing/find-route.ts";
 import { createLogger, type Logger } from "./http/logger.ts";
-import type { Caller, RuntimePlan } from "./start/plan.ts";
+import type { RuntimePlan } from "./start/plan.ts";
 import { type Clock, type FetchFunction, type SpendStore, systemClock } from "./stores/ports.ts";
 import { describe, type RequestDeps } from "./endpoints/request-flow.ts";
-import { errorResponse } from "./http/respond.ts";
 import { createSpendApi } from "./spend/spend-api.ts";
 import { internalError } from "./upstream/upstream.ts";
 
@@ -77,26 +79,11 @@ export interface AppDeps {
 }
 
 /** `req_<12 random hex>_<counter>`: unique across restarts, cheap per request. */
-export function createRequestIdGenerator(): () => string {
-  const prefix = `req_${randomUUID().replace(/-/g, "").slice(0, 12)}_`;
-  let counter = 0;
-  return () => prefix + (++counter).toString(36);
-}
-
-function jsonResponse(value: unknown, status: number, headers: Record<string, string> = {}): Response {
-  headers["content-type"] = "application/json";
-  return new Response(JSON.stringify(value), { status, headers });
-}
-
-/** Per-request state on Hono's context. */
-export type GatewayEnv = { Variables: { requestId: string } };
-
 export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger();
   const fetchFunction: FetchFunction = deps.fetch ?? ((url, init) => fetch(url, init));
   const enforcement = deps.enforcement;
-  const requestId = deps.requestId ?? createRequestIdGenerator();
   const requestDeps: RequestDeps = {
     plan: deps.plan,
     findRoute: createRouteFinder(deps.plan, deps.lookupPrice ?? null),
@@ -114,136 +101,34 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
     deploymentLimiter: planHasDeploymentLimits(deps.plan) ? enforcement.limiter : null,
     ...(deps.shutdown === undefined ? {} : { shutdown: deps.shutdown }),
   };
-
-  // The model list is fixed per set of allowed models: serialize it once per caller.
-  const created = Math.floor(clock.now() / 1000);
-  const modelLists = new Map<Caller, string>();
-  const modelList = (caller: Caller): string => {
-    let body = modelLists.get(caller);
-    if (body === undefined) {
-      const data = deps.plan.modelNames
-        .filter((name) => isModelAllowed(caller, name))
-        .map((id) => ({ id, object: "model", created, owned_by: "gw" }));
-      body = JSON.stringify({ object: "list", data });
-      modelLists.set(caller, body);
-    }
-    return body;
-  };
-
-  /** Log a request that is not priced (chat completions and embeddings log themselves). */
-  const logSimple = (id: string, request: Request, path: string, status: number, started: number, caller: Caller | null, error: GatewayError | null) => {
-    logger.request({
-      requestId: id,
-      method: request.method,
-      path,
-      status,
-      model: null,
-      deployment: null,
-      provider: null,
-      team: caller?.team ?? null,
-      keyName: caller?.keyName ?? null,
-      usage: null,
-      costUsd: null,
-      latencyMs: clock.now() - started,
-      attempts: 0,
-      stream: false,
-      error: error === null ? null : (error.code ?? error.type),
-    });
-  };
-
-  const methodNotAllowed = (allow: string) => (c: { req: { raw: Request; path: string }; var: { requestId: string } }) => {
-    const id = c.var.requestId;
-    const error = new GatewayError({
-      status: 405,
-      type: "invalid_request_error",
-      code: "method_not_allowed",
-      message: `${c.req.raw.method} is not allowed on ${c.req.path}; use ${allow}.`,
-    });
-    logSimple(id, c.req.raw, c.req.path, 405, clock.now(), null, error);
-    return errorResponse(error, { "x-request-id": id, allow });
-  };
+  const edge = createEdge(logger, clock, describe);
 
   const app = new Hono<GatewayEnv>();
-  // The request id, made here for every request and nowhere else: in c.var for the handlers, the
-  // request log and the x-request-id header.
-  app.use(async (c, next) => {
-    c.set("requestId", requestId());
-    await next();
-  });
+  app.use(requestIdMiddleware(deps.requestId ?? createRequestIdGenerator()));
   // Off by default: no middleware, nothing added to the request path.
   if (deps.corsOrigins !== undefined && deps.corsOrigins.length > 0) app.use(createCors(deps.corsOrigins));
 
   // Every priced endpoint runs the one skeleton (priced-request.ts); each supplies parse, estimate and call.
-  const chat = chatEndpoint(requestDeps);
-  const embeddings = embeddingsEndpoint(requestDeps);
-  for (const path of ["/v1/chat/completions", "/chat/completions"]) {
-    app.post(path, (c) => handlePricedRequest(c.req.raw, path, c.var.requestId, requestDeps, chat));
-    app.all(path, methodNotAllowed("POST"));
-  }
-
-  for (const path of ["/v1/embeddings", "/embeddings"]) {
-    app.post(path, (c) => handlePricedRequest(c.req.raw, path, c.var.requestId, requestDeps, embeddings));
-    app.all(path, methodNotAllowed("POST"));
-  }
-
-  for (const path of ["/v1/models", "/models"]) {
-    app.get(path, (c) => {
-      const started = clock.now();
-      const id = c.var.requestId;
-      const caller = authenticate(deps.plan, c.req.raw.headers, requestDeps.managedKeys);
-      if (caller instanceof GatewayError) {
-        logSimple(id, c.req.raw, path, caller.status, started, null, caller);
-        return errorResponse(caller, { "x-request-id": id });
-      }
-      logSimple(id, c.req.raw, path, 200, started, caller, null);
-      return new Response(modelList(caller), { status: 200, headers: { "content-type": "application/json", "x-request-id": id } });
-    });
-    app.all(path, methodNotAllowed("GET"));
-  }
-
-  // Health probes are not logged: orchestrators call them every few seconds.
-  app.get("/health/liveness", () => jsonResponse({ status: "ok" }, 200));
-  app.all("/health/liveness", methodNotAllowed("GET"));
-  app.get("/health/readiness", async () => {
-    let storeOk: boolean;
-    try {
-      storeOk = deps.store.healthy === undefined ? true : await deps.store.healthy();
-    } catch {
-      storeOk = false;
+  const mountPriced = <Body extends { model: string }, Value>(paths: readonly string[], endpoint: PricedEndpoint<Body, Value>): void => {
+    for (const path of paths) {
+      app.post(path, (c) => handlePricedRequest(c.req.raw, path, c.var.requestId, requestDeps, endpoint));
+      app.all(path, edge.methodNotAllowed("POST"));
     }
-    // Budgets and limits need every key, team, user and customer loaded once.
-    const budgetsLoaded = enforcement.cache.isReady();
-    const ready = storeOk && budgetsLoaded;
-    const body: Record<string, string> = {
-      status: ready ? "ready" : "not_ready",
-      store: storeOk ? "ok" : "unavailable",
-      budgets: budgetsLoaded ? "loaded" : "loading",
-      // Whether rate limits and budget reservations are shared by the cluster (Redis) or, while Redis is
-      // unreachable or not configured, kept per process: the signal monitoring should alert on.
-      limits: enforcement.limiter.isClusterWide() && enforcement.ledger.isClusterWide?.() === true ? "cluster-wide" : "per-process",
-    };
-    return jsonResponse(body, ready ? 200 : 503);
-  });
-  app.all("/health/readiness", methodNotAllowed("GET"));
+  };
+  mountPriced(["/v1/chat/completions", "/chat/completions"], chatEndpoint(requestDeps));
+  mountPriced(["/v1/embeddings", "/embeddings"], embeddingsEndpoint(requestDeps));
+  for (const path of ["/v1/models", "/models"]) {
+    app.get(path, createModelsHandler(deps.plan, requestDeps.managedKeys, clock, edge, path));
+    app.all(path, edge.methodNotAllowed("GET"));
+  }
+  app.get("/health/liveness", liveness);
+  app.all("/health/liveness", edge.methodNotAllowed("GET"));
+  app.get("/health/readiness", createReadiness(deps.store, enforcement));
+  app.all("/health/readiness", edge.methodNotAllowed("GET"));
 
   if (deps.governance !== undefined) {
     const { store, cache, configEntities } = deps.governance;
     const authorizeAdmin = createAdminAuthorizer(deps.plan, cache, () => clock.now());
-    // `spend` in /key/info, /team/info, ...: in the entity's current budget period (all time without
-    // one), the larger of what the budget ledger counts (reservations in flight included) and what
-    // the spend store recorded (the ledger has no counter for an entity without a budget, or before
-    // its first request in this process).
-    const spend = async (subject: Subject, entity: SpendEntity): Promise<number> => {
-      const now = clock.now();
-      const start = enforcement.periods.periodOf(entity.budgetDuration, now).start;
-      const [counted, recorded] = await Promise.all([
-        enforcement.ledger.spent(subject, start, now),
-        subject.kind === "deployment"
-          ? 0
-          : deps.store.subjectSpendSince(subject.kind, subject.kind === "key" ? (entity.keyHash ?? "").slice(0, 12) : subject.id, start),
-      ]);
-      return Math.max(counted, recorded);
-    };
     app.route(
       "/",
       createAdminApp({
@@ -251,30 +136,17 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
         clock,
         configEntities,
         authorizeAdmin,
-        masterKeyHash: deps.plan.masterKeyDigest === null ? null : Buffer.from(deps.plan.masterKeyDigest).toString("hex"), afterChange: () => cache.whenFresh(), spend }),
+        masterKeyHash: deps.plan.masterKeyDigest === null ? null : Buffer.from(deps.plan.masterKeyDigest).toString("hex"),
+        afterChange: () => cache.whenFresh(),
+        spend: createSpendLookup(enforcement, deps.store, clock),
+      }),
     );
     app.route("/", createSpendApi({ queries: deps.spendQueries ?? null, authorizeAdmin, onError: (message) => logger.error(message) }));
   }
 
-  app.notFound((c) => {
-    const id = c.var.requestId;
-    const error = new GatewayError({
-      status: 404,
-      type: "invalid_request_error",
-      code: "unknown_url",
-      message: `gw has no route ${c.req.method} ${c.req.path}. It serves POST /v1/chat/completions, POST /v1/embeddings and GET /v1/models.`,
-    });
-    logSimple(id, c.req.raw, c.req.path, 404, clock.now(), null, error);
-    return errorResponse(error, { "x-request-id": id });
-  });
-
-  app.onError((error, c) => {
-    const id = c.var.requestId ?? requestId();
-    logger.error(`${id}: unexpected error on ${c.req.method} ${c.req.path}: ${describe(error)}`);
-    const failure = internalError(error);
-    logSimple(id, c.req.raw, c.req.path, 500, clock.now(), null, failure);
-    return errorResponse(failure, { "x-request-id": id });
-  });
-
+  app.notFound(edge.notFound);
+  app.onError((error, c) => edge.onError(error, c, internalError));
   return app;
 }
+
+export { createRequestIdGenerator, type GatewayEnv } from "./http/request-id.ts";

@@ -1,0 +1,38 @@
+/**
+ * Health probes (not logged: orchestrators call them every few seconds). Liveness: the process
+ * answers. Readiness: the spend store takes writes and every key, team, user and customer has
+ * been loaded once; it also says whether limits and budgets are shared by the cluster (Redis) or,
+ * while Redis is unreachable or not configured, kept per process: the signal to alert on.
+ */
+import type { Enforcement } from "../governance/enforcement.ts";
+import type { SpendStore } from "../stores/ports.ts";
+
+function json(value: unknown, status: number): Response {
+  return new Response(JSON.stringify(value), { status, headers: { "content-type": "application/json" } });
+}
+
+export function liveness(): Response {
+  return json({ status: "ok" }, 200);
+}
+
+export function createReadiness(store: SpendStore, enforcement: Enforcement): () => Promise<Response> {
+  return async () => {
+    let storeOk: boolean;
+    try {
+      storeOk = store.healthy === undefined ? true : await store.healthy();
+    } catch {
+      storeOk = false;
+    }
+    const budgetsLoaded = enforcement.cache.isReady();
+    const ready = storeOk && budgetsLoaded;
+    return json(
+      {
+        status: ready ? "ready" : "not_ready",
+        store: storeOk ? "ok" : "unavailable",
+        budgets: budgetsLoaded ? "loaded" : "loading",
+        limits: enforcement.limiter.isClusterWide() && enforcement.ledger.isClusterWide?.() === true ? "cluster-wide" : "per-process",
+      },
+      ready ? 200 : 503,
+    );
+  };
+}
