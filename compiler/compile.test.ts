@@ -65,6 +65,22 @@ describe("compileBundle", () => {
     expect(defaults.routes["m"]!.deployments[0]!.timeoutMs).toBe(60_000);
   });
 
+  it("compiles routing only where configured: the model's own over the config's, field by field, with defaults; and deployment order", () => {
+    expect(chat.routing).toBeUndefined();
+    expect(chat.deployments[0]!.order).toBeUndefined();
+    const routed = compileObject({
+      routing: { strategy: "latency", cooldownSeconds: 30 },
+      models: [
+        { name: "a", deployments: [{ provider: "mock", model: "x", order: 1 }, { provider: "mock", model: "y", order: 2 }] },
+        { name: "b", routing: { strategy: "cost", allowedFails: 0 }, deployments: [{ provider: "mock", model: "x" }] },
+      ],
+    });
+    expect(routed.routes["a"]!.routing).toEqual({ strategy: "latency", allowedFails: 3, cooldownMs: 30_000, failureWindowMs: 60_000 });
+    expect(routed.routes["b"]!.routing).toEqual({ strategy: "cost", allowedFails: 0, cooldownMs: 30_000, failureWindowMs: 60_000 });
+    expect(routed.routes["a"]!.deployments.map((deployment) => deployment.order)).toEqual([1, 2]);
+    expect(validateBundle(routed)).toEqual([]);
+  });
+
   it("uses configured prices, table prices and free mock prices", () => {
     expect(chat.deployments[2]!.price).toEqual({ inputPerMTok: 1, outputPerMTok: 2, cacheReadPerMTok: 1, cacheWritePerMTok: 1, source: "config" });
     expect(chat.deployments[0]!.price?.source).toBe("genai-prices");

@@ -37,6 +37,8 @@ export function compileBundle(config: NormalizedConfig, options: CompileOptions)
       cumulativeWeights: cumulativeWeights(model.deployments.map((deployment) => deployment.weight)),
       fallbacks: resolveFallbacks(model.name, config.fallbacks),
       retry: { ...config.retry },
+      // Only when configured, so bundles without routing (and their hashes) stay as they were.
+      ...(model.routing === null ? {} : { routing: { ...model.routing } }),
     });
   }
 
@@ -85,6 +87,7 @@ function compileDeployment(deployment: NormalizedDeployment): CompiledDeployment
   };
   // Only when set, so bundles without limits (and their hashes) stay as they were.
   if (deployment.limits !== null) compiled.limits = { ...deployment.limits };
+  if (deployment.order !== null) compiled.order = deployment.order;
   return compiled;
 }
 

@@ -59,6 +59,8 @@ export interface DeploymentConfig {
   weight?: number;
   /** Per-attempt timeout in milliseconds. Defaults to the top-level `timeoutMs`. */
   timeoutMs?: number;
+  /** Priority: order 2 gets requests only when every order 1 deployment is cooling down, at its limit or has failed for the request. Default 1. */
+  order?: number;
   /** Requests per minute this deployment may take; at the limit, requests go to another deployment or a fallback. */
   rpmLimit?: number;
   /** Tokens (prompt estimate plus max_tokens, corrected to real usage) per minute this deployment may take. */
@@ -93,6 +95,23 @@ export interface ModelConfig {
   name: string;
   /** Where requests for this model go; one is picked at random by weight. */
   deployments: DeploymentConfig[];
+  /** This model's routing: overrides the top-level `routing` field by field. */
+  routing?: RoutingConfig;
+}
+
+export type RoutingStrategyName = "weighted" | "least-busy" | "latency" | "cost";
+
+export interface RoutingConfig {
+  /**
+   * weighted: random by weight (default); least-busy: fewest requests in flight; latency: lowest
+   * recent latency; cost: cheapest by price. Among the deployments of the lowest `order` that are
+   * not cooling down.
+   */
+  strategy?: RoutingStrategyName;
+  /** Failures of a deployment within a minute that cool it down (never a client's 400); 0 turns cooldowns off. Default 3. */
+  allowedFails?: number;
+  /** How long a cooled-down deployment gets no requests, then one trial request. Default 5. */
+  cooldownSeconds?: number;
 }
 
 export interface RetryConfig {
@@ -138,6 +157,8 @@ export interface GatewayConfig {
   /** Ordered fallback chains: `{ "gpt-4o": ["claude-sonnet", "gpt-4o-mini"] }`. */
   fallbacks?: Record<string, string[]>;
   retries?: RetryConfig;
+  /** How a deployment is chosen and when a failing one is cooled down, for every model. Default: weighted, no cooldowns. */
+  routing?: RoutingConfig;
   /** Default per-attempt timeout in milliseconds. Default 60000. */
   timeoutMs?: number;
   teams?: TeamConfig[];

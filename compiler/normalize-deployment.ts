@@ -31,6 +31,8 @@ export interface NormalizedDeployment {
   price: PriceConfig | null;
   /** null when the deployment sets no limit. */
   limits: { rpm: number | null; tpm: number | null; parallel: number | null } | null;
+  /** null: not set (order 1). */
+  order: number | null;
 }
 
 export function normalizeDeployment(deployment: DeploymentConfig, id: string, defaultTimeoutMs: number): NormalizedDeployment {
@@ -59,6 +61,7 @@ export function normalizeDeployment(deployment: DeploymentConfig, id: string, de
       deployment.rpmLimit === undefined && deployment.tpmLimit === undefined && deployment.maxParallelRequests === undefined
         ? null
         : { rpm: deployment.rpmLimit ?? null, tpm: deployment.tpmLimit ?? null, parallel: deployment.maxParallelRequests ?? null },
+    order: deployment.order ?? null,
   };
 }
 

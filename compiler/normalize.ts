@@ -1,5 +1,5 @@
-import type { CompiledRetry } from "../contract/bundle.ts";
-import type { BudgetConfig, GatewayConfig } from "./define-config.ts";
+import type { CompiledRetry, CompiledRouting } from "../contract/bundle.ts";
+import type { BudgetConfig, GatewayConfig, RoutingConfig } from "./define-config.ts";
 import { normalizeDeployment, type NormalizedDeployment } from "./normalize-deployment.ts";
 import { readSecret, type ParsedSecret } from "./secret.ts";
 import { parseModelName } from "../contract/wildcard.ts";
@@ -20,6 +20,22 @@ export interface NormalizedModel {
   /** "anthropic/" for the wildcard model "anthropic/*"; null for an exact name. */
   wildcardPrefix: string | null;
   deployments: NormalizedDeployment[];
+  /** null when neither the model nor the config sets `routing` (the bundle then has none). */
+  routing: CompiledRouting | null;
+}
+
+/** Defaults of a `routing` block (LiteLLM's: allowed_fails 3, cooldown_time 5 s, failures counted per minute). */
+export const DEFAULT_ROUTING: CompiledRouting = { strategy: "weighted", allowedFails: 3, cooldownMs: 5_000, failureWindowMs: 60_000 };
+
+function normalizeRouting(top: RoutingConfig | undefined, own: RoutingConfig | undefined): CompiledRouting | null {
+  if (top === undefined && own === undefined) return null;
+  const seconds = own?.cooldownSeconds ?? top?.cooldownSeconds;
+  return {
+    strategy: own?.strategy ?? top?.strategy ?? DEFAULT_ROUTING.strategy,
+    allowedFails: own?.allowedFails ?? top?.allowedFails ?? DEFAULT_ROUTING.allowedFails,
+    cooldownMs: seconds === undefined ? DEFAULT_ROUTING.cooldownMs : Math.round(seconds * 1000),
+    failureWindowMs: DEFAULT_ROUTING.failureWindowMs,
+  };
 }
 
 export type NormalizedKeySecret = ParsedSecret | { kind: "hash"; sha256: string };
@@ -44,6 +60,7 @@ export function normalizeConfig(config: GatewayConfig): NormalizedConfig {
         deployments: model.deployments.map((deployment, index) =>
           normalizeDeployment(deployment, deployment.name ?? `${model.name}/${index}`, timeoutMs),
         ),
+        routing: normalizeRouting(config.routing, model.routing),
       };
     }),
     fallbacks: Object.fromEntries(Object.entries(config.fallbacks ?? {}).map(([from, to]) => [from, [...to]])),

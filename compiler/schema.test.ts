@@ -48,6 +48,7 @@ describe("gateway.config.schema.json", () => {
       ["DeploymentConfig", definitions["deployment"]!],
       ["PriceConfig", definitions["price"]!],
       ["RetryConfig", definitions["retries"]!],
+      ["RoutingConfig", definitions["routing"]!],
       ["TeamConfig", definitions["team"]!],
       ["BudgetConfig", definitions["budget"]!],
       ["KeyConfig", definitions["key"]!],

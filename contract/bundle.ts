@@ -67,6 +67,8 @@ export interface CompiledDeployment {
    * null: unlimited). Absent or null when none is set (bundles built before it existed have none).
    */
   limits?: CompiledDeploymentLimits | null;
+  /** Priority among the route's deployments (order 2 only when every order 1 one is out); absent: 1. */
+  order?: number;
 }
 
 export interface CompiledDeploymentLimits {
@@ -99,6 +101,16 @@ export interface CompiledRoute {
   /** Models to try, in order, after this one has failed; transitive, deduplicated, never contains `name`. */
   fallbacks: string[];
   retry: CompiledRetry;
+  /** How a deployment is chosen and when one is cooled down; absent (the config sets no `routing`): weighted, no cooldowns. */
+  routing?: CompiledRouting;
+}
+
+export interface CompiledRouting {
+  strategy: "weighted" | "least-busy" | "latency" | "cost";
+  /** Failures within `failureWindowMs` that cool a deployment down; 0: cooldowns off. */
+  allowedFails: number;
+  cooldownMs: number;
+  failureWindowMs: number;
 }
 
 export interface CompiledBudget {

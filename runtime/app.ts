@@ -24,6 +24,7 @@ import { createRequestIdGenerator, type GatewayEnv, requestIdMiddleware } from "
 import { chatEndpoint } from "./endpoints/chat.ts";
 import { embeddingsEndpoint } from "./endpoints/embeddings.ts";
 import { handlePricedRequest, type PricedEndpoint } from "./endpoints/priced-request.ts";
+import { createDeploymentHealth } from "./routing/deployment-health.ts";
 import { realSleep, type Sleep } from "./routing/execute.ts";
 import { createRouteFinder, type PriceLookup } from "./routing/find-route.ts";
 import { createLogger, type Logger } from "./http/logger.ts";
@@ -100,6 +101,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
     // when no deployment has limits.
     deploymentLimiter: planHasDeploymentLimits(deps.plan) ? enforcement.limiter : null,
     ...(deps.shutdown === undefined ? {} : { shutdown: deps.shutdown }),
+    health: createDeploymentHealth(),
   };
   const edge = createEdge(logger, clock, describe);
 

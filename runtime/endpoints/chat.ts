@@ -161,7 +161,7 @@ export function chatEndpoint(deps: RequestDeps): PricedEndpoint<ChatCompletionRe
 /** Commit the stream's 200 with gw's headers; settle when it ends, with the usage gw counted when the upstream's is missing. */
 function respondWithStream(deps: RequestDeps, state: RequestState, chat: ChatCompletionRequest, outcome: Extract<ExecuteOutcome<UpstreamStream>, { ok: true }>): Response {
   state.deploymentHold = outcome.hold;
-  const headers = routeHeaders(state.requestId, outcome.route, outcome.target, outcome.attempts);
+  const headers = routeHeaders(state.requestId, outcome);
   addLimitHeaders(state, headers);
   const stream = outcome.value;
   if (stream.warnings.length > 0) headers["x-gw-warnings"] = headerSafe(stream.warnings);

@@ -64,6 +64,8 @@ export async function handlePricedRequest<Body extends { model: string }, Value>
       signal,
       limits: deploymentLimitsOf(deps, body, endpoint.tokenEstimate),
       endpoint: endpoint.kind,
+      health: deps.health,
+      now: () => deps.clock.now(),
     };
     const outcome = await executeWithFallbacks(options, async (target) => {
       const control = createAttemptControl(signal, target.deployment);

@@ -10,10 +10,11 @@ import type { DeploymentHold, DeploymentLimits } from "../limits/deployment-limi
 import { createRequestEnforcer, type Enforcement, type EnforcementTicket, rateLimitHeaders, type RequestEnforcer } from "../governance/enforcement.ts";
 import type { ManagedKeyLookup } from "../auth/managed-callers.ts";
 import type { RateLimiter } from "../stores/ports.ts";
+import type { DeploymentHealth } from "../routing/deployment-health.ts";
 import { authenticate, checkModelAllowed } from "../auth/authenticate.ts";
 import { computeCost } from "../spend/cost.ts";
 import { GatewayError, invalidRequest } from "../http/errors.ts";
-import type { ExecuteOutcome, Sleep } from "../routing/execute.ts";
+import { describeDecision, type ExecuteOutcome, type RouteDecision, type Sleep } from "../routing/execute.ts";
 import type { RouteFinder } from "../routing/find-route.ts";
 import type { Logger } from "../http/logger.ts";
 import type { TokenUsage } from "../http/openai-types.ts";
@@ -44,6 +45,8 @@ export interface RequestDeps {
   shutdown?: AbortSignal;
   /** Largest and deepest JSON body accepted (runtime/http/read-json-body.ts); defaults when absent. */
   bodyLimits?: BodyLimits;
+  /** What this process knows of each deployment (in flight, latency, cooldowns), for the routing strategies. */
+  health: DeploymentHealth;
 }
 
 /** One enforcer per RequestDeps (it caches per-key profiles and per-route prices). */
@@ -237,13 +240,16 @@ export function admitModel(deps: RequestDeps, caller: Caller, model: string): Ru
   return checkModelAllowed(caller, model) ?? route;
 }
 
-export function routeHeaders(requestId: string, route: RuntimeRoute, target: RuntimeDeployment, attempts: number): HeaderRecord {
+/** gw's headers on every answer that reached a deployment: which one, after how many attempts, and why (x-gw-route). */
+export function routeHeaders(requestId: string, outcome: { route: RuntimeRoute; target: RuntimeDeployment; attempts: number; decision: RouteDecision }): HeaderRecord {
+  const { route, target, attempts } = outcome;
   return {
     "x-request-id": requestId,
     "x-gw-model": route.name,
     "x-gw-deployment": target.deployment.id,
     "x-gw-provider": target.deployment.provider,
     "x-gw-attempts": String(attempts),
+    "x-gw-route": describeDecision(outcome.decision),
   };
 }
 
@@ -266,7 +272,7 @@ export function respondWithOutcome<Value>(
 ): Response {
   if (!outcome.ok) return respondWithFailure(deps, state, outcome);
   state.deploymentHold = outcome.hold;
-  const headers = routeHeaders(state.requestId, outcome.route, outcome.target, outcome.attempts);
+  const headers = routeHeaders(state.requestId, outcome);
   addLimitHeaders(state, headers);
   const { payload, usage, warnings } = answer(outcome.value);
   const cost = settleRequest(deps, state, { status: 200, route: outcome.route, target: outcome.target, attempts: outcome.attempts, usage, error: null });
@@ -278,7 +284,7 @@ export function respondWithOutcome<Value>(
 
 /** Settle a request whose every attempt failed (no usage) and answer with its error and gw's route headers. */
 export function respondWithFailure(deps: RequestDeps, state: RequestState, outcome: Extract<ExecuteOutcome<unknown>, { ok: false }>): Response {
-  const headers = routeHeaders(state.requestId, outcome.route, outcome.target, outcome.attempts);
+  const headers = routeHeaders(state.requestId, outcome);
   addLimitHeaders(state, headers);
   settleRequest(deps, state, { status: outcome.error.status, route: outcome.route, target: outcome.target, attempts: outcome.attempts, usage: null, error: outcome.error });
   return errorResponse(outcome.error, headers);

@@ -18,7 +18,9 @@ import { GatewayError } from "../http/errors.ts";
 import { acquireDeployment, type DeploymentHold, type DeploymentLimits } from "../limits/deployment-limits.ts";
 import type { Caller, RuntimeDeployment, RuntimePlan, RuntimeRoute } from "../start/plan.ts";
 import { type Endpoint, routeFor } from "./route-endpoints.ts";
-import { backoffMs, pickDeployment } from "./router.ts";
+import { createDeploymentHealth, type DeploymentHealth, noCooldowns } from "./deployment-health.ts";
+import { backoffMs } from "./router.ts";
+import { chooseDeployment, type RoutingStrategy } from "./strategies.ts";
 import { internalError } from "../upstream/upstream.ts";
 
 /** Waits `ms`, resolving early when `signal` aborts. */
@@ -53,13 +55,30 @@ export interface ExecuteOptions {
    * and a fallback with none is skipped. `route` must already be narrowed. Absent: routes as they are.
    */
   endpoint?: Endpoint;
+  /** What is known of each deployment (in flight, latency, cooldowns); absent: a fresh one per call (tests). */
+  health?: DeploymentHealth;
+  /** Clock for latency and cooldowns. Default Date.now. */
+  now?: () => number;
 }
 
 export type ExecuteOutcome<T> =
   /** `hold`: the target's rate-limit hold, for the caller to release with the real usage; null when none. */
-  | { ok: true; value: T; route: RuntimeRoute; target: RuntimeDeployment; attempts: number; hold: DeploymentHold | null }
+  | { ok: true; value: T; route: RuntimeRoute; target: RuntimeDeployment; attempts: number; hold: DeploymentHold | null; decision: RouteDecision }
   /** `target` is the last deployment tried. */
-  | { ok: false; error: GatewayError; route: RuntimeRoute; target: RuntimeDeployment; attempts: number };
+  | { ok: false; error: GatewayError; route: RuntimeRoute; target: RuntimeDeployment; attempts: number; decision: RouteDecision };
+
+/** Why the request went where it did, for the x-gw-route header. */
+export interface RouteDecision {
+  strategy: RoutingStrategy;
+  /** Deployment ids skipped, with why: cooling down, at its rate limit, or failed for this request. */
+  skipped: Array<{ id: string; reason: "cooling-down" | "rate-limited" | "failed" }>;
+}
+
+/** `strategy=latency; skipped=a:cooling-down,b:failed` */
+export function describeDecision(decision: RouteDecision): string {
+  if (decision.skipped.length === 0) return `strategy=${decision.strategy}`;
+  return `strategy=${decision.strategy}; skipped=${decision.skipped.map((entry) => `${entry.id}:${entry.reason}`).join(",")}`;
+}
 
 export async function executeWithFallbacks<T>(
   options: ExecuteOptions,
@@ -67,6 +86,12 @@ export async function executeWithFallbacks<T>(
 ): Promise<ExecuteOutcome<T>> {
   const { plan, caller, random, sleep, signal } = options;
   const limits = options.limits ?? null;
+  const health = options.health ?? createDeploymentHealth();
+  const now = options.now ?? Date.now;
+  const decision: RouteDecision = { strategy: options.route.routing?.strategy ?? "weighted", skipped: [] };
+  const skip = (id: string, reason: RouteDecision["skipped"][number]["reason"]): void => {
+    if (!decision.skipped.some((entry) => entry.id === id && entry.reason === reason)) decision.skipped.push({ id, reason });
+  };
   const primary = options.route;
   let attempts = 0;
   let lastError: GatewayError | undefined;
@@ -101,7 +126,10 @@ export async function executeWithFallbacks<T>(
         // Every deployment failed or is limited: retry the failed ones, never the limited ones.
         if ((failed as Set<number>).size >= count) excluded = limited;
       }
-      const index = pickDeployment(route, random, excluded);
+      const routing = route.routing;
+      const choice = chooseDeployment(route, { strategy: routing?.strategy ?? "weighted", health, now: now(), random, excluded });
+      for (const cooling of choice.cooling) skip(route.deployments[cooling]!.deployment.id, "cooling-down");
+      const index = choice.index;
       const target = route.deployments[index] as RuntimeDeployment;
       lastRoute = route;
       lastTarget = target;
@@ -114,34 +142,44 @@ export async function executeWithFallbacks<T>(
           if (limitedRetryAfterMs < 0 || admission.retryAfterMs < limitedRetryAfterMs) limitedRetryAfterMs = admission.retryAfterMs;
           (limited ??= new Set()).add(index);
           (failed ??= new Set()).add(index);
+          skip(target.deployment.id, "rate-limited");
           retry--;
           continue;
         }
         hold = admission.hold;
         if (signal?.aborted) {
           hold?.release(0);
-          return { ok: false, error: clientClosedError, route, target, attempts };
+          return { ok: false, error: clientClosedError, route, target, attempts, decision };
         }
       }
       attempts++;
+      const id = target.deployment.id;
+      const started = now();
+      const done = health.begin(id);
       try {
         const value = await attempt(target, route);
-        return { ok: true, value, route, target, attempts, hold };
+        health.succeeded(id, now() - started, now());
+        // Requests in flight count attempts (for a stream, until its first token).
+        done();
+        return { ok: true, value, route, target, attempts, hold, decision };
       } catch (error) {
+        done();
         hold?.release(0);
         lastError = error instanceof GatewayError ? error : internalError(error);
       }
-      if (signal?.aborted) return { ok: false, error: clientClosedError, route, target, attempts };
-      if (!lastError.retryable) return { ok: false, error: lastError, route, target, attempts };
+      if (signal?.aborted) return { ok: false, error: clientClosedError, route, target, attempts, decision };
+      health.failed(id, lastError, routing?.health ?? noCooldowns, now());
+      if (!lastError.retryable) return { ok: false, error: lastError, route, target, attempts, decision };
       (failed ??= new Set()).add(index);
+      skip(id, "failed");
       if (retry < retries) {
         await sleep(backoffMs(retry, route.retry, lastError.retryAfterMs, random), signal);
-        if (signal?.aborted) return { ok: false, error: clientClosedError, route, target, attempts };
+        if (signal?.aborted) return { ok: false, error: clientClosedError, route, target, attempts, decision };
       }
     }
   }
   const error = lastError ?? deploymentsLimited(primary.name, limitedRetryAfterMs);
-  return { ok: false, error, route: lastRoute, target: lastTarget, attempts };
+  return { ok: false, error, route: lastRoute, target: lastTarget, attempts, decision };
 }
 
 /** The 429 when every deployment of a model and its fallbacks was at its rate limit. */

@@ -156,6 +156,7 @@ export function loadBundle(bundle: Bundle, options: LoadBundleOptions): RuntimeP
         extraHeaders: Object.keys(headers).length === 0 ? null : headers,
         authorizer: null,
         limits: deploymentLimitSubjects(compiled.id, compiled.limits),
+        ...(compiled.order === undefined ? {} : { order: compiled.order }),
       };
     });
     if (deployments.length === 0 || route.cumulativeWeights.length !== deployments.length) {
@@ -172,6 +173,14 @@ export function loadBundle(bundle: Bundle, options: LoadBundleOptions): RuntimeP
       cumulativeWeights: route.cumulativeWeights,
       fallbacks: route.fallbacks,
       retry: route.retry,
+      ...(route.routing === undefined
+        ? {}
+        : {
+            routing: {
+              strategy: route.routing.strategy,
+              health: { allowedFails: route.routing.allowedFails, cooldownMs: route.routing.cooldownMs, failureWindowMs: route.routing.failureWindowMs },
+            },
+          }),
     };
     modelNames.push(name);
     if (wildcardPrefix === null) routes.set(name, runtimeRoute);

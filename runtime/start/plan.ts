@@ -4,6 +4,8 @@
  */
 import type { CompiledRetry, CompiledTeam } from "../../contract/bundle.ts";
 import type { DeploymentLimitSubjects } from "../limits/deployment-limits.ts";
+import type { HealthPolicy } from "../routing/deployment-health.ts";
+import type { RoutingStrategy } from "../routing/strategies.ts";
 import type { ProviderAdapter, RequestAuthorizer, ResolvedDeployment } from "../providers/types.ts";
 
 /** USD per single token (the bundle's per-million prices divided once at load). */
@@ -29,6 +31,8 @@ export interface RuntimeDeployment {
   readonly authorizer: RequestAuthorizer | null;
   /** The deployment's rate limits as limiter subjects (built once at load); absent or null: none. */
   readonly limits?: DeploymentLimitSubjects | null;
+  /** Priority among the route's deployments: order 2 is tried only when every order 1 one is out. Absent: 1. */
+  readonly order?: number;
 }
 
 export interface RuntimeRoute {
@@ -46,6 +50,13 @@ export interface RuntimeRoute {
   /** Public model names to try in order once this one has failed; every one exists in `routes`. */
   readonly fallbacks: readonly string[];
   readonly retry: CompiledRetry;
+  /** How a deployment is chosen and when one is cooled down (routing/strategies.ts, deployment-health.ts). Absent: weighted, no cooldowns. */
+  readonly routing?: RouteRouting;
+}
+
+export interface RouteRouting {
+  readonly strategy: RoutingStrategy;
+  readonly health: HealthPolicy;
 }
 
 /** Who is calling, as established by auth.ts. One object per key, built at load. */

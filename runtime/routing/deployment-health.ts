@@ -1,0 +1,121 @@
+/**
+ * What gw knows of each deployment's recent behaviour, in this process: requests in flight,
+ * latency (an exponentially weighted moving average), and failures, from which it cools a
+ * deployment down (circuit breaking). The routing strategies (strategies.ts) read it; the retry
+ * loop (execute.ts) writes it. Keyed by deployment id, so a wildcard route's per-model views
+ * share their deployment's state.
+ *
+ * Cooldown rules:
+ * - a failure that is the deployment's fault (retryable: 5xx, 429, timeouts, connection errors,
+ *   streams cut before their first token) counts; a client error (400, 404, a refused request)
+ *   never does;
+ * - `allowedFails` such failures within `failureWindowMs` cool the deployment down for
+ *   `cooldownMs`; a 429 with Retry-After cools it down for that long at once; `allowedFails` 0
+ *   turns cooldowns off;
+ * - when a cooldown ends the deployment gets trial requests; the first failure cools it down again
+ *   at once, the first success makes it healthy (its failure count starts over).
+ */
+
+export interface HealthPolicy {
+  /** Failures within the window that cool a deployment down; 0 turns cooldowns off. */
+  readonly allowedFails: number;
+  readonly cooldownMs: number;
+  readonly failureWindowMs: number;
+}
+
+export const defaultHealthPolicy: HealthPolicy = { allowedFails: 3, cooldownMs: 5_000, failureWindowMs: 60_000 };
+
+/** Cooldowns off (a route without a routing policy). */
+export const noCooldowns: HealthPolicy = { allowedFails: 0, cooldownMs: 0, failureWindowMs: 0 };
+
+/** Weight of the newest latency sample in the moving average. */
+export const latencyAlpha = 0.3;
+
+interface State {
+  inFlight: number;
+  /** ms; -1 until the first sample. */
+  latencyMs: number;
+  failures: number[];
+  coolingUntil: number;
+  /** A cooldown has ended and no request has succeeded since. */
+  onTrial: boolean;
+}
+
+export interface FailureReport {
+  /** The error says the deployment is at fault (GatewayError.retryable). */
+  retryable: boolean;
+  /** The upstream's Retry-After, when it gave one with a 429. */
+  retryAfterMs?: number;
+}
+
+export interface DeploymentHealth {
+  /** One more request in flight on the deployment; the returned function ends it (once). */
+  begin(deploymentId: string): () => void;
+  succeeded(deploymentId: string, latencyMs: number, now: number): void;
+  failed(deploymentId: string, report: FailureReport, policy: HealthPolicy, now: number): void;
+  inFlight(deploymentId: string): number;
+  /** -1 when no request has been measured yet. */
+  latencyMs(deploymentId: string): number;
+  /** When its cooldown ends; 0 when it is not cooling down at `now`. */
+  coolingUntil(deploymentId: string, now: number): number;
+}
+
+export function createDeploymentHealth(): DeploymentHealth {
+  const states = new Map<string, State>();
+  const stateOf = (id: string): State => {
+    let state = states.get(id);
+    if (state === undefined) {
+      state = { inFlight: 0, latencyMs: -1, failures: [], coolingUntil: 0, onTrial: false };
+      states.set(id, state);
+    }
+    return state;
+  };
+  const coolDown = (state: State, until: number): void => {
+    if (until > state.coolingUntil) state.coolingUntil = until;
+    state.failures = [];
+    state.onTrial = true;
+  };
+  return {
+    begin(id) {
+      const state = stateOf(id);
+      state.inFlight++;
+      let ended = false;
+      return () => {
+        if (ended) return;
+        ended = true;
+        state.inFlight--;
+      };
+    },
+    succeeded(id, latencyMs, now) {
+      const state = stateOf(id);
+      state.latencyMs = state.latencyMs < 0 ? latencyMs : latencyAlpha * latencyMs + (1 - latencyAlpha) * state.latencyMs;
+      if (now >= state.coolingUntil) {
+        state.onTrial = false;
+        state.failures = [];
+      }
+    },
+    failed(id, report, policy, now) {
+      if (!report.retryable || policy.allowedFails <= 0) return;
+      const state = stateOf(id);
+      if (report.retryAfterMs !== undefined && report.retryAfterMs > 0) {
+        coolDown(state, now + report.retryAfterMs);
+        return;
+      }
+      if (policy.allowedFails <= 0) return;
+      if (state.onTrial && now >= state.coolingUntil) {
+        coolDown(state, now + policy.cooldownMs);
+        return;
+      }
+      const since = now - policy.failureWindowMs;
+      state.failures = state.failures.filter((at) => at > since);
+      state.failures.push(now);
+      if (state.failures.length >= policy.allowedFails) coolDown(state, now + policy.cooldownMs);
+    },
+    inFlight: (id) => states.get(id)?.inFlight ?? 0,
+    latencyMs: (id) => states.get(id)?.latencyMs ?? -1,
+    coolingUntil(id, now) {
+      const until = states.get(id)?.coolingUntil ?? 0;
+      return until > now ? until : 0;
+    },
+  };
+}

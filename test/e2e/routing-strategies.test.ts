@@ -1,0 +1,125 @@
+/**
+ * End to end: routing strategies and cooldowns (issue 8, first part) through the real `gw serve`
+ * against local OpenAI fakes with different delays and failures. Each answer says how it was
+ * routed in `x-gw-route`.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import type { FakeUpstream } from "../fakes/fake-server.ts";
+import { startOpenAIUpstream } from "../fakes/openai-upstream.ts";
+import { postRaw, type RawResponse } from "../support/gateway-client.ts";
+import { serveTestConfig } from "../support/serve-test-config.ts";
+import type { GatewayProcess } from "../support/start-gw.ts";
+
+const upstreamKey = "sk-upstream-routing-test";
+const masterKey = "gw-master-routing-test";
+
+let fast: FakeUpstream;
+let slow: FakeUpstream;
+let primary: FakeUpstream;
+let backup: FakeUpstream;
+let gateway: GatewayProcess;
+let stop: () => Promise<void>;
+
+const deployment = (name: string, upstream: FakeUpstream, extra: Record<string, unknown> = {}) => ({
+  name,
+  provider: "openai" as const,
+  model: "gpt-4.1-nano",
+  baseUrl: upstream.baseUrl,
+  apiKey: { $env: "OPENAI_API_KEY" },
+  ...extra,
+});
+
+beforeAll(async () => {
+  const started = await Promise.all([1, 2, 3, 4].map(() => startOpenAIUpstream({ apiKey: upstreamKey })));
+  [fast, slow, primary, backup] = started as [FakeUpstream, FakeUpstream, FakeUpstream, FakeUpstream];
+  ({ gateway, stop } = await serveTestConfig({
+    name: "e2e-routing",
+    upstreams: [fast, slow, primary, backup],
+    env: { OPENAI_API_KEY: upstreamKey, GW_MASTER_KEY: masterKey },
+    masterKey,
+    config: {
+      masterKey: { $env: "GW_MASTER_KEY" },
+      retries: { attempts: 2, initialBackoffMs: 10, maxBackoffMs: 50 },
+      models: [
+        { name: "by-latency", routing: { strategy: "latency" }, deployments: [deployment("fast", fast), deployment("slow", slow)] },
+        {
+          name: "by-cost",
+          routing: { strategy: "cost" },
+          deployments: [
+            deployment("dear", fast, { price: { inputPerMTok: 5, outputPerMTok: 15 } }),
+            deployment("cheap", slow, { price: { inputPerMTok: 0.1, outputPerMTok: 0.4 } }),
+          ],
+        },
+        {
+          name: "by-order",
+          routing: { allowedFails: 2, cooldownSeconds: 2 },
+          deployments: [deployment("primary", primary, { order: 1 }), deployment("backup", backup, { order: 2 })],
+        },
+        { name: "plain", deployments: [deployment("only", fast)] },
+      ],
+    },
+  }));
+});
+
+afterAll(() => stop?.());
+
+beforeEach(() => {
+  for (const upstream of [fast, slow, primary, backup]) upstream.reset();
+});
+
+const ask = (model: string): Promise<RawResponse> => postRaw(gateway, { model, messages: [{ role: "user", content: "hi" }] }, { apiKey: masterKey });
+
+describe("routing strategies", () => {
+  test("latency: traffic goes to the faster deployment once both are measured", async () => {
+    slow.failNext(Array.from({ length: 40 }, () => ({ delayMs: 150 })));
+    const deployments: string[] = [];
+    for (let index = 0; index < 30; index++) {
+      const response = await ask("by-latency");
+      expect(response.status).toBe(200);
+      expect(response.headers.get("x-gw-route")).toBe("strategy=latency");
+      deployments.push(response.headers.get("x-gw-deployment") as string);
+    }
+    // Each is tried once while unmeasured; then only probes (5%) reach the slow one.
+    expect(deployments.filter((name) => name === "fast").length).toBeGreaterThanOrEqual(25);
+    expect(slow.chatRequests().length).toBeLessThanOrEqual(5);
+  }, 30_000);
+
+  test("cost: every request goes to the cheapest deployment", async () => {
+    for (let index = 0; index < 10; index++) {
+      const response = await ask("by-cost");
+      expect(response.headers.get("x-gw-deployment")).toBe("cheap");
+      expect(response.headers.get("x-gw-route")).toBe("strategy=cost");
+    }
+  });
+
+  test("the default route says it was weighted", async () => {
+    const response = await ask("plain");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-gw-route")).toBe("strategy=weighted");
+  });
+});
+
+describe("priority and cooldowns", () => {
+  test("order 2 serves while order 1 fails and cools down; order 1 is back after its cooldown", async () => {
+    primary.failNext([{ status: 500 }, { status: 500 }]);
+    // First request: the primary fails, the retry goes to the backup (order 2) without a client-visible error.
+    const first = await ask("by-order");
+    expect(first.status).toBe(200);
+    expect(first.headers.get("x-gw-deployment")).toBe("backup");
+    expect(first.headers.get("x-gw-route")).toBe("strategy=weighted; skipped=primary:failed");
+    const second = await ask("by-order");
+    expect(second.headers.get("x-gw-deployment")).toBe("backup");
+    // Two failures within a minute: the primary is cooling down and not tried at all.
+    const requestsBefore = primary.chatRequests().length;
+    const third = await ask("by-order");
+    expect(third.status).toBe(200);
+    expect(third.headers.get("x-gw-deployment")).toBe("backup");
+    expect(third.headers.get("x-gw-route")).toBe("strategy=weighted; skipped=primary:cooling-down");
+    expect(primary.chatRequests().length).toBe(requestsBefore);
+    // After the 2 s cooldown, a trial request goes to the primary again (it now answers).
+    await new Promise((resolve) => setTimeout(resolve, 2_200));
+    const recovered = await ask("by-order");
+    expect(recovered.headers.get("x-gw-deployment")).toBe("primary");
+    expect(recovered.headers.get("x-gw-route")).toBe("strategy=weighted");
+  }, 30_000);
+});
