@@ -25,9 +25,6 @@ export interface HealthPolicy {
 
 export const defaultHealthPolicy: HealthPolicy = { allowedFails: 3, cooldownMs: 5_000, failureWindowMs: 60_000 };
 
-/** Cooldowns off (a route without a routing policy). */
-export const noCooldowns: HealthPolicy = { allowedFails: 0, cooldownMs: 0, failureWindowMs: 0 };
-
 /** Weight of the newest latency sample in the moving average. */
 export const latencyAlpha = 0.3;
 
@@ -49,8 +46,9 @@ export interface FailureReport {
 }
 
 export interface DeploymentHealth {
-  /** One more request in flight on the deployment; the returned function ends it (once). */
-  begin(deploymentId: string): () => void;
+  /** One more request in flight on the deployment; `end` ends it (call each once). */
+  begin(deploymentId: string): void;
+  end(deploymentId: string): void;
   succeeded(deploymentId: string, latencyMs: number, now: number): void;
   failed(deploymentId: string, report: FailureReport, policy: HealthPolicy, now: number): void;
   inFlight(deploymentId: string): number;
@@ -77,21 +75,18 @@ export function createDeploymentHealth(): DeploymentHealth {
   };
   return {
     begin(id) {
-      const state = stateOf(id);
-      state.inFlight++;
-      let ended = false;
-      return () => {
-        if (ended) return;
-        ended = true;
-        state.inFlight--;
-      };
+      stateOf(id).inFlight++;
+    },
+    end(id) {
+      const state = states.get(id);
+      if (state !== undefined && state.inFlight > 0) state.inFlight--;
     },
     succeeded(id, latencyMs, now) {
       const state = stateOf(id);
       state.latencyMs = state.latencyMs < 0 ? latencyMs : latencyAlpha * latencyMs + (1 - latencyAlpha) * state.latencyMs;
       if (now >= state.coolingUntil) {
         state.onTrial = false;
-        state.failures = [];
+        if (state.failures.length > 0) state.failures = [];
       }
     },
     failed(id, report, policy, now) {

@@ -18,8 +18,8 @@ import { GatewayError } from "../http/errors.ts";
 import { acquireDeployment, type DeploymentHold, type DeploymentLimits } from "../limits/deployment-limits.ts";
 import type { Caller, RuntimeDeployment, RuntimePlan, RuntimeRoute } from "../start/plan.ts";
 import { type Endpoint, routeFor } from "./route-endpoints.ts";
-import { createDeploymentHealth, type DeploymentHealth, noCooldowns } from "./deployment-health.ts";
-import { backoffMs } from "./router.ts";
+import { createDeploymentHealth, type DeploymentHealth } from "./deployment-health.ts";
+import { backoffMs, pickDeployment } from "./router.ts";
 import { chooseDeployment, type RoutingStrategy } from "./strategies.ts";
 import { internalError } from "../upstream/upstream.ts";
 
@@ -70,14 +70,30 @@ export type ExecuteOutcome<T> =
 /** Why the request went where it did, for the x-gw-route header. */
 export interface RouteDecision {
   strategy: RoutingStrategy;
-  /** Deployment ids skipped, with why: cooling down, at its rate limit, or failed for this request. */
-  skipped: Array<{ id: string; reason: "cooling-down" | "rate-limited" | "failed" }>;
+  /** Deployment ids skipped, with why: cooling down, at its rate limit, or failed for this request; null: none. */
+  skipped: Array<{ id: string; reason: SkipReason }> | null;
 }
+
+export type SkipReason = "cooling-down" | "rate-limited" | "failed";
+
+const plainDecisions = new Map<RoutingStrategy, string>();
 
 /** `strategy=latency; skipped=a:cooling-down,b:failed` */
 export function describeDecision(decision: RouteDecision): string {
-  if (decision.skipped.length === 0) return `strategy=${decision.strategy}`;
+  if (decision.skipped === null) {
+    let text = plainDecisions.get(decision.strategy);
+    if (text === undefined) {
+      text = `strategy=${decision.strategy}`;
+      plainDecisions.set(decision.strategy, text);
+    }
+    return text;
+  }
   return `strategy=${decision.strategy}; skipped=${decision.skipped.map((entry) => `${entry.id}:${entry.reason}`).join(",")}`;
+}
+
+function skip(decision: RouteDecision, id: string, reason: SkipReason): void {
+  const skipped = (decision.skipped ??= []);
+  if (!skipped.some((entry) => entry.id === id && entry.reason === reason)) skipped.push({ id, reason });
 }
 
 export async function executeWithFallbacks<T>(
@@ -88,10 +104,7 @@ export async function executeWithFallbacks<T>(
   const limits = options.limits ?? null;
   const health = options.health ?? createDeploymentHealth();
   const now = options.now ?? Date.now;
-  const decision: RouteDecision = { strategy: options.route.routing?.strategy ?? "weighted", skipped: [] };
-  const skip = (id: string, reason: RouteDecision["skipped"][number]["reason"]): void => {
-    if (!decision.skipped.some((entry) => entry.id === id && entry.reason === reason)) decision.skipped.push({ id, reason });
-  };
+  const decision: RouteDecision = { strategy: options.route.routing?.strategy ?? "weighted", skipped: null };
   const primary = options.route;
   let attempts = 0;
   let lastError: GatewayError | undefined;
@@ -127,9 +140,16 @@ export async function executeWithFallbacks<T>(
         if ((failed as Set<number>).size >= count) excluded = limited;
       }
       const routing = route.routing;
-      const choice = chooseDeployment(route, { strategy: routing?.strategy ?? "weighted", health, now: now(), random, excluded });
-      for (const cooling of choice.cooling) skip(route.deployments[cooling]!.deployment.id, "cooling-down");
-      const index = choice.index;
+      // A route without routing settings or priorities is picked by weight alone, as it always was,
+      // and its deployments' health is not tracked (nothing would read it).
+      let index: number;
+      if (routing === undefined && !hasPriorities(route)) {
+        index = pickDeployment(route, random, excluded);
+      } else {
+        const choice = chooseDeployment(route, { strategy: routing?.strategy ?? "weighted", health, now: now(), random, excluded });
+        for (const cooling of choice.cooling) skip(decision, route.deployments[cooling]!.deployment.id, "cooling-down");
+        index = choice.index;
+      }
       const target = route.deployments[index] as RuntimeDeployment;
       lastRoute = route;
       lastTarget = target;
@@ -142,7 +162,7 @@ export async function executeWithFallbacks<T>(
           if (limitedRetryAfterMs < 0 || admission.retryAfterMs < limitedRetryAfterMs) limitedRetryAfterMs = admission.retryAfterMs;
           (limited ??= new Set()).add(index);
           (failed ??= new Set()).add(index);
-          skip(target.deployment.id, "rate-limited");
+          skip(decision, target.deployment.id, "rate-limited");
           retry--;
           continue;
         }
@@ -154,24 +174,28 @@ export async function executeWithFallbacks<T>(
       }
       attempts++;
       const id = target.deployment.id;
-      const started = now();
-      const done = health.begin(id);
+      const tracked = routing !== undefined;
+      const started = tracked ? now() : 0;
+      // Requests in flight count attempts (for a stream, until its first token).
+      if (tracked) health.begin(id);
       try {
         const value = await attempt(target, route);
-        health.succeeded(id, now() - started, now());
-        // Requests in flight count attempts (for a stream, until its first token).
-        done();
+        if (tracked) {
+          health.end(id);
+          const ended = now();
+          health.succeeded(id, ended - started, ended);
+        }
         return { ok: true, value, route, target, attempts, hold, decision };
       } catch (error) {
-        done();
+        if (tracked) health.end(id);
         hold?.release(0);
         lastError = error instanceof GatewayError ? error : internalError(error);
       }
       if (signal?.aborted) return { ok: false, error: clientClosedError, route, target, attempts, decision };
-      health.failed(id, lastError, routing?.health ?? noCooldowns, now());
+      if (tracked) health.failed(id, lastError, routing.health, now());
       if (!lastError.retryable) return { ok: false, error: lastError, route, target, attempts, decision };
       (failed ??= new Set()).add(index);
-      skip(id, "failed");
+      skip(decision, id, "failed");
       if (retry < retries) {
         await sleep(backoffMs(retry, route.retry, lastError.retryAfterMs, random), signal);
         if (signal?.aborted) return { ok: false, error: clientClosedError, route, target, attempts, decision };
@@ -180,6 +204,12 @@ export async function executeWithFallbacks<T>(
   }
   const error = lastError ?? deploymentsLimited(primary.name, limitedRetryAfterMs);
   return { ok: false, error, route: lastRoute, target: lastTarget, attempts, decision };
+}
+
+/** Whether any deployment of the route has a priority (`order`) of its own. */
+function hasPriorities(route: RuntimeRoute): boolean {
+  for (const target of route.deployments) if (target.order !== undefined) return true;
+  return false;
 }
 
 /** The 429 when every deployment of a model and its fallbacks was at its rate limit. */

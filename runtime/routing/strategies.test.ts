@@ -60,14 +60,14 @@ describe("chooseDeployment", () => {
     const target = route([{ id: "a" }, { id: "b" }, { id: "c" }]);
     health.begin("a");
     health.begin("a");
-    const endB = health.begin("b");
+    health.begin("b");
     expect(split(target, "least-busy", health)).toEqual([0, 0, 1000]);
     health.begin("c");
     health.begin("c");
     // b (1 in flight) is now the least busy; once it ends, b has none.
     expect(split(target, "least-busy", health)).toEqual([0, 1000, 0]);
-    endB();
-    endB();
+    health.end("b");
+    health.end("b");
     expect(health.inFlight("b")).toBe(0);
   });
 
