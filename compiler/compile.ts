@@ -88,6 +88,7 @@ function compileDeployment(deployment: NormalizedDeployment): CompiledDeployment
   // Only when set, so bundles without limits (and their hashes) stay as they were.
   if (deployment.limits !== null) compiled.limits = { ...deployment.limits };
   if (deployment.order !== null) compiled.order = deployment.order;
+  if (deployment.tags !== null) compiled.tags = [...deployment.tags];
   return compiled;
 }
 

@@ -59,6 +59,8 @@ export interface DeploymentConfig {
   weight?: number;
   /** Per-attempt timeout in milliseconds. Defaults to the top-level `timeoutMs`. */
   timeoutMs?: number;
+  /** Tag routing: requests tagged (metadata.tags or x-gw-tags) with one of these go only to deployments carrying it; "default" takes untagged ones. */
+  tags?: string[];
   /** Priority: order 2 gets requests only when every order 1 deployment is cooling down, at its limit or has failed for the request. Default 1. */
   order?: number;
   /** Requests per minute this deployment may take; at the limit, requests go to another deployment or a fallback. */

@@ -33,6 +33,8 @@ export interface NormalizedDeployment {
   limits: { rpm: number | null; tpm: number | null; parallel: number | null } | null;
   /** null: not set (order 1). */
   order: number | null;
+  /** null: not set. */
+  tags: string[] | null;
 }
 
 export function normalizeDeployment(deployment: DeploymentConfig, id: string, defaultTimeoutMs: number): NormalizedDeployment {
@@ -62,6 +64,7 @@ export function normalizeDeployment(deployment: DeploymentConfig, id: string, de
         ? null
         : { rpm: deployment.rpmLimit ?? null, tpm: deployment.tpmLimit ?? null, parallel: deployment.maxParallelRequests ?? null },
     order: deployment.order ?? null,
+    tags: deployment.tags === undefined ? null : [...new Set(deployment.tags)],
   };
 }
 

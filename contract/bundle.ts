@@ -69,6 +69,8 @@ export interface CompiledDeployment {
   limits?: CompiledDeploymentLimits | null;
   /** Priority among the route's deployments (order 2 only when every order 1 one is out); absent: 1. */
   order?: number;
+  /** Tags that select the deployment (tag routing); absent: none. */
+  tags?: string[];
 }
 
 export interface CompiledDeploymentLimits {

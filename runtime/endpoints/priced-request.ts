@@ -16,6 +16,8 @@ import type { RuntimeDeployment, RuntimeRoute } from "../start/plan.ts";
 import type { ProviderContext } from "../providers/types.ts";
 import { abandonRequest, type AdmitOptions, admitRequest, type AdmittedRequest, deploymentLimitsOf, failRequest, type RequestDeps } from "./request-flow.ts";
 import { type Endpoint, routeFor } from "../routing/route-endpoints.ts";
+import { defaultTag, requestRoutingTags, routeForTags, routeHasTags, tagsHeader } from "../routing/tag-routing.ts";
+import { invalidRequest } from "../http/errors.ts";
 
 /** One upstream attempt of an admitted request. */
 export interface Attempt<Body> {
@@ -40,6 +42,16 @@ export interface PricedEndpoint<Body extends { model: string }, Value> extends A
   respond(admitted: AdmittedRequest<Body>, outcome: ExecuteOutcome<Value>): Response;
 }
 
+/** The 400 for a tagged request none of whose model's deployments carries one of its tags (and none is tagged "default"). */
+function noDeploymentForTags(model: string, tags: readonly string[]): GatewayError {
+  return invalidRequest(
+    `No deployment of model "${model}" carries the request's tags (${tags.join(", ") || "none"}), and none is tagged "${defaultTag}". ` +
+      `Send other tags (metadata.tags or the ${tagsHeader} header), or ask the gateway's operator to tag a deployment.`,
+    "metadata.tags",
+    "no_deployment_for_tags",
+  );
+}
+
 export async function handlePricedRequest<Body extends { model: string }, Value>(
   request: Request,
   path: string,
@@ -51,8 +63,15 @@ export async function handlePricedRequest<Body extends { model: string }, Value>
   if (admitted instanceof Response) return admitted;
   try {
     const { state, caller, body, context } = admitted;
-    const route = routeFor(admitted.route, endpoint.kind);
+    let route = routeFor(admitted.route, endpoint.kind);
     if (route === null) return failRequest(deps, state, endpoint.unsupported(body, admitted.route));
+    // Tag routing, only for models whose deployments have tags (no work otherwise).
+    const tags = routeHasTags(route) || route.fallbacks.length > 0 ? requestRoutingTags(body, request.headers) : null;
+    if (tags !== null && routeHasTags(route)) {
+      const tagged = routeForTags(route, tags);
+      if (tagged === null) return failRequest(deps, state, noDeploymentForTags(body.model, tags));
+      route = tagged;
+    }
     const signal = request.signal;
     const keepsControl = endpoint.keepsControl?.(body) === true;
     const options = {
@@ -64,6 +83,7 @@ export async function handlePricedRequest<Body extends { model: string }, Value>
       signal,
       limits: deploymentLimitsOf(deps, body, endpoint.tokenEstimate),
       endpoint: endpoint.kind,
+      ...(tags === null ? {} : { tags }),
       health: deps.health,
       now: () => deps.clock.now(),
     };

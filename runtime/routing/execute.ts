@@ -21,6 +21,7 @@ import { type Endpoint, routeFor } from "./route-endpoints.ts";
 import { createDeploymentHealth, type DeploymentHealth } from "./deployment-health.ts";
 import { backoffMs, pickDeployment } from "./router.ts";
 import { chooseDeployment, type RoutingStrategy } from "./strategies.ts";
+import { routeForTags } from "./tag-routing.ts";
 import { internalError } from "../upstream/upstream.ts";
 
 /** Waits `ms`, resolving early when `signal` aborts. */
@@ -55,6 +56,8 @@ export interface ExecuteOptions {
    * and a fallback with none is skipped. `route` must already be narrowed. Absent: routes as they are.
    */
   endpoint?: Endpoint;
+  /** The request's routing tags: fallbacks are narrowed to the deployments they select (tag-routing.ts); `route` must already be. */
+  tags?: readonly string[];
   /** What is known of each deployment (in flight, latency, cooldowns); absent: a fresh one per call (tests). */
   health?: DeploymentHealth;
   /** Clock for latency and cooldowns. Default Date.now. */
@@ -122,6 +125,11 @@ export async function executeWithFallbacks<T>(
       route = plan.routes.get(name) as RuntimeRoute;
       if (options.endpoint !== undefined) {
         const view = routeFor(route, options.endpoint);
+        if (view === null) continue;
+        route = view;
+      }
+      if (options.tags !== undefined) {
+        const view = routeForTags(route, options.tags);
         if (view === null) continue;
         route = view;
       }

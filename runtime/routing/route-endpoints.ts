@@ -39,7 +39,8 @@ function servingDeployments(route: RuntimeRoute, endpoint: Endpoint): number[] {
   return indexes.length > 0 ? indexes : capable;
 }
 
-function narrow(route: RuntimeRoute, indexes: readonly number[]): RuntimeRoute | null {
+/** The route with only the deployments at `indexes`, weights renormalized; itself when all are kept, null when none is. */
+export function narrowRoute(route: RuntimeRoute, indexes: readonly number[]): RuntimeRoute | null {
   if (indexes.length === 0) return null;
   if (indexes.length === route.deployments.length) return route;
   const weights = indexes.map((index) => (route.cumulativeWeights[index] as number) - (index === 0 ? 0 : (route.cumulativeWeights[index - 1] as number)));
@@ -60,7 +61,7 @@ export function routeFor(route: RuntimeRoute, endpoint: Endpoint): RuntimeRoute 
   const cache = views[endpoint];
   let view = cache.get(route);
   if (view === undefined) {
-    view = narrow(route, servingDeployments(route, endpoint));
+    view = narrowRoute(route, servingDeployments(route, endpoint));
     cache.set(route, view);
   }
   return view;

@@ -157,6 +157,7 @@ export function loadBundle(bundle: Bundle, options: LoadBundleOptions): RuntimeP
         authorizer: null,
         limits: deploymentLimitSubjects(compiled.id, compiled.limits),
         ...(compiled.order === undefined ? {} : { order: compiled.order }),
+        ...(compiled.tags === undefined ? {} : { tags: new Set(compiled.tags) }),
       };
     });
     if (deployments.length === 0 || route.cumulativeWeights.length !== deployments.length) {

@@ -33,6 +33,8 @@ export interface RuntimeDeployment {
   readonly limits?: DeploymentLimitSubjects | null;
   /** Priority among the route's deployments: order 2 is tried only when every order 1 one is out. Absent: 1. */
   readonly order?: number;
+  /** Tags that select this deployment (routing/tag-routing.ts). Absent: none. */
+  readonly tags?: ReadonlySet<string>;
 }
 
 export interface RuntimeRoute {

@@ -56,6 +56,11 @@ beforeAll(async () => {
           deployments: [deployment("primary", primary, { order: 1 }), deployment("backup", backup, { order: 2 })],
         },
         { name: "plain", deployments: [deployment("only", fast)] },
+        {
+          name: "by-tag",
+          deployments: [deployment("eu", primary, { tags: ["eu"] }), deployment("us", backup, { tags: ["us", "default"] })],
+        },
+        { name: "tagged-only", deployments: [deployment("eu-only", primary, { tags: ["eu"] })] },
       ],
     },
   }));
@@ -96,6 +101,31 @@ describe("routing strategies", () => {
     const response = await ask("plain");
     expect(response.status).toBe(200);
     expect(response.headers.get("x-gw-route")).toBe("strategy=weighted");
+  });
+});
+
+describe("tag routing", () => {
+  test("metadata.tags or the x-gw-tags header select the deployments carrying them; untagged requests go to the default one", async () => {
+    const body = (tags?: string[]) => ({ model: "by-tag", messages: [{ role: "user", content: "hi" }], ...(tags === undefined ? {} : { metadata: { tags } }) });
+    for (let index = 0; index < 5; index++) {
+      expect((await postRaw(gateway, body(["eu"]), { apiKey: masterKey })).headers.get("x-gw-deployment")).toBe("eu");
+      expect((await postRaw(gateway, body(), { apiKey: masterKey })).headers.get("x-gw-deployment")).toBe("us");
+    }
+    const viaHeader = await fetch(`${gateway.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${masterKey}`, "content-type": "application/json", "x-gw-tags": "eu" },
+      body: JSON.stringify(body()),
+    });
+    expect(viaHeader.headers.get("x-gw-deployment")).toBe("eu");
+    // Five requests tagged in the body and one through the header reached the eu deployment.
+    expect(primary.chatRequests().length).toBe(6);
+  });
+
+  test("a tagged request no deployment serves gets a 400 naming the tags", async () => {
+    const response = await postRaw(gateway, { model: "tagged-only", messages: [{ role: "user", content: "hi" }], metadata: { tags: ["asia"] } }, { apiKey: masterKey });
+    expect(response.status).toBe(400);
+    expect((response.json as { error: { code: string; message: string } }).error).toMatchObject({ code: "no_deployment_for_tags" });
+    expect((response.json as { error: { message: string } }).error.message).toContain("asia");
   });
 });
 
