@@ -18,6 +18,7 @@ import { abandonRequest, type AdmitOptions, admitRequest, type AdmittedRequest, 
 import { type Endpoint, routeFor } from "../routing/route-endpoints.ts";
 import { defaultTag, requestRoutingTags, routeForTags, routeHasTags, tagsHeader } from "../routing/tag-routing.ts";
 import { invalidRequest } from "../http/errors.ts";
+import { readRequestOverrides } from "../routing/request-overrides.ts";
 
 /** One upstream attempt of an admitted request. */
 export interface Attempt<Body> {
@@ -63,10 +64,12 @@ export async function handlePricedRequest<Body extends { model: string }, Value>
   if (admitted instanceof Response) return admitted;
   try {
     const { state, caller, body, context } = admitted;
+    const overrides = readRequestOverrides(body as unknown as Record<string, unknown>, deps.plan, caller, body.model);
+    if (overrides instanceof Error) return failRequest(deps, state, overrides);
     let route = routeFor(admitted.route, endpoint.kind);
     if (route === null) return failRequest(deps, state, endpoint.unsupported(body, admitted.route));
     // Tag routing, only for models whose deployments have tags (no work otherwise).
-    const tags = routeHasTags(route) || route.fallbacks.length > 0 ? requestRoutingTags(body, request.headers) : null;
+    const tags = routeHasTags(route) || route.fallbacks.length > 0 || overrides?.fallbacks !== undefined ? requestRoutingTags(body, request.headers) : null;
     if (tags !== null && routeHasTags(route)) {
       const tagged = routeForTags(route, tags);
       if (tagged === null) return failRequest(deps, state, noDeploymentForTags(body.model, tags));
@@ -84,6 +87,8 @@ export async function handlePricedRequest<Body extends { model: string }, Value>
       limits: deploymentLimitsOf(deps, body, endpoint.tokenEstimate),
       endpoint: endpoint.kind,
       ...(tags === null ? {} : { tags }),
+      ...(overrides?.attempts === undefined ? {} : { attempts: overrides.attempts }),
+      ...(overrides?.fallbacks === undefined ? {} : { fallbacks: overrides.fallbacks }),
       health: deps.health,
       now: () => deps.clock.now(),
     };

@@ -56,6 +56,10 @@ export interface ExecuteOptions {
    * and a fallback with none is skipped. `route` must already be narrowed. Absent: routes as they are.
    */
   endpoint?: Endpoint;
+  /** The request's `num_retries` (request-overrides.ts): retries per model instead of the route's. */
+  attempts?: number;
+  /** The request's `fallbacks`: tried instead of the route's chain. */
+  fallbacks?: readonly string[];
   /** The request's routing tags: fallbacks are narrowed to the deployments they select (tag-routing.ts); `route` must already be. */
   tags?: readonly string[];
   /** What is known of each deployment (in flight, latency, cooldowns); absent: a fresh one per call (tests). */
@@ -117,10 +121,11 @@ export async function executeWithFallbacks<T>(
   let limitedRetryAfterMs = -1;
   let estimate = -1;
 
-  for (let chainIndex = -1; chainIndex < primary.fallbacks.length; chainIndex++) {
+  const chain = options.fallbacks ?? primary.fallbacks;
+  for (let chainIndex = -1; chainIndex < chain.length; chainIndex++) {
     let route = primary;
     if (chainIndex >= 0) {
-      const name = primary.fallbacks[chainIndex] as string;
+      const name = chain[chainIndex] as string;
       if (!isModelAllowed(caller, name)) continue;
       route = plan.routes.get(name) as RuntimeRoute;
       if (options.endpoint !== undefined) {
@@ -139,7 +144,7 @@ export async function executeWithFallbacks<T>(
     /** Deployments at their limit: never picked again for this model. */
     let limited: Set<number> | null = null;
     const count = route.deployments.length;
-    const retries = route.retry.attempts;
+    const retries = options.attempts ?? route.retry.attempts;
     for (let retry = 0; retry <= retries; retry++) {
       let excluded: Set<number> | null = failed;
       if (limited !== null) {

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { answer, createFakeBundle, failWith } from "../testing/fake-provider.ts";
+import { createTestGateway, hello } from "../testing/test-gateway.ts";
+
+const bundle = createFakeBundle({
+  models: [
+    { name: "chat", deployments: ["fake-1"], fallbacks: ["third"] },
+    { name: "other", deployments: ["fake-2"] },
+    { name: "third", deployments: ["fake-3"] },
+  ],
+});
+
+async function errorOf(response: Response): Promise<{ code: string; param: string | null; message: string }> {
+  return ((await response.json()) as { error: { code: string; param: string | null; message: string } }).error;
+}
+
+describe("per-request num_retries and fallbacks (LiteLLM's)", () => {
+  it("num_retries replaces the route's retries, and is not sent upstream", async () => {
+    const gateway = await createTestGateway(bundle, { handlers: { "fake-1": failWith(500), "fake-3": failWith(500) } });
+    const response = await gateway.chat({ ...hello, num_retries: 0 });
+    expect(response.status).toBe(500);
+    // One attempt at chat, one at its configured fallback "third".
+    expect(gateway.calls.map((call) => call.model)).toEqual(["fake-1", "fake-3"]);
+    for (const call of gateway.calls) expect(Object.keys(call.body)).not.toContain("num_retries");
+  });
+
+  it("fallbacks replace the configured chain, in order, and are not sent upstream", async () => {
+    const gateway = await createTestGateway(bundle, { handlers: { "fake-1": failWith(500), "fake-2": answer("from other") } });
+    const response = await gateway.chat({ ...hello, num_retries: 0, fallbacks: ["other", { model: "third" }] });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-gw-model")).toBe("other");
+    expect(gateway.calls.map((call) => call.model)).toEqual(["fake-1", "fake-2"]);
+    for (const call of gateway.calls) expect(Object.keys(call.body)).not.toContain("fallbacks");
+  });
+
+  it("refuses malformed overrides and unknown fallback models with a 400 naming the field", async () => {
+    const gateway = await createTestGateway(bundle, { handlers: { "fake-1": answer("hi") } });
+    const cases: Array<[Record<string, unknown>, string, string]> = [
+      [{ num_retries: 11 }, "num_retries", "invalid_value"],
+      [{ num_retries: "2" }, "num_retries", "invalid_value"],
+      [{ fallbacks: "other" }, "fallbacks", "invalid_type"],
+      [{ fallbacks: ["other", 3] }, "fallbacks[1]", "invalid_type"],
+      [{ fallbacks: ["nope"] }, "fallbacks[0]", "invalid_fallback"],
+    ];
+    for (const [extra, param, code] of cases) {
+      const response = await gateway.chat({ ...hello, ...extra });
+      expect(response.status).toBe(400);
+      expect(await errorOf(response)).toMatchObject({ param, code });
+    }
+    expect(gateway.calls).toHaveLength(0);
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * Per-request routing overrides LiteLLM clients send in the body: `num_retries` (retries per
+ * model, 0-10) and `fallbacks` (public model names, or `{ "model": name }` objects, tried in order
+ * instead of the model's configured chain). They are honoured here and never forwarded upstream:
+ * both fields are cleared from the body once read. Anything malformed is a 400 naming the field.
+ */
+import { isModelAllowed } from "../auth/authenticate.ts";
+import { type GatewayError, invalidRequest } from "../http/errors.ts";
+import type { Caller, RuntimePlan } from "../start/plan.ts";
+
+export interface RequestOverrides {
+  attempts?: number;
+  fallbacks?: readonly string[];
+}
+
+export const maxRequestRetries = 10;
+
+/** null when the body has neither field (the common case: no allocation). */
+export function readRequestOverrides(body: Record<string, unknown>, plan: RuntimePlan, caller: Caller, model: string): RequestOverrides | GatewayError | null {
+  const retries = body["num_retries"];
+  const fallbacks = body["fallbacks"];
+  if (retries === undefined && fallbacks === undefined) return null;
+  body["num_retries"] = undefined;
+  body["fallbacks"] = undefined;
+  const overrides: RequestOverrides = {};
+  if (retries !== undefined && retries !== null) {
+    if (typeof retries !== "number" || !Number.isInteger(retries) || retries < 0 || retries > maxRequestRetries) {
+      return invalidRequest(`\`num_retries\` must be a whole number from 0 to ${maxRequestRetries}.`, "num_retries", "invalid_value");
+    }
+    overrides.attempts = retries;
+  }
+  if (fallbacks !== undefined && fallbacks !== null) {
+    if (!Array.isArray(fallbacks)) return invalidRequest("`fallbacks` must be an array of model names.", "fallbacks", "invalid_type");
+    const names: string[] = [];
+    for (let index = 0; index < fallbacks.length; index++) {
+      const item: unknown = fallbacks[index];
+      const name = typeof item === "string" ? item : typeof item === "object" && item !== null ? (item as { model?: unknown }).model : undefined;
+      const param = `fallbacks[${index}]`;
+      if (typeof name !== "string" || name === "") return invalidRequest(`${param} must be a model name (or an object with a \`model\`).`, param, "invalid_type");
+      if (!plan.routes.has(name) || !isModelAllowed(caller, name)) {
+        return invalidRequest(`${param} names "${name.slice(0, 100)}", which is not one of this gateway's models you may use (GET /v1/models lists them).`, param, "invalid_fallback");
+      }
+      if (name !== model && !names.includes(name)) names.push(name);
+    }
+    overrides.fallbacks = names;
+  }
+  return overrides;
+}
