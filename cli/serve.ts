@@ -15,6 +15,7 @@
  */
 import { isValidTimeZone } from "../runtime/budgets/budget-period.ts";
 import type { BudgetLedger, GovernanceStore, RateLimiter, SpendQueries } from "../runtime/stores/ports.ts";
+import type { CooldownShare } from "../runtime/routing/deployment-health.ts";
 import { join, relative, resolve } from "node:path";
 import { compileConfig, findConfigFile, formatDiagnostics } from "../compiler/index.ts";
 import { lookupPrice } from "../contract/prices.ts";
@@ -372,6 +373,7 @@ export async function runServe(args: string[]): Promise<number> {
   // comes back (onRecovered forgets what was loaded).
   let limitsLine = "in-process";
   let limits: { limiter: RateLimiter; ledger: BudgetLedger } | undefined;
+  let cooldowns: CooldownShare | undefined;
   let forgetSeeded = (): void => {};
   if (parsed.redisUrl !== null) {
     const { createRedisGovernance } = await import("../runtime/host/redis/redis-governance.ts");
@@ -384,6 +386,7 @@ export async function runServe(args: string[]): Promise<number> {
     });
     closers.push(() => redis.close());
     limits = { limiter: redis.rateLimiter, ledger: redis.budgetLedger };
+    cooldowns = redis.cooldowns;
     limitsLine = `redis ${describeRedisUrl(parsed.redisUrl)} (prefix ${parsed.redisPrefix}; ${parsed.budgetFailClosed ? "budgeted requests refused" : "per process"} while unreachable)`;
   }
   const webhook = parsed.alertWebhook === null ? null : createWebhookAlert(parsed.alertWebhook, fetchFunction, logger);
@@ -394,6 +397,7 @@ export async function runServe(args: string[]): Promise<number> {
     store: closingAlso(store, closers.reverse()),
     governanceStore,
     ...(limits === undefined ? {} : { limits }),
+    ...(cooldowns === undefined ? {} : { cooldowns }),
     budgetTimeZone: parsed.budgetTimeZone,
     budgetFailClosed: parsed.budgetFailClosed,
     ...(webhook === null

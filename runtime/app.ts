@@ -24,7 +24,7 @@ import { createRequestIdGenerator, type GatewayEnv, requestIdMiddleware } from "
 import { chatEndpoint } from "./endpoints/chat.ts";
 import { embeddingsEndpoint } from "./endpoints/embeddings.ts";
 import { handlePricedRequest, type PricedEndpoint } from "./endpoints/priced-request.ts";
-import { createDeploymentHealth } from "./routing/deployment-health.ts";
+import { type CooldownShare, createDeploymentHealth } from "./routing/deployment-health.ts";
 import { realSleep, type Sleep } from "./routing/execute.ts";
 import { createRouteFinder, type PriceLookup } from "./routing/find-route.ts";
 import { createLogger, type Logger } from "./http/logger.ts";
@@ -77,6 +77,8 @@ export interface AppDeps {
    * (runtime/governance/enforcement.ts); built by createGateway (runtime/index.ts).
    */
   enforcement: Enforcement;
+  /** Deployment cooldowns shared with the other replicas (Redis); absent: per process. */
+  cooldowns?: CooldownShare;
 }
 
 /** `req_<12 random hex>_<counter>`: unique across restarts, cheap per request. */
@@ -101,7 +103,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
     // when no deployment has limits.
     deploymentLimiter: planHasDeploymentLimits(deps.plan) ? enforcement.limiter : null,
     ...(deps.shutdown === undefined ? {} : { shutdown: deps.shutdown }),
-    health: createDeploymentHealth(),
+    health: createDeploymentHealth(deps.cooldowns),
   };
   const edge = createEdge(logger, clock, describe);
 

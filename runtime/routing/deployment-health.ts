@@ -45,6 +45,16 @@ export interface FailureReport {
   retryAfterMs?: number;
 }
 
+/**
+ * Cooldowns shared with other replicas (host/redis/redis-cooldowns.ts): `publish` is called when
+ * this process cools a deployment down (it must not throw or wait); `subscribe` delivers the
+ * cooldowns other replicas publish.
+ */
+export interface CooldownShare {
+  publish(deploymentId: string, until: number): void;
+  subscribe(apply: (deploymentId: string, until: number) => void): void;
+}
+
 export interface DeploymentHealth {
   /** One more request in flight on the deployment; `end` ends it (call each once). */
   begin(deploymentId: string): void;
@@ -58,7 +68,7 @@ export interface DeploymentHealth {
   coolingUntil(deploymentId: string, now: number): number;
 }
 
-export function createDeploymentHealth(): DeploymentHealth {
+export function createDeploymentHealth(share?: CooldownShare): DeploymentHealth {
   const states = new Map<string, State>();
   const stateOf = (id: string): State => {
     let state = states.get(id);
@@ -68,11 +78,22 @@ export function createDeploymentHealth(): DeploymentHealth {
     }
     return state;
   };
-  const coolDown = (state: State, until: number): void => {
-    if (until > state.coolingUntil) state.coolingUntil = until;
+  const coolDown = (state: State, until: number, id: string): void => {
+    if (until > state.coolingUntil) {
+      state.coolingUntil = until;
+      share?.publish(id, until);
+    }
     state.failures = [];
     state.onTrial = true;
   };
+  // Another replica's cooldown: applied as if seen here (it is not published again).
+  share?.subscribe((id, until) => {
+    const state = stateOf(id);
+    if (until > state.coolingUntil) {
+      state.coolingUntil = until;
+      state.onTrial = true;
+    }
+  });
   return {
     begin(id) {
       stateOf(id).inFlight++;
@@ -93,18 +114,18 @@ export function createDeploymentHealth(): DeploymentHealth {
       if (!report.retryable || policy.allowedFails <= 0) return;
       const state = stateOf(id);
       if (report.retryAfterMs !== undefined && report.retryAfterMs > 0) {
-        coolDown(state, now + report.retryAfterMs);
+        coolDown(state, now + report.retryAfterMs, id);
         return;
       }
       if (policy.allowedFails <= 0) return;
       if (state.onTrial && now >= state.coolingUntil) {
-        coolDown(state, now + policy.cooldownMs);
+        coolDown(state, now + policy.cooldownMs, id);
         return;
       }
       const since = now - policy.failureWindowMs;
       state.failures = state.failures.filter((at) => at > since);
       state.failures.push(now);
-      if (state.failures.length >= policy.allowedFails) coolDown(state, now + policy.cooldownMs);
+      if (state.failures.length >= policy.allowedFails) coolDown(state, now + policy.cooldownMs, id);
     },
     inFlight: (id) => states.get(id)?.inFlight ?? 0,
     latencyMs: (id) => states.get(id)?.latencyMs ?? -1,

@@ -16,7 +16,9 @@ import { withBudgetLedgerFallback, withRateLimiterFallback } from "../../governa
 import { createMemoryBudgetLedger } from "../../stores/memory/memory-budget-ledger.ts";
 import { createMemoryRateLimiter } from "../../stores/memory/memory-rate-limiter.ts";
 import type { BudgetLedger, RateLimiter } from "../../stores/ports.ts";
+import type { CooldownShare } from "../../routing/deployment-health.ts";
 import { createRedisBudgetLedger } from "./redis-budget-ledger.ts";
+import { createRedisCooldowns } from "./redis-cooldowns.ts";
 import { createRedisConnection, waitForRedis } from "./redis-connection.ts";
 import { createRedisRateLimiter } from "./redis-rate-limiter.ts";
 
@@ -46,6 +48,8 @@ export interface RedisGovernance {
   readonly rateLimiter: RateLimiter;
   readonly budgetLedger: BudgetLedger;
   readonly redis: Redis;
+  /** Deployment cooldowns shared by the replicas (redis-cooldowns.ts). */
+  readonly cooldowns: CooldownShare;
   /** Live replicas sharing this Redis prefix, as last counted (at least 1). */
   replicas(): number;
   close(): Promise<void>;
@@ -96,13 +100,16 @@ export async function createRedisGovernance(options: RedisGovernanceOptions): Pr
     createMemoryBudgetLedger({ reservationTtlMs: options.reservationTtlMs }),
     fallback,
   );
+  const cooldowns = createRedisCooldowns(redis, prefix, options.log);
   return {
     rateLimiter,
     budgetLedger,
     redis,
+    cooldowns: cooldowns.share,
     replicas: () => replicas,
     async close() {
       clearInterval(heartbeat);
+      cooldowns.close();
       try {
         if (redis.status === "ready") {
           await redis.zrem(replicasKey, instance).catch(() => {});
