@@ -15,7 +15,10 @@ export function liveness(): Response {
   return json({ status: "ok" }, 200);
 }
 
-export function createReadiness(store: SpendStore, enforcement: Enforcement): () => Promise<Response> {
+/** Each deployment's state as this process sees it, for /health/readiness. */
+export type DeploymentStates = () => Record<string, { state: "healthy" | "cooling_down"; cooling_until?: string; in_flight: number; latency_ms: number | null }>;
+
+export function createReadiness(store: SpendStore, enforcement: Enforcement, deployments?: DeploymentStates): () => Promise<Response> {
   return async () => {
     let storeOk: boolean;
     try {
@@ -31,6 +34,8 @@ export function createReadiness(store: SpendStore, enforcement: Enforcement): ()
         store: storeOk ? "ok" : "unavailable",
         budgets: budgetsLoaded ? "loaded" : "loading",
         limits: enforcement.limiter.isClusterWide() && enforcement.ledger.isClusterWide?.() === true ? "cluster-wide" : "per-process",
+        // Not part of readiness: a cooling-down deployment is routed around, the process still serves.
+        ...(deployments === undefined ? {} : { deployments: deployments() }),
       },
       ready ? 200 : 503,
     );

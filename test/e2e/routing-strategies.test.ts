@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import type { FakeUpstream } from "../fakes/fake-server.ts";
 import { startOpenAIUpstream } from "../fakes/openai-upstream.ts";
-import { postRaw, type RawResponse } from "../support/gateway-client.ts";
+import { getRaw, postRaw, type RawResponse } from "../support/gateway-client.ts";
 import { serveTestConfig } from "../support/serve-test-config.ts";
 import type { GatewayProcess } from "../support/start-gw.ts";
 
@@ -146,6 +146,13 @@ describe("priority and cooldowns", () => {
     expect(third.headers.get("x-gw-deployment")).toBe("backup");
     expect(third.headers.get("x-gw-route")).toBe("strategy=weighted; skipped=primary:cooling-down");
     expect(primary.chatRequests().length).toBe(requestsBefore);
+    // Operators see it in /health/readiness (readiness itself is unaffected).
+    const readiness = await getRaw(gateway, "/health/readiness");
+    expect(readiness.status).toBe(200);
+    const states = (readiness.json as { deployments: Record<string, { state: string; cooling_until?: string }> }).deployments;
+    expect(states["primary"]).toMatchObject({ state: "cooling_down" });
+    expect(Date.parse(states["primary"]!.cooling_until!)).toBeGreaterThan(Date.now());
+    expect(states["backup"]).toMatchObject({ state: "healthy", in_flight: 0 });
     // After the 2 s cooldown, a trial request goes to the primary again (it now answers).
     await new Promise((resolve) => setTimeout(resolve, 2_200));
     const recovered = await ask("by-order");
