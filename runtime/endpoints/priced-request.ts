@@ -70,7 +70,7 @@ export async function handlePricedRequest<Body extends { model: string }, Value>
     if (route === null) return failRequest(deps, state, endpoint.unsupported(body, admitted.route));
     // Tag routing, only for models whose deployments have tags (no work otherwise).
     const tags = routeHasTags(route) || route.fallbacks.length > 0 || overrides?.fallbacks !== undefined ? requestRoutingTags(body, request.headers) : null;
-    if (tags !== null && routeHasTags(route)) {
+    if (tags !== null) {
       const tagged = routeForTags(route, tags);
       if (tagged === null) return failRequest(deps, state, noDeploymentForTags(body.model, tags));
       route = tagged;

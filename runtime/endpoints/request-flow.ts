@@ -11,6 +11,7 @@ import { createRequestEnforcer, type Enforcement, type EnforcementTicket, rateLi
 import type { ManagedKeyLookup } from "../auth/managed-callers.ts";
 import type { RateLimiter } from "../stores/ports.ts";
 import type { DeploymentHealth } from "../routing/deployment-health.ts";
+import { metadataTags } from "../routing/tag-routing.ts";
 import { authenticate, checkModelAllowed } from "../auth/authenticate.ts";
 import { computeCost } from "../spend/cost.ts";
 import { GatewayError, invalidRequest } from "../http/errors.ts";
@@ -86,11 +87,8 @@ const noTags: readonly string[] = [];
 /** Key tags plus the string tags of a request's `metadata.tags` (LiteLLM's convention). */
 function requestTags(caller: Caller, body: object): readonly string[] {
   const keyTags = caller.tags ?? noTags;
-  const metadata = (body as { metadata?: unknown }).metadata;
-  const extra = typeof metadata === "object" && metadata !== null ? (metadata as { tags?: unknown }).tags : undefined;
-  if (!Array.isArray(extra) || extra.length === 0) return keyTags;
-  const strings = extra.filter((tag): tag is string => typeof tag === "string");
-  return strings.length === 0 ? keyTags : [...new Set([...keyTags, ...strings])];
+  const strings = metadataTags(body);
+  return strings === null ? keyTags : [...new Set([...keyTags, ...strings])];
 }
 
 export function createRequestState(deps: RequestDeps, path: string, requestId: string): RequestState {

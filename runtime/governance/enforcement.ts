@@ -114,11 +114,10 @@ function addSubject(
   subject: Subject,
   entity: EntityBase,
   name: string,
-  budgets: boolean,
   recordedAs: string = subject.id,
 ): void {
   const limited = hasLimits(entity);
-  const budgeted = budgets && hasBudget(entity);
+  const budgeted = hasBudget(entity);
   if (!limited && !budgeted) return;
   target.names.set(subjectName(subject), name);
   if (limited) target.limits.push({ subject, limits: entity });
@@ -133,9 +132,9 @@ interface KeyProfile {
 
 function keyApplicable(key: ManagedKey, team: ManagedTeam | null, user: ManagedUser | null): Applicable | null {
   const target = { limits: [] as LimitEntry[], budgets: [] as BudgetEntry[], names: new Map<string, string>() };
-  addSubject(target, { kind: "key", id: key.keyId }, key, `Key "${key.keyAlias ?? key.keyId}"`, true, key.keyHash.slice(0, 12));
-  if (team !== null) addSubject(target, { kind: "team", id: team.teamId }, team, `Team "${team.teamAlias ?? team.teamId}"`, true);
-  if (user !== null) addSubject(target, { kind: "user", id: user.userId }, user, `User "${user.userEmail ?? user.userId}"`, true);
+  addSubject(target, { kind: "key", id: key.keyId }, key, `Key "${key.keyAlias ?? key.keyId}"`, key.keyHash.slice(0, 12));
+  if (team !== null) addSubject(target, { kind: "team", id: team.teamId }, team, `Team "${team.teamAlias ?? team.teamId}"`);
+  if (user !== null) addSubject(target, { kind: "user", id: user.userId }, user, `User "${user.userEmail ?? user.userId}"`);
   if (target.limits.length === 0 && target.budgets.length === 0) return null;
   return target;
 }
@@ -319,7 +318,7 @@ export function createRequestEnforcer(enforcement: Enforcement, plan: RuntimePla
           let customerApplicable = customerProfiles.get(customer);
           if (customerApplicable === undefined) {
             const target = { limits: [] as LimitEntry[], budgets: [] as BudgetEntry[], names: new Map<string, string>() };
-            addSubject(target, { kind: "customer", id: customer.customerId }, customer, `Customer "${customer.customerId}"`, true);
+            addSubject(target, { kind: "customer", id: customer.customerId }, customer, `Customer "${customer.customerId}"`);
             customerApplicable = target.limits.length === 0 && target.budgets.length === 0 ? null : target;
             customerProfiles.set(customer, customerApplicable);
           }

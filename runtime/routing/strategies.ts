@@ -24,8 +24,6 @@ import { pickDeployment } from "./router.ts";
 
 export type RoutingStrategy = "weighted" | "least-busy" | "latency" | "cost";
 
-export const routingStrategies: readonly RoutingStrategy[] = ["weighted", "least-busy", "latency", "cost"];
-
 /** Deployments whose latency is within this fraction above the best share the load. */
 export const latencyTolerance = 0.1;
 /** Share of latency-routed picks that go to any candidate, so every deployment keeps being measured. */
@@ -118,12 +116,15 @@ export function chooseDeployment(route: RuntimeRoute, context: ChoiceContext): C
     else if (order !== firstOrder) sameOrder = false;
   }
   if (candidates === null) {
-    // Everything is cooling down (or excluded): the one that recovers first.
-    const pool = cooling ?? [...Array(count).keys()];
-    let best = pool[0] as number;
-    for (const index of pool) {
-      const id = route.deployments[index]?.deployment.id ?? "";
-      if (health.coolingUntil(id, now) < health.coolingUntil(route.deployments[best]?.deployment.id ?? "", now)) best = index;
+    // Every candidate is cooling down: the one that recovers first.
+    let best = 0;
+    let bestUntil = Number.POSITIVE_INFINITY;
+    for (const index of cooling ?? none) {
+      const until = health.coolingUntil(route.deployments[index]!.deployment.id, now);
+      if (until < bestUntil) {
+        best = index;
+        bestUntil = until;
+      }
     }
     return { index: best, cooling: cooling ?? none };
   }

@@ -33,14 +33,22 @@ export function routeHasTags(route: RuntimeRoute): boolean {
   return known;
 }
 
+/** The string tags of a request's `metadata.tags` (LiteLLM's convention); null when it has none. */
+export function metadataTags(body: object): string[] | null {
+  const metadata = (body as { metadata?: unknown }).metadata;
+  const tags = typeof metadata === "object" && metadata !== null ? (metadata as { tags?: unknown }).tags : undefined;
+  if (!Array.isArray(tags) || tags.length === 0) return null;
+  const strings = tags.filter((tag): tag is string => typeof tag === "string");
+  return strings.length === 0 ? null : strings;
+}
+
 /** The request's routing tags: `metadata.tags` strings, plus the header's. */
 export function requestRoutingTags(body: object, headers: Headers): readonly string[] {
-  const metadata = (body as { metadata?: unknown }).metadata;
-  const fromBody = typeof metadata === "object" && metadata !== null ? (metadata as { tags?: unknown }).tags : undefined;
+  const fromBody = metadataTags(body);
   const header = headers.get(tagsHeader);
-  if (!Array.isArray(fromBody) && header === null) return [];
+  if (fromBody === null && header === null) return [];
   const tags = new Set<string>();
-  if (Array.isArray(fromBody)) for (const tag of fromBody) if (typeof tag === "string" && tag !== "") tags.add(tag);
+  if (fromBody !== null) for (const tag of fromBody) if (tag !== "") tags.add(tag);
   if (header !== null) for (const tag of header.split(",")) if (tag.trim() !== "") tags.add(tag.trim());
   return [...tags];
 }
