@@ -11,7 +11,7 @@ import { resolveFallbacks } from "./fallbacks.ts";
 import { hashBundleContent, setEntry } from "./hash.ts";
 import { keyRefFromHash, toKeyRef, type Environment } from "./keys.ts";
 import type { DeploymentSecret, NormalizedConfig, NormalizedDeployment } from "./normalize.ts";
-import { builtInPrice, priceFromConfig } from "./prices.ts";
+import { builtInContextWindow, builtInPrice, priceFromConfig } from "./prices.ts";
 import { priceProviderOf } from "./providers.ts";
 import { cumulativeWeights } from "./weights.ts";
 
@@ -36,6 +36,10 @@ export function compileBundle(config: NormalizedConfig, options: CompileOptions)
       deployments: model.deployments.map(compileDeployment),
       cumulativeWeights: cumulativeWeights(model.deployments.map((deployment) => deployment.weight)),
       fallbacks: resolveFallbacks(model.name, config.fallbacks),
+      // Only when configured, so bundles without them (and their hashes) stay as they were.
+      ...(ownChain(config.fallbacks, model.name).includes(model.name) ? { sameModelFallback: true as const } : {}),
+      ...chainField("contextWindowFallbacks", model.name, config.contextWindowFallbacks),
+      ...chainField("contentPolicyFallbacks", model.name, config.contentPolicyFallbacks),
       retry: { ...config.retry },
       // Only when configured, so bundles without routing (and their hashes) stay as they were.
       ...(model.routing === null ? {} : { routing: { ...model.routing } }),
@@ -71,6 +75,16 @@ export function compileBundle(config: NormalizedConfig, options: CompileOptions)
   return { version, hash: hashBundleContent(content), ...rest };
 }
 
+function ownChain(graph: Readonly<Record<string, readonly string[]>>, model: string): readonly string[] {
+  return Object.hasOwn(graph, model) ? graph[model]! : [];
+}
+
+/** `{ [field]: chain }` when the model has a chain of that kind, else nothing. */
+function chainField<Field extends string>(field: Field, model: string, graph: Record<string, string[]>): Partial<Record<Field, string[]>> {
+  const chain = resolveFallbacks(model, graph);
+  return chain.length === 0 ? {} : ({ [field]: chain } as Record<Field, string[]>);
+}
+
 function compileDeployment(deployment: NormalizedDeployment): CompiledDeployment {
   const compiled: CompiledDeployment = {
     id: deployment.id,
@@ -89,6 +103,8 @@ function compileDeployment(deployment: NormalizedDeployment): CompiledDeployment
   if (deployment.limits !== null) compiled.limits = { ...deployment.limits };
   if (deployment.order !== null) compiled.order = deployment.order;
   if (deployment.tags !== null) compiled.tags = [...deployment.tags];
+  const maxInputTokens = deployment.maxInputTokens ?? builtInContextWindow(deployment.provider, deployment.model);
+  if (maxInputTokens !== null) compiled.maxInputTokens = maxInputTokens;
   return compiled;
 }
 

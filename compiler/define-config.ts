@@ -69,6 +69,13 @@ export interface DeploymentConfig {
   tpmLimit?: number;
   /** Requests this deployment may run at once. */
   maxParallelRequests?: number;
+  /**
+   * The largest prompt (in tokens) this deployment takes. Defaults to the model's context window in
+   * @pydantic/genai-prices when it is known. A request whose estimated prompt is larger skips the
+   * deployment before any call: another deployment of the model that fits, else the model's
+   * `contextWindowFallbacks`.
+   */
+  maxInputTokens?: number;
   /** Price override; otherwise looked up from @pydantic/genai-prices at build time. */
   price?: PriceConfig;
   /** Azure OpenAI: the `api-version` query parameter. Omit to use Azure's `/openai/v1` endpoint. */
@@ -156,8 +163,20 @@ export interface GatewayConfig {
   /** Optional JSON Schema reference for editors; ignored by the compiler. */
   $schema?: string;
   models: ModelConfig[];
-  /** Ordered fallback chains: `{ "gpt-4o": ["claude-sonnet", "gpt-4o-mini"] }`. */
+  /**
+   * Ordered fallback chains: `{ "gpt-4o": ["claude-sonnet", "gpt-4o-mini"] }`. A model listed in its
+   * own chain (`{ "gpt-4o": ["gpt-4o"] }`, as LiteLLM configs write it) means: every one of its
+   * deployments gets an attempt before the chain moves on.
+   */
   fallbacks?: Record<string, string[]>;
+  /**
+   * Where a request goes when its prompt does not fit the model: before any call when the estimated
+   * prompt exceeds every deployment's `maxInputTokens`, and after an upstream's "context length
+   * exceeded" error. `{ "gpt-4o-mini": ["gpt-4.1"] }`.
+   */
+  contextWindowFallbacks?: Record<string, string[]>;
+  /** Where a request goes when the upstream refuses it for content policy reasons (a content filter error). */
+  contentPolicyFallbacks?: Record<string, string[]>;
   retries?: RetryConfig;
   /** How a deployment is chosen and when a failing one is cooled down, for every model. Default: weighted, no cooldowns. */
   routing?: RoutingConfig;

@@ -35,6 +35,8 @@ export interface NormalizedDeployment {
   order: number | null;
   /** null: not set. */
   tags: string[] | null;
+  /** null: not set (the compiler takes the model's context window from the price data when it knows it). */
+  maxInputTokens: number | null;
 }
 
 export function normalizeDeployment(deployment: DeploymentConfig, id: string, defaultTimeoutMs: number): NormalizedDeployment {
@@ -65,6 +67,7 @@ export function normalizeDeployment(deployment: DeploymentConfig, id: string, de
         : { rpm: deployment.rpmLimit ?? null, tpm: deployment.tpmLimit ?? null, parallel: deployment.maxParallelRequests ?? null },
     order: deployment.order ?? null,
     tags: deployment.tags === undefined ? null : [...new Set(deployment.tags)],
+    maxInputTokens: deployment.maxInputTokens ?? null,
   };
 }
 

@@ -43,10 +43,16 @@ export type NormalizedKeySecret = ParsedSecret | { kind: "hash"; sha256: string 
 export interface NormalizedConfig {
   models: NormalizedModel[];
   fallbacks: Record<string, string[]>;
+  contextWindowFallbacks: Record<string, string[]>;
+  contentPolicyFallbacks: Record<string, string[]>;
   retry: CompiledRetry;
   teams: { name: string; budget: BudgetConfig | null; models: string[] | null }[];
   keys: { name: string; team: string; secret: NormalizedKeySecret }[];
   masterKey: ParsedSecret | null;
+}
+
+function copyChains(chains: Record<string, string[]> | undefined): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(chains ?? {}).map(([from, to]) => [from, [...to]]));
 }
 
 export function normalizeConfig(config: GatewayConfig): NormalizedConfig {
@@ -63,7 +69,9 @@ export function normalizeConfig(config: GatewayConfig): NormalizedConfig {
         routing: normalizeRouting(config.routing, model.routing),
       };
     }),
-    fallbacks: Object.fromEntries(Object.entries(config.fallbacks ?? {}).map(([from, to]) => [from, [...to]])),
+    fallbacks: copyChains(config.fallbacks),
+    contextWindowFallbacks: copyChains(config.contextWindowFallbacks),
+    contentPolicyFallbacks: copyChains(config.contentPolicyFallbacks),
     retry: {
       attempts: config.retries?.attempts ?? DEFAULT_RETRY.attempts,
       initialBackoffMs: config.retries?.initialBackoffMs ?? DEFAULT_RETRY.initialBackoffMs,

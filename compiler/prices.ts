@@ -1,5 +1,5 @@
 /** Deployment prices at build time: a configured price, or the built-in one (../contract/prices.ts). */
-import { FREE_PRICE, lookupPrice } from "../contract/prices.ts";
+import { FREE_PRICE, lookupContextWindow, lookupPrice } from "../contract/prices.ts";
 import type { CompiledPrice } from "../contract/bundle.ts";
 import type { PriceConfig, ProviderName } from "./define-config.ts";
 import { isFreeProvider, priceProviderOf } from "./providers.ts";
@@ -25,4 +25,15 @@ export function builtInPrice(provider: ProviderName, model: string): CompiledPri
   const priceProvider = priceProviderOf(provider);
   if (priceProvider === null || model.includes("*")) return null;
   return lookupPrice(priceProvider, model);
+}
+
+/**
+ * The model's context window in the price data (tokens, prompt and output together), the default
+ * of a deployment's `maxInputTokens`: a prompt larger than it cannot fit whatever the output.
+ * null when unknown, and for a wildcard model (its window depends on the model requested).
+ */
+export function builtInContextWindow(provider: ProviderName, model: string): number | null {
+  const priceProvider = priceProviderOf(provider);
+  if (priceProvider === null || model.includes("*")) return null;
+  return lookupContextWindow(priceProvider, model);
 }

@@ -32,7 +32,7 @@ describe("validateConfigSchema", () => {
       "GW1107 models must not be empty.",
     ]);
     expect(messages(deployment({ zzz: 1 }))[0]).toContain(
-      "Known properties: provider, model, name, baseUrl, apiKey, weight, tags, order, timeoutMs, rpmLimit, tpmLimit, maxParallelRequests, price, apiVersion, region, project, credentials, aws, headers.",
+      "Known properties: provider, model, name, baseUrl, apiKey, weight, tags, order, timeoutMs, rpmLimit, tpmLimit, maxParallelRequests, maxInputTokens, price, apiVersion, region, project, credentials, aws, headers.",
     );
   });
 

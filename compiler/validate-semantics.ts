@@ -21,7 +21,7 @@ export function validateSemantics(config: unknown, context: SemanticContext): Pe
   const valid = (path: JsonPath): boolean => !isUnderInvalidPath(path, context.invalidPaths);
   const diagnostics: PendingDiagnostic[] = [];
   const modelNames = checkModels(root, valid, context, diagnostics);
-  checkFallbacks(root, modelNames, valid, diagnostics);
+  for (const section of fallbackSections) checkFallbacks(root, section, modelNames, valid, diagnostics);
   const teamNames = checkTeams(root, modelNames, valid, diagnostics);
   checkKeys(root, teamNames, valid, context, diagnostics);
   return diagnostics;
@@ -133,18 +133,23 @@ function checkDeploymentId(
   diagnostics.push(createDiagnostic("duplicateDeployment", explicit ? [...path, "name"] : [...first.path, "name"], message));
 }
 
+/** The config's fallback maps, each checked the same way; a model may name itself only in `fallbacks` ("try its other deployments"). */
+const fallbackSections = ["fallbacks", "contextWindowFallbacks", "contentPolicyFallbacks"] as const;
+type FallbackSection = (typeof fallbackSections)[number];
+
 function checkFallbacks(
   root: Json,
+  section: FallbackSection,
   modelNames: Map<string, number>,
   valid: (path: JsonPath) => boolean,
   diagnostics: PendingDiagnostic[],
 ): void {
-  const fallbacks = asObject(root["fallbacks"]);
-  if (fallbacks === undefined || !valid(["fallbacks"])) return;
+  const fallbacks = asObject(root[section]);
+  if (fallbacks === undefined || !valid([section])) return;
   const graph: Record<string, string[]> = {};
   const known = [...modelNames.keys()];
   for (const [from, targets] of Object.entries(fallbacks)) {
-    const fromPath: JsonPath = ["fallbacks", from];
+    const fromPath: JsonPath = [section, from];
     if (!valid(fromPath)) continue;
     const fromKnown = modelNames.has(from);
     if (!fromKnown) {
@@ -152,7 +157,7 @@ function checkFallbacks(
         createDiagnostic(
           "fallbackUnknownModel",
           fromPath,
-          `fallbacks has a chain for "${from}", which is not a model in this config.${didYouMean(from, known)} ` +
+          `${section} has a chain for "${from}", which is not a model in this config.${didYouMean(from, known)} ` +
             `Define the model in models, or remove this chain. Models: ${known.join(", ") || "(none)"}.`,
         ),
       );
@@ -179,6 +184,8 @@ function checkFallbacks(
               `model instead (define one, e.g. "${target.slice(0, -1)}<model>", if needed).`,
           ),
         );
+      } else if (target === from && section === "fallbacks") {
+        // LiteLLM's `{"m": ["m"]}`: try the model's other deployments (compile.ts sameModelFallback), not a cycle.
       } else edges.push(target);
     });
     if (fromKnown) setEntry(graph, from, edges);
@@ -188,10 +195,11 @@ function checkFallbacks(
     const index = asArray(Object.hasOwn(fallbacks, first) ? fallbacks[first] : undefined).indexOf(second);
     const message =
       cycle.models.length === 2
-        ? `Fallback cycle: ${first} -> ${first}. A model cannot fall back to itself: remove "${first}" from its own chain.`
-        : `Fallback cycle: ${cycle.models.join(" -> ")}. A chain must not lead back to where it started: ` +
+        ? `Fallback cycle: ${first} -> ${first} in ${section}. A model cannot be its own ${section === "contextWindowFallbacks" ? "context-window" : "content-policy"} ` +
+          `fallback (its deployments are the ones that could not take the request): remove "${first}" from its own chain.`
+        : `Fallback cycle: ${cycle.models.join(" -> ")}${section === "fallbacks" ? "" : ` in ${section}`}. A chain must not lead back to where it started: ` +
           `remove one of the fallbacks in this cycle.`;
-    diagnostics.push(createDiagnostic("fallbackCycle", ["fallbacks", first, index], message));
+    diagnostics.push(createDiagnostic("fallbackCycle", [section, first, index], message));
   }
 }
 

@@ -71,6 +71,11 @@ export interface CompiledDeployment {
   order?: number;
   /** Tags that select the deployment (tag routing); absent: none. */
   tags?: string[];
+  /**
+   * The largest prompt in tokens the deployment takes (the config's, else the model's context window
+   * in the price data); absent: unknown. A request whose estimated prompt is larger skips it.
+   */
+  maxInputTokens?: number;
 }
 
 export interface CompiledDeploymentLimits {
@@ -102,6 +107,15 @@ export interface CompiledRoute {
   cumulativeWeights: number[];
   /** Models to try, in order, after this one has failed; transitive, deduplicated, never contains `name`. */
   fallbacks: string[];
+  /**
+   * The config lists the model in its own fallback chain (LiteLLM's `{"m": ["m"]}`): every one of its
+   * deployments gets an attempt before the chain moves on. Absent: false.
+   */
+  sameModelFallback?: true;
+  /** Models for a prompt that does not fit this one (estimated before any call, or the upstream's context-length error); like `fallbacks`. Absent: none. */
+  contextWindowFallbacks?: string[];
+  /** Models for a request the upstream refused for content policy reasons; like `fallbacks`. Absent: none. */
+  contentPolicyFallbacks?: string[];
   retry: CompiledRetry;
   /** How a deployment is chosen and when one is cooled down; absent (the config sets no `routing`): weighted, no cooldowns. */
   routing?: CompiledRouting;

@@ -67,3 +67,17 @@ function basePrice(value: ModelPrice[string]): number | undefined {
   if (typeof value === "object" && value !== null && typeof value.base === "number") return value.base;
   return undefined;
 }
+
+/**
+ * The context window (tokens) @pydantic/genai-prices records for `model` at a provider, or null
+ * when it records none. Build time only (compiler/prices.ts), so not cached.
+ */
+export function lookupContextWindow(priceProviderId: string, model: string): number | null {
+  try {
+    const result = calcPrice({ input_tokens: 0, output_tokens: 0 }, model, { providerId: priceProviderId });
+    const window = (result?.model as { context_window?: unknown } | undefined)?.context_window;
+    return typeof window === "number" && Number.isInteger(window) && window > 0 ? window : null;
+  } catch {
+    return null;
+  }
+}

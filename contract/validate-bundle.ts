@@ -41,10 +41,12 @@ function checkInvariants(bundle: Bundle): string[] {
     if (wildcard.kind === "wildcard" ? route.wildcardPrefix !== wildcard.prefix : route.wildcardPrefix !== null) {
       problems.push(`${where}/wildcardPrefix must be ${wildcard.kind === "wildcard" ? `"${wildcard.prefix}"` : "null"}`);
     }
-    for (const fallback of route.fallbacks) {
-      if (fallback === name) problems.push(`${where}/fallbacks must not contain the route itself`);
-      else if (!Object.hasOwn(bundle.routes, fallback)) problems.push(`${where}/fallbacks refers to unknown route "${fallback}"`);
-      else if (bundle.routes[fallback]!.wildcardPrefix !== null) problems.push(`${where}/fallbacks refers to wildcard route "${fallback}"`);
+    for (const field of ["fallbacks", "contextWindowFallbacks", "contentPolicyFallbacks"] as const) {
+      for (const fallback of route[field] ?? []) {
+        if (fallback === name) problems.push(`${where}/${field} must not contain the route itself`);
+        else if (!Object.hasOwn(bundle.routes, fallback)) problems.push(`${where}/${field} refers to unknown route "${fallback}"`);
+        else if (bundle.routes[fallback]!.wildcardPrefix !== null) problems.push(`${where}/${field} refers to wildcard route "${fallback}"`);
+      }
     }
     for (const deployment of route.deployments) {
       if (deploymentIds.has(deployment.id)) problems.push(`${where}/deployments has duplicate id "${deployment.id}"`);

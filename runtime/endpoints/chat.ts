@@ -143,6 +143,7 @@ export function chatEndpoint(deps: RequestDeps): PricedEndpoint<ChatCompletionRe
     stream: (chat) => chat.stream === true,
     estimate: (chat, price) => estimateChatCost(chat, price),
     tokenEstimate: chatTokenEstimate,
+    promptTokens: (chat) => estimatePromptTokens(chat),
     unsupported: (chat) => notAChatModel(chat.model),
     // A stream owns its attempt's control (timeouts, cancellation) until it ends.
     keepsControl: (chat) => chat.stream === true,

@@ -36,6 +36,8 @@ export interface PricedEndpoint<Body extends { model: string }, Value> extends A
   unsupported(body: Body, route: RuntimeRoute): GatewayError;
   /** Tokens counted against deployments' own limits before an attempt (prompt plus output it may produce). */
   tokenEstimate(body: Body): number;
+  /** The estimated prompt, checked against deployments' `maxInputTokens` (routing/context-window.ts); absent: no window is checked. */
+  promptTokens?(body: Body): number;
   /** One attempt. Its control is disposed when the attempt ends, unless `keepsControl` (a stream still running owns it). */
   call(attempt: Attempt<Body>): Promise<Value>;
   keepsControl?(body: Body): boolean;
@@ -91,6 +93,7 @@ export async function handlePricedRequest<Body extends { model: string }, Value>
       ...(overrides?.fallbacks === undefined ? {} : { fallbacks: overrides.fallbacks }),
       health: deps.health,
       now: () => deps.clock.now(),
+      ...(endpoint.promptTokens === undefined ? {} : { promptTokens: () => (endpoint.promptTokens as (body: Body) => number)(body) }),
     };
     const outcome = await executeWithFallbacks(options, async (target) => {
       const control = createAttemptControl(signal, target.deployment);

@@ -11,6 +11,13 @@
  * attempt was made because every candidate was limited, the answer is 429 rate_limit_exceeded
  * with the smallest Retry-After. A successful attempt's hold is returned in the outcome for the
  * caller to release with the real usage; a failed attempt's hold is released here.
+ *
+ * Special chains (context-window.ts): deployments too small for the prompt are left out before
+ * any call, and a model none of whose deployments fits goes to its `contextWindowFallbacks`; an
+ * upstream's context-length error or content-filter refusal sends the request to the failing
+ * model's context-window or content-policy chain instead of answering with it. A switch never
+ * returns to a model already tried. A model listed in its own chain (`sameModelFallback`) gives
+ * each of its deployments an attempt, whatever its retry count.
  */
 import { clientClosedError } from "./attempt-control.ts";
 import { isModelAllowed } from "../auth/authenticate.ts";
@@ -21,6 +28,7 @@ import { type Endpoint, routeFor } from "./route-endpoints.ts";
 import { createDeploymentHealth, type DeploymentHealth } from "./deployment-health.ts";
 import { backoffMs, pickDeployment } from "./router.ts";
 import { chooseDeployment, type RoutingStrategy } from "./strategies.ts";
+import { chainFor, type FallbackReason, fallbackReasonOf, routeForPrompt, routeHasWindows } from "./context-window.ts";
 import { routeForTags } from "./tag-routing.ts";
 import { internalError } from "../upstream/upstream.ts";
 
@@ -66,6 +74,11 @@ export interface ExecuteOptions {
   health?: DeploymentHealth;
   /** Clock for latency and cooldowns. Default Date.now. */
   now?: () => number;
+  /**
+   * The request's estimated prompt tokens, for deployments' `maxInputTokens` (context-window.ts);
+   * called at most once, and only for a model with a known window. Absent: no window is checked.
+   */
+  promptTokens?: () => number;
 }
 
 export type ExecuteOutcome<T> =
@@ -77,16 +90,22 @@ export type ExecuteOutcome<T> =
 /** Why the request went where it did, for the x-gw-route header. */
 export interface RouteDecision {
   strategy: RoutingStrategy;
-  /** Deployment ids skipped, with why: cooling down, at its rate limit, or failed for this request; null: none. */
+  /** Deployment ids skipped, with why: cooling down, at its rate limit, failed for this request, or too small for its prompt; null: none. */
   skipped: Array<{ id: string; reason: SkipReason }> | null;
+  /** The special chain the request was sent to (context-window.ts); absent: none. */
+  fallback?: FallbackReason;
 }
 
-export type SkipReason = "cooling-down" | "rate-limited" | "failed";
+export type SkipReason = "cooling-down" | "rate-limited" | "failed" | "context-window";
 
 const plainDecisions = new Map<RoutingStrategy, string>();
 
-/** `strategy=latency; skipped=a:cooling-down,b:failed` */
+/** `strategy=latency; skipped=a:cooling-down,b:failed; fallback=context-window` */
 export function describeDecision(decision: RouteDecision): string {
+  if (decision.fallback !== undefined) {
+    const skipped = decision.skipped === null ? "" : `; skipped=${decision.skipped.map((entry) => `${entry.id}:${entry.reason}`).join(",")}`;
+    return `strategy=${decision.strategy}${skipped}; fallback=${decision.fallback}`;
+  }
   if (decision.skipped === null) {
     let text = plainDecisions.get(decision.strategy);
     if (text === undefined) {
@@ -121,11 +140,15 @@ export async function executeWithFallbacks<T>(
   let limitedRetryAfterMs = -1;
   let estimate = -1;
 
-  const chain = options.fallbacks ?? primary.fallbacks;
-  for (let chainIndex = -1; chainIndex < chain.length; chainIndex++) {
+  let chain = options.fallbacks ?? primary.fallbacks;
+  /** Models already tried, once the request has been sent to a special chain (context-window.ts); null until then. */
+  let tried: Set<string> | null = null;
+  let promptTokens = -1;
+  models: for (let chainIndex = -1; chainIndex < chain.length; chainIndex++) {
     let route = primary;
     if (chainIndex >= 0) {
       const name = chain[chainIndex] as string;
+      if (tried !== null && tried.has(name)) continue;
       if (!isModelAllowed(caller, name)) continue;
       route = plan.routes.get(name) as RuntimeRoute;
       if (options.endpoint !== undefined) {
@@ -139,12 +162,33 @@ export async function executeWithFallbacks<T>(
         route = view;
       }
     }
+    tried?.add(route.name);
+    if (options.promptTokens !== undefined && routeHasWindows(route)) {
+      if (promptTokens < 0) promptTokens = options.promptTokens();
+      const fitting = routeForPrompt(route, promptTokens);
+      const next = fitting === null ? chainFor(route, "context-window") : undefined;
+      // No window fits and no chain is configured: the model is tried as it is (the estimate errs high; the upstream decides).
+      if (fitting !== route && (fitting !== null || next !== undefined)) {
+        for (const target of route.deployments) {
+          if (fitting === null || !fitting.deployments.includes(target)) skip(decision, target.deployment.id, "context-window");
+        }
+        if (fitting !== null) route = fitting;
+        else {
+          // No deployment of the model fits the prompt: its context-window chain, without calling it.
+          ({ chain, tried } = switchChain(decision, "context-window", next as readonly string[], tried, primary.name, chain, chainIndex));
+          chainIndex = -1;
+          continue;
+        }
+      }
+    }
     /** Deployments that failed or were at their limit (a superset of `limited`). */
     let failed: Set<number> | null = null;
     /** Deployments at their limit: never picked again for this model. */
     let limited: Set<number> | null = null;
     const count = route.deployments.length;
-    const retries = options.attempts ?? route.retry.attempts;
+    let retries = options.attempts ?? route.retry.attempts;
+    // The config lists the model in its own chain: each of its deployments gets an attempt.
+    if (route.sameModelFallback === true && retries < count - 1) retries = count - 1;
     for (let retry = 0; retry <= retries; retry++) {
       let excluded: Set<number> | null = failed;
       if (limited !== null) {
@@ -206,7 +250,15 @@ export async function executeWithFallbacks<T>(
       }
       if (signal?.aborted) return { ok: false, error: clientClosedError, route, target, attempts, decision };
       if (tracked) health.failed(id, lastError, routing.health, now());
-      if (!lastError.retryable) return { ok: false, error: lastError, route, target, attempts, decision };
+      if (!lastError.retryable) {
+        const reason = fallbackReasonOf(lastError);
+        const next = reason === null ? undefined : chainFor(route, reason);
+        if (reason === null || next === undefined) return { ok: false, error: lastError, route, target, attempts, decision };
+        // The prompt is too long for it, or its content filter refused: the model's chain for that.
+        ({ chain, tried } = switchChain(decision, reason, next, tried, primary.name, chain, chainIndex));
+        chainIndex = -1;
+        continue models;
+      }
       (failed ??= new Set()).add(index);
       skip(decision, id, "failed");
       if (retry < retries) {
@@ -217,6 +269,25 @@ export async function executeWithFallbacks<T>(
   }
   const error = lastError ?? deploymentsLimited(primary.name, limitedRetryAfterMs);
   return { ok: false, error, route: lastRoute, target: lastTarget, attempts, decision };
+}
+
+/**
+ * The request goes to a special chain (context-window.ts): the models tried so far (the primary and
+ * the chain up to `chainIndex`) are not tried again.
+ */
+function switchChain(
+  decision: RouteDecision,
+  reason: FallbackReason,
+  next: readonly string[],
+  tried: Set<string> | null,
+  primary: string,
+  chain: readonly string[],
+  chainIndex: number,
+): { chain: readonly string[]; tried: Set<string> } {
+  decision.fallback = reason;
+  const seen = tried ?? new Set<string>([primary]);
+  for (let index = 0; index <= chainIndex; index++) seen.add(chain[index] as string);
+  return { chain: next, tried: seen };
 }
 
 /** Whether any deployment of the route has a priority (`order`) of its own. */

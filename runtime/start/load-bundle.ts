@@ -158,6 +158,7 @@ export function loadBundle(bundle: Bundle, options: LoadBundleOptions): RuntimeP
         limits: deploymentLimitSubjects(compiled.id, compiled.limits),
         ...(compiled.order === undefined ? {} : { order: compiled.order }),
         ...(compiled.tags === undefined ? {} : { tags: new Set(compiled.tags) }),
+        ...(compiled.maxInputTokens === undefined ? {} : { maxInputTokens: compiled.maxInputTokens }),
       };
     });
     if (deployments.length === 0 || route.cumulativeWeights.length !== deployments.length) {
@@ -173,6 +174,9 @@ export function loadBundle(bundle: Bundle, options: LoadBundleOptions): RuntimeP
       deployments,
       cumulativeWeights: route.cumulativeWeights,
       fallbacks: route.fallbacks,
+      ...(route.sameModelFallback === true ? { sameModelFallback: true } : {}),
+      ...(route.contextWindowFallbacks === undefined ? {} : { contextWindowFallbacks: route.contextWindowFallbacks }),
+      ...(route.contentPolicyFallbacks === undefined ? {} : { contentPolicyFallbacks: route.contentPolicyFallbacks }),
       retry: route.retry,
       ...(route.routing === undefined
         ? {}
@@ -189,7 +193,7 @@ export function loadBundle(bundle: Bundle, options: LoadBundleOptions): RuntimeP
   }
   wildcardRoutes.sort((a, b) => (b.wildcardPrefix as string).length - (a.wildcardPrefix as string).length);
   for (const route of [...routes.values(), ...wildcardRoutes]) {
-    for (const fallback of route.fallbacks) {
+    for (const fallback of [...route.fallbacks, ...(route.contextWindowFallbacks ?? []), ...(route.contentPolicyFallbacks ?? [])]) {
       if (routes.has(fallback)) continue;
       throw new BundleLoadError(
         wildcardRoutes.some((wildcard) => wildcard.name === fallback)

@@ -35,6 +35,8 @@ export interface RuntimeDeployment {
   readonly order?: number;
   /** Tags that select this deployment (routing/tag-routing.ts). Absent: none. */
   readonly tags?: ReadonlySet<string>;
+  /** The largest prompt in tokens it takes (routing/context-window.ts). Absent: unknown. */
+  readonly maxInputTokens?: number;
 }
 
 export interface RuntimeRoute {
@@ -51,6 +53,12 @@ export interface RuntimeRoute {
   readonly cumulativeWeights: readonly number[];
   /** Public model names to try in order once this one has failed; every one exists in `routes`. */
   readonly fallbacks: readonly string[];
+  /** Every deployment gets an attempt before the chain moves on (the config lists the model in its own chain). */
+  readonly sameModelFallback?: boolean;
+  /** Models for a prompt that does not fit this one; every one exists in `routes`. */
+  readonly contextWindowFallbacks?: readonly string[];
+  /** Models for a request the upstream refused for content policy reasons; every one exists in `routes`. */
+  readonly contentPolicyFallbacks?: readonly string[];
   readonly retry: CompiledRetry;
   /** How a deployment is chosen and when one is cooled down (routing/strategies.ts, deployment-health.ts). Absent: weighted, no cooldowns. */
   readonly routing?: RouteRouting;

@@ -271,6 +271,7 @@ export interface FakeDeployment {
   headers?: Record<string, SecretRef>;
   options?: CompiledDeployment["options"];
   priceProvider?: string | null;
+  maxInputTokens?: number;
 }
 
 export interface FakeModel {
@@ -280,6 +281,9 @@ export interface FakeModel {
   deployments: Array<string | FakeDeployment>;
   fallbacks?: string[];
   retries?: number;
+  sameModelFallback?: boolean;
+  contextWindowFallbacks?: string[];
+  contentPolicyFallbacks?: string[];
 }
 
 export interface FakeBundleOptions {
@@ -319,6 +323,7 @@ export function createFakeBundle(options: FakeBundleOptions): Bundle {
           ? null
           : { inputPerMTok: price.input, outputPerMTok: price.output, cacheReadPerMTok: price.input / 10, cacheWritePerMTok: price.input * 1.25, source: "config" },
       priceProvider: spec.priceProvider ?? null,
+      ...(spec.maxInputTokens === undefined ? {} : { maxInputTokens: spec.maxInputTokens }),
     }));
     routes[model.name] = {
       name: model.name,
@@ -326,6 +331,9 @@ export function createFakeBundle(options: FakeBundleOptions): Bundle {
       deployments,
       cumulativeWeights,
       fallbacks: model.fallbacks ?? [],
+      ...(model.sameModelFallback === true ? { sameModelFallback: true as const } : {}),
+      ...(model.contextWindowFallbacks === undefined ? {} : { contextWindowFallbacks: model.contextWindowFallbacks }),
+      ...(model.contentPolicyFallbacks === undefined ? {} : { contentPolicyFallbacks: model.contentPolicyFallbacks }),
       retry: { attempts: model.retries ?? 2, initialBackoffMs: 100, maxBackoffMs: 1_000 },
     };
   }

@@ -13,4 +13,7 @@ export default defineConfig({
     c: ["a"],
     d: ["d"],
   },
+  contextWindowFallbacks: {
+    d: ["d"],
+  },
 });

@@ -7,7 +7,7 @@ export default defineConfig({
     {
       name: "gpt-4o",
       deployments: [
-        { name: "east", provider: "openai", model: "gpt-4o", apiKey: env("OPENAI_API_KEY"), weight: 2 },
+        { name: "east", provider: "openai", model: "gpt-4o", apiKey: env("OPENAI_API_KEY"), weight: 2, maxInputTokens: 100_000 },
         { name: "west", provider: "openai", model: "gpt-4o", baseUrl: "https://west.example.test/v1/", apiKey: env("OPENAI_API_KEY_WEST"), weight: 1, timeoutMs: 20_000, rpmLimit: 600, maxParallelRequests: 8 },
         { name: "drained", provider: "openai", model: "gpt-4o", apiKey: env("OPENAI_API_KEY"), weight: 0 },
       ],
@@ -26,7 +26,9 @@ export default defineConfig({
     },
     { name: "echo", deployments: [{ provider: "mock", model: "echo" }] },
   ],
-  fallbacks: { "gpt-4o": ["sonnet", "echo"], sonnet: ["haiku"], haiku: ["echo"] },
+  fallbacks: { "gpt-4o": ["gpt-4o", "sonnet", "echo"], sonnet: ["haiku"], haiku: ["echo"] },
+  contextWindowFallbacks: { haiku: ["sonnet"] },
+  contentPolicyFallbacks: { "gpt-4o": ["sonnet"] },
   retries: { attempts: 3, maxBackoffMs: 2_000 },
   timeoutMs: 45_000,
   teams: [
