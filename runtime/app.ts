@@ -19,12 +19,13 @@ import { Hono } from "hono";
 import { createModelsHandler } from "./endpoints/models.ts";
 
 import { createEdge } from "./http/edge.ts";
-import { createReadiness, type DeploymentStates, liveness } from "./http/health.ts";
+import { createReadiness, liveness } from "./http/health.ts";
+import { deploymentList, deploymentStates } from "./routing/deployment-states.ts";
 import { createRequestIdGenerator, type GatewayEnv, requestIdMiddleware } from "./http/request-id.ts";
 import { chatEndpoint } from "./endpoints/chat.ts";
 import { embeddingsEndpoint } from "./endpoints/embeddings.ts";
 import { handlePricedRequest, type PricedEndpoint } from "./endpoints/priced-request.ts";
-import { type CooldownShare, createDeploymentHealth, type DeploymentHealth } from "./routing/deployment-health.ts";
+import { type CooldownShare, createDeploymentHealth } from "./routing/deployment-health.ts";
 import { realSleep, type Sleep } from "./routing/execute.ts";
 import { createRouteFinder, type PriceLookup } from "./routing/find-route.ts";
 import { createLogger, type Logger } from "./http/logger.ts";
@@ -81,27 +82,6 @@ export interface AppDeps {
   cooldowns?: CooldownShare;
 }
 
-/** `req_<12 random hex>_<counter>`: unique across restarts, cheap per request. */
-/** Every deployment of the plan with what this process knows of it (routing/deployment-health.ts). */
-function deploymentStates(plan: RuntimePlan, health: DeploymentHealth, clock: Clock): DeploymentStates {
-  const ids = [...new Set([...plan.routes.values(), ...plan.wildcardRoutes].flatMap((route) => route.deployments.map((target) => target.deployment.id)))];
-  return () => {
-    const now = clock.now();
-    const states: ReturnType<DeploymentStates> = {};
-    for (const id of ids) {
-      const until = health.coolingUntil(id, now);
-      const latency = health.latencyMs(id);
-      states[id] = {
-        state: until > 0 ? "cooling_down" : "healthy",
-        ...(until > 0 ? { cooling_until: new Date(until).toISOString() } : {}),
-        in_flight: health.inFlight(id),
-        latency_ms: latency < 0 ? null : Math.round(latency),
-      };
-    }
-    return states;
-  };
-}
-
 export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger();
@@ -147,7 +127,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   }
   app.get("/health/liveness", liveness);
   app.all("/health/liveness", edge.methodNotAllowed("GET"));
-  app.get("/health/readiness", createReadiness(deps.store, enforcement, deploymentStates(deps.plan, requestDeps.health, clock)));
+  app.get("/health/readiness", createReadiness(deps.store, enforcement, deploymentStates(deps.plan, requestDeps.health, () => clock.now())));
   app.all("/health/readiness", edge.methodNotAllowed("GET"));
 
   if (deps.governance !== undefined) {
@@ -163,6 +143,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
         masterKeyHash: deps.plan.masterKeyDigest === null ? null : Buffer.from(deps.plan.masterKeyDigest).toString("hex"),
         afterChange: () => cache.whenFresh(),
         spend: createSpendLookup(enforcement, deps.store, clock),
+        deployments: deploymentList(deps.plan, requestDeps.health, () => clock.now()),
       }),
     );
     app.route("/", createSpendApi({ queries: deps.spendQueries ?? null, authorizeAdmin, onError: (message) => logger.error(message) }));

@@ -1,7 +1,8 @@
 /**
  * The admin API as a Hono sub-app, mounted with `app.route("/", createAdminApp(deps))`:
  * LiteLLM's key, team, user and customer management endpoints (same paths, same snake_case
- * fields; differences in README.md next to this file) and gw's audit log at GET /audit/list.
+ * fields; differences in README.md next to this file), gw's audit log at GET /audit/list and each
+ * deployment's state (healthy or cooling down, latency, error rate, limits) at GET /deployments.
  *
  * Every call first passes `authorizeAdmin` (the master key or an admin key); every change is
  * audited (actor, action, entity, before/after) before it is made. Answers are JSON; errors are
@@ -19,10 +20,13 @@ import { defaultBodyLimits, nestsDeeperThan, readBodyText } from "../http/read-j
 import { type Body, parseJsonObject, readQueryInteger } from "./parse-fields.ts";
 import { deleteTeams, listTeams, newTeam, setTeamBlocked, teamInfo, updateTeam } from "./team-admin.ts";
 import { deleteUsers, listUsers, newUser, updateUser, userInfo } from "./user-admin.ts";
+import type { DeploymentEntry } from "../routing/deployment-states.ts";
 
 export interface AdminAppDeps extends AdminContextDeps {
   /** Who may call the admin API: the caller's name for the audit log ("master", "key:<keyId>"), or the 401/403 to answer with. */
   authorizeAdmin: (headers: Headers) => { actor: string } | GatewayError;
+  /** Every deployment with its state as this process sees it, for GET /deployments (routing/deployment-states.ts). */
+  deployments?: () => DeploymentEntry[];
 }
 
 /** Largest request body read, in characters. */
@@ -144,6 +148,9 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
   }
 
   get("/audit/list", listAudit);
+
+  const deployments = deps.deployments;
+  if (deployments !== undefined) get("/deployments", async () => ({ body: { data: deployments() }, ignored: [] }));
 
   return app;
 }

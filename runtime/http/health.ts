@@ -6,6 +6,7 @@
  */
 import type { Enforcement } from "../governance/enforcement.ts";
 import type { SpendStore } from "../stores/ports.ts";
+import type { DeploymentState } from "../routing/deployment-states.ts";
 
 function json(value: unknown, status: number): Response {
   return new Response(JSON.stringify(value), { status, headers: { "content-type": "application/json" } });
@@ -15,8 +16,8 @@ export function liveness(): Response {
   return json({ status: "ok" }, 200);
 }
 
-/** Each deployment's state as this process sees it, for /health/readiness. */
-export type DeploymentStates = () => Record<string, { state: "healthy" | "cooling_down"; cooling_until?: string; in_flight: number; latency_ms: number | null }>;
+/** Each deployment's state as this process sees it (routing/deployment-states.ts). */
+export type DeploymentStates = () => Record<string, DeploymentState>;
 
 export function createReadiness(store: SpendStore, enforcement: Enforcement, deployments?: DeploymentStates): () => Promise<Response> {
   return async () => {

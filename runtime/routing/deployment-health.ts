@@ -28,8 +28,17 @@ export const defaultHealthPolicy: HealthPolicy = { allowedFails: 3, cooldownMs: 
 /** Weight of the newest latency sample in the moving average. */
 export const latencyAlpha = 0.3;
 
+/** Recent outcomes are counted per minute; the error rate covers this minute and the one before. */
+const outcomeWindowMs = 60_000;
+
 interface State {
   inFlight: number;
+  /** Start of the minute `requests` and `errors` count; the previous minute's in `previous*`. */
+  outcomeWindow: number;
+  requests: number;
+  errors: number;
+  previousRequests: number;
+  previousErrors: number;
   /** ms; -1 until the first sample. */
   latencyMs: number;
   failures: number[];
@@ -66,6 +75,8 @@ export interface DeploymentHealth {
   latencyMs(deploymentId: string): number;
   /** When its cooldown ends; 0 when it is not cooling down at `now`. */
   coolingUntil(deploymentId: string, now: number): number;
+  /** Attempts that ended in this minute and the one before, and how many of them failed by the deployment's fault. */
+  recentOutcomes(deploymentId: string, now: number): { requests: number; errors: number };
 }
 
 export function createDeploymentHealth(share?: CooldownShare): DeploymentHealth {
@@ -73,10 +84,21 @@ export function createDeploymentHealth(share?: CooldownShare): DeploymentHealth 
   const stateOf = (id: string): State => {
     let state = states.get(id);
     if (state === undefined) {
-      state = { inFlight: 0, latencyMs: -1, failures: [], coolingUntil: 0, onTrial: false };
+      state = { inFlight: 0, outcomeWindow: 0, requests: 0, errors: 0, previousRequests: 0, previousErrors: 0, latencyMs: -1, failures: [], coolingUntil: 0, onTrial: false };
       states.set(id, state);
     }
     return state;
+  };
+  /** Moves the outcome counters to the minute of `now`. */
+  const rollOutcomes = (state: State, now: number): void => {
+    const window = now - (now % outcomeWindowMs);
+    if (window === state.outcomeWindow) return;
+    const adjacent = window - state.outcomeWindow === outcomeWindowMs;
+    state.previousRequests = adjacent ? state.requests : 0;
+    state.previousErrors = adjacent ? state.errors : 0;
+    state.requests = 0;
+    state.errors = 0;
+    state.outcomeWindow = window;
   };
   const coolDown = (state: State, until: number, id: string): void => {
     if (until > state.coolingUntil) {
@@ -104,6 +126,8 @@ export function createDeploymentHealth(share?: CooldownShare): DeploymentHealth 
     },
     succeeded(id, latencyMs, now) {
       const state = stateOf(id);
+      rollOutcomes(state, now);
+      state.requests++;
       state.latencyMs = state.latencyMs < 0 ? latencyMs : latencyAlpha * latencyMs + (1 - latencyAlpha) * state.latencyMs;
       if (now >= state.coolingUntil) {
         state.onTrial = false;
@@ -111,13 +135,16 @@ export function createDeploymentHealth(share?: CooldownShare): DeploymentHealth 
       }
     },
     failed(id, report, policy, now) {
-      if (!report.retryable || policy.allowedFails <= 0) return;
       const state = stateOf(id);
+      rollOutcomes(state, now);
+      state.requests++;
+      if (!report.retryable) return;
+      state.errors++;
+      if (policy.allowedFails <= 0) return;
       if (report.retryAfterMs !== undefined && report.retryAfterMs > 0) {
         coolDown(state, now + report.retryAfterMs, id);
         return;
       }
-      if (policy.allowedFails <= 0) return;
       if (state.onTrial && now >= state.coolingUntil) {
         coolDown(state, now + policy.cooldownMs, id);
         return;
@@ -129,6 +156,12 @@ export function createDeploymentHealth(share?: CooldownShare): DeploymentHealth 
     },
     inFlight: (id) => states.get(id)?.inFlight ?? 0,
     latencyMs: (id) => states.get(id)?.latencyMs ?? -1,
+    recentOutcomes(id, now) {
+      const state = states.get(id);
+      if (state === undefined) return { requests: 0, errors: 0 };
+      rollOutcomes(state, now);
+      return { requests: state.requests + state.previousRequests, errors: state.errors + state.previousErrors };
+    },
     coolingUntil(id, now) {
       const until = states.get(id)?.coolingUntil ?? 0;
       return until > now ? until : 0;

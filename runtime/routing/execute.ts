@@ -25,7 +25,7 @@ import { GatewayError } from "../http/errors.ts";
 import { acquireDeployment, type DeploymentHold, type DeploymentLimits } from "../limits/deployment-limits.ts";
 import type { Caller, RuntimeDeployment, RuntimePlan, RuntimeRoute } from "../start/plan.ts";
 import { type Endpoint, routeFor } from "./route-endpoints.ts";
-import { createDeploymentHealth, type DeploymentHealth } from "./deployment-health.ts";
+import { createDeploymentHealth, type DeploymentHealth, type HealthPolicy } from "./deployment-health.ts";
 import { backoffMs, pickDeployment } from "./router.ts";
 import { chooseDeployment, type RoutingStrategy } from "./strategies.ts";
 import { chainFor, type FallbackReason, fallbackReasonOf, routeForPrompt, routeHasWindows } from "./context-window.ts";
@@ -197,8 +197,8 @@ export async function executeWithFallbacks<T>(
         if ((failed as Set<number>).size >= count) excluded = limited;
       }
       const routing = route.routing;
-      // A route without routing settings or priorities is picked by weight alone, as it always was,
-      // and its deployments' health is not tracked (nothing would read it).
+      // A route without routing settings or priorities is picked by weight alone, as it always was
+      // (its deployments' health is still measured, for /health/readiness and GET /deployments, but never cools them down).
       let index: number;
       if (routing === undefined && !hasPriorities(route)) {
         index = pickDeployment(route, random, excluded);
@@ -231,25 +231,22 @@ export async function executeWithFallbacks<T>(
       }
       attempts++;
       const id = target.deployment.id;
-      const tracked = routing !== undefined;
-      const started = tracked ? now() : 0;
+      const started = now();
       // Requests in flight count attempts (for a stream, until its first token).
-      if (tracked) health.begin(id);
+      health.begin(id);
       try {
         const value = await attempt(target, route);
-        if (tracked) {
-          health.end(id);
-          const ended = now();
-          health.succeeded(id, ended - started, ended);
-        }
+        health.end(id);
+        const ended = now();
+        health.succeeded(id, ended - started, ended);
         return { ok: true, value, route, target, attempts, hold, decision };
       } catch (error) {
-        if (tracked) health.end(id);
+        health.end(id);
         hold?.release(0);
         lastError = error instanceof GatewayError ? error : internalError(error);
       }
       if (signal?.aborted) return { ok: false, error: clientClosedError, route, target, attempts, decision };
-      if (tracked) health.failed(id, lastError, routing.health, now());
+      health.failed(id, lastError, routing?.health ?? noCooldowns, now());
       if (!lastError.retryable) {
         const reason = fallbackReasonOf(lastError);
         const next = reason === null ? undefined : chainFor(route, reason);
@@ -289,6 +286,9 @@ function switchChain(
   for (let index = 0; index <= chainIndex; index++) seen.add(chain[index] as string);
   return { chain: next, tried: seen };
 }
+
+/** A route without a `routing` block: failures are counted, never cooled down. */
+const noCooldowns: HealthPolicy = { allowedFails: 0, cooldownMs: 0, failureWindowMs: 0 };
 
 /** Whether any deployment of the route has a priority (`order`) of its own. */
 function hasPriorities(route: RuntimeRoute): boolean {

@@ -168,3 +168,22 @@ describe("DeploymentHealth cooldowns", () => {
     expect(health.coolingUntil("e", 10)).toBe(0);
   });
 });
+
+describe("DeploymentHealth recent outcomes", () => {
+  const policy = { allowedFails: 0, cooldownMs: 0, failureWindowMs: 0 };
+
+  it("counts attempts and the deployment's failures over this minute and the one before; client errors are requests, not errors", () => {
+    const health = createDeploymentHealth();
+    expect(health.recentOutcomes("d", 0)).toEqual({ requests: 0, errors: 0 });
+    health.succeeded("d", 10, 1_000);
+    health.failed("d", { retryable: true }, policy, 2_000);
+    health.failed("d", { retryable: false }, policy, 3_000);
+    expect(health.recentOutcomes("d", 3_000)).toEqual({ requests: 3, errors: 1 });
+    // The next minute still sees the previous one.
+    health.failed("d", { retryable: true }, policy, 61_000);
+    expect(health.recentOutcomes("d", 61_000)).toEqual({ requests: 4, errors: 2 });
+    // Two minutes later only the last minute counts; after a quiet gap, nothing.
+    expect(health.recentOutcomes("d", 121_000)).toEqual({ requests: 1, errors: 1 });
+    expect(health.recentOutcomes("d", 400_000)).toEqual({ requests: 0, errors: 0 });
+  });
+});

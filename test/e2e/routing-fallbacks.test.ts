@@ -9,7 +9,9 @@ import type OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import type { FakeUpstream } from "../fakes/fake-server.ts";
 import { startOpenAIUpstream } from "../fakes/openai-upstream.ts";
+import { getRaw } from "../support/gateway-client.ts";
 import { serveTestConfig } from "../support/serve-test-config.ts";
+import type { GatewayProcess } from "../support/start-gw.ts";
 
 const upstreamKey = "sk-upstream-fallbacks-test";
 const masterKey = "gw-master-fallbacks-test";
@@ -19,6 +21,7 @@ let big: FakeUpstream;
 let filtered: FakeUpstream;
 let lenient: FakeUpstream;
 let client: OpenAI;
+let gateway: GatewayProcess;
 let stop: () => Promise<void>;
 
 const deployment = (name: string, upstream: FakeUpstream, extra: Record<string, unknown> = {}) => ({
@@ -33,7 +36,7 @@ const deployment = (name: string, upstream: FakeUpstream, extra: Record<string, 
 beforeAll(async () => {
   const started = await Promise.all([1, 2, 3, 4].map(() => startOpenAIUpstream({ apiKey: upstreamKey })));
   [small, big, filtered, lenient] = started as [FakeUpstream, FakeUpstream, FakeUpstream, FakeUpstream];
-  ({ client, stop } = await serveTestConfig({
+  ({ client, gateway, stop } = await serveTestConfig({
     name: "e2e-fallbacks",
     upstreams: started,
     env: { OPENAI_API_KEY: upstreamKey, GW_MASTER_KEY: masterKey },
@@ -127,5 +130,27 @@ describe("a model in its own fallback chain", () => {
       expect(response.headers.get("x-gw-deployment")).toBe("pair-b");
     }
     expect(lenient.requests).toHaveLength(10);
+  });
+});
+
+describe("deployment state in the admin API", () => {
+  test("GET /deployments lists every deployment with its settings, latency and recent error rate (admin only)", async () => {
+    filtered.failNext([{ status: 500 }]);
+    for (let index = 0; index < 4; index++) await ask("pair");
+    const denied = await getRaw(gateway, "/deployments");
+    expect(denied.status).toBe(401);
+    const listed = await getRaw(gateway, "/deployments", masterKey);
+    expect(listed.status).toBe(200);
+    const entries = (listed.json as { data: Array<Record<string, unknown>> }).data;
+    expect(entries.map((entry) => entry.id)).toEqual(["small", "big", "filtered", "lenient", "pair-a", "pair-b"]);
+    const small = entries.find((entry) => entry.id === "small");
+    expect(small).toMatchObject({ model: "small-chat", provider: "openai", upstream_model: "gpt-4.1-nano", max_input_tokens: 2_000, state: "healthy", order: 1, tags: [] });
+    const pairB = entries.find((entry) => entry.id === "pair-b") as { recent_requests: number; error_rate: number; latency_ms: number };
+    expect(pairB.recent_requests).toBeGreaterThanOrEqual(4);
+    expect(pairB.error_rate).toBe(0);
+    expect(pairB.latency_ms).toBeGreaterThanOrEqual(0);
+    const pairA = entries.find((entry) => entry.id === "pair-a") as { recent_requests: number; error_rate: number | null };
+    // pair-a failed with a 500 at least once in this file (the same-model test above scripted 20 of them).
+    expect(pairA.error_rate).toBeGreaterThan(0);
   });
 });
