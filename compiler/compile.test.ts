@@ -72,11 +72,12 @@ describe("compileBundle", () => {
       routing: { strategy: "latency", cooldownSeconds: 30 },
       models: [
         { name: "a", deployments: [{ provider: "mock", model: "x", order: 1 }, { provider: "mock", model: "y", order: 2 }] },
-        { name: "b", routing: { strategy: "cost", allowedFails: 0 }, deployments: [{ provider: "mock", model: "x" }] },
+        { name: "b", routing: { strategy: "cost", allowedFails: 0, healthCheckSeconds: 15 }, deployments: [{ provider: "mock", model: "x" }] },
       ],
     });
     expect(routed.routes["a"]!.routing).toEqual({ strategy: "latency", allowedFails: 3, cooldownMs: 30_000, failureWindowMs: 60_000 });
-    expect(routed.routes["b"]!.routing).toEqual({ strategy: "cost", allowedFails: 0, cooldownMs: 30_000, failureWindowMs: 60_000 });
+    expect(routed.routes["b"]!.routing?.healthCheckMs).toBe(15_000);
+    expect(routed.routes["b"]!.routing).toEqual({ strategy: "cost", allowedFails: 0, cooldownMs: 30_000, failureWindowMs: 60_000, healthCheckMs: 15_000 });
     expect(routed.routes["a"]!.deployments.map((deployment) => deployment.order)).toEqual([1, 2]);
     expect(validateBundle(routed)).toEqual([]);
   });

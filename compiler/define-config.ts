@@ -121,6 +121,12 @@ export interface RoutingConfig {
   allowedFails?: number;
   /** How long a cooled-down deployment gets no requests, then one trial request. Default 5. */
   cooldownSeconds?: number;
+  /**
+   * Active health checks: every this many seconds each chat deployment gets one cheap request
+   * ("ping", max_tokens 1); a failure counts towards its cooldown, a success once the cooldown is over makes it healthy again. Recorded in
+   * the spend log under the tag `gw:health-check`. Default: off.
+   */
+  healthCheckSeconds?: number;
 }
 
 export interface RetryConfig {

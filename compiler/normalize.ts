@@ -30,11 +30,13 @@ export const DEFAULT_ROUTING: CompiledRouting = { strategy: "weighted", allowedF
 function normalizeRouting(top: RoutingConfig | undefined, own: RoutingConfig | undefined): CompiledRouting | null {
   if (top === undefined && own === undefined) return null;
   const seconds = own?.cooldownSeconds ?? top?.cooldownSeconds;
+  const checkSeconds = own?.healthCheckSeconds ?? top?.healthCheckSeconds;
   return {
     strategy: own?.strategy ?? top?.strategy ?? DEFAULT_ROUTING.strategy,
     allowedFails: own?.allowedFails ?? top?.allowedFails ?? DEFAULT_ROUTING.allowedFails,
     cooldownMs: seconds === undefined ? DEFAULT_ROUTING.cooldownMs : Math.round(seconds * 1000),
     failureWindowMs: DEFAULT_ROUTING.failureWindowMs,
+    ...(checkSeconds === undefined ? {} : { healthCheckMs: Math.round(checkSeconds * 1000) }),
   };
 }
 

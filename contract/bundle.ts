@@ -127,6 +127,8 @@ export interface CompiledRouting {
   allowedFails: number;
   cooldownMs: number;
   failureWindowMs: number;
+  /** Active health checks every this many ms (routing/health-checks.ts); absent: off. */
+  healthCheckMs?: number;
 }
 
 export interface CompiledBudget {

@@ -25,7 +25,7 @@ import { createRequestIdGenerator, type GatewayEnv, requestIdMiddleware } from "
 import { chatEndpoint } from "./endpoints/chat.ts";
 import { embeddingsEndpoint } from "./endpoints/embeddings.ts";
 import { handlePricedRequest, type PricedEndpoint } from "./endpoints/priced-request.ts";
-import { type CooldownShare, createDeploymentHealth } from "./routing/deployment-health.ts";
+import { type CooldownShare, createDeploymentHealth, type DeploymentHealth } from "./routing/deployment-health.ts";
 import { realSleep, type Sleep } from "./routing/execute.ts";
 import { createRouteFinder, type PriceLookup } from "./routing/find-route.ts";
 import { createLogger, type Logger } from "./http/logger.ts";
@@ -80,6 +80,8 @@ export interface AppDeps {
   enforcement: Enforcement;
   /** Deployment cooldowns shared with the other replicas (Redis); absent: per process. */
   cooldowns?: CooldownShare;
+  /** What is known of each deployment (createGateway's, which its health checks feed too); absent: a new one over `cooldowns`. */
+  health?: DeploymentHealth;
 }
 
 export function createApp(deps: AppDeps): Hono<GatewayEnv> {
@@ -103,7 +105,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
     // when no deployment has limits.
     deploymentLimiter: planHasDeploymentLimits(deps.plan) ? enforcement.limiter : null,
     ...(deps.shutdown === undefined ? {} : { shutdown: deps.shutdown }),
-    health: createDeploymentHealth(deps.cooldowns),
+    health: deps.health ?? createDeploymentHealth(deps.cooldowns),
   };
   const edge = createEdge(logger, clock, describe);
 

@@ -19,6 +19,8 @@ import type { RuntimePlan } from "./start/plan.ts";
 import { type FetchFunction, type SpendStore, systemClock } from "./stores/ports.ts";
 import { checkBundle, readBundleFile } from "./start/read-bundle-file.ts";
 import { createMemorySpendStore } from "./stores/memory/memory-spend-store.ts";
+import { createDeploymentHealth } from "./routing/deployment-health.ts";
+import { startHealthChecks } from "./routing/health-checks.ts";
 
 export { type AppDeps, createApp, createRequestIdGenerator, type GatewayEnv } from "./app.ts";
 export { computeCost } from "./spend/cost.ts";
@@ -135,8 +137,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   // Wildcard routes price each requested model at run time: by default from the same table `gw build` uses.
   const lookupPrice = appDeps.lookupPrice ?? (plan.wildcardRoutes.length > 0 ? (await import("../contract/prices.ts")).lookupPrice : undefined);
+  const health = appDeps.health ?? createDeploymentHealth(appDeps.cooldowns);
+  const healthChecks = startHealthChecks({ plan, health, fetch: fetchFunction, store, logger, now: () => clock.now() });
   const app = createApp({
     ...appDeps,
+    health,
     ...(lookupPrice === undefined ? {} : { lookupPrice }),
     fetch: fetchFunction,
     logger,
@@ -152,6 +157,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     store,
     enforcement,
     async close() {
+      healthChecks?.stop();
       cache.close();
       await store.flush();
       await store.close();

@@ -184,6 +184,7 @@ export function loadBundle(bundle: Bundle, options: LoadBundleOptions): RuntimeP
             routing: {
               strategy: route.routing.strategy,
               health: { allowedFails: route.routing.allowedFails, cooldownMs: route.routing.cooldownMs, failureWindowMs: route.routing.failureWindowMs },
+              ...(route.routing.healthCheckMs === undefined ? {} : { healthCheckMs: route.routing.healthCheckMs }),
             },
           }),
     };

@@ -67,6 +67,8 @@ export interface RuntimeRoute {
 export interface RouteRouting {
   readonly strategy: RoutingStrategy;
   readonly health: HealthPolicy;
+  /** Active health checks every this many ms (routing/health-checks.ts); absent: off. */
+  readonly healthCheckMs?: number;
 }
 
 /** Who is calling, as established by auth.ts. One object per key, built at load. */
