@@ -35,6 +35,22 @@ describe("streams", () => {
     expect(gateway.calls[0]?.stream).toBe(true);
   });
 
+  it("a stream counts as in flight on its deployment until it ends, not only until its first token", async () => {
+    const gateway = await createTestGateway(bundle, {
+      handlers: { primary: streamOf(['{"text":"Hel"}', '{"text":"lo"}', '{"input":7,"output":2}', "[DONE]"]) },
+    });
+    const inFlight = async (): Promise<number> => {
+      const readiness = (await (await gateway.app.request("/health/readiness")).json()) as { deployments: Record<string, { in_flight: number }> };
+      return readiness.deployments["chat/0"]!.in_flight;
+    };
+    const response = await gateway.chat(streaming);
+    expect(response.status).toBe(200);
+    expect(await inFlight()).toBe(1);
+    expect(contentOf(await readSse(response))).toBe("Hello");
+    await gateway.store.flush?.();
+    expect(await inFlight()).toBe(0);
+  });
+
   it("falls back transparently when the stream fails before its first chunk", async () => {
     const gateway = await createTestGateway(bundle, {
       handlers: {

@@ -93,6 +93,8 @@ export async function handlePricedRequest<Body extends { model: string }, Value>
       ...(overrides?.fallbacks === undefined ? {} : { fallbacks: overrides.fallbacks }),
       health: deps.health,
       now: () => deps.clock.now(),
+      // A stream still running after its attempt counts as in flight until it is settled.
+      inFlightUntilReleased: keepsControl,
       ...(endpoint.promptTokens === undefined ? {} : { promptTokens: () => (endpoint.promptTokens as (body: Body) => number)(body) }),
     };
     const outcome = await executeWithFallbacks(options, async (target) => {

@@ -75,6 +75,11 @@ export interface ExecuteOptions {
   /** Clock for latency and cooldowns. Default Date.now. */
   now?: () => number;
   /**
+   * A successful attempt stays in flight (least-busy) until the caller releases the outcome's hold
+   * (always given then): for streams, which go on after the attempt returns. Default: it ends with the attempt.
+   */
+  inFlightUntilReleased?: boolean;
+  /**
    * The request's estimated prompt tokens, for deployments' `maxInputTokens` (context-window.ts);
    * called at most once, and only for a model with a known window. Absent: no window is checked.
    */
@@ -232,13 +237,15 @@ export async function executeWithFallbacks<T>(
       attempts++;
       const id = target.deployment.id;
       const started = now();
-      // Requests in flight count attempts (for a stream, until its first token).
+      // Requests in flight count attempts; a stream stays in flight until it ends (inFlightUntilReleased).
       health.begin(id);
       try {
         const value = await attempt(target, route);
-        health.end(id);
         const ended = now();
         health.succeeded(id, ended - started, ended);
+        // A stream is in flight until it ends: the caller's release of the hold ends it.
+        if (options.inFlightUntilReleased === true) hold = inFlightHold(health, id, hold);
+        else health.end(id);
         return { ok: true, value, route, target, attempts, hold, decision };
       } catch (error) {
         health.end(id);
@@ -285,6 +292,19 @@ function switchChain(
   const seen = tried ?? new Set<string>([primary]);
   for (let index = 0; index <= chainIndex; index++) seen.add(chain[index] as string);
   return { chain: next, tried: seen };
+}
+
+/** `hold` (or none) that also ends the attempt's in-flight count when released; released once. */
+function inFlightHold(health: DeploymentHealth, id: string, hold: DeploymentHold | null): DeploymentHold {
+  let released = false;
+  return {
+    release(actualTokens) {
+      if (released) return;
+      released = true;
+      health.end(id);
+      hold?.release(actualTokens);
+    },
+  };
 }
 
 /** A route without a `routing` block: failures are counted, never cooled down. */
