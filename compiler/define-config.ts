@@ -184,7 +184,7 @@ export interface GatewayConfig {
   /** Where a request goes when the upstream refuses it for content policy reasons (a content filter error). */
   contentPolicyFallbacks?: Record<string, string[]>;
   retries?: RetryConfig;
-  /** How a deployment is chosen and when a failing one is cooled down, for every model. Default: weighted, no cooldowns. */
+  /** How a deployment is chosen and when a failing one is cooled down, for every model. Default: weighted, with cooldowns (allowedFails 3, cooldownSeconds 5). */
   routing?: RoutingConfig;
   /** Default per-attempt timeout in milliseconds. Default 60000. */
   timeoutMs?: number;

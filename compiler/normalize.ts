@@ -3,6 +3,7 @@ import type { BudgetConfig, GatewayConfig, RoutingConfig } from "./define-config
 import { normalizeDeployment, type NormalizedDeployment } from "./normalize-deployment.ts";
 import { readSecret, type ParsedSecret } from "./secret.ts";
 import { parseModelName } from "../contract/wildcard.ts";
+import { defaultHealthPolicy } from "../runtime/routing/deployment-health.ts";
 
 export type { DeploymentSecret, NormalizedDeployment } from "./normalize-deployment.ts";
 
@@ -24,8 +25,8 @@ export interface NormalizedModel {
   routing: CompiledRouting | null;
 }
 
-/** Defaults of a `routing` block (LiteLLM's: allowed_fails 3, cooldown_time 5 s, failures counted per minute). */
-export const DEFAULT_ROUTING: CompiledRouting = { strategy: "weighted", allowedFails: 3, cooldownMs: 5_000, failureWindowMs: 60_000 };
+/** Defaults of a `routing` block: weighted, and the runtime's cooldowns for models without one (LiteLLM's: allowed_fails 3, cooldown_time 5 s, per minute). */
+export const DEFAULT_ROUTING: CompiledRouting = { strategy: "weighted", ...defaultHealthPolicy };
 
 function normalizeRouting(top: RoutingConfig | undefined, own: RoutingConfig | undefined): CompiledRouting | null {
   if (top === undefined && own === undefined) return null;

@@ -117,7 +117,7 @@ export interface CompiledRoute {
   /** Models for a request the upstream refused for content policy reasons; like `fallbacks`. Absent: none. */
   contentPolicyFallbacks?: string[];
   retry: CompiledRetry;
-  /** How a deployment is chosen and when one is cooled down; absent (the config sets no `routing`): weighted, no cooldowns. */
+  /** How a deployment is chosen and when one is cooled down; absent (the config sets no `routing`): weighted, with the default cooldowns (the runtime's defaultHealthPolicy). */
   routing?: CompiledRouting;
 }
 

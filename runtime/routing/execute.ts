@@ -25,8 +25,8 @@ import { GatewayError } from "../http/errors.ts";
 import { acquireDeployment, type DeploymentHold, type DeploymentLimits } from "../limits/deployment-limits.ts";
 import type { Caller, RuntimeDeployment, RuntimePlan, RuntimeRoute } from "../start/plan.ts";
 import { type Endpoint, routeFor } from "./route-endpoints.ts";
-import { createDeploymentHealth, type DeploymentHealth, type HealthPolicy } from "./deployment-health.ts";
-import { backoffMs, pickDeployment } from "./router.ts";
+import { createDeploymentHealth, type DeploymentHealth, defaultHealthPolicy } from "./deployment-health.ts";
+import { backoffMs } from "./router.ts";
 import { chooseDeployment, type RoutingStrategy } from "./strategies.ts";
 import { chainFor, type FallbackReason, fallbackReasonOf, routeForPrompt, routeHasWindows } from "./context-window.ts";
 import { routeForTags } from "./tag-routing.ts";
@@ -201,17 +201,11 @@ export async function executeWithFallbacks<T>(
         // Every deployment failed or is limited: retry the failed ones, never the limited ones.
         if ((failed as Set<number>).size >= count) excluded = limited;
       }
+      // A route without a routing block: weighted, with the default cooldowns (deployment-health.ts).
       const routing = route.routing;
-      // A route without routing settings or priorities is picked by weight alone, as it always was
-      // (its deployments' health is still measured, for /health/readiness and GET /deployments, but never cools them down).
-      let index: number;
-      if (routing === undefined && !hasPriorities(route)) {
-        index = pickDeployment(route, random, excluded);
-      } else {
-        const choice = chooseDeployment(route, { strategy: routing?.strategy ?? "weighted", health, now: now(), random, excluded });
-        for (const cooling of choice.cooling) skip(decision, route.deployments[cooling]!.deployment.id, "cooling-down");
-        index = choice.index;
-      }
+      const choice = chooseDeployment(route, { strategy: routing?.strategy ?? "weighted", health, now: now(), random, excluded });
+      for (const cooling of choice.cooling) skip(decision, route.deployments[cooling]!.deployment.id, "cooling-down");
+      const index = choice.index;
       const target = route.deployments[index] as RuntimeDeployment;
       lastRoute = route;
       lastTarget = target;
@@ -253,7 +247,7 @@ export async function executeWithFallbacks<T>(
         lastError = error instanceof GatewayError ? error : internalError(error);
       }
       if (signal?.aborted) return { ok: false, error: clientClosedError, route, target, attempts, decision };
-      health.failed(id, lastError, routing?.health ?? noCooldowns, now());
+      health.failed(id, lastError, routing?.health ?? defaultHealthPolicy, now());
       if (!lastError.retryable) {
         const reason = fallbackReasonOf(lastError);
         const next = reason === null ? undefined : chainFor(route, reason);
@@ -305,15 +299,6 @@ function inFlightHold(health: DeploymentHealth, id: string, hold: DeploymentHold
       hold?.release(actualTokens);
     },
   };
-}
-
-/** A route without a `routing` block: failures are counted, never cooled down. */
-const noCooldowns: HealthPolicy = { allowedFails: 0, cooldownMs: 0, failureWindowMs: 0 };
-
-/** Whether any deployment of the route has a priority (`order`) of its own. */
-function hasPriorities(route: RuntimeRoute): boolean {
-  for (const target of route.deployments) if (target.order !== undefined) return true;
-  return false;
 }
 
 /** The 429 when every deployment of a model and its fallbacks was at its rate limit. */

@@ -13,7 +13,7 @@
  * embeddings-only deployments.
  */
 import { createAttemptControl } from "./attempt-control.ts";
-import type { DeploymentHealth } from "./deployment-health.ts";
+import { type DeploymentHealth, defaultHealthPolicy } from "./deployment-health.ts";
 import { GatewayError } from "../http/errors.ts";
 import type { ChatCompletionRequest } from "../http/openai-types.ts";
 import type { Logger } from "../http/logger.ts";
@@ -77,7 +77,7 @@ async function runCheck(check: Check, deps: HealthCheckDeps): Promise<void> {
   const requestId = `health_${started.toString(36)}_${++counter}`;
   const request: ChatCompletionRequest = { model: route.name, messages: [{ role: "user", content: "ping" }], max_tokens: 1 };
   const control = createAttemptControl(undefined, target.deployment);
-  const policy = route.routing?.health ?? { allowedFails: 0, cooldownMs: 0, failureWindowMs: 0 };
+  const policy = route.routing?.health ?? defaultHealthPolicy;
   let status = 200;
   let error: GatewayError | null = null;
   let usage: Awaited<ReturnType<typeof completeUpstream>>["converted"]["usage"] | null = null;

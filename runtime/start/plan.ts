@@ -60,7 +60,7 @@ export interface RuntimeRoute {
   /** Models for a request the upstream refused for content policy reasons; every one exists in `routes`. */
   readonly contentPolicyFallbacks?: readonly string[];
   readonly retry: CompiledRetry;
-  /** How a deployment is chosen and when one is cooled down (routing/strategies.ts, deployment-health.ts). Absent: weighted, no cooldowns. */
+  /** How a deployment is chosen and when one is cooled down (routing/strategies.ts, deployment-health.ts). Absent: weighted, with the default cooldowns (deployment-health.ts defaultHealthPolicy). */
   readonly routing?: RouteRouting;
 }
 
