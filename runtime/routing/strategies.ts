@@ -22,7 +22,7 @@ import type { RuntimeRoute } from "../start/plan.ts";
 import type { DeploymentHealth } from "./deployment-health.ts";
 import { pickDeployment } from "./router.ts";
 
-export type RoutingStrategy = "weighted" | "least-busy" | "latency" | "cost";
+export type RoutingStrategy = "weighted" | "least-busy" | "latency" | "cost" | "usage";
 
 /** Deployments whose latency is within this fraction above the best share the load. */
 export const latencyTolerance = 0.1;
