@@ -108,13 +108,14 @@ export interface ModelConfig {
   routing?: RoutingConfig;
 }
 
-export type RoutingStrategyName = "weighted" | "least-busy" | "latency" | "cost";
+export type RoutingStrategyName = "weighted" | "least-busy" | "latency" | "cost" | "usage";
 
 export interface RoutingConfig {
   /**
    * weighted: random by weight (default); least-busy: fewest requests in flight; latency: lowest
-   * recent latency; cost: cheapest by price. Among the deployments of the lowest `order` that are
-   * not cooling down.
+   * recent latency; cost: cheapest by price; usage: most headroom against the deployments' own
+   * `rpmLimit`/`tpmLimit` (cluster-wide with Redis), a deployment at its limit skipped before the
+   * call. Among the deployments of the lowest `order` that are not cooling down.
    */
   strategy?: RoutingStrategyName;
   /** Failures of a deployment within a minute that cool it down (never a client's 400); 0 turns cooldowns off. Default 3. */

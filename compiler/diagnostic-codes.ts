@@ -50,6 +50,7 @@ export const DIAGNOSTIC_CODES = {
   unsupportedOption: { code: "GW1215", severity: "error", title: "Option not supported by this provider" },
   redundantModelPrefix: { code: "GW1216", severity: "warning", title: "Provider prefix sent upstream as part of the model" },
   invalidHeader: { code: "GW1217", severity: "error", title: "Header cannot be set" },
+  usageWithoutLimits: { code: "GW1218", severity: "warning", title: "Usage routing without deployment limits" },
 
   duplicateTeam: { code: "GW1301", severity: "error", title: "Duplicate team name" },
   duplicateKeyName: { code: "GW1302", severity: "error", title: "Duplicate key name" },

@@ -40,7 +40,7 @@ describe("validateConfigSchema", () => {
     expect(messages({ models: [{ name: "m", routing: { strategy: "fastest", cooldownSeconds: 0, allowedFails: -1 }, deployments: [{ provider: "mock", model: "x", order: 0 }] }] })).toEqual(
       expect.arrayContaining([
         "GW1105 models[0].deployments[0].order must be an integer >= 1, got 0.",
-        'GW1104 models[0].routing.strategy must be one of "weighted", "least-busy", "latency", "cost", got "fastest".',
+        'GW1104 models[0].routing.strategy must be one of "weighted", "least-busy", "latency", "cost", "usage", got "fastest".',
         "GW1105 models[0].routing.cooldownSeconds must be a number > 0 and <= 3600, got 0.",
       ]),
     );

@@ -6,11 +6,12 @@ import { didYouMean } from "./suggest.ts";
 import { checkDeployment, deploymentLabel } from "./validate-deployment.ts";
 import { isUnderInvalidPath } from "./validate-schema.ts";
 import { checkKeys } from "./validate-keys.ts";
+import { checkRouting } from "./validate-routing.ts";
 import { isWildcardName, matchingWildcards, parseModelName } from "../contract/wildcard.ts";
 
 /**
  * Step 2 of validation: what a JSON Schema cannot say (references, uniqueness, cycles,
- * wildcards, provider strings and options, prices, secrets). Runs on a config that may be
+ * wildcards, provider strings and options, prices, secrets, routing). Runs on a config that may be
  * only partly schema-valid: every value is read through a type guard, and anything at or
  * under a path that failed the schema is skipped, so one mistake is reported once.
  */
@@ -21,6 +22,7 @@ export function validateSemantics(config: unknown, context: SemanticContext): Pe
   const valid = (path: JsonPath): boolean => !isUnderInvalidPath(path, context.invalidPaths);
   const diagnostics: PendingDiagnostic[] = [];
   const modelNames = checkModels(root, valid, context, diagnostics);
+  checkRouting(root, valid, diagnostics);
   for (const section of fallbackSections) checkFallbacks(root, section, modelNames, valid, diagnostics);
   const teamNames = checkTeams(root, modelNames, valid, diagnostics);
   checkKeys(root, teamNames, valid, context, diagnostics);

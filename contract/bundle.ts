@@ -122,7 +122,7 @@ export interface CompiledRoute {
 }
 
 export interface CompiledRouting {
-  strategy: "weighted" | "least-busy" | "latency" | "cost";
+  strategy: "weighted" | "least-busy" | "latency" | "cost" | "usage";
   /** Failures within `failureWindowMs` that cool a deployment down; 0: cooldowns off. */
   allowedFails: number;
   cooldownMs: number;

@@ -134,7 +134,7 @@ export function deploymentLimitsOf<Body>(deps: RequestDeps, body: Body, estimate
     limiter,
     now: () => deps.clock.now(),
     estimatedTokens: () => estimate(body),
-    onError: (error) => deps.logger.warn(`deployment rate limits: the limiter failed, the attempt goes ahead unlimited (${describe(error)})`),
+    onError: (error) => deps.logger.warn(`deployment rate limits: the limiter failed, the request goes ahead unlimited (${describe(error)})`),
   };
 }
 

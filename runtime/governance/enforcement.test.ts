@@ -90,6 +90,7 @@ function spied(): Spied {
         spy.tickets.delete(ticket);
         await limiter.release(ticket, tokens, now);
       },
+      usage: (subjects, now) => limiter.usage(subjects, now),
     },
     ledger: {
       description: ledger.description,

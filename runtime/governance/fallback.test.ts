@@ -90,6 +90,22 @@ describe("withRateLimiterFallback", () => {
     expect((await primary.acquire(one, 0, now)).allowed).toBe(true);
   });
 
+  it("reads usage where the next acquire counts: the primary, or this process while it fails", async () => {
+    const primary = breakable<RateLimiter>(createMemoryRateLimiter());
+    const local = createMemoryRateLimiter();
+    const limiter = withRateLimiterFallback(primary.port, local, { log: () => {}, retryIntervalMs: 1_000, now: () => 0 });
+    const rpm = [{ subject, limits: limits({ rpmLimit: 10 }) }];
+    const now = 1_700_000_000_000;
+    await limiter.acquire(rpm, 0, now);
+    expect(await limiter.usage([subject], now)).toEqual([{ requests: 1, tokens: 0, inFlight: 0 }]);
+    primary.setBroken(true);
+    // The failed read switches to this process, where the next acquire is counted too.
+    expect(await limiter.usage([subject], now)).toEqual([{ requests: 0, tokens: 0, inFlight: 0 }]);
+    expect(limiter.isClusterWide()).toBe(false);
+    expect((await limiter.acquire(rpm, 0, now)).ticket).toMatch(/^local:/);
+    expect(await limiter.usage([subject], now)).toEqual([{ requests: 1, tokens: 0, inFlight: 0 }]);
+  });
+
   it("with a probe, no call waits on the primary while it is down", async () => {
     const primary = breakable<RateLimiter>(createMemoryRateLimiter());
     let healthy = false;

@@ -142,6 +142,20 @@ export function withRateLimiterFallback(primary: RateLimiter, local: RateLimiter
         health.failed(error);
       }
     },
+
+    // Read where the next acquire will count: the primary while it answers, else this process.
+    async usage(subjects: readonly Subject[], now: number) {
+      if (health.shouldTry()) {
+        try {
+          const counts = await primary.usage(subjects, now);
+          health.succeeded();
+          return counts;
+        } catch (error) {
+          health.failed(error);
+        }
+      }
+      return local.usage(subjects, now);
+    },
   };
 }
 

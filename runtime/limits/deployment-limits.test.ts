@@ -100,3 +100,39 @@ describe("deployment rate limits", () => {
     expect((await gateway.chat({ ...hello, max_tokens: 10 })).status).toBe(429);
   });
 });
+
+describe("usage routing", () => {
+  /** 10 s into a minute, frozen: the counts stay in one window. */
+  const clock = { now: () => 1_700_000_050_000 };
+  const usageBundle = (): Bundle => {
+    const bundle = withLimits(createFakeBundle({ models: [{ name: "chat", deployments: ["small", "large"], retries: 0 }] }), {
+      "chat/0": { rpm: 1 },
+      "chat/1": { rpm: 3 },
+    });
+    bundle.routes["chat"]!.routing = { strategy: "usage", allowedFails: 3, cooldownMs: 5_000, failureWindowMs: 60_000 };
+    return bundle;
+  };
+
+  it("sends each request to the most headroom, skips a deployment at its limit before the call, and answers 429 once all are", async () => {
+    const gateway = await createTestGateway(usageBundle(), { clock, handlers: { small: answer("small"), large: answer("large") } });
+    const served: Array<string | null> = [];
+    const routes: Array<string | null> = [];
+    for (let index = 0; index < 4; index++) {
+      const response = await gateway.chat(hello);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("x-gw-attempts")).toBe("1");
+      served.push(response.headers.get("x-gw-deployment"));
+      routes.push(response.headers.get("x-gw-route"));
+    }
+    // Headroom after each request: large 2/3 over small 0, then 1/3 over 0, then a tie (by weight: small), then only large is left.
+    expect(served).toEqual(["chat/1", "chat/1", "chat/0", "chat/1"]);
+    expect(routes).toEqual(["strategy=usage", "strategy=usage", "strategy=usage", "strategy=usage; skipped=chat/0:rate-limited"]);
+    const limited = await gateway.chat(hello);
+    expect(limited.status).toBe(429);
+    expect(((await limited.json()) as ErrorBody).error.code).toBe("rate_limit_exceeded");
+    // 50 s left in the minute.
+    expect(limited.headers.get("retry-after")).toBe("50");
+    expect(limited.headers.get("x-gw-route")).toBe("strategy=usage; skipped=chat/0:rate-limited,chat/1:rate-limited");
+    expect(gateway.calls).toHaveLength(4);
+  });
+});

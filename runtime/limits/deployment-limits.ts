@@ -7,7 +7,7 @@
  *
  * Invariants: a hold is released exactly once (later calls do nothing); a limiter that throws
  * (e.g. Redis unreachable without a fallback) admits the attempt unheld, so a limiter outage
- * never stops traffic.
+ * never stops traffic. The `usage` strategy reads the same counts beforehand (deployment-headroom.ts).
  */
 import type { RuntimePlan } from "../start/plan.ts";
 import type { LimitSettings, RateLimiter, Subject } from "../stores/ports.ts";
@@ -43,7 +43,7 @@ export interface DeploymentLimits {
   now(): number;
   /** The request's estimated tokens (prompt plus reserved output); called at most once per request. */
   estimatedTokens(): number;
-  /** Limiter failures (the attempt goes ahead unheld). */
+  /** Limiter failures: the request goes ahead as if unlimited (acquire: unheld; a usage read: picked by weight). */
   onError?(error: unknown): void;
 }
 

@@ -18,7 +18,7 @@
  * - Subjects without any limit are not counted at all; when no subject has one, `acquire`
  *   answers allowed with a null ticket and touches nothing.
  */
-import type { LimitDecision, LimitSettings, Subject } from "../stores/ports.ts";
+import type { LimitDecision, LimitSettings, Subject, SubjectCounts } from "../stores/ports.ts";
 
 export const windowMs = 60_000;
 /** A parallel slot that is never released frees itself after this long. */
@@ -35,13 +35,6 @@ export interface NumericLimits {
 export interface LimitedSubject {
   subject: Subject;
   limits: NumericLimits;
-}
-
-/** Counts of the current window and slots, read before this request is counted. */
-export interface SubjectCounts {
-  requests: number;
-  tokens: number;
-  inFlight: number;
 }
 
 export type LimitKind = "rpm" | "tpm" | "parallel";
@@ -84,11 +77,23 @@ export function findRefusal(subjects: readonly LimitedSubject[], counts: readonl
   for (let index = 0; index < subjects.length; index++) {
     const { limits } = subjects[index]!;
     const count = counts[index]!;
-    if (limits.rpm >= 0 && count.requests >= limits.rpm) return { index, limit: "rpm" };
-    if (tokensRefused(count.tokens, estimate, limits.tpm)) return { index, limit: "tpm" };
+    const window = windowRefusal(limits, count, estimate);
+    if (window !== null) return { index, limit: window };
     if (limits.parallel >= 0 && count.inFlight >= limits.parallel) return { index, limit: "parallel" };
   }
   return null;
+}
+
+/** The window limit that refuses a request (rpm checked first), or null. */
+export function windowRefusal(limits: NumericLimits, count: SubjectCounts, estimate: number): "rpm" | "tpm" | null {
+  if (limits.rpm >= 0 && count.requests >= limits.rpm) return "rpm";
+  if (tokensRefused(count.tokens, estimate, limits.tpm)) return "tpm";
+  return null;
+}
+
+/** Until the current window ends: when a request refused by rpm or tpm may pass. */
+export function windowRetryAfterMs(now: number): number {
+  return Math.max(1, windowStartOf(now) + windowMs - now);
 }
 
 /**
@@ -125,7 +130,7 @@ export function toLimitDecision(
   if (refusal !== null) {
     const { subject, limits } = subjects[refusal.index]!;
     decision.limitedBy = { subject, limit: refusal.limit, value: limits[refusal.limit] };
-    decision.retryAfterMs = refusal.limit === "parallel" ? parallelRetryAfterMs : Math.max(1, windowStartOf(now) + windowMs - now);
+    decision.retryAfterMs = refusal.limit === "parallel" ? parallelRetryAfterMs : windowRetryAfterMs(now);
   }
   return decision;
 }

@@ -18,11 +18,17 @@
  * model's context-window or content-policy chain instead of answering with it. A switch never
  * returns to a model already tried. A model listed in its own chain (`sameModelFallback`) gives
  * each of its deployments an attempt, whatever its retry count.
+ *
+ * The `usage` strategy reads the route's headroom before each pick (limits/deployment-headroom.ts,
+ * one limiter call; no other strategy reads anything): deployments it finds at their limit are
+ * skipped the same way, before any acquire, with the window's end as their Retry-After.
  */
 import { clientClosedError } from "./attempt-control.ts";
 import { isModelAllowed } from "../auth/authenticate.ts";
 import { GatewayError } from "../http/errors.ts";
+import { readHeadroom } from "../limits/deployment-headroom.ts";
 import { acquireDeployment, type DeploymentHold, type DeploymentLimits } from "../limits/deployment-limits.ts";
+import { windowRetryAfterMs } from "../limits/rate-limit-rules.ts";
 import type { Caller, RuntimeDeployment, RuntimePlan, RuntimeRoute } from "../start/plan.ts";
 import { type Endpoint, routeFor } from "./route-endpoints.ts";
 import { createDeploymentHealth, type DeploymentHealth, defaultHealthPolicy } from "./deployment-health.ts";
@@ -203,8 +209,29 @@ export async function executeWithFallbacks<T>(
       }
       // A route without a routing block: weighted, with the default cooldowns (deployment-health.ts).
       const routing = route.routing;
-      const choice = chooseDeployment(route, { strategy: routing?.strategy ?? "weighted", health, now: now(), random, excluded });
+      let headroom: number[] | null = null;
+      let readAt = 0;
+      if (routing?.strategy === "usage" && limits !== null) {
+        if (estimate < 0) estimate = limits.estimatedTokens();
+        readAt = limits.now();
+        headroom = await readHeadroom(limits, route.deployments, estimate, readAt);
+      }
+      const choice = chooseDeployment(route, { strategy: routing?.strategy ?? "weighted", health, now: now(), random, excluded, headroom });
       for (const cooling of choice.cooling) skip(decision, route.deployments[cooling]!.deployment.id, "cooling-down");
+      if (choice.limited.length > 0) {
+        const retryAfterMs = windowRetryAfterMs(readAt);
+        if (limitedRetryAfterMs < 0 || retryAfterMs < limitedRetryAfterMs) limitedRetryAfterMs = retryAfterMs;
+        for (const each of choice.limited) {
+          (limited ??= new Set()).add(each);
+          (failed ??= new Set()).add(each);
+          skip(decision, route.deployments[each]!.deployment.id, "rate-limited");
+        }
+        // Every candidate was at its limit: none is sent, as when acquire refuses.
+        if (choice.limited.includes(choice.index)) {
+          retry--;
+          continue;
+        }
+      }
       const index = choice.index;
       const target = route.deployments[index] as RuntimeDeployment;
       lastRoute = route;

@@ -120,11 +120,75 @@ describe("chooseDeployment", () => {
     const health = createDeploymentHealth();
     const target = route([{ id: "a" }, { id: "b" }]);
     health.failed("a", { retryable: true, retryAfterMs: 5_000 }, defaultHealthPolicy, 0);
-    expect(chooseDeployment(target, { strategy: "weighted", health, now: 1, random: () => 0, excluded: null })).toEqual({ index: 1, cooling: [0] });
+    expect(chooseDeployment(target, { strategy: "weighted", health, now: 1, random: () => 0, excluded: null })).toEqual({ index: 1, cooling: [0], limited: [] });
     health.failed("b", { retryable: true, retryAfterMs: 2_000 }, defaultHealthPolicy, 0);
-    expect(chooseDeployment(target, { strategy: "least-busy", health, now: 1, random: () => 0, excluded: null })).toEqual({ index: 1, cooling: [0, 1] });
+    expect(chooseDeployment(target, { strategy: "least-busy", health, now: 1, random: () => 0, excluded: null })).toEqual({ index: 1, cooling: [0, 1], limited: [] });
     // After b's cooldown it is a candidate again.
-    expect(chooseDeployment(target, { strategy: "weighted", health, now: 2_001, random: () => 0, excluded: null })).toEqual({ index: 1, cooling: [0] });
+    expect(chooseDeployment(target, { strategy: "weighted", health, now: 2_001, random: () => 0, excluded: null })).toEqual({ index: 1, cooling: [0], limited: [] });
+  });
+});
+
+describe("chooseDeployment: usage", () => {
+  /** Picks over `draws` evenly spaced random draws, with a fixed headroom per deployment. */
+  function usageSplit(target: RuntimeRoute, headroom: readonly number[] | null, options: { health?: DeploymentHealth; now?: number; excluded?: ReadonlySet<number> } = {}): number[] {
+    const counts = target.deployments.map(() => 0);
+    const random = sweep(1000);
+    const health = options.health ?? createDeploymentHealth();
+    for (let draw = 0; draw < 1000; draw++) {
+      counts[chooseDeployment(target, { strategy: "usage", health, now: options.now ?? 0, random, excluded: options.excluded ?? null, headroom }).index]!++;
+    }
+    return counts;
+  }
+  const choose = (target: RuntimeRoute, headroom: readonly number[], health = createDeploymentHealth()) =>
+    chooseDeployment(target, { strategy: "usage", health, now: 1, random: () => 0, excluded: null, headroom });
+
+  it("picks the deployment with the most headroom", () => {
+    expect(usageSplit(route([{ id: "a" }, { id: "b" }, { id: "c" }]), [0.2, 0.8, 0.5])).toEqual([0, 1000, 0]);
+  });
+
+  it("splits ties, and headroom within the tolerance (0.05), by weight", () => {
+    const target = route([{ id: "a", weight: 3 }, { id: "b", weight: 1 }]);
+    expect(usageSplit(target, [0.5, 0.5])).toEqual([750, 250]);
+    expect(usageSplit(target, [0.47, 0.5])).toEqual([750, 250]);
+    expect(usageSplit(target, [0.4, 0.5])).toEqual([0, 1000]);
+  });
+
+  it("skips a deployment at its limit before the call, and reports it", () => {
+    const target = route([{ id: "full" }, { id: "nearly-full" }]);
+    // Headroom 0: this request is the last its limit allows, so it is still sent.
+    expect(choose(target, [-1, 0])).toEqual({ index: 1, cooling: [], limited: [0] });
+    // Every candidate at its limit: nothing can be sent, and the one returned is among the limited.
+    const all = choose(target, [-1, -1]);
+    expect(all.limited).toEqual([0, 1]);
+    expect(all.limited).toContain(all.index);
+  });
+
+  it("counts a deployment without rpm or tpm limits as fully free", () => {
+    // readHeadroom gives such a deployment 1 (deployment-headroom.ts): it wins over any limited one with room left.
+    expect(usageSplit(route([{ id: "limited" }, { id: "unlimited" }]), [0.9, 1])).toEqual([0, 1000]);
+  });
+
+  it("picks by weight when no headroom is known (nothing to read, or the read failed)", () => {
+    expect(usageSplit(route([{ id: "a", weight: 3 }, { id: "b", weight: 1 }]), null)).toEqual([750, 250]);
+  });
+
+  it("keeps priorities: order 2 only once every order 1 deployment is at its limit", () => {
+    const target = route([{ id: "primary", order: 1 }, { id: "backup", order: 2 }]);
+    expect(usageSplit(target, [0.1, 1])).toEqual([1000, 0]);
+    expect(choose(target, [-1, 1])).toEqual({ index: 1, cooling: [], limited: [0] });
+  });
+
+  it("still skips a deployment cooling down, however much headroom it has", () => {
+    const health = createDeploymentHealth();
+    const target = route([{ id: "a" }, { id: "b" }]);
+    health.failed("a", { retryable: true, retryAfterMs: 5_000 }, defaultHealthPolicy, 0);
+    expect(choose(target, [1, 0.1], health)).toEqual({ index: 1, cooling: [0], limited: [] });
+    // Cooling down and the rest at the limit: the one that recovers first is tried, as when all cool down.
+    expect(choose(target, [1, -1], health)).toEqual({ index: 0, cooling: [0], limited: [1] });
+  });
+
+  it("never picks an excluded deployment (failed for this request)", () => {
+    expect(usageSplit(route([{ id: "a" }, { id: "b" }]), [1, 0.2], { excluded: new Set([0]) })).toEqual([0, 1000]);
   });
 });
 

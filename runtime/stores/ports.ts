@@ -129,11 +129,20 @@ export interface LimitDecision {
   limitTokens?: number;
 }
 
+/** A subject's counts in the current one-minute window, and its parallel slots held (unexpired). */
+export interface SubjectCounts {
+  requests: number;
+  tokens: number;
+  inFlight: number;
+}
+
 /**
  * Requests per minute, tokens per minute and parallel requests per subject. Cluster-wide with
  * Redis; per process in memory. `acquire` counts the request (and its estimated tokens) against
  * every subject atomically: all or nothing. `release` ends a parallel slot and corrects the token
- * count to the real usage.
+ * count to the real usage. `usage` reads the counts `acquire` would read at `now`, in the order
+ * given, counting nothing (a subject never counted reads as zeros): the `usage` routing strategy
+ * ranks deployments by it, and `acquire` stays the atomic check.
  */
 export interface RateLimiter {
   readonly description: string;
@@ -143,6 +152,7 @@ export interface RateLimiter {
     now: number,
   ): Promise<LimitDecision & { ticket: string | null }>;
   release(ticket: string, actualTokens: number, now: number): Promise<void>;
+  usage(subjects: readonly Subject[], now: number): Promise<SubjectCounts[]>;
   /** false while the cluster-wide backend is unreachable and limits are per process. */
   isClusterWide(): boolean;
 }

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { getRaw, postRaw } from "../support/gateway-client.ts";
 import { createTestDirectory, removeTestDirectory, startGateway, writeConfig, type GatewayProcess } from "../support/start-gw.ts";
+import { withinOneMinute } from "../support/minute-window.ts";
 
 const masterKey = "sk-gw-master-limits-e2e";
 let directory: string;
@@ -46,8 +47,7 @@ describe("limits and budgets on gw serve", () => {
   test("a key with rpm_limit 2 gets 429 with Retry-After on its third request in the minute", async () => {
     const key = await generateKey({ key_alias: "two-a-minute", rpm_limit: 2 });
     // Limits count per calendar minute: keep the three requests inside one.
-    const intoMinute = Date.now() % 60_000;
-    if (intoMinute > 55_000) await new Promise((resolve) => setTimeout(resolve, 60_500 - intoMinute));
+    await withinOneMinute(5_000);
     const first = await postRaw(gateway, { model: "chat", messages: hello }, { apiKey: key });
     expect(first.status).toBe(200);
     expect(first.headers.get("x-ratelimit-limit-requests")).toBe("2");

@@ -1,7 +1,7 @@
 /**
- * End to end: routing strategies and cooldowns (issue 8, first part) through the real `gw serve`
- * against local OpenAI fakes with different delays and failures. Each answer says how it was
- * routed in `x-gw-route`.
+ * End to end: routing strategies and cooldowns (issue 8) through the real `gw serve` against
+ * local OpenAI fakes with different delays, failures and rate limits. Each answer says how it
+ * was routed in `x-gw-route`.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import type { FakeUpstream } from "../fakes/fake-server.ts";
@@ -9,6 +9,7 @@ import { startOpenAIUpstream } from "../fakes/openai-upstream.ts";
 import { getRaw, postRaw, type RawResponse } from "../support/gateway-client.ts";
 import { serveTestConfig } from "../support/serve-test-config.ts";
 import type { GatewayProcess } from "../support/start-gw.ts";
+import { withinOneMinute } from "../support/minute-window.ts";
 
 const upstreamKey = "sk-upstream-routing-test";
 const masterKey = "gw-master-routing-test";
@@ -17,6 +18,8 @@ let fast: FakeUpstream;
 let slow: FakeUpstream;
 let primary: FakeUpstream;
 let backup: FakeUpstream;
+let ten: FakeUpstream;
+let thirty: FakeUpstream;
 let gateway: GatewayProcess;
 let stop: () => Promise<void>;
 
@@ -30,11 +33,11 @@ const deployment = (name: string, upstream: FakeUpstream, extra: Record<string, 
 });
 
 beforeAll(async () => {
-  const started = await Promise.all([1, 2, 3, 4].map(() => startOpenAIUpstream({ apiKey: upstreamKey })));
-  [fast, slow, primary, backup] = started as [FakeUpstream, FakeUpstream, FakeUpstream, FakeUpstream];
+  const started = await Promise.all([1, 2, 3, 4, 5, 6].map(() => startOpenAIUpstream({ apiKey: upstreamKey })));
+  [fast, slow, primary, backup, ten, thirty] = started as [FakeUpstream, FakeUpstream, FakeUpstream, FakeUpstream, FakeUpstream, FakeUpstream];
   ({ gateway, stop } = await serveTestConfig({
     name: "e2e-routing",
-    upstreams: [fast, slow, primary, backup],
+    upstreams: [fast, slow, primary, backup, ten, thirty],
     env: { OPENAI_API_KEY: upstreamKey, GW_MASTER_KEY: masterKey },
     masterKey,
     config: {
@@ -55,6 +58,11 @@ beforeAll(async () => {
           routing: { allowedFails: 2, cooldownSeconds: 2 },
           deployments: [deployment("primary", primary, { order: 1 }), deployment("backup", backup, { order: 2 })],
         },
+        {
+          name: "by-usage",
+          routing: { strategy: "usage" },
+          deployments: [deployment("ten", ten, { rpmLimit: 10 }), deployment("thirty", thirty, { rpmLimit: 30 })],
+        },
         { name: "plain", deployments: [deployment("only", fast)] },
         {
           name: "by-tag",
@@ -69,7 +77,7 @@ beforeAll(async () => {
 afterAll(() => stop?.());
 
 beforeEach(() => {
-  for (const upstream of [fast, slow, primary, backup]) upstream.reset();
+  for (const upstream of [fast, slow, primary, backup, ten, thirty]) upstream.reset();
 });
 
 const ask = (model: string): Promise<RawResponse> => postRaw(gateway, { model, messages: [{ role: "user", content: "hi" }] }, { apiKey: masterKey });
@@ -96,6 +104,24 @@ describe("routing strategies", () => {
       expect(response.headers.get("x-gw-route")).toBe("strategy=cost");
     }
   });
+
+  test("usage: the split follows each deployment's rpm headroom, using all of it, and no client sees a 429", async () => {
+    await withinOneMinute(15_000);
+    const routes: string[] = [];
+    for (let index = 0; index < 40; index++) {
+      const response = await ask("by-usage");
+      expect(response.status).toBe(200);
+      routes.push(response.headers.get("x-gw-route") as string);
+      // Halfway, the rpm-30 deployment has taken about three quarters (by weight it would be half).
+      if (index === 19) expect(ten.chatRequests().length).toBeLessThanOrEqual(5);
+    }
+    for (const route of routes) expect(route).toMatch(/^strategy=usage(; skipped=(ten|thirty):rate-limited)?$/);
+    // 40 requests are exactly both limits: each deployment got all of its own and not one more.
+    expect(ten.chatRequests()).toHaveLength(10);
+    expect(thirty.chatRequests()).toHaveLength(30);
+    // By the last request one of them was full, and it was skipped before the call.
+    expect(routes.at(-1)).toMatch(/skipped=(ten|thirty):rate-limited$/);
+  }, 30_000);
 
   test("the default route says it was weighted", async () => {
     const response = await ask("plain");

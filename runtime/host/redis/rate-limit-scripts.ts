@@ -86,3 +86,20 @@ for i = 1, #KEYS / 2 do
 end
 return 1
 `);
+
+/**
+ * Read only, for the usage routing strategy: the counts `acquire` reads, counting nothing and
+ * removing nothing (a slot whose score has passed `now` is simply not counted, as acquire would
+ * have removed it). One call for every subject, so all are read at the same instant.
+ * ARGV: now. Reply: per subject requests, tokens, in flight.
+ */
+export const usageScript = defineRedisScript(`
+local result = {}
+for i = 1, #KEYS / 2 do
+  local counts = redis.call('HMGET', KEYS[2 * i - 1], 'r', 't')
+  result[#result + 1] = tonumber(counts[1]) or 0
+  result[#result + 1] = tonumber(counts[2]) or 0
+  result[#result + 1] = redis.call('ZCOUNT', KEYS[2 * i], '(' .. ARGV[1], '+inf')
+end
+return result
+`);

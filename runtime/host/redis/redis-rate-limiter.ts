@@ -1,13 +1,13 @@
 /**
- * The cluster-wide RateLimiter: counts live in Redis and every decision is one Lua script
- * (rate-limit-scripts.ts), so replicas share one limit. Window keys expire a minute after their
+ * The cluster-wide RateLimiter: counts live in Redis and every decision (and every usage read)
+ * is one Lua script (rate-limit-scripts.ts), so replicas share one limit. Window keys expire a minute after their
  * window; slot sets expire with their latest slot. Tickets are kept in this process (the process
  * that acquired is the one that releases); a process that dies leaves slots that expire by
  * themselves after the slot TTL. Rules: runtime/limits/rate-limit-rules.ts.
  */
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
-import type { LimitSettings, RateLimiter, Subject } from "../../stores/ports.ts";
+import type { LimitSettings, RateLimiter, Subject, SubjectCounts } from "../../stores/ports.ts";
 import {
   defaultSlotTtlMs,
   limitedSubjects,
@@ -17,10 +17,9 @@ import {
   windowMs,
   windowStartOf,
   type LimitKind,
-  type SubjectCounts,
 } from "../../limits/rate-limit-rules.ts";
 import { toIntegers } from "./redis-script.ts";
-import { acquireScript, releaseScript } from "./rate-limit-scripts.ts";
+import { acquireScript, releaseScript, usageScript } from "./rate-limit-scripts.ts";
 
 export interface RedisRateLimiterOptions {
   redis: Redis;
@@ -104,6 +103,14 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
         tickets.set(ticketId, ticket);
         throw error;
       }
+    },
+
+    async usage(subjects: readonly Subject[], now: number) {
+      if (subjects.length === 0) return [];
+      const windowStart = windowStartOf(now);
+      const keys = subjects.flatMap((subject) => [windowKey(windowStart, subject), slotsKey(subject)]);
+      const reply = toIntegers(await usageScript.run(redis, keys, [now]));
+      return subjects.map((_, index) => ({ requests: reply[3 * index]!, tokens: reply[3 * index + 1]!, inFlight: reply[3 * index + 2]! }));
     },
   };
 }

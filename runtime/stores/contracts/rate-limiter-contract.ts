@@ -152,6 +152,32 @@ export function describeRateLimiterContract(name: string, setup: () => Promise<R
       expect((await limiter.acquire([{ subject: { kind: "key", id }, limits: rpm1 }], 0, now)).allowed).toBe(false);
     });
 
+    it("usage: reads what acquire counted, from either limiter, and counts nothing itself", async () => {
+      const subject = freshSubject("deployment");
+      const never = freshSubject("deployment");
+      const all = [{ subject, limits: limits({ rpmLimit: 10, tpmLimit: 1_000, maxParallelRequests: 3 }) }];
+      expect(await limiter.usage([], now)).toEqual([]);
+      expect(await other.usage([subject, never], now)).toEqual([
+        { requests: 0, tokens: 0, inFlight: 0 },
+        { requests: 0, tokens: 0, inFlight: 0 },
+      ]);
+      const first = await limiter.acquire(all, 100, now);
+      await limiter.acquire(all, 200, now);
+      for (let index = 0; index < 5; index++) {
+        expect(await other.usage([never, subject], now + 1_000)).toEqual([
+          { requests: 0, tokens: 0, inFlight: 0 },
+          { requests: 2, tokens: 300, inFlight: 2 },
+        ]);
+      }
+      // Five reads later, the third request still sees only two before it.
+      expect(await other.acquire(all, 0, now)).toMatchObject({ allowed: true, remainingRequests: 7, remainingTokens: 700 });
+      await limiter.release(first.ticket!, 50, now + 2_000);
+      expect(await other.usage([subject], now + 2_000)).toEqual([{ requests: 3, tokens: 250, inFlight: 2 }]);
+      // The next window starts empty; slots are held across windows until released or expired.
+      expect(await limiter.usage([subject], minute + windowMs)).toEqual([{ requests: 0, tokens: 0, inFlight: 2 }]);
+      expect(await limiter.usage([subject], now + contractSlotTtlMs)).toEqual([{ requests: 0, tokens: 0, inFlight: 0 }]);
+    });
+
     it("releasing an unknown ticket is harmless", async () => {
       await expect(limiter.release("no-such-ticket", 10, now)).resolves.toBeUndefined();
     });

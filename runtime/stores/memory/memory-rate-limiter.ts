@@ -4,7 +4,7 @@
  * subject's counts, decides, and counts the request against all of them before returning, with no
  * await in between. Rules: rate-limit-rules.ts.
  */
-import type { LimitSettings, RateLimiter, Subject } from "../ports.ts";
+import type { LimitSettings, RateLimiter, Subject, SubjectCounts } from "../ports.ts";
 import {
   defaultSlotTtlMs,
   findRefusal,
@@ -15,7 +15,6 @@ import {
   usesWindow,
   windowMs,
   windowStartOf,
-  type SubjectCounts,
 } from "../../limits/rate-limit-rules.ts";
 
 export interface MemoryRateLimiterOptions {
@@ -131,6 +130,19 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
         if (state.windowStart === ticket.windowStart) state.tokens = Math.max(0, state.tokens + correction);
       }
       for (const state of ticket.slots) state.slots.delete(ticketId);
+    },
+
+    async usage(subjects: readonly Subject[], now: number) {
+      const windowStart = windowStartOf(now);
+      return subjects.map((subject) => {
+        // Read only: an unknown subject gets no state, an old window and expired slots are left for acquire or the sweep.
+        const state = states.get(subjectName(subject));
+        if (state === undefined) return { requests: 0, tokens: 0, inFlight: 0 };
+        let inFlight = 0;
+        for (const expiresAt of state.slots.values()) if (expiresAt > now) inFlight++;
+        const current = state.windowStart === windowStart;
+        return { requests: current ? state.requests : 0, tokens: current ? state.tokens : 0, inFlight };
+      });
     },
   };
 }
