@@ -3,7 +3,7 @@ import type { BudgetConfig, GatewayConfig, RoutingConfig } from "./define-config
 import { normalizeDeployment, type NormalizedDeployment } from "./normalize-deployment.ts";
 import { readSecret, type ParsedSecret } from "./secret.ts";
 import { parseModelName } from "../contract/wildcard.ts";
-import { defaultHealthPolicy } from "../runtime/routing/deployment-health.ts";
+import { defaultCooldowns } from "../contract/routing-defaults.ts";
 
 export type { DeploymentSecret, NormalizedDeployment } from "./normalize-deployment.ts";
 
@@ -26,7 +26,7 @@ export interface NormalizedModel {
 }
 
 /** Defaults of a `routing` block: weighted, and the runtime's cooldowns for models without one (LiteLLM's: allowed_fails 3, cooldown_time 5 s, per minute). */
-export const DEFAULT_ROUTING: CompiledRouting = { strategy: "weighted", ...defaultHealthPolicy };
+export const DEFAULT_ROUTING: CompiledRouting = { strategy: "weighted", ...defaultCooldowns };
 
 function normalizeRouting(top: RoutingConfig | undefined, own: RoutingConfig | undefined): CompiledRouting | null {
   if (top === undefined && own === undefined) return null;

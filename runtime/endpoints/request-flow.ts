@@ -13,7 +13,7 @@ import type { RateLimiter } from "../stores/ports.ts";
 import type { DeploymentHealth } from "../routing/deployment-health.ts";
 import { metadataTags } from "../routing/tag-routing.ts";
 import { authenticate, checkModelAllowed } from "../auth/authenticate.ts";
-import { computeCost } from "../spend/cost.ts";
+import { computeCost, usageFields } from "../spend/cost.ts";
 import { GatewayError, invalidRequest } from "../http/errors.ts";
 import { describeDecision, type ExecuteOutcome, type RouteDecision, type Sleep } from "../routing/execute.ts";
 import type { RouteFinder } from "../routing/find-route.ts";
@@ -319,11 +319,7 @@ export function settleRequest(deps: RequestDeps, state: RequestState, settlement
     model: route.name,
     deployment: target.deployment.id,
     provider: target.deployment.provider,
-    inputTokens: usage?.inputTokens ?? 0,
-    outputTokens: usage?.outputTokens ?? 0,
-    cacheReadTokens: usage?.cacheReadTokens ?? 0,
-    cacheWriteTokens: usage?.cacheWriteTokens ?? 0,
-    reasoningTokens: usage?.reasoningTokens ?? 0,
+    ...usageFields(usage),
     costUsd: cost,
     latencyMs,
     timeToFirstTokenMs: state.timeToFirstTokenMs,

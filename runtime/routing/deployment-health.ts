@@ -15,6 +15,7 @@
  * - when a cooldown ends the deployment gets trial requests; the first failure cools it down again
  *   at once, the first success makes it healthy (its failure count starts over).
  */
+import { defaultCooldowns } from "../../contract/routing-defaults.ts";
 
 export interface HealthPolicy {
   /** Failures within the window that cool a deployment down; 0 turns cooldowns off. */
@@ -23,7 +24,7 @@ export interface HealthPolicy {
   readonly failureWindowMs: number;
 }
 
-export const defaultHealthPolicy: HealthPolicy = { allowedFails: 3, cooldownMs: 5_000, failureWindowMs: 60_000 };
+export const defaultHealthPolicy: HealthPolicy = defaultCooldowns;
 
 /** Weight of the newest latency sample in the moving average. */
 export const latencyAlpha = 0.3;

@@ -18,7 +18,7 @@ import { GatewayError } from "../http/errors.ts";
 import type { ChatCompletionRequest } from "../http/openai-types.ts";
 import type { Logger } from "../http/logger.ts";
 import { routeFor } from "./route-endpoints.ts";
-import { computeCost } from "../spend/cost.ts";
+import { computeCost, usageFields } from "../spend/cost.ts";
 import type { RuntimeDeployment, RuntimePlan, RuntimeRoute } from "../start/plan.ts";
 import type { FetchFunction, SpendStore } from "../stores/ports.ts";
 import { completeUpstream, internalError } from "../upstream/upstream.ts";
@@ -122,11 +122,7 @@ async function runCheck(check: Check, deps: HealthCheckDeps): Promise<void> {
     model: route.name,
     deployment: id,
     provider: target.deployment.provider,
-    inputTokens: usage?.inputTokens ?? 0,
-    outputTokens: usage?.outputTokens ?? 0,
-    cacheReadTokens: usage?.cacheReadTokens ?? 0,
-    cacheWriteTokens: usage?.cacheWriteTokens ?? 0,
-    reasoningTokens: usage?.reasoningTokens ?? 0,
+    ...usageFields(usage),
     costUsd: usage === null ? 0 : computeCost(usage, target.price),
     latencyMs: ended - started,
     status,

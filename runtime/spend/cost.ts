@@ -38,3 +38,14 @@ export const zeroUsage: TokenUsage = Object.freeze({
 export function formatUsd(value: number): string {
   return value >= 0.01 || value === 0 ? `$${value.toFixed(2)}` : `$${value.toFixed(6)}`;
 }
+
+/** A spend record's token counts (SpendRecord's fields of the same names); all 0 when nothing was spent. */
+export function usageFields(usage: TokenUsage | null): { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; reasoningTokens: number } {
+  return {
+    inputTokens: usage?.inputTokens ?? 0,
+    outputTokens: usage?.outputTokens ?? 0,
+    cacheReadTokens: usage?.cacheReadTokens ?? 0,
+    cacheWriteTokens: usage?.cacheWriteTokens ?? 0,
+    reasoningTokens: usage?.reasoningTokens ?? 0,
+  };
+}

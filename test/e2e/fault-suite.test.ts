@@ -9,6 +9,7 @@ import type OpenAI from "openai";
 import type { FakeUpstream, ScriptedReply } from "../fakes/fake-server.ts";
 import { startOpenAIUpstream } from "../fakes/openai-upstream.ts";
 import { serveTestConfig } from "../support/serve-test-config.ts";
+import { openAIDeployment as deployment } from "../support/openai-deployment.ts";
 
 const upstreamKey = "sk-upstream-fault-suite";
 const masterKey = "gw-master-fault-suite";
@@ -29,7 +30,6 @@ function seeded(seed: number): () => number {
 
 beforeAll(async () => {
   [flaky, healthy] = (await Promise.all([1, 2].map(() => startOpenAIUpstream({ apiKey: upstreamKey })))) as [FakeUpstream, FakeUpstream];
-  const deployment = (name: string, upstream: FakeUpstream) => ({ name, provider: "openai" as const, model: "gpt-4.1-nano", baseUrl: upstream.baseUrl, apiKey: { $env: "OPENAI_API_KEY" } });
   ({ client, stop } = await serveTestConfig({
     name: "e2e-fault-suite",
     upstreams: [flaky, healthy],

@@ -9,6 +9,7 @@ import { startOpenAIUpstream } from "../fakes/openai-upstream.ts";
 import { getRaw } from "../support/gateway-client.ts";
 import { serveTestConfig } from "../support/serve-test-config.ts";
 import type { GatewayProcess } from "../support/start-gw.ts";
+import { openAIDeployment as deployment } from "../support/openai-deployment.ts";
 
 const upstreamKey = "sk-upstream-health-test";
 const masterKey = "gw-master-health-test";
@@ -20,7 +21,6 @@ let stop: () => Promise<void>;
 
 beforeAll(async () => {
   [sick, well] = (await Promise.all([1, 2].map(() => startOpenAIUpstream({ apiKey: upstreamKey })))) as [FakeUpstream, FakeUpstream];
-  const deployment = (name: string, upstream: FakeUpstream) => ({ name, provider: "openai" as const, model: "gpt-4.1-nano", baseUrl: upstream.baseUrl, apiKey: { $env: "OPENAI_API_KEY" } });
   sick.failNext(Array.from({ length: 4 }, () => ({ status: 503 })));
   ({ gateway, stop } = await serveTestConfig({
     name: "e2e-health-checks",

@@ -10,6 +10,7 @@ import { startOpenAIUpstream } from "../fakes/openai-upstream.ts";
 import { postRaw } from "../support/gateway-client.ts";
 import { withinOneMinute } from "../support/minute-window.ts";
 import { createTestDirectory, removeTestDirectory, startGateway, writeConfig, type GatewayProcess } from "../support/start-gw.ts";
+import { openAIDeployment as deployment } from "../support/openai-deployment.ts";
 
 const upstreamKey = "sk-upstream-routing-cluster";
 const masterKey = "gw-master-routing-cluster";
@@ -29,14 +30,6 @@ beforeAll(async () => {
   small = await startOpenAIUpstream({ apiKey: upstreamKey });
   large = await startOpenAIUpstream({ apiKey: upstreamKey });
   directory = createTestDirectory("e2e-routing-cluster");
-  const deployment = (name: string, upstream: FakeUpstream, extra: { order?: number; rpmLimit?: number }) => ({
-    name,
-    provider: "openai" as const,
-    model: "gpt-4.1-nano",
-    baseUrl: upstream.baseUrl,
-    apiKey: { $env: "OPENAI_API_KEY" },
-    ...extra,
-  });
   const config = writeConfig(directory, {
     masterKey: { $env: "GW_MASTER_KEY" },
     retries: { attempts: 1, initialBackoffMs: 10, maxBackoffMs: 20 },

@@ -12,6 +12,7 @@ import { startOpenAIUpstream } from "../fakes/openai-upstream.ts";
 import { getRaw } from "../support/gateway-client.ts";
 import { serveTestConfig } from "../support/serve-test-config.ts";
 import type { GatewayProcess } from "../support/start-gw.ts";
+import { openAIDeployment as deployment } from "../support/openai-deployment.ts";
 
 const upstreamKey = "sk-upstream-fallbacks-test";
 const masterKey = "gw-master-fallbacks-test";
@@ -24,14 +25,6 @@ let client: OpenAI;
 let gateway: GatewayProcess;
 let stop: () => Promise<void>;
 
-const deployment = (name: string, upstream: FakeUpstream, extra: Record<string, unknown> = {}) => ({
-  name,
-  provider: "openai" as const,
-  model: "gpt-4.1-nano",
-  baseUrl: upstream.baseUrl,
-  apiKey: { $env: "OPENAI_API_KEY" },
-  ...extra,
-});
 
 beforeAll(async () => {
   const started = await Promise.all([1, 2, 3, 4].map(() => startOpenAIUpstream({ apiKey: upstreamKey })));

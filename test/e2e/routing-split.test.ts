@@ -10,6 +10,7 @@ import { startOpenAIUpstream } from "../fakes/openai-upstream.ts";
 import { postRaw } from "../support/gateway-client.ts";
 import { serveTestConfig } from "../support/serve-test-config.ts";
 import type { GatewayProcess } from "../support/start-gw.ts";
+import { openAIDeployment as deployment } from "../support/openai-deployment.ts";
 
 const upstreamKey = "sk-upstream-split-test";
 const masterKey = "gw-master-split-test";
@@ -21,14 +22,6 @@ let stop: () => Promise<void>;
 
 beforeAll(async () => {
   [quick, slow] = (await Promise.all([1, 2].map(() => startOpenAIUpstream({ apiKey: upstreamKey })))) as [FakeUpstream, FakeUpstream];
-  const deployment = (name: string, upstream: FakeUpstream, weight = 1) => ({
-    name,
-    provider: "openai" as const,
-    model: "gpt-4.1-nano",
-    baseUrl: upstream.baseUrl,
-    apiKey: { $env: "OPENAI_API_KEY" },
-    weight,
-  });
   ({ gateway, stop } = await serveTestConfig({
     name: "e2e-split",
     upstreams: [quick, slow],
@@ -37,7 +30,7 @@ beforeAll(async () => {
     config: {
       masterKey: { $env: "GW_MASTER_KEY" },
       models: [
-        { name: "weighted", deployments: [deployment("w-quick", quick, 3), deployment("w-slow", slow, 1)] },
+        { name: "weighted", deployments: [deployment("w-quick", quick, { weight: 3 }), deployment("w-slow", slow)] },
         { name: "least-busy", routing: { strategy: "least-busy" }, deployments: [deployment("lb-quick", quick), deployment("lb-slow", slow)] },
       ],
     },

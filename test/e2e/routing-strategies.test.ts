@@ -10,6 +10,7 @@ import { getRaw, postRaw, type RawResponse } from "../support/gateway-client.ts"
 import { serveTestConfig } from "../support/serve-test-config.ts";
 import type { GatewayProcess } from "../support/start-gw.ts";
 import { withinOneMinute } from "../support/minute-window.ts";
+import { openAIDeployment as deployment } from "../support/openai-deployment.ts";
 
 const upstreamKey = "sk-upstream-routing-test";
 const masterKey = "gw-master-routing-test";
@@ -23,14 +24,6 @@ let thirty: FakeUpstream;
 let gateway: GatewayProcess;
 let stop: () => Promise<void>;
 
-const deployment = (name: string, upstream: FakeUpstream, extra: Record<string, unknown> = {}) => ({
-  name,
-  provider: "openai" as const,
-  model: "gpt-4.1-nano",
-  baseUrl: upstream.baseUrl,
-  apiKey: { $env: "OPENAI_API_KEY" },
-  ...extra,
-});
 
 beforeAll(async () => {
   const started = await Promise.all([1, 2, 3, 4, 5, 6].map(() => startOpenAIUpstream({ apiKey: upstreamKey })));
