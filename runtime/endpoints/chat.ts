@@ -144,6 +144,7 @@ export function chatEndpoint(deps: RequestDeps): PricedEndpoint<ChatCompletionRe
     estimate: (chat, price) => estimateChatCost(chat, price),
     tokenEstimate: chatTokenEstimate,
     promptTokens: (chat) => estimatePromptTokens(chat),
+    outputTokens: (value) => ("next" in value ? null : value.converted.usage.outputTokens),
     unsupported: (chat) => notAChatModel(chat.model),
     // A stream owns its attempt's control (timeouts, cancellation) until it ends.
     keepsControl: (chat) => chat.stream === true,

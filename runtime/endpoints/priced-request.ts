@@ -36,6 +36,8 @@ export interface PricedEndpoint<Body extends { model: string }, Value> extends A
   unsupported(body: Body, route: RuntimeRoute): GatewayError;
   /** Tokens counted against deployments' own limits before an attempt (prompt plus output it may produce). */
   tokenEstimate(body: Body): number;
+  /** A finished non-streaming attempt's output tokens, for the latency strategy (time per output token); absent: 1. */
+  outputTokens?(value: Value): number | null;
   /** The estimated prompt, checked against deployments' `maxInputTokens` (routing/context-window.ts); absent: no window is checked. */
   promptTokens?(body: Body): number;
   /** One attempt. Its control is disposed when the attempt ends, unless `keepsControl` (a stream still running owns it). */
@@ -94,7 +96,8 @@ export async function handlePricedRequest<Body extends { model: string }, Value>
       health: deps.health,
       now: () => deps.clock.now(),
       // A stream still running after its attempt counts as in flight until it is settled.
-      inFlightUntilReleased: keepsControl,
+      stream: keepsControl,
+      ...(endpoint.outputTokens === undefined ? {} : { outputTokensOf: endpoint.outputTokens }),
       ...(endpoint.promptTokens === undefined ? {} : { promptTokens: () => (endpoint.promptTokens as (body: Body) => number)(body) }),
     };
     const outcome = await executeWithFallbacks(options, async (target) => {

@@ -40,8 +40,11 @@ interface State {
   errors: number;
   previousRequests: number;
   previousErrors: number;
-  /** ms; -1 until the first sample. */
+  /** ms, every sample as measured (what operators see); -1 until the first sample. */
   latencyMs: number;
+  /** The latency strategy's measures (-1 until sampled): streams' time to first token, and other requests' total time per output token. */
+  firstTokenMs: number;
+  perTokenMs: number;
   failures: number[];
   coolingUntil: number;
   /** A cooldown has ended and no request has succeeded since. */
@@ -69,15 +72,26 @@ export interface DeploymentHealth {
   /** One more request in flight on the deployment; `end` ends it (call each once). */
   begin(deploymentId: string): void;
   end(deploymentId: string): void;
-  succeeded(deploymentId: string, latencyMs: number, now: number): void;
+  /**
+   * An attempt succeeded after `latencyMs`: for a stream (`stream`) its time to first token; otherwise its
+   * total time, which the latency strategy divides by `outputTokens` (1 when unknown, e.g. embeddings).
+   */
+  succeeded(deploymentId: string, latencyMs: number, now: number, stream?: boolean, outputTokens?: number): void;
   failed(deploymentId: string, report: FailureReport, policy: HealthPolicy, now: number): void;
   inFlight(deploymentId: string): number;
   /** -1 when no request has been measured yet. */
   latencyMs(deploymentId: string): number;
+  /** What the latency strategy compares for a request of this kind: time to first token (streams) or ms per output token; -1 unmeasured. */
+  routingLatency(deploymentId: string, stream: boolean): number;
   /** When its cooldown ends; 0 when it is not cooling down at `now`. */
   coolingUntil(deploymentId: string, now: number): number;
   /** Attempts that ended in this minute and the one before, and how many of them failed by the deployment's fault. */
   recentOutcomes(deploymentId: string, now: number): { requests: number; errors: number };
+}
+
+/** The moving average after `sample` (the sample itself when there is none yet). */
+function average(current: number, sample: number): number {
+  return current < 0 ? sample : latencyAlpha * sample + (1 - latencyAlpha) * current;
 }
 
 export function createDeploymentHealth(share?: CooldownShare): DeploymentHealth {
@@ -85,7 +99,7 @@ export function createDeploymentHealth(share?: CooldownShare): DeploymentHealth 
   const stateOf = (id: string): State => {
     let state = states.get(id);
     if (state === undefined) {
-      state = { inFlight: 0, outcomeWindow: 0, requests: 0, errors: 0, previousRequests: 0, previousErrors: 0, latencyMs: -1, failures: [], coolingUntil: 0, onTrial: false };
+      state = { inFlight: 0, outcomeWindow: 0, requests: 0, errors: 0, previousRequests: 0, previousErrors: 0, latencyMs: -1, firstTokenMs: -1, perTokenMs: -1, failures: [], coolingUntil: 0, onTrial: false };
       states.set(id, state);
     }
     return state;
@@ -125,11 +139,13 @@ export function createDeploymentHealth(share?: CooldownShare): DeploymentHealth 
       const state = states.get(id);
       if (state !== undefined && state.inFlight > 0) state.inFlight--;
     },
-    succeeded(id, latencyMs, now) {
+    succeeded(id, latencyMs, now, stream = false, outputTokens = 1) {
       const state = stateOf(id);
       rollOutcomes(state, now);
       state.requests++;
-      state.latencyMs = state.latencyMs < 0 ? latencyMs : latencyAlpha * latencyMs + (1 - latencyAlpha) * state.latencyMs;
+      state.latencyMs = average(state.latencyMs, latencyMs);
+      if (stream) state.firstTokenMs = average(state.firstTokenMs, latencyMs);
+      else state.perTokenMs = average(state.perTokenMs, latencyMs / Math.max(1, outputTokens));
       if (now >= state.coolingUntil) {
         state.onTrial = false;
         if (state.failures.length > 0) state.failures = [];
@@ -157,6 +173,11 @@ export function createDeploymentHealth(share?: CooldownShare): DeploymentHealth 
     },
     inFlight: (id) => states.get(id)?.inFlight ?? 0,
     latencyMs: (id) => states.get(id)?.latencyMs ?? -1,
+    routingLatency(id, stream) {
+      const state = states.get(id);
+      if (state === undefined) return -1;
+      return stream ? state.firstTokenMs : state.perTokenMs;
+    },
     recentOutcomes(id, now) {
       const state = states.get(id);
       if (state === undefined) return { requests: 0, errors: 0 };

@@ -55,7 +55,7 @@ export const realSleep: Sleep = (ms, signal) =>
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 
-export interface ExecuteOptions {
+export interface ExecuteOptions<T = unknown> {
   plan: RuntimePlan;
   route: RuntimeRoute;
   caller: Caller;
@@ -81,10 +81,13 @@ export interface ExecuteOptions {
   /** Clock for latency and cooldowns. Default Date.now. */
   now?: () => number;
   /**
-   * A successful attempt stays in flight (least-busy) until the caller releases the outcome's hold
-   * (always given then): for streams, which go on after the attempt returns. Default: it ends with the attempt.
+   * The request streams: a successful attempt stays in flight (least-busy) until the caller releases
+   * the outcome's hold (always given then), and its latency is its time to first token. Default false:
+   * in flight until the attempt returns, latency per output token (`outputTokensOf`).
    */
-  inFlightUntilReleased?: boolean;
+  stream?: boolean;
+  /** A successful non-streaming attempt's output tokens, for its latency per output token; absent or null: 1. */
+  outputTokensOf?: (value: T) => number | null;
   /**
    * The request's estimated prompt tokens, for deployments' `maxInputTokens` (context-window.ts);
    * called at most once, and only for a model with a known window. Absent: no window is checked.
@@ -134,13 +137,14 @@ function skip(decision: RouteDecision, id: string, reason: SkipReason): void {
 }
 
 export async function executeWithFallbacks<T>(
-  options: ExecuteOptions,
+  options: ExecuteOptions<T>,
   attempt: (target: RuntimeDeployment, route: RuntimeRoute) => Promise<T>,
 ): Promise<ExecuteOutcome<T>> {
   const { plan, caller, random, sleep, signal } = options;
   const limits = options.limits ?? null;
   const health = options.health ?? createDeploymentHealth();
   const now = options.now ?? Date.now;
+  const stream = options.stream === true;
   const decision: RouteDecision = { strategy: options.route.routing?.strategy ?? "weighted", skipped: null };
   const primary = options.route;
   let attempts = 0;
@@ -216,7 +220,7 @@ export async function executeWithFallbacks<T>(
         readAt = limits.now();
         headroom = await readHeadroom(limits, route.deployments, estimate, readAt);
       }
-      const choice = chooseDeployment(route, { strategy: routing?.strategy ?? "weighted", health, now: now(), random, excluded, headroom });
+      const choice = chooseDeployment(route, { strategy: routing?.strategy ?? "weighted", health, now: now(), random, excluded, headroom, stream });
       for (const cooling of choice.cooling) skip(decision, route.deployments[cooling]!.deployment.id, "cooling-down");
       if (choice.limited.length > 0) {
         const retryAfterMs = windowRetryAfterMs(readAt);
@@ -263,10 +267,14 @@ export async function executeWithFallbacks<T>(
       try {
         const value = await attempt(target, route);
         const ended = now();
-        health.succeeded(id, ended - started, ended);
-        // A stream is in flight until it ends: the caller's release of the hold ends it.
-        if (options.inFlightUntilReleased === true) hold = inFlightHold(health, id, hold);
-        else health.end(id);
+        if (stream) {
+          health.succeeded(id, ended - started, ended, true);
+          // A stream is in flight until it ends: the caller's release of the hold ends it.
+          hold = inFlightHold(health, id, hold);
+        } else {
+          health.succeeded(id, ended - started, ended, false, options.outputTokensOf?.(value) ?? 1);
+          health.end(id);
+        }
         return { ok: true, value, route, target, attempts, hold, decision };
       } catch (error) {
         health.end(id);

@@ -100,7 +100,7 @@ async function runCheck(check: Check, deps: HealthCheckDeps): Promise<void> {
     check.running = false;
   }
   const ended = deps.now();
-  if (error === null) deps.health.succeeded(id, ended - started, ended);
+  if (error === null) deps.health.succeeded(id, ended - started, ended, false, usage?.outputTokens ?? 1);
   else deps.health.failed(id, error, policy, ended);
   if (error === null || error.retryable) {
     const healthy = error === null;

@@ -97,6 +97,22 @@ describe("chooseDeployment", () => {
     expect(counts[1]).toBeGreaterThan(950);
   });
 
+  it("latency: per output token for whole answers, time to first token for streams", () => {
+    const target = route([{ id: "long-answers" }, { id: "short-answers" }]);
+    const health = createDeploymentHealth();
+    // 1,000 ms for 500 tokens (2 ms a token) against 300 ms for 10 tokens (30 ms a token).
+    health.succeeded("long-answers", 1_000, 0, false, 500);
+    health.succeeded("short-answers", 300, 0, false, 10);
+    // Streams: the first token comes after 400 ms on one and 80 ms on the other.
+    health.succeeded("long-answers", 400, 0, true);
+    health.succeeded("short-answers", 80, 0, true);
+    const pick = (stream: boolean): number => chooseDeployment(target, { strategy: "latency", health, now: 0, random: () => 0.5, excluded: null, stream }).index;
+    expect(pick(false)).toBe(0);
+    expect(pick(true)).toBe(1);
+    // What operators see is every sample as measured.
+    expect(health.latencyMs("short-answers")).toBeCloseTo(0.3 * 80 + 0.7 * 300);
+  });
+
   it("cost: the cheapest priced deployment; unpriced last", () => {
     const target = route([
       { id: "dear", price: price(5e-6, 15e-6) },

@@ -15,8 +15,9 @@
  * 4. Strategy, among those:
  *    - weighted: random by configured weight (the default);
  *    - least-busy: fewest requests in flight in this process, ties by weight;
- *    - latency: lowest moving-average latency (time to first token for streams, total time
- *      otherwise); deployments within `latencyTolerance` of the best share the load by weight;
+ *    - latency: lowest moving-average latency for the request's kind: time to first token for
+ *      streams, total time per output token otherwise (a long answer is not a slow deployment);
+ *      deployments within `latencyTolerance` of the best share the load by weight;
  *      a deployment never measured is tried first, and `latencyProbeRate` of the picks go to any
  *      candidate by weight, so a recovered deployment is measured again;
  *    - cost: cheapest by the bundle's price (input plus output per token; unpriced last), ties by weight;
@@ -49,6 +50,8 @@ export interface ChoiceContext {
   random: () => number;
   /** Indexes excluded for this request; null: none. */
   excluded: ReadonlySet<number> | null;
+  /** latency: the request streams (compare time to first token, not time per output token). */
+  stream?: boolean;
   /** usage: each deployment's headroom by index (limits/deployment-headroom.ts; below 0: at its limit); absent or null: none known. */
   headroom?: readonly number[] | null;
 }
@@ -170,7 +173,8 @@ export function chooseDeployment(route: RuntimeRoute, context: ChoiceContext): C
       index = weighted(route, lowest(pool, (each) => health.inFlight(route.deployments[each]!.deployment.id)), random);
       break;
     case "latency": {
-      const latency = (each: number): number => health.latencyMs(route.deployments[each]!.deployment.id);
+      const stream = context.stream === true;
+      const latency = (each: number): number => health.routingLatency(route.deployments[each]!.deployment.id, stream);
       const unmeasured = pool.filter((each) => latency(each) < 0);
       if (unmeasured.length > 0) index = weighted(route, unmeasured, random);
       else if (random() < latencyProbeRate) index = weighted(route, pool, random);
