@@ -5,7 +5,7 @@
  * checks the two agree).
  *
  * Ranges: GW10xx loading, GW11xx schema, GW12xx models and routing, GW13xx teams, keys
- * and secrets, GW14xx prices.
+ * and secrets, GW14xx prices, GW15xx LiteLLM configs.
  */
 
 export type Severity = "error" | "warning";
@@ -62,6 +62,9 @@ export const DIAGNOSTIC_CODES = {
   literalSecret: { code: "GW1308", severity: "warning", title: "Secret written literally in the config" },
 
   missingPrice: { code: "GW1401", severity: "warning", title: "No price known for a deployment" },
+
+  litellmIgnored: { code: "GW1501", severity: "warning", title: "LiteLLM setting gw does not use" },
+  litellmInvalid: { code: "GW1502", severity: "error", title: "LiteLLM config entry gw cannot read" },
 } as const satisfies Record<string, DiagnosticCodeInfo>;
 
 export type DiagnosticKind = keyof typeof DIAGNOSTIC_CODES;

@@ -10,6 +10,7 @@ import { locateDiagnostics } from "./locate.ts";
 import { normalizeConfig } from "./normalize.ts";
 import { validateConfigSchema } from "./validate-schema.ts";
 import { validateSemantics } from "./validate-semantics.ts";
+import { isLitellmConfig, translateLitellm } from "./litellm.ts";
 
 /**
  * load -> validate (schema, then semantics) -> normalize -> compile. Returns data only:
@@ -46,14 +47,21 @@ export async function runPipeline(configPath: string | undefined, options: Pipel
   if (!result.ok) return { path, bundle: null, diagnostics: sortDiagnostics(await locateDiagnostics(result.diagnostics, path)) };
   const { loaded } = result;
 
-  const analysis = analyzeConfig(loaded.config, {
+  // A LiteLLM config.yaml is read as is: translated, then checked like any config, its problems
+  // placed where they are in the LiteLLM file.
+  const litellm = loaded.format === "yaml" && isLitellmConfig(loaded.config) ? translateLitellm(loaded.config) : null;
+  const analysis = analyzeConfig(litellm === null ? loaded.config : litellm.config, {
     format: loaded.format,
     environment,
     source: sourcePath(loaded, cwd),
-    compile,
+    compile: compile && (litellm === null || !hasErrors(litellm.diagnostics)),
   });
-  const diagnostics = sortDiagnostics(await locateDiagnostics(analysis.diagnostics, path, loaded));
-  return { path, bundle: analysis.bundle, diagnostics };
+  const pending =
+    litellm === null
+      ? analysis.diagnostics
+      : [...litellm.diagnostics, ...analysis.diagnostics.map((diagnostic) => litellm.relabel(diagnostic))];
+  const diagnostics = sortDiagnostics(await locateDiagnostics(pending, path, loaded));
+  return { path, bundle: litellm !== null && hasErrors(litellm.diagnostics) ? null : analysis.bundle, diagnostics };
 }
 
 export interface AnalyzeOptions {

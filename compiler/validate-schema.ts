@@ -7,6 +7,7 @@ import { providerForPrefix } from "./model-string.ts";
 import { KNOWN_PROVIDERS } from "./providers.ts";
 import { ENV_STRING_PREFIX } from "./secret.ts";
 import { didYouMean, suggestName } from "./suggest.ts";
+import { litellmTopLevelKeys } from "./litellm.ts";
 
 /**
  * Step 1 of validation: the authored-config JSON Schema, every error at once, turned
@@ -160,7 +161,9 @@ function convertError(error: ErrorObject, config: unknown): PendingDiagnostic {
       const suggestion = suggestName(extra, known);
       const data = (error.data ?? {}) as Record<string, unknown>;
       const hint =
-        suggestion === undefined
+        path.length === 0 && litellmTopLevelKeys.includes(extra)
+          ? ` This looks like a LiteLLM setting: a LiteLLM config.yaml (with model_list and no models) is served as is, but a gw config mixes in none of its sections; see "Coming from LiteLLM" in the README for what maps to what.`
+          : suggestion === undefined
           ? ` Known properties: ${known.join(", ")}.`
           : required.includes(suggestion) && data[suggestion] === undefined
             ? ` Did you mean "${suggestion}"? It is required.`
