@@ -11,6 +11,9 @@ Usage:
   gw build [config] [--out .gw/bundle.json]       validate and compile into a bundle
   gw serve [config|bundle] [--port 4000] [--host 0.0.0.0] [--log-format text|json] [--data-dir .gw]
   gw db migrate [--postgres-url URL] [--schema NAME]  apply pending Postgres schema migrations
+  gw import litellm-config.yaml [--out gateway.config.ts] [--format ts|yaml]  write gw's config for a LiteLLM one
+
+A LiteLLM config.yaml may also be checked, built and served as it is.
 
 With no config argument, gw looks for ./gateway.config.ts, then ./gateway.config.yaml.
 `;
@@ -26,6 +29,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import("./serve.ts")).runServe(rest);
     case "db":
       return (await import("./db.ts")).runDb(rest);
+    case "import":
+      return (await import("./import.ts")).runImport(rest);
     case undefined:
     case "help":
     case "--help":

@@ -371,9 +371,7 @@ function translateDeployment(params: Record<string, unknown>, info: unknown, at:
     }
   }
   if (Object.keys(aws).length > 0) set("aws", aws, paramsAt);
-  if (Object.keys(headers).length > 0) {
-    deployment["headers"] = headers;
-  }
+  if (Object.keys(headers).length > 0) deployment["headers"] = headers;
   if (isObject(info)) {
     const infoAt: JsonPath = [...at, "model_info"];
     const input = info["input_cost_per_token"];
@@ -406,5 +404,11 @@ function translateDeployment(params: Record<string, unknown>, info: unknown, at:
       set("price", { inputPerMTok: perMillion(input), outputPerMTok: perMillion(output) }, [...infoAt, typeof input === "number" ? "input_cost_per_token" : "output_cost_per_token"]);
     }
   }
-  return deployment;
+  // In the order a person writes them (gw import prints them so).
+  const ordered: Record<string, unknown> = {};
+  for (const key of deploymentFieldOrder) if (Object.hasOwn(deployment, key)) ordered[key] = deployment[key];
+  for (const [key, value] of Object.entries(deployment)) if (!Object.hasOwn(ordered, key)) ordered[key] = value;
+  return ordered;
 }
+
+const deploymentFieldOrder = ["name", "provider", "model", "baseUrl", "apiKey", "apiVersion", "region", "project", "credentials", "aws", "weight", "order", "tags"];

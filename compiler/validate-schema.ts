@@ -162,7 +162,7 @@ function convertError(error: ErrorObject, config: unknown): PendingDiagnostic {
       const data = (error.data ?? {}) as Record<string, unknown>;
       const hint =
         path.length === 0 && litellmTopLevelKeys.includes(extra)
-          ? ` This looks like a LiteLLM setting: a LiteLLM config.yaml (with model_list and no models) is served as is, but a gw config mixes in none of its sections; see "Coming from LiteLLM" in the README for what maps to what.`
+          ? ` This looks like a LiteLLM setting: a LiteLLM config.yaml (with model_list and no models) is served as is, but a gw config mixes in none of its sections: gw import turns a LiteLLM config into a gw one ("Coming from LiteLLM" in the README says what maps to what).`
           : suggestion === undefined
           ? ` Known properties: ${known.join(", ")}.`
           : required.includes(suggestion) && data[suggestion] === undefined
