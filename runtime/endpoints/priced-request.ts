@@ -79,6 +79,10 @@ export async function handlePricedRequest<Body extends { model: string }, Value>
       if (tagged === null) return failRequest(deps, state, noDeploymentForTags(body.model, tags));
       route = tagged;
     }
+    // `metadata` is LiteLLM's (tags, trace ids) for gw, read above; forwarded only as OpenAI's own
+    // (stored completions, `store: true`), never otherwise (OpenAI refuses it without `store`).
+    const fields = body as unknown as Record<string, unknown>;
+    if (fields["metadata"] !== undefined && fields["store"] !== true) fields["metadata"] = undefined;
     const signal = request.signal;
     const keepsControl = endpoint.keepsControl?.(body) === true;
     const options = {

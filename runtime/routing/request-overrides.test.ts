@@ -50,3 +50,45 @@ describe("per-request num_retries and fallbacks (LiteLLM's)", () => {
     expect(gateway.calls).toHaveLength(0);
   });
 });
+
+describe("the other LiteLLM client fields", () => {
+  const openAIBundle = createFakeBundle({ models: [{ name: "chat", deployments: [{ model: "gpt-4o-mini", provider: "openai" }] }] });
+  const completion = () =>
+    Response.json({
+      id: "chatcmpl-1",
+      object: "chat.completion",
+      created: 1,
+      model: "gpt-4o-mini",
+      choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop", logprobs: null }],
+      usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
+    });
+  const openAI = async () => createTestGateway(openAIBundle, { getProvider: (await import("../providers/registry.ts")).getProvider, handlers: { "gpt-4o-mini": completion } });
+
+  it("metadata (tags, trace ids) is gw's: recorded, never sent to an OpenAI upstream unless the request stores the completion", async () => {
+    const gateway = await openAI();
+    const response = await gateway.chat({ ...hello, metadata: { tags: ["batch"], trace_id: "t-1" }, caching: true });
+    expect(response.status).toBe(200);
+    expect(gateway.calls[0]?.body).not.toHaveProperty("metadata");
+    expect(gateway.calls[0]?.body).not.toHaveProperty("caching");
+    expect(gateway.store.records[0]?.tags).toEqual(["batch"]);
+    await gateway.chat({ ...hello, store: true, metadata: { project: "a" } });
+    expect(gateway.calls[1]?.body).toMatchObject({ store: true, metadata: { project: "a" } });
+  });
+
+  it("client-side credentials and mock_response are refused with a 400 naming the field, before any call", async () => {
+    const gateway = await openAI();
+    for (const [field, code] of [
+      ["api_key", "client_credentials_not_allowed"],
+      ["api_base", "client_credentials_not_allowed"],
+      ["base_url", "client_credentials_not_allowed"],
+      ["mock_response", "mock_response_not_allowed"],
+    ] as const) {
+      const response = await gateway.chat({ ...hello, [field]: "x" });
+      expect(response.status).toBe(400);
+      const error = await errorOf(response);
+      expect(error).toMatchObject({ param: field, code });
+      expect(error.message).not.toContain('"x"');
+    }
+    expect(gateway.calls).toHaveLength(0);
+  });
+});

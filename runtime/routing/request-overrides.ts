@@ -1,8 +1,15 @@
 /**
- * Per-request routing overrides LiteLLM clients send in the body: `num_retries` (retries per
- * model, 0-10) and `fallbacks` (public model names, or `{ "model": name }` objects, tried in order
- * instead of the model's configured chain). They are honoured here and never forwarded upstream:
- * both fields are cleared from the body once read. Anything malformed is a 400 naming the field.
+ * The body fields LiteLLM clients send for the gateway rather than the model, read here and never
+ * forwarded upstream (each is cleared from the body once read):
+ * - `num_retries` (retries per model, 0-10) and `fallbacks` (public model names, or
+ *   `{ "model": name }` objects, tried in order instead of the model's configured chain): honoured;
+ * - `api_key`, `api_base`, `base_url` (client-side upstream credentials): refused with a 400, since
+ *   gw's deployments hold the credentials and a caller must not redirect them;
+ * - `mock_response`: refused with a 400 (gw answers only from its deployments; configure a `mock`
+ *   deployment for tests);
+ * - `caching`, `cache` (LiteLLM's response-cache controls): gw has no response cache; dropped.
+ * (`metadata` is gw's too, but read later for tags: priced-request.ts drops it before the call.)
+ * Anything malformed is a 400 naming the field.
  */
 import { isModelAllowed } from "../auth/authenticate.ts";
 import { type GatewayError, invalidRequest } from "../http/errors.ts";
@@ -15,8 +22,28 @@ export interface RequestOverrides {
 
 export const maxRequestRetries = 10;
 
+const clientCredentialFields = ["api_key", "api_base", "base_url"] as const;
+
 /** null when the body has neither field (the common case: no allocation). */
 export function readRequestOverrides(body: Record<string, unknown>, plan: RuntimePlan, caller: Caller, model: string): RequestOverrides | GatewayError | null {
+  for (const field of clientCredentialFields) {
+    if (body[field] !== undefined) {
+      return invalidRequest(
+        `\`${field}\` is not accepted: this gateway calls its providers with its own configured credentials, and a request may not choose them. Remove \`${field}\` (use your gw key as the API key).`,
+        field,
+        "client_credentials_not_allowed",
+      );
+    }
+  }
+  if (body["mock_response"] !== undefined) {
+    return invalidRequest(
+      "`mock_response` is not accepted: gw answers from its configured deployments. For tests, route a model to a deployment with provider `mock`.",
+      "mock_response",
+      "mock_response_not_allowed",
+    );
+  }
+  if (body["caching"] !== undefined) body["caching"] = undefined;
+  if (body["cache"] !== undefined) body["cache"] = undefined;
   const retries = body["num_retries"];
   const fallbacks = body["fallbacks"];
   if (retries === undefined && fallbacks === undefined) return null;
