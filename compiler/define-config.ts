@@ -195,8 +195,12 @@ export interface GatewayConfig {
   masterKey?: Secret;
 }
 
-/** Identity helper that gives a config file types and autocompletion. */
-export function defineConfig<const T extends GatewayConfig>(config: T): T {
+/**
+ * Identity helper that gives a config file types and autocompletion. Not generic on purpose: a
+ * parameter typed `GatewayConfig` keeps TypeScript's excess-property check, so a typo in an
+ * optional property (`baseURL`, `weigth`, a top-level `fallback`) is an error in the editor.
+ */
+export function defineConfig(config: GatewayConfig): GatewayConfig {
   return config;
 }
 
