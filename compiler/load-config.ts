@@ -59,6 +59,8 @@ async function loadModule(path: string, source: string): Promise<LoadResult> {
   try {
     exports = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (error) {
+    const syntax = buildErrors(error, path);
+    if (syntax.length > 0) return failure(...syntax);
     // Messages name the file by its absolute path; keep them short and the same on every machine.
     const message = (error instanceof Error ? error.message : String(error)).split(path).join(basename(path));
     return failure(
@@ -88,6 +90,30 @@ async function loadModule(path: string, source: string): Promise<LoadResult> {
  * Where a failed import points inside the config file: Bun's build and resolve errors
  * carry a position or the unresolved specifier; a thrown error has a stack trace.
  */
+/**
+ * Bun reports a file it cannot parse as an AggregateError of BuildMessages, each with the message
+ * and its place ("Expected \"}\" but found \"]\"" at 5:3): one diagnostic each, placed there,
+ * instead of one "2 errors building …" at the top of the file.
+ */
+function buildErrors(error: unknown, path: string): PendingDiagnostic[] {
+  const errors = (error as { errors?: unknown } | null)?.errors;
+  if (!Array.isArray(errors)) return [];
+  const diagnostics: PendingDiagnostic[] = [];
+  for (const item of errors.slice(0, 20)) {
+    const { message, position } = (item ?? {}) as { message?: unknown; position?: { file?: unknown; line?: unknown; column?: unknown } | null };
+    if (typeof message !== "string" || position?.file !== path || typeof position.line !== "number" || typeof position.column !== "number") continue;
+    diagnostics.push(
+      createDiagnostic(
+        "configLoadFailed",
+        [],
+        `${basename(path)} does not parse: ${message.replace(/\.$/, "")}. Fix the TypeScript at this position, then run gw check again.`,
+        { line: Math.max(1, position.line), column: Math.max(1, position.column) },
+      ),
+    );
+  }
+  return diagnostics;
+}
+
 function errorPosition(error: unknown, path: string, source: string): { line: number; column: number } | undefined {
   if (typeof error !== "object" || error === null) return undefined;
   const details = error as { position?: unknown; specifier?: unknown; stack?: unknown };

@@ -1,0 +1,6 @@
+import { defineConfig } from "gw-gateway/config";
+export default defineConfig({
+  models: [
+    { name: "a", deployments: [{ provider: "mock", model: "x" }] 
+  ],
+});
