@@ -26,9 +26,13 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-/** "sha256:<hex>" of the canonical JSON of a bundle without its `hash` field. */
-export function hashBundleContent(bundle: { hash?: string } & Record<string, unknown>): string {
-  const { hash: _ignored, ...content } = bundle;
+/**
+ * "sha256:<hex>" of the canonical JSON of a bundle without its `hash` and `source` fields: what the
+ * bundle does, not where it was built from (the same config built from another directory, where
+ * `source` reads differently, has the same hash).
+ */
+export function hashBundleContent(bundle: { hash?: string; source?: unknown } & Record<string, unknown>): string {
+  const { hash: _ignored, source: _where, ...content } = bundle;
   return `sha256:${sha256Hex(canonicalJson(content))}`;
 }
 

@@ -152,7 +152,7 @@ export interface CompiledKey {
 export interface Bundle {
   /** Bundle format version. */
   version: 1;
-  /** "sha256:<hex>" of the canonical JSON of everything but this field. */
+  /** "sha256:<hex>" of the canonical JSON of everything but this field and `source` (so it does not depend on where the bundle was built from). */
   hash: string;
   /** Path of the config it was compiled from, relative to the working directory at build time. */
   source: string;

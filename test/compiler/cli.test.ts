@@ -81,6 +81,16 @@ describe("gw build", () => {
     expect(readFileSync(join(directory, "dist/a.json"), "utf8")).toBe(readFileSync(join(directory, "dist/b.json"), "utf8"));
   });
 
+  it("gives the same hash whichever directory the config is built from", async () => {
+    const directory = project("where", validYaml);
+    const inside = await runGw(["build", "--out", "inside.json"], directory);
+    const outside = await runGw(["build", join(directory, "gateway.config.yaml"), "--out", join(directory, "outside.json")], workspace);
+    expect([inside.code, outside.code]).toEqual([0, 0]);
+    const read = (file: string) => JSON.parse(readFileSync(join(directory, file), "utf8")) as { hash: string; source: string };
+    expect(read("inside.json").source).not.toBe(read("outside.json").source);
+    expect(read("inside.json").hash).toBe(read("outside.json").hash);
+  });
+
   it("writes nothing and exits 1 when the config has errors, printing them on stderr", async () => {
     const directory = project("broken", invalidYaml);
     const result = await runGw(["build"], directory);
