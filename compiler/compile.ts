@@ -69,6 +69,8 @@ export function compileBundle(config: NormalizedConfig, options: CompileOptions)
     env: required,
     optionalEnv: optional,
     routes,
+    // Only when configured, so bundles without aliases (and their hashes) stay as they were.
+    ...(Object.keys(config.aliases).length === 0 ? {} : { aliases: { ...config.aliases } }),
     policy: { masterKey, teams, keys },
   };
   const { version, ...rest } = content;

@@ -193,6 +193,12 @@ export interface GatewayConfig {
   keys?: KeyConfig[];
   /** A key that may call every model and is never budget-limited. */
   masterKey?: Secret;
+  /**
+   * More public names for models: `{ "gpt-4": "gpt-4o" }` serves requests for "gpt-4" with the
+   * model "gpt-4o" (its deployments, routing, fallbacks and prices). A team allowed the model may
+   * use its aliases. LiteLLM's `model_group_alias`.
+   */
+  aliases?: Record<string, string>;
 }
 
 /**

@@ -51,6 +51,8 @@ export const DIAGNOSTIC_CODES = {
   redundantModelPrefix: { code: "GW1216", severity: "warning", title: "Provider prefix sent upstream as part of the model" },
   invalidHeader: { code: "GW1217", severity: "error", title: "Header cannot be set" },
   usageWithoutLimits: { code: "GW1218", severity: "warning", title: "Usage routing without deployment limits" },
+  aliasClash: { code: "GW1219", severity: "error", title: "Alias is also a model's name" },
+  aliasUnknownModel: { code: "GW1220", severity: "error", title: "Alias of an undefined or wildcard model" },
 
   duplicateTeam: { code: "GW1301", severity: "error", title: "Duplicate team name" },
   duplicateKeyName: { code: "GW1302", severity: "error", title: "Duplicate key name" },

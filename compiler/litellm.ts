@@ -191,6 +191,21 @@ export function translateLitellm(source: Record<string, unknown>): LitellmTransl
             }
           }
           break;
+        case "model_group_alias":
+          if (!isObject(value)) invalid(at, "model_group_alias must be a mapping of alias -> model_name.");
+          else {
+            const aliases: Record<string, string> = {};
+            for (const [alias, target] of Object.entries(value)) {
+              // LiteLLM also takes {model, hidden}: gw lists every alias in /v1/models.
+              const name = isObject(target) ? target["model"] : target;
+              aliases[alias] = String(name);
+              mark(["aliases", alias], [...at, alias]);
+              if (isObject(target) && target["hidden"] === true) ignored([...at, alias, "hidden"], `model_group_alias.${alias}.hidden: gw lists every alias in /v1/models.`);
+            }
+            config["aliases"] = aliases;
+            mark(["aliases"], at);
+          }
+          break;
         case "enable_pre_call_checks":
         case "enable_tag_filtering":
         case "drop_params":

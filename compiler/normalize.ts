@@ -52,6 +52,7 @@ export interface NormalizedConfig {
   teams: { name: string; budget: BudgetConfig | null; models: string[] | null }[];
   keys: { name: string; team: string; secret: NormalizedKeySecret }[];
   masterKey: ParsedSecret | null;
+  aliases: Record<string, string>;
 }
 
 function copyChains(chains: Record<string, string[]> | undefined): Record<string, string[]> {
@@ -94,6 +95,7 @@ export function normalizeConfig(config: GatewayConfig): NormalizedConfig {
           : requireSecret(key.key ?? ""),
     })),
     masterKey: config.masterKey === undefined ? null : requireSecret(config.masterKey),
+    aliases: Object.fromEntries(Object.entries(config.aliases ?? {})),
   };
 }
 

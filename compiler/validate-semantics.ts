@@ -24,6 +24,7 @@ export function validateSemantics(config: unknown, context: SemanticContext): Pe
   const modelNames = checkModels(root, valid, context, diagnostics);
   checkRouting(root, valid, diagnostics);
   for (const section of fallbackSections) checkFallbacks(root, section, modelNames, valid, diagnostics);
+  checkAliases(root, modelNames, valid, diagnostics);
   const teamNames = checkTeams(root, modelNames, valid, diagnostics);
   checkKeys(root, teamNames, valid, context, diagnostics);
   return diagnostics;
@@ -202,6 +203,26 @@ function checkFallbacks(
         : `Fallback cycle: ${cycle.models.join(" -> ")}${section === "fallbacks" ? "" : ` in ${section}`}. A chain must not lead back to where it started: ` +
           `remove one of the fallbacks in this cycle.`;
     diagnostics.push(createDiagnostic("fallbackCycle", [section, first, index], message));
+  }
+}
+
+/** Aliases: each a new name (no model's) for an exact model defined in `models`. */
+function checkAliases(root: Json, modelNames: Map<string, number>, valid: (path: JsonPath) => boolean, diagnostics: PendingDiagnostic[]): void {
+  const aliases = asObject(root["aliases"]);
+  if (aliases === undefined || !valid(["aliases"])) return;
+  const known = [...modelNames.keys()];
+  for (const [alias, target] of Object.entries(aliases)) {
+    const path: JsonPath = ["aliases", alias];
+    if (!valid(path) || typeof target !== "string") continue;
+    if (modelNames.has(alias)) {
+      diagnostics.push(createDiagnostic("aliasClash", path, `aliases has "${alias}", which is also the name of a model: a name serves one model. Rename the alias or the model.`));
+    } else if (!modelNames.has(target)) {
+      diagnostics.push(
+        createDiagnostic("aliasUnknownModel", path, `aliases.${alias} stands for "${target}", which is not a model in this config.${didYouMean(target, known)} Models: ${known.join(", ") || "(none)"}.`),
+      );
+    } else if (isWildcardName(target)) {
+      diagnostics.push(createDiagnostic("aliasUnknownModel", path, `aliases.${alias} stands for the wildcard model "${target}", which has no one model to serve. Alias an exact model.`));
+    }
   }
 }
 

@@ -164,6 +164,8 @@ export interface Bundle {
    */
   optionalEnv: string[];
   routes: Record<string, CompiledRoute>;
+  /** More public names for routes (alias -> route name, an exact route); absent: none. */
+  aliases?: Record<string, string>;
   policy: {
     masterKey: KeyRef | null;
     teams: Record<string, CompiledTeam>;

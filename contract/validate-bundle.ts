@@ -53,6 +53,10 @@ function checkInvariants(bundle: Bundle): string[] {
       deploymentIds.add(deployment.id);
     }
   }
+  for (const [alias, target] of Object.entries(bundle.aliases ?? {})) {
+    if (Object.hasOwn(bundle.routes, alias)) problems.push(`bundle/aliases/${alias} must not be a route's name`);
+    else if (!Object.hasOwn(bundle.routes, target) || bundle.routes[target]!.wildcardPrefix !== null) problems.push(`bundle/aliases/${alias} must name an exact route, got "${target}"`);
+  }
   for (const name of bundle.optionalEnv) {
     if (bundle.env.includes(name)) problems.push(`bundle/optionalEnv must not repeat "${name}" from bundle/env`);
   }

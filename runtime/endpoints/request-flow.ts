@@ -235,7 +235,8 @@ export async function admitRequest<Body extends { model: string }>(
 export function admitModel(deps: RequestDeps, caller: Caller, model: string): RuntimeRoute | GatewayError {
   const route = deps.findRoute(model);
   if (route instanceof GatewayError) return route;
-  return checkModelAllowed(caller, model) ?? route;
+  // By the route's name: an alias ("gpt-4" for "gpt-4o") is allowed to whoever may use its model.
+  return checkModelAllowed(caller, route.name) ?? route;
 }
 
 /** gw's headers on every answer that reached a deployment: which one, after how many attempts, and why (x-gw-route). */

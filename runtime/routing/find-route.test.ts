@@ -162,3 +162,33 @@ describe("createRouteFinder", () => {
     expect(plan.wildcardRoutes.find((route) => route.name === "fake/*")!.deployments[0]!.deployment.model).toBe("*");
   });
 });
+
+describe("aliases", () => {
+  it("serve a model under another name: its route, allowed to whoever may use the model, listed in /v1/models", async () => {
+    const bundle = createFakeBundle({
+      models: [
+        { name: "gpt-4o", deployments: ["upstream-4o"] },
+        { name: "other", deployments: ["upstream-other"] },
+      ],
+      masterKey: keyHash("master"),
+      teams: [
+        { name: "allowed", budget: null, models: ["gpt-4o"] },
+        { name: "elsewhere", budget: null, models: ["other"] },
+      ],
+      keys: [
+        { name: "allowed-key", team: "allowed", key: keyHash("allowed-secret") },
+        { name: "elsewhere-key", team: "elsewhere", key: keyHash("elsewhere-secret") },
+      ],
+    });
+    bundle.aliases = { "gpt-4": "gpt-4o" };
+    const gateway = await createTestGateway(bundle, { handlers: { "upstream-4o": answer("from 4o") } });
+    const response = await gateway.chat({ model: "gpt-4", messages: [{ role: "user", content: "hi" }] }, "allowed-secret");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-gw-model")).toBe("gpt-4o");
+    expect(gateway.calls.map((call) => call.model)).toEqual(["upstream-4o"]);
+    expect(gateway.store.records[0]).toMatchObject({ model: "gpt-4o" });
+    expect((await gateway.chat({ model: "gpt-4", messages: [{ role: "user", content: "hi" }] }, "elsewhere-secret")).status).toBe(403);
+    const listed = (await (await gateway.app.request("/v1/models", { headers: { authorization: "Bearer master" } })).json()) as { data: Array<{ id: string }> };
+    expect(listed.data.map((model) => model.id)).toContain("gpt-4");
+  });
+});

@@ -193,6 +193,13 @@ export function loadBundle(bundle: Bundle, options: LoadBundleOptions): RuntimeP
     else wildcardRoutes.push(runtimeRoute);
   }
   wildcardRoutes.sort((a, b) => (b.wildcardPrefix as string).length - (a.wildcardPrefix as string).length);
+  // An alias is one more name of a route: the same object, so it shares everything (health, limits, prices).
+  for (const [alias, target] of Object.entries(bundle.aliases ?? {})) {
+    const route = routes.get(target);
+    if (route === undefined || routes.has(alias)) throw new BundleLoadError(`Alias "${alias}" must name an exact model other than itself; rebuild the bundle (gw build).`);
+    routes.set(alias, route);
+    modelNames.push(alias);
+  }
   for (const route of [...routes.values(), ...wildcardRoutes]) {
     for (const fallback of [...route.fallbacks, ...(route.contextWindowFallbacks ?? []), ...(route.contentPolicyFallbacks ?? [])]) {
       if (routes.has(fallback)) continue;

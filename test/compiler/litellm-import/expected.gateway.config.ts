@@ -55,6 +55,7 @@ export default defineConfig({
       deployments: [{ provider: "openai", model: "text-embedding-3-small", apiKey: env("OPENAI_API_KEY") }],
     },
   ],
+  aliases: { "gpt-4": "gpt-4o" },
   timeoutMs: 120000,
   routing: { strategy: "latency", allowedFails: 2, cooldownSeconds: 20 },
   retries: { attempts: 3 },
