@@ -71,6 +71,7 @@ export function compileBundle(config: NormalizedConfig, options: CompileOptions)
     routes,
     // Only when configured, so bundles without aliases (and their hashes) stay as they were.
     ...(Object.keys(config.aliases).length === 0 ? {} : { aliases: { ...config.aliases } }),
+    ...(config.allowMockResponses ? { allowMockResponses: true as const } : {}),
     policy: { masterKey, teams, keys },
   };
   const { version, ...rest } = content;

@@ -199,6 +199,12 @@ export interface GatewayConfig {
    * use its aliases. LiteLLM's `model_group_alias`.
    */
   aliases?: Record<string, string>;
+  /**
+   * Let requests carry LiteLLM's `mock_response` ("a text"): such a request is answered with that
+   * text by an in-process mock (streamed too, priced 0, recorded), never sent upstream. For tests;
+   * off by default (a request with `mock_response` is then refused with a 400).
+   */
+  allowMockResponses?: boolean;
 }
 
 /**

@@ -53,6 +53,7 @@ export interface NormalizedConfig {
   keys: { name: string; team: string; secret: NormalizedKeySecret }[];
   masterKey: ParsedSecret | null;
   aliases: Record<string, string>;
+  allowMockResponses: boolean;
 }
 
 function copyChains(chains: Record<string, string[]> | undefined): Record<string, string[]> {
@@ -96,6 +97,7 @@ export function normalizeConfig(config: GatewayConfig): NormalizedConfig {
     })),
     masterKey: config.masterKey === undefined ? null : requireSecret(config.masterKey),
     aliases: Object.fromEntries(Object.entries(config.aliases ?? {})),
+    allowMockResponses: config.allowMockResponses === true,
   };
 }
 

@@ -166,6 +166,8 @@ export interface Bundle {
   routes: Record<string, CompiledRoute>;
   /** More public names for routes (alias -> route name, an exact route); absent: none. */
   aliases?: Record<string, string>;
+  /** Requests may carry `mock_response` (answered in-process, never upstream); absent: refused. */
+  allowMockResponses?: true;
   policy: {
     masterKey: KeyRef | null;
     teams: Record<string, CompiledTeam>;

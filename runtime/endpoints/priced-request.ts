@@ -19,6 +19,7 @@ import { type Endpoint, routeFor } from "../routing/route-endpoints.ts";
 import { defaultTag, requestRoutingTags, routeForTags, routeHasTags, tagsHeader } from "../routing/tag-routing.ts";
 import { invalidRequest } from "../http/errors.ts";
 import { readRequestOverrides } from "../routing/request-overrides.ts";
+import { mockResponseRoute } from "./mock-response.ts";
 
 /** One upstream attempt of an admitted request. */
 export interface Attempt<Body> {
@@ -70,7 +71,7 @@ export async function handlePricedRequest<Body extends { model: string }, Value>
     const { state, caller, body, context } = admitted;
     const overrides = readRequestOverrides(body as unknown as Record<string, unknown>, deps.plan, caller, body.model);
     if (overrides instanceof Error) return failRequest(deps, state, overrides);
-    let route = routeFor(admitted.route, endpoint.kind);
+    let route = overrides?.mockResponse === true ? mockResponseRoute(admitted.route) : routeFor(admitted.route, endpoint.kind);
     if (route === null) return failRequest(deps, state, endpoint.unsupported(body, admitted.route));
     // Tag routing, only for models whose deployments have tags (no work otherwise).
     const tags = routeHasTags(route) || route.fallbacks.length > 0 || overrides?.fallbacks !== undefined ? requestRoutingTags(body, request.headers) : null;

@@ -92,3 +92,31 @@ describe("the other LiteLLM client fields", () => {
     expect(gateway.calls).toHaveLength(0);
   });
 });
+
+describe("mock_response where the config allows it", () => {
+  const allowing = { ...createFakeBundle({ models: [{ name: "chat", deployments: ["fake-1"] }] }), allowMockResponses: true as const };
+
+  it("answers with the given text in-process, streamed too, recorded at price 0; the upstream never sees it", async () => {
+    const gateway = await createTestGateway(allowing, { handlers: { "fake-1": answer("real") } });
+    const response = await gateway.chat({ ...hello, mock_response: "Paris is the capital of France." });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-gw-deployment")).toBe("mock_response");
+    const completion = (await response.json()) as { choices: Array<{ message: { content: string } }>; model: string };
+    expect(completion.choices[0]?.message.content).toBe("Paris is the capital of France.");
+    expect(completion.model).toBe("chat");
+    const streamed = await gateway.chat({ ...hello, stream: true, mock_response: "one two three" });
+    const text = (await streamed.text())
+      .split("\n\n")
+      .filter((event) => event.startsWith("data: {"))
+      .map((event) => (JSON.parse(event.slice(6)) as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content ?? "")
+      .join("");
+    expect(text).toBe("one two three");
+    expect(gateway.calls).toHaveLength(0);
+    expect(gateway.store.records.map((record) => [record.deployment, record.costUsd, record.status])).toEqual([
+      ["mock_response", 0, 200],
+      ["mock_response", 0, 200],
+    ]);
+    const refused = await gateway.chat({ ...hello, mock_response: 42 });
+    expect(refused.status).toBe(400);
+  });
+});

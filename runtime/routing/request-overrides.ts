@@ -5,8 +5,8 @@
  *   `{ "model": name }` objects, tried in order instead of the model's configured chain): honoured;
  * - `api_key`, `api_base`, `base_url` (client-side upstream credentials): refused with a 400, since
  *   gw's deployments hold the credentials and a caller must not redirect them;
- * - `mock_response`: refused with a 400 (gw answers only from its deployments; configure a `mock`
- *   deployment for tests);
+ * - `mock_response` (a text): where the config has `allowMockResponses`, the request is answered
+ *   with it in-process (endpoints/mock-response.ts); elsewhere refused with a 400;
  * - `caching`, `cache` (LiteLLM's response-cache controls): gw has no response cache; dropped.
  * (`metadata` is gw's too, but read later for tags: priced-request.ts drops it before the call.)
  * Anything malformed is a 400 naming the field.
@@ -18,6 +18,8 @@ import type { Caller, RuntimePlan } from "../start/plan.ts";
 export interface RequestOverrides {
   attempts?: number;
   fallbacks?: readonly string[];
+  /** Answer with the body's `mock_response` in-process (the config allows it). */
+  mockResponse?: true;
 }
 
 export const maxRequestRetries = 10;
@@ -35,21 +37,25 @@ export function readRequestOverrides(body: Record<string, unknown>, plan: Runtim
       );
     }
   }
-  if (body["mock_response"] !== undefined) {
-    return invalidRequest(
-      "`mock_response` is not accepted: gw answers from its configured deployments. For tests, route a model to a deployment with provider `mock`.",
-      "mock_response",
-      "mock_response_not_allowed",
-    );
+  const mock = body["mock_response"];
+  if (mock !== undefined) {
+    if (!plan.allowMockResponses) {
+      return invalidRequest(
+        "`mock_response` is not accepted: this gateway answers from its configured deployments (its config may set allowMockResponses for tests).",
+        "mock_response",
+        "mock_response_not_allowed",
+      );
+    }
+    if (typeof mock !== "string") return invalidRequest("`mock_response` must be the text to answer with.", "mock_response", "invalid_type");
   }
   if (body["caching"] !== undefined) body["caching"] = undefined;
   if (body["cache"] !== undefined) body["cache"] = undefined;
   const retries = body["num_retries"];
   const fallbacks = body["fallbacks"];
-  if (retries === undefined && fallbacks === undefined) return null;
+  if (retries === undefined && fallbacks === undefined) return mock === undefined ? null : { mockResponse: true };
   body["num_retries"] = undefined;
   body["fallbacks"] = undefined;
-  const overrides: RequestOverrides = {};
+  const overrides: RequestOverrides = mock === undefined ? {} : { mockResponse: true };
   if (retries !== undefined && retries !== null) {
     if (typeof retries !== "number" || !Number.isInteger(retries) || retries < 0 || retries > maxRequestRetries) {
       return invalidRequest(`\`num_retries\` must be a whole number from 0 to ${maxRequestRetries}.`, "num_retries", "invalid_value");

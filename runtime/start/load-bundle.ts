@@ -256,6 +256,7 @@ export function loadBundle(bundle: Bundle, options: LoadBundleOptions): RuntimeP
   return {
     bundleHash: bundle.hash,
     source: bundle.source,
+    allowMockResponses: bundle.allowMockResponses === true,
     routes,
     wildcardRoutes,
     modelNames,

@@ -112,4 +112,6 @@ export interface RuntimePlan {
   readonly open: boolean;
   /** The config's teams by name (their models and budget), enforced as read-only entities (governance/config-entities.ts). */
   readonly teams: ReadonlyMap<string, CompiledTeam>;
+  /** Requests may carry `mock_response` (endpoints/mock-response.ts). */
+  readonly allowMockResponses: boolean;
 }

@@ -118,7 +118,11 @@ export function createMockReply(body: JsonRecord, bodyText: string, now: number)
       usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
     };
   }
-  const sentence = `This is a mock reply from gw. You said: "${snippet(lastUserText(body.messages))}"`;
+  // LiteLLM's mock_response (let through only where the config allows it: endpoints/mock-response.ts).
+  const sentence =
+    typeof body.mock_response === "string" && body.mock_response !== ""
+      ? body.mock_response
+      : `This is a mock reply from gw. You said: "${snippet(lastUserText(body.messages))}"`;
   let words = sentence.split(" ").map((word, index) => (index === 0 ? word : ` ${word}`));
   const limit = body.max_completion_tokens ?? body.max_tokens;
   let finishReason: FinishReason = "stop";
