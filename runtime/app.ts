@@ -16,7 +16,8 @@ import type { GovernanceCache } from "./governance/governance-cache.ts";
 import { createManagedKeyLookup } from "./auth/managed-callers.ts";
 import type { GovernanceStore, SpendQueries } from "./stores/ports.ts";
 import { Hono } from "hono";
-import { createModelsHandler } from "./endpoints/models.ts";
+import { createModelsAnswers } from "./endpoints/models.ts";
+import { type CallerAnswer, createCallerJsonHandler } from "./endpoints/caller-json.ts";
 
 import { createEdge } from "./http/edge.ts";
 import { createReadiness, liveness } from "./http/health.ts";
@@ -128,10 +129,18 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   const modelInPath = (suffix: string): string[] => [`/openai/deployments/{model}${suffix}`, `/engines/{model}${suffix}`];
   mountPriced(["/v1/chat/completions", "/chat/completions", ...modelInPath("/chat/completions")], chatEndpoint(requestDeps));
   mountPriced(["/v1/embeddings", "/embeddings", ...modelInPath("/embeddings")], embeddingsEndpoint(requestDeps));
-  for (const path of ["/v1/models", "/models"]) {
-    app.get(path, createModelsHandler(deps.plan, requestDeps.managedKeys, clock, edge, path));
-    app.all(path, edge.methodNotAllowed("GET"));
-  }
+  // Read-only, unpriced GETs; a path's "{id}" may hold slashes ("anthropic/claude-x", encoded or not). Logged by its pattern.
+  const callerJson = createCallerJsonHandler(deps.plan, requestDeps.managedKeys, clock, edge);
+  const mountGet = (paths: readonly string[], answer: CallerAnswer): void => {
+    for (const path of paths) {
+      const pattern = path.replace("{id}", ":id{.+}");
+      app.get(pattern, callerJson(path, answer));
+      app.all(pattern, edge.methodNotAllowed("GET"));
+    }
+  };
+  const models = createModelsAnswers(deps.plan, requestDeps.findRoute, clock);
+  mountGet(["/v1/models", "/models"], models.list);
+  mountGet(["/v1/models/{id}", "/models/{id}"], models.retrieve);
   // "/health/liveliness" is LiteLLM's spelling, kept for probes configured against it.
   for (const path of ["/health/liveness", "/health/liveliness"]) {
     app.get(path, liveness);
