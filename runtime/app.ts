@@ -17,6 +17,7 @@ import { createManagedKeyLookup } from "./auth/managed-callers.ts";
 import type { GovernanceStore, SpendQueries } from "./stores/ports.ts";
 import { Hono } from "hono";
 import { createModelsAnswers } from "./endpoints/models.ts";
+import { createModelInfoAnswer } from "./endpoints/model-info.ts";
 import { type CallerAnswer, createCallerJsonHandler } from "./endpoints/caller-json.ts";
 
 import { createEdge } from "./http/edge.ts";
@@ -141,6 +142,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   const models = createModelsAnswers(deps.plan, requestDeps.findRoute, clock);
   mountGet(["/v1/models", "/models"], models.list);
   mountGet(["/v1/models/{id}", "/models/{id}"], models.retrieve);
+  mountGet(["/model/info", "/v1/model/info"], createModelInfoAnswer(deps.plan));
   // "/health/liveliness" is LiteLLM's spelling, kept for probes configured against it.
   for (const path of ["/health/liveness", "/health/liveliness"]) {
     app.get(path, liveness);
