@@ -21,6 +21,11 @@ function publicBaseUrl(url: string): string | null {
   return `${parsed.origin}${parsed.pathname.replace(/\/$/, "")}`;
 }
 
+/** A per-token price as configured: dividing a per-million price leaves float noise (0.1 / 1e6 = 1.0000000000000001e-7). */
+function perToken(value: number | undefined): number | null {
+  return value === undefined ? null : Number(value.toPrecision(12));
+}
+
 function entryOf(modelName: string, target: RuntimeDeployment): unknown {
   const { deployment, price } = target;
   const apiBase = publicBaseUrl(deployment.baseUrl);
@@ -42,10 +47,10 @@ function entryOf(modelName: string, target: RuntimeDeployment): unknown {
       litellm_provider: deployment.provider,
       mode: isEmbeddingsModel(target) ? "embedding" : "chat",
       // null: no price is known (a wildcard's is looked up per requested model).
-      input_cost_per_token: price?.input ?? null,
-      output_cost_per_token: price?.output ?? null,
-      cache_read_input_token_cost: price?.cacheRead ?? null,
-      cache_creation_input_token_cost: price?.cacheWrite ?? null,
+      input_cost_per_token: perToken(price?.input),
+      output_cost_per_token: perToken(price?.output),
+      cache_read_input_token_cost: perToken(price?.cacheRead),
+      cache_creation_input_token_cost: perToken(price?.cacheWrite),
       max_input_tokens: target.maxInputTokens ?? null,
     },
   };
