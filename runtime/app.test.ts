@@ -179,6 +179,11 @@ describe("other routes", () => {
     const gateway = await createTestGateway(bundle, { handlers });
     const live = await gateway.app.request("/health/liveness");
     expect(live.status).toBe(200);
+    // LiteLLM's spelling, for probes configured against LiteLLM.
+    const liveliness = await gateway.app.request("/health/liveliness");
+    expect(liveliness.status).toBe(200);
+    expect(await liveliness.json()).toEqual({ status: "ok" });
+    expect((await gateway.app.request("/health/liveliness", { method: "POST" })).status).toBe(405);
     const ready = await gateway.app.request("/health/readiness");
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: "ready", store: "ok" });

@@ -16,7 +16,9 @@ import type { GovernanceCache } from "./governance/governance-cache.ts";
 import { createManagedKeyLookup } from "./auth/managed-callers.ts";
 import type { GovernanceStore, SpendQueries } from "./stores/ports.ts";
 import { Hono } from "hono";
-import { createModelsHandler } from "./endpoints/models.ts";
+import { createModelsAnswers } from "./endpoints/models.ts";
+import { createModelInfoAnswer } from "./endpoints/model-info.ts";
+import { type CallerAnswer, createCallerJsonHandler } from "./endpoints/caller-json.ts";
 
 import { createEdge } from "./http/edge.ts";
 import { createReadiness, liveness } from "./http/health.ts";
@@ -115,20 +117,37 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   if (deps.corsOrigins !== undefined && deps.corsOrigins.length > 0) app.use(createCors(deps.corsOrigins));
 
   // Every priced endpoint runs the one skeleton (priced-request.ts); each supplies parse, estimate and call.
+  // A path with "{model}" (Azure-style and LiteLLM's engine routes) names the model in the URL; the
+  // model may hold slashes ("openai/gpt-4o": Azure SDKs do not encode it). Logged by its pattern.
   const mountPriced = <Body extends { model: string }, Value>(paths: readonly string[], endpoint: PricedEndpoint<Body, Value>): void => {
     for (const path of paths) {
-      app.post(path, (c) => handlePricedRequest(c.req.raw, path, c.var.requestId, requestDeps, endpoint));
-      app.all(path, edge.methodNotAllowed("POST"));
+      const pattern = path.replace("{model}", ":model{.+}");
+      if (pattern === path) app.post(path, (c) => handlePricedRequest(c.req.raw, path, c.var.requestId, requestDeps, endpoint));
+      else app.post(pattern, (c) => handlePricedRequest(c.req.raw, path, c.var.requestId, requestDeps, endpoint, c.req.param("model") ?? null));
+      app.all(pattern, edge.methodNotAllowed("POST"));
     }
   };
-  mountPriced(["/v1/chat/completions", "/chat/completions"], chatEndpoint(requestDeps));
-  mountPriced(["/v1/embeddings", "/embeddings"], embeddingsEndpoint(requestDeps));
-  for (const path of ["/v1/models", "/models"]) {
-    app.get(path, createModelsHandler(deps.plan, requestDeps.managedKeys, clock, edge, path));
+  const modelInPath = (suffix: string): string[] => [`/openai/deployments/{model}${suffix}`, `/engines/{model}${suffix}`];
+  mountPriced(["/v1/chat/completions", "/chat/completions", ...modelInPath("/chat/completions")], chatEndpoint(requestDeps));
+  mountPriced(["/v1/embeddings", "/embeddings", ...modelInPath("/embeddings")], embeddingsEndpoint(requestDeps));
+  // Read-only, unpriced GETs; a path's "{id}" may hold slashes ("anthropic/claude-x", encoded or not). Logged by its pattern.
+  const callerJson = createCallerJsonHandler(deps.plan, requestDeps.managedKeys, clock, edge);
+  const mountGet = (paths: readonly string[], answer: CallerAnswer): void => {
+    for (const path of paths) {
+      const pattern = path.replace("{id}", ":id{.+}");
+      app.get(pattern, callerJson(path, answer));
+      app.all(pattern, edge.methodNotAllowed("GET"));
+    }
+  };
+  const models = createModelsAnswers(deps.plan, requestDeps.findRoute, clock);
+  mountGet(["/v1/models", "/models"], models.list);
+  mountGet(["/v1/models/{id}", "/models/{id}"], models.retrieve);
+  mountGet(["/model/info", "/v1/model/info"], createModelInfoAnswer(deps.plan));
+  // "/health/liveliness" is LiteLLM's spelling, kept for probes configured against it.
+  for (const path of ["/health/liveness", "/health/liveliness"]) {
+    app.get(path, liveness);
     app.all(path, edge.methodNotAllowed("GET"));
   }
-  app.get("/health/liveness", liveness);
-  app.all("/health/liveness", edge.methodNotAllowed("GET"));
   app.get("/health/readiness", createReadiness(deps.store, enforcement, deploymentStates(deps.plan, requestDeps.health, () => clock.now())));
   app.all("/health/readiness", edge.methodNotAllowed("GET"));
 

@@ -16,7 +16,7 @@ const missingKey = new GatewayError({
   type: "authentication_error",
   code: "missing_api_key",
   message:
-    "This gateway requires an API key. Send it as `Authorization: Bearer <key>` (or in the `x-api-key` header).",
+    "This gateway requires an API key. Send it as `Authorization: Bearer <key>` (or in the `x-api-key` or `api-key` header).",
 });
 
 const invalidKey = new GatewayError({

@@ -1,35 +1,51 @@
-/** GET /v1/models: the models the caller may use, serialized once per caller (the list is fixed per set of allowed models). */
-import { authenticate, isModelAllowed } from "../auth/authenticate.ts";
-import type { ManagedKeyLookup } from "../auth/managed-callers.ts";
+/**
+ * GET /v1/models (the models the caller may use, serialized once per caller: the list is fixed
+ * per set of allowed models) and GET /v1/models/{id} (OpenAI's retrieve-model).
+ */
+import { isModelAllowed } from "../auth/authenticate.ts";
 import { GatewayError } from "../http/errors.ts";
-import type { Edge } from "../http/edge.ts";
-import type { GatewayEnv } from "../http/request-id.ts";
-import { errorResponse } from "../http/respond.ts";
+import type { RouteFinder } from "../routing/find-route.ts";
 import type { Caller, RuntimePlan } from "../start/plan.ts";
 import type { Clock } from "../stores/ports.ts";
-import type { Context } from "hono";
+import type { CallerAnswer } from "./caller-json.ts";
 
-export function createModelsHandler(plan: RuntimePlan, managedKeys: ManagedKeyLookup | null, clock: Clock, edge: Edge, path: string) {
+export interface ModelsAnswers {
+  list: CallerAnswer;
+  /** Reads the model id from the route's `id` parameter. */
+  retrieve: CallerAnswer;
+}
+
+/** OpenAI's 404 for a model to retrieve; the same whether it does not exist or the caller may not use it (existence is not disclosed). */
+function modelNotFound(id: string): GatewayError {
+  return new GatewayError({
+    status: 404,
+    type: "invalid_request_error",
+    code: "model_not_found",
+    param: "model",
+    message: `The model "${id.replace(/[^\x20-\x7e]/g, "?")}" does not exist on this gateway, or this key may not use it. GET /v1/models lists the models you may use.`,
+  });
+}
+
+export function createModelsAnswers(plan: RuntimePlan, findRoute: RouteFinder, clock: Clock): ModelsAnswers {
   const created = Math.floor(clock.now() / 1000);
+  const modelObject = (id: string) => ({ id, object: "model", created, owned_by: "gw" });
+  const listed: ReadonlySet<string> = new Set(plan.modelNames);
   const lists = new Map<Caller, string>();
-  const listFor = (caller: Caller): string => {
-    let body = lists.get(caller);
-    if (body === undefined) {
-      const data = plan.modelNames.filter((name) => isModelAllowed(caller, name)).map((id) => ({ id, object: "model", created, owned_by: "gw" }));
-      body = JSON.stringify({ object: "list", data });
-      lists.set(caller, body);
-    }
-    return body;
-  };
-  return (c: Context<GatewayEnv>): Response => {
-    const started = clock.now();
-    const id = c.var.requestId;
-    const caller = authenticate(plan, c.req.raw.headers, managedKeys);
-    if (caller instanceof GatewayError) {
-      edge.logUnpriced(c, path, caller.status, started, null, caller);
-      return errorResponse(caller, { "x-request-id": id });
-    }
-    edge.logUnpriced(c, path, 200, started, caller, null);
-    return new Response(listFor(caller), { status: 200, headers: { "content-type": "application/json", "x-request-id": id } });
+  return {
+    list(caller) {
+      let body = lists.get(caller);
+      if (body === undefined) {
+        body = JSON.stringify({ object: "list", data: plan.modelNames.filter((name) => isModelAllowed(caller, name)).map(modelObject) });
+        lists.set(caller, body);
+      }
+      return body;
+    },
+    retrieve(caller, c) {
+      const id = c.req.param("id") ?? "";
+      // What /v1/models lists (wildcard patterns included), or a concrete name a wildcard route serves.
+      const exists = listed.has(id) || !(findRoute(id) instanceof GatewayError);
+      if (!exists || !isModelAllowed(caller, id)) return modelNotFound(id);
+      return JSON.stringify(modelObject(id));
+    },
   };
 }

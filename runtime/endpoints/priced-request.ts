@@ -64,8 +64,9 @@ export async function handlePricedRequest<Body extends { model: string }, Value>
   requestId: string,
   deps: RequestDeps,
   endpoint: PricedEndpoint<Body, Value>,
+  pathModel: string | null = null,
 ): Promise<Response> {
-  const admitted = await admitRequest(request, path, requestId, deps, endpoint);
+  const admitted = await admitRequest(request, path, requestId, deps, endpoint, pathModel);
   if (admitted instanceof Response) return admitted;
   try {
     const { state, caller, body, context } = admitted;

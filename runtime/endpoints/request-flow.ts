@@ -194,6 +194,11 @@ export interface AdmitOptions<Body> {
 /**
  * The first steps of every priced endpoint: authenticate, read the JSON body, parse it, admit
  * its model. A failure is logged and answered here: the caller gets the Response to return.
+ *
+ * `pathModel` is the model named by the URL (`/openai/deployments/{model}/...`,
+ * `/engines/{model}/...`), null on the other routes. It wins over the body's `model` and fills
+ * it in when absent: Azure-style clients name the deployment only in the URL, and LiteLLM lets
+ * the URL win too.
  */
 export async function admitRequest<Body extends { model: string }>(
   request: Request,
@@ -201,6 +206,7 @@ export async function admitRequest<Body extends { model: string }>(
   requestId: string,
   deps: RequestDeps,
   options: AdmitOptions<Body>,
+  pathModel: string | null = null,
 ): Promise<AdmittedRequest<Body> | Response> {
   const state = createRequestState(deps, path, requestId);
   const caller = authenticate(deps.plan, request.headers, deps.managedKeys);
@@ -210,6 +216,7 @@ export async function admitRequest<Body extends { model: string }>(
   const json = await readJsonBody(request, deps.bodyLimits);
   if (json instanceof GatewayError) return failRequest(deps, state, json);
   if (json === undefined) return failRequest(deps, state, invalidJson(options.expected));
+  if (pathModel !== null && typeof json === "object" && json !== null && !Array.isArray(json)) (json as Record<string, unknown>).model = pathModel;
   const body = options.parse(json);
   if (body instanceof GatewayError) return failRequest(deps, state, body);
   state.model = body.model;

@@ -64,7 +64,7 @@ export function createEdge(logger: Logger, clock: Clock, describe: (error: unkno
           status: 404,
           type: "invalid_request_error",
           code: "unknown_url",
-          message: `gw has no route ${c.req.method} ${c.req.path}. It serves POST /v1/chat/completions, POST /v1/embeddings and GET /v1/models.`,
+          message: `gw has no route ${c.req.method} ${c.req.path}. It serves POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models and GET /model/info.`,
         }),
       ),
     onError(error, c, internalError) {

@@ -18,7 +18,8 @@ export type Endpoint = "chat" | "embeddings";
 /** Model names of embeddings models across providers: text-embedding-3-small, embed-english-v3.0, amazon.titan-embed-text-v2:0, gemini-embedding-001, nomic-embed-text, mistral-embed. */
 export const embeddingsModelPattern = /embed/i;
 
-function isEmbeddingsModel(target: RuntimeDeployment): boolean {
+/** Whether the deployment serves an embeddings model by name (so not chat). */
+export function isEmbeddingsModel(target: RuntimeDeployment): boolean {
   return embeddingsModelPattern.test(target.deployment.model);
 }
 

@@ -1,0 +1,38 @@
+/**
+ * The skeleton of the read-only endpoints that are not priced (GET /v1/models, /v1/models/{id},
+ * /model/info): authenticate the caller, answer with JSON made for that caller or with an
+ * OpenAI-shaped error, and log one request line.
+ */
+import { authenticate } from "../auth/authenticate.ts";
+import type { ManagedKeyLookup } from "../auth/managed-callers.ts";
+import { GatewayError } from "../http/errors.ts";
+import type { Edge } from "../http/edge.ts";
+import type { GatewayEnv } from "../http/request-id.ts";
+import { errorResponse } from "../http/respond.ts";
+import type { Caller, RuntimePlan } from "../start/plan.ts";
+import type { Clock } from "../stores/ports.ts";
+import type { Context } from "hono";
+
+/** The serialized JSON answer for `caller`, or the error to answer with. */
+export type CallerAnswer = (caller: Caller, c: Context<GatewayEnv>) => string | GatewayError;
+
+export type CallerJsonHandler = (path: string, answer: CallerAnswer) => (c: Context<GatewayEnv>) => Response;
+
+export function createCallerJsonHandler(plan: RuntimePlan, managedKeys: ManagedKeyLookup | null, clock: Clock, edge: Edge): CallerJsonHandler {
+  return (path, answer) => (c) => {
+    const started = clock.now();
+    const headers = { "x-request-id": c.var.requestId };
+    const caller = authenticate(plan, c.req.raw.headers, managedKeys);
+    if (caller instanceof GatewayError) {
+      edge.logUnpriced(c, path, caller.status, started, null, caller);
+      return errorResponse(caller, headers);
+    }
+    const body = answer(caller, c);
+    if (body instanceof GatewayError) {
+      edge.logUnpriced(c, path, body.status, started, caller, body);
+      return errorResponse(body, headers);
+    }
+    edge.logUnpriced(c, path, 200, started, caller, null);
+    return new Response(body, { status: 200, headers: { ...headers, "content-type": "application/json" } });
+  };
+}
