@@ -104,6 +104,7 @@ function compileDeployment(deployment: NormalizedDeployment): CompiledDeployment
   };
   // Only when set, so bundles without limits (and their hashes) stay as they were.
   if (deployment.limits !== null) compiled.limits = { ...deployment.limits };
+  if (deployment.baseUrlEnv !== null) compiled.baseUrlEnv = deployment.baseUrlEnv;
   if (deployment.order !== null) compiled.order = deployment.order;
   if (deployment.tags !== null) compiled.tags = [...deployment.tags];
   const maxInputTokens = deployment.maxInputTokens ?? builtInContextWindow(deployment.provider, deployment.model);
@@ -141,6 +142,7 @@ function collectEnv(
   for (const route of Object.values(routes)) {
     for (const deployment of route.deployments) {
       add(deployment.apiKey);
+      if (deployment.baseUrlEnv !== undefined) add({ env: deployment.baseUrlEnv });
       for (const ref of Object.values(deployment.secrets)) add(ref);
       for (const ref of Object.values(deployment.headers)) add(ref);
     }

@@ -2,7 +2,7 @@ import type { DeploymentOptions } from "../contract/bundle.ts";
 import type { DeploymentConfig, PriceConfig, ProviderName, Secret } from "./define-config.ts";
 import { resolveDeploymentTarget } from "./model-string.ts";
 import { AWS_ENV, VERTEX_SERVICE_ACCOUNT_ENV, defaultApiKey } from "./providers.ts";
-import { readSecret } from "./secret.ts";
+import { ENV_STRING_PREFIX, readSecret } from "./secret.ts";
 
 /**
  * One deployment with its provider resolved (LiteLLM shorthand included), its defaults
@@ -19,8 +19,10 @@ export interface NormalizedDeployment {
   provider: ProviderName;
   /** The upstream model, without any "provider/" shorthand prefix; may contain one "*" in a wildcard model. */
   model: string;
-  /** Without a trailing slash; null for the provider's default. */
+  /** Without a trailing slash; null for the provider's default or when it comes from `baseUrlEnv`. */
   baseUrl: string | null;
+  /** The env var `gw serve` reads the base URL from ("os.environ/NAME" in the config); null: none. */
+  baseUrlEnv: string | null;
   apiKey: DeploymentSecret | null;
   /** Further secrets by name (see CompiledDeployment.secrets). */
   secrets: Record<string, DeploymentSecret>;
@@ -48,7 +50,8 @@ export function normalizeDeployment(deployment: DeploymentConfig, id: string, de
     id,
     provider,
     model,
-    baseUrl: deployment.baseUrl === undefined ? null : deployment.baseUrl.replace(/\/+$/, ""),
+    baseUrl: deployment.baseUrl === undefined || deployment.baseUrl.startsWith(ENV_STRING_PREFIX) ? null : deployment.baseUrl.replace(/\/+$/, ""),
+    baseUrlEnv: deployment.baseUrl?.startsWith(ENV_STRING_PREFIX) === true ? deployment.baseUrl.slice(ENV_STRING_PREFIX.length) : null,
     apiKey:
       deployment.apiKey !== undefined
         ? toDeploymentSecret(deployment.apiKey)

@@ -262,6 +262,7 @@ const PATTERN_DESCRIPTIONS: Record<string, string> = {
   "^(?!os\\.environ/(?![A-Za-z_][A-Za-z0-9_]*$))":
     'an env reference "os.environ/NAME" where NAME has only letters, digits and _, or a literal secret',
   "^https?://[^\\s/?#]+[^\\s]*$": 'an http(s) URL such as "https://api.openai.com/v1"',
+  "^(https?://[^\\s/?#]+[^\\s]*|os\\.environ/[A-Za-z_][A-Za-z0-9_]*)$": 'an http(s) URL such as "https://api.openai.com/v1" (or "os.environ/NAME")',
   "^[a-z0-9-]+$": 'a region name in lowercase letters, digits and "-", such as "us-east-1" or "us-central1"',
   "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$": "HTTP header names (letters, digits and !#$%&'*+-.^_`|~)",
 };

@@ -41,8 +41,10 @@ export interface CompiledDeployment {
   provider: string;
   /** Upstream model name. */
   model: string;
-  /** Absolute base URL, without a trailing slash; null means the provider's default. */
+  /** Absolute base URL, without a trailing slash; null means the provider's default (or `baseUrlEnv`'s). */
   baseUrl: string | null;
+  /** The env var `gw serve` reads the base URL from (the config's "os.environ/NAME"); absent: none. */
+  baseUrlEnv?: string;
   apiKey: SecretRef | null;
   /**
    * Further secrets by name, for providers that need more than an API key:

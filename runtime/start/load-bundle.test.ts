@@ -183,6 +183,18 @@ describe("loadBundle: base URL placeholders", () => {
     expect(error.message).toContain("AWS_REGION");
   });
 
+  it("reads a base URL from its env var (LiteLLM's api_base: os.environ/NAME), and refuses one that is not an http(s) URL", () => {
+    const plan = loadOne({ model: "m", baseUrlEnv: "CHAT_BASE" }, { CHAT_BASE: "http://10.0.0.5:8000/v1/" });
+    expect(plan.routes.get("chat")!.deployments[0]!.deployment.baseUrl).toBe("http://10.0.0.5:8000/v1");
+    const missing = thrownBy(() => loadOne({ model: "m", baseUrlEnv: "CHAT_BASE" }, {}));
+    expect(missing).toBeInstanceOf(MissingEnvError);
+    expect((missing as MissingEnvError).missing).toContain("CHAT_BASE");
+    const bad = thrownBy(() => loadOne({ model: "m", baseUrlEnv: "CHAT_BASE" }, { CHAT_BASE: "file:///etc/passwd" }));
+    expect(bad).toBeInstanceOf(BundleLoadError);
+    expect(bad.message).toContain("CHAT_BASE");
+    expect(bad.message).not.toContain("passwd");
+  });
+
   it("refuses a region that would change the URL's host", () => {
     const error = thrownBy(() => loadOne({ model: "m", provider: "regional", options: { region: "evil.com/x?", project: "p" } }, {}, withRegional));
     expect(error).toBeInstanceOf(BundleLoadError);

@@ -100,6 +100,17 @@ export function loadBundle(bundle: Bundle, options: LoadBundleOptions): RuntimeP
     return resolved;
   };
   const problems: string[] = [];
+  /** The configured base URL, the one its env var names (LiteLLM's `api_base: os.environ/NAME`), or the provider's. */
+  const baseUrlOf = (compiled: CompiledDeployment, fallback: string): string => {
+    if (compiled.baseUrlEnv === undefined) return compiled.baseUrl ?? fallback;
+    const value = readEnv(compiled.baseUrlEnv);
+    if (value === null) return fallback;
+    if (!/^https?:\/\/[^\s/?#]+[^\s]*$/.test(value)) {
+      problems.push(`Deployment "${compiled.id}" reads its base URL from ${compiled.baseUrlEnv}, which is not an http(s) URL; set it to one such as https://api.openai.com/v1.`);
+      return fallback;
+    }
+    return value;
+  };
   const io = options.io ?? defaultIO;
   const resolveKeyHash = (key: KeyRef): string | null => {
     if ("sha256" in key) {
@@ -140,7 +151,7 @@ export function loadBundle(bundle: Bundle, options: LoadBundleOptions): RuntimeP
         id: compiled.id,
         provider: compiled.provider,
         model: compiled.model,
-        baseUrl: fillBaseUrl(compiled, compiled.baseUrl ?? adapter.defaultBaseUrl, secrets, problems).replace(/\/+$/, ""),
+        baseUrl: fillBaseUrl(compiled, baseUrlOf(compiled, adapter.defaultBaseUrl), secrets, problems).replace(/\/+$/, ""),
         apiKey: resolveSecret(compiled.apiKey),
         secrets,
         headers,

@@ -272,6 +272,7 @@ export interface FakeDeployment {
   options?: CompiledDeployment["options"];
   priceProvider?: string | null;
   maxInputTokens?: number;
+  baseUrlEnv?: string;
 }
 
 export interface FakeModel {
@@ -324,6 +325,7 @@ export function createFakeBundle(options: FakeBundleOptions): Bundle {
           : { inputPerMTok: price.input, outputPerMTok: price.output, cacheReadPerMTok: price.input / 10, cacheWritePerMTok: price.input * 1.25, source: "config" },
       priceProvider: spec.priceProvider ?? null,
       ...(spec.maxInputTokens === undefined ? {} : { maxInputTokens: spec.maxInputTokens }),
+      ...(spec.baseUrlEnv === undefined ? {} : { baseUrlEnv: spec.baseUrlEnv }),
     }));
     routes[model.name] = {
       name: model.name,

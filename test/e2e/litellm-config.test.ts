@@ -1,8 +1,8 @@
 /**
  * End to end: `gw serve config.yaml` on a LiteLLM proxy config, as is, against local OpenAI and
  * Anthropic fakes, driven by the official OpenAI SDK: the master key from general_settings, chat and
- * streams, embeddings, load balancing over a model_name group, a router_settings fallback, and
- * prices from model_info.
+ * streams, embeddings, load balancing over a model_name group (one api_base read from the
+ * environment), a router_settings fallback, and prices from model_info.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -37,7 +37,7 @@ beforeAll(async () => {
   - model_name: gpt-4o
     litellm_params:
       model: openai/gpt-4o
-      api_base: ${east.baseUrl}
+      api_base: os.environ/EAST_API_BASE
       api_key: os.environ/OPENAI_API_KEY
     model_info:
       id: east
@@ -70,7 +70,7 @@ general_settings:
   master_key: os.environ/LITELLM_MASTER_KEY
 `,
   );
-  gateway = await startGateway({ config, env: { OPENAI_API_KEY: openAIKey, ANTHROPIC_API_KEY: anthropicKey, LITELLM_MASTER_KEY: masterKey } });
+  gateway = await startGateway({ config, env: { OPENAI_API_KEY: openAIKey, ANTHROPIC_API_KEY: anthropicKey, LITELLM_MASTER_KEY: masterKey, EAST_API_BASE: east.baseUrl } });
   client = new OpenAI({ baseURL: gateway.baseURL, apiKey: masterKey, maxRetries: 0 });
 });
 
