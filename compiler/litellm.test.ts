@@ -62,3 +62,15 @@ describe("LiteLLM configs", () => {
     expect(relabeled.message).toBe("model_list[0].litellm_params.rpm must be an integer >= 1, got 0.");
   });
 });
+
+describe("LiteLLM environment_variables", () => {
+  it("set the os.environ/NAME references they define, as LiteLLM's start-up does; the others stay references", () => {
+    const { config, diagnostics } = translateLitellm({
+      environment_variables: { AZURE_BASE: "https://res.openai.azure.com" },
+      model_list: [{ model_name: "a", litellm_params: { model: "azure/x", api_base: "os.environ/AZURE_BASE", api_key: "os.environ/AZURE_API_KEY" } }],
+      general_settings: { environment_variables: { AZURE_API_VERSION: "2024-10-21" } },
+    });
+    expect((config["models"] as Array<{ deployments: unknown[] }>)[0]?.deployments[0]).toMatchObject({ baseUrl: "https://res.openai.azure.com", apiKey: "os.environ/AZURE_API_KEY" });
+    expect(diagnostics).toEqual([]);
+  });
+});

@@ -58,7 +58,30 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 const seconds = (value: unknown): number | undefined => (typeof value === "number" && value > 0 ? Math.round(value * 1000) : undefined);
 
-export function translateLitellm(source: Record<string, unknown>): LitellmTranslation {
+/**
+ * LiteLLM's `environment_variables` (top level, or in general_settings) set variables for the
+ * config: an "os.environ/NAME" it defines is replaced by its value, as LiteLLM's start-up does (so
+ * a secret there is a secret written in the config, and gw's check says so where it is used).
+ */
+function withEnvironment(source: Record<string, unknown>): Record<string, unknown> {
+  const general = source["general_settings"];
+  const defined = { ...(isObject(general) && isObject(general["environment_variables"]) ? general["environment_variables"] : {}), ...(isObject(source["environment_variables"]) ? source["environment_variables"] : {}) };
+  const names = Object.keys(defined);
+  if (names.length === 0) return source;
+  const replace = (value: unknown): unknown => {
+    if (typeof value === "string" && value.startsWith("os.environ/")) {
+      const name = value.slice("os.environ/".length);
+      return Object.hasOwn(defined, name) && defined[name] !== null && defined[name] !== undefined ? String(defined[name]) : value;
+    }
+    if (Array.isArray(value)) return value.map(replace);
+    if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, replace(item)]));
+    return value;
+  };
+  return replace(source) as Record<string, unknown>;
+}
+
+export function translateLitellm(given: Record<string, unknown>): LitellmTranslation {
+  const source = withEnvironment(given);
   const diagnostics: PendingDiagnostic[] = [];
   const origins = new Map<string, JsonPath>();
   const mark = (native: JsonPath, from: JsonPath): void => {
@@ -255,6 +278,8 @@ export function translateLitellm(source: Record<string, unknown>): LitellmTransl
       if (key === "master_key") {
         config["masterKey"] = value;
         mark(["masterKey"], at);
+      } else if (key === "environment_variables") {
+        // Read by withEnvironment above.
       } else if (key === "database_url") {
         ignored(at, "database_url: gw reads Postgres from the command line; start it with gw serve --postgres-url postgres://… (keys, teams and spend are then stored there).");
       } else {
@@ -265,7 +290,8 @@ export function translateLitellm(source: Record<string, unknown>): LitellmTransl
 
   for (const key of Object.keys(source)) {
     if (["model_list", "router_settings", "litellm_settings", "general_settings"].includes(key)) continue;
-    ignored([key], key === "environment_variables" ? "environment_variables: gw reads the environment it is started in; set these there." : `${key} is not a LiteLLM config section gw knows; it is ignored.`);
+    // environment_variables: read by withEnvironment above.
+    if (key !== "environment_variables") ignored([key], `${key} is not a LiteLLM config section gw knows; it is ignored.`);
   }
 
   const origin = (path: JsonPath): { path: JsonPath; exact: boolean } => {
