@@ -122,6 +122,21 @@ describe("a LiteLLM config.yaml served as is", () => {
     expect(claude.requests).toHaveLength(1);
   });
 
+  test("serves LiteLLM's key API: a key generated with the master key calls the models it was given", async () => {
+    const generated = await fetch(`${gateway.url}/key/generate`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${masterKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ models: ["claude"], key_alias: "notebook" }),
+    });
+    expect(generated.status).toBe(200);
+    const { key } = (await generated.json()) as { key: string };
+    const scoped = new OpenAI({ baseURL: gateway.baseURL, apiKey: key, maxRetries: 0 });
+    const { response } = await scoped.chat.completions.create({ model: "claude", messages: [{ role: "user", content: "hi" }] }).withResponse();
+    expect(response.headers.get("x-gw-model")).toBe("claude");
+    const refused = await scoped.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] }).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ status: 403 });
+  });
+
   test("readiness lists the deployments by their model_info ids", async () => {
     const readiness = await getRaw(gateway, "/health/readiness");
     expect(Object.keys((readiness.json as { deployments: Record<string, unknown> }).deployments).sort()).toEqual(["claude/0", "east", "embed/0", "west"]);
