@@ -239,7 +239,7 @@ export function translateLitellm(given: Record<string, unknown>): LitellmTransla
         case "redis_port":
         case "redis_password":
         case "redis_url":
-          ignored(at, `${key}: gw reads Redis from the command line; start it with gw serve --redis-url redis://… (cooldowns, limits and budgets are then shared).`);
+          ignored(at, `${key}: gw serve takes Redis from --redis-url redis://… or $GW_REDIS_URL (cooldowns, limits and budgets are then shared by the replicas); the config's value is not read.`);
           break;
         case "set_verbose":
         case "json_logs":
@@ -281,7 +281,7 @@ export function translateLitellm(given: Record<string, unknown>): LitellmTransla
       } else if (key === "environment_variables") {
         // Read by withEnvironment above.
       } else if (key === "database_url") {
-        ignored(at, "database_url: gw reads Postgres from the command line; start it with gw serve --postgres-url postgres://… (keys, teams and spend are then stored there).");
+        ignored(at, "database_url: gw serve takes Postgres from --postgres-url, else $GW_POSTGRES_URL, else $DATABASE_URL (keys, teams and spend are then stored there); the config's value is not read.");
       } else {
         ignored(at, `general_settings.${key} is not supported by gw and is ignored.`);
       }
