@@ -51,8 +51,8 @@ export interface DeploymentConfig {
   model: string;
   /** Optional stable name, shown in the `x-gw-deployment` header and logs. Defaults to `<model-name>/<index>`. */
   name?: string;
-  /** Upstream base URL, e.g. "https://api.openai.com/v1", or "os.environ/NAME" to read it when `gw serve` starts. Defaults to the provider's public endpoint. */
-  baseUrl?: string;
+  /** Upstream base URL, e.g. "https://api.openai.com/v1", or `env("NAME")` to read it when `gw serve` starts. Defaults to the provider's public endpoint. */
+  baseUrl?: string | EnvRef;
   /** Upstream API key. Use `env("OPENAI_API_KEY")`. Presets default to their usual variable (GROQ_API_KEY, ...). */
   apiKey?: Secret;
   /** Relative share of traffic among this model's deployments. Default 1. */

@@ -10,6 +10,7 @@
  */
 import { createDiagnostic, formatPath, type JsonPath, type PendingDiagnostic } from "./diagnostic.ts";
 import type { ProviderName } from "./define-config.ts";
+import { resolveFallbacks } from "./fallbacks.ts";
 
 /** A config is LiteLLM's when it has LiteLLM's `model_list` and none of gw's `models`. */
 export function isLitellmConfig(config: unknown): config is Record<string, unknown> {
@@ -204,15 +205,7 @@ export function translateLitellm(given: Record<string, unknown>): LitellmTransla
           break;
         case "default_fallbacks":
           if (!Array.isArray(value)) invalid(at, "default_fallbacks must be a list of model names.");
-          else {
-            for (const model of models) {
-              if (Object.hasOwn(chains.fallbacks, model.name)) continue;
-              const targets = value.map(String).filter((target) => target !== model.name);
-              if (targets.length === 0) continue;
-              chains.fallbacks[model.name] = targets;
-              chainOrigins[JSON.stringify(["fallbacks", model.name])] = at;
-            }
-          }
+          else defaults = { targets: value.map(String), at };
           break;
         case "model_group_alias":
           if (!isObject(value)) invalid(at, "model_group_alias must be a mapping of alias -> model_name.");
@@ -250,8 +243,23 @@ export function translateLitellm(given: Record<string, unknown>): LitellmTransla
       }
     }
   };
+  let defaults: { targets: string[]; at: JsonPath } | null = null;
   settings("router_settings");
   settings("litellm_settings");
+  // default_fallbacks: the chain of every model without one of its own. LiteLLM tries them one level
+  // deep; gw's chains are transitive, so a default that would lead back to the model is left out.
+  // (Set inside settings(): TypeScript cannot see the assignment.)
+  const found = defaults as { targets: string[]; at: JsonPath } | null;
+  if (found !== null) {
+    const { targets, at } = found;
+    for (const model of models) {
+      if (Object.hasOwn(chains.fallbacks, model.name)) continue;
+      const chain = targets.filter((target) => target !== model.name && !resolveFallbacks(target, chains.fallbacks).includes(model.name));
+      if (chain.length === 0) continue;
+      chains.fallbacks[model.name] = chain;
+      chainOrigins[JSON.stringify(["fallbacks", model.name])] = at;
+    }
+  }
   if (Object.keys(routing).length > 0) {
     config["routing"] = routing;
     mark(["routing"], ["router_settings"]);

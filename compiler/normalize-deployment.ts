@@ -50,8 +50,7 @@ export function normalizeDeployment(deployment: DeploymentConfig, id: string, de
     id,
     provider,
     model,
-    baseUrl: deployment.baseUrl === undefined || deployment.baseUrl.startsWith(ENV_STRING_PREFIX) ? null : deployment.baseUrl.replace(/\/+$/, ""),
-    baseUrlEnv: deployment.baseUrl?.startsWith(ENV_STRING_PREFIX) === true ? deployment.baseUrl.slice(ENV_STRING_PREFIX.length) : null,
+    ...baseUrlOf(deployment.baseUrl),
     apiKey:
       deployment.apiKey !== undefined
         ? toDeploymentSecret(deployment.apiKey)
@@ -72,6 +71,14 @@ export function normalizeDeployment(deployment: DeploymentConfig, id: string, de
     tags: deployment.tags === undefined ? null : [...new Set(deployment.tags)],
     maxInputTokens: deployment.maxInputTokens ?? null,
   };
+}
+
+/** A literal base URL, or the env var it is read from ("os.environ/NAME" or env("NAME")). */
+function baseUrlOf(value: DeploymentConfig["baseUrl"]): { baseUrl: string | null; baseUrlEnv: string | null } {
+  if (value === undefined) return { baseUrl: null, baseUrlEnv: null };
+  if (typeof value !== "string") return { baseUrl: null, baseUrlEnv: value.$env };
+  if (value.startsWith(ENV_STRING_PREFIX)) return { baseUrl: null, baseUrlEnv: value.slice(ENV_STRING_PREFIX.length) };
+  return { baseUrl: value.replace(/\/+$/, ""), baseUrlEnv: null };
 }
 
 export function toDeploymentSecret(value: Secret): DeploymentSecret {

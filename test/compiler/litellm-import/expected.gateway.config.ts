@@ -1,4 +1,8 @@
 // Imported from the LiteLLM config config.yaml by gw import.
+//
+// Settings of config.yaml gw does not use:
+// - line 54: router_settings.routing_strategy_args is not supported by gw and is ignored.
+// - line 55: redis_url: gw serve takes Redis from --redis-url redis://… or $GW_REDIS_URL (cooldowns, limits and budgets are then shared by the replicas); the config's value is not read.
 import { defineConfig, env } from "gw-gateway/config";
 
 export default defineConfig({
@@ -24,6 +28,7 @@ export default defineConfig({
         {
           provider: "anthropic",
           model: "claude-3-5-sonnet-20240620",
+          baseUrl: env("ANTHROPIC_API_BASE"),
           apiKey: env("ANTHROPIC_API_KEY"),
           timeoutMs: 45000,
         },
@@ -55,11 +60,16 @@ export default defineConfig({
       deployments: [{ provider: "openai", model: "text-embedding-3-small", apiKey: env("OPENAI_API_KEY") }],
     },
   ],
-  aliases: { "gpt-4": "gpt-4o" },
   timeoutMs: 120000,
+  aliases: { "gpt-4": "gpt-4o" },
   routing: { strategy: "latency", allowedFails: 2, cooldownSeconds: 20 },
-  retries: { attempts: 3 },
-  fallbacks: { "gpt-4o": ["claude-sonnet"], "claude-sonnet": ["bedrock-claude"] },
+  retries: { attempts: 3, initialBackoffMs: 1000 },
+  fallbacks: {
+    "gpt-4o": ["claude-sonnet"],
+    "claude-sonnet": ["bedrock-claude"],
+    small: ["claude-sonnet"],
+    embeddings: ["claude-sonnet"],
+  },
   contextWindowFallbacks: { small: ["gpt-4o"] },
   contentPolicyFallbacks: { "gpt-4o": ["claude-sonnet"] },
   masterKey: env("LITELLM_MASTER_KEY"),
