@@ -67,6 +67,7 @@ export const DIAGNOSTIC_CODES = {
 
   litellmIgnored: { code: "GW1501", severity: "warning", title: "LiteLLM setting gw does not use" },
   litellmInvalid: { code: "GW1502", severity: "error", title: "LiteLLM config entry gw cannot read" },
+  litellmUnsafe: { code: "GW1503", severity: "error", title: "LiteLLM setting gw cannot honour, unsafe to ignore" },
 } as const satisfies Record<string, DiagnosticCodeInfo>;
 
 export type DiagnosticKind = keyof typeof DIAGNOSTIC_CODES;

@@ -234,6 +234,17 @@ export function translateLitellm(given: Record<string, unknown>): LitellmTransla
         case "redis_url":
           ignored(at, `${key}: gw serve takes Redis from --redis-url redis://… or $GW_REDIS_URL (cooldowns, limits and budgets are then shared by the replicas); the config's value is not read.`);
           break;
+        case "max_budget":
+        case "budget_duration":
+          // A spend cap silently dropped would let spend run past it.
+          diagnostics.push(
+            createDiagnostic(
+              "litellmUnsafe",
+              at,
+              `${section}.${key}: gw has no proxy-wide budget, and serving without it would lift the cap. Give the spending teams or keys their budgets instead (teams[].budget in a gw config, or max_budget through /team/new and /key/generate), then remove ${key}.`,
+            ),
+          );
+          break;
         case "set_verbose":
         case "json_logs":
           ignored(at, `${key}: gw's log format is chosen with gw serve --log-format text|json.`);
