@@ -7,6 +7,8 @@ import { sampleKey, sampleTeam } from "../stores/contracts/governance-store-cont
 import { createMemoryGovernanceStore } from "../stores/memory/memory-governance-store.ts";
 import type { GovernanceStore } from "../stores/ports.ts";
 import type { Caller } from "../start/plan.ts";
+import { isModelAllowed } from "../auth/authenticate.ts";
+import { createManagedKeyLookup } from "../auth/managed-callers.ts";
 import { createAdminHarness, masterKey, startTime } from "./admin-test-support.ts";
 
 const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");
@@ -184,6 +186,21 @@ describe("with the governance cache", () => {
 
     await admin.post("/key/delete", { keys: [created.json.token] });
     expect(cache.lookupKey(sha256(regenerated.json.key))).toBeNull();
+    cache.close();
+  });
+
+  it("a key with models [\"all-team-models\"] may call what its team may, as the team's list changes", async () => {
+    const store = createMemoryGovernanceStore({ teams: [sampleTeam({ models: ["gpt-4o"] })] });
+    const cache = createGovernanceCache(store);
+    await cache.ready;
+    const admin = createAdminHarness({ store, afterChange: () => cache.whenFresh() });
+    const lookup = createManagedKeyLookup(cache, () => startTime);
+    const created = await admin.post("/key/generate", { team_id: "search", models: ["all-team-models"] });
+    const caller = () => lookup(sha256(created.json.key)) as Caller;
+    expect(isModelAllowed(caller(), "gpt-4o")).toBe(true);
+    expect(isModelAllowed(caller(), "o3")).toBe(false);
+    await admin.post("/team/update", { team_id: "search", models: ["gpt-4o", "o3"] });
+    expect(isModelAllowed(caller(), "o3")).toBe(true);
     cache.close();
   });
 

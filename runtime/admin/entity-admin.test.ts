@@ -65,13 +65,13 @@ describe("/team/*", () => {
     await admin.post("/team/new", { team_id: "search" });
     const key = await admin.post("/key/generate", { team_id: "search", key_alias: "svc" });
     await admin.post("/key/generate", { key_alias: "elsewhere" });
-    await admin.post("/user/new", { user_id: "ada", teams: ["search"], auto_create_key: false });
+    await admin.post("/user/new", { user_id: "ada", user_email: "ada@example.com", teams: ["search"], auto_create_key: false });
     const info = await admin.get("/team/info?team_id=search");
     expect(info.status).toBe(200);
     expect(info.json.team_id).toBe("search");
-    expect(info.json.team_info).toMatchObject({ team_id: "search", spend: 0 });
+    expect(info.json.team_info).toMatchObject({ team_id: "search", spend: 0, members_with_roles: [{ user_id: "ada", user_email: "ada@example.com", role: "user" }] });
     expect(info.json.keys.map((entry: { token: string }) => entry.token)).toEqual([key.json.token]);
-    expect(info.json.team_memberships).toEqual([{ user_id: "ada", team_id: "search" }]);
+    expect(info.json.team_memberships).toEqual([{ user_id: "ada", team_id: "search", budget_id: null, litellm_budget_table: null }]);
     expectError(await admin.get("/team/info?team_id=nobody"), 404, "team_id", "team_not_found");
     expectError(await admin.get("/team/info"), 400, "team_id", "missing_parameter");
   });

@@ -36,6 +36,7 @@ describe("POST /key/generate", () => {
     expect(created.json).toMatchObject({
       token: expect.stringMatching(/^key_[0-9a-f]{24}$/),
       token_id: created.json.token,
+      key_name: `sk-...${secret.slice(-4)}`,
       key_alias: "ci-bot",
       key_hash_prefix: sha256(secret).slice(0, 12),
       team_id: "search",
@@ -175,6 +176,21 @@ describe("POST /key/generate", () => {
     expect((await admin.post("/key/generate", { team_id: "search", models: ["anthropic/claude-haiku"] })).status).toBe(200);
   });
 
+  it("reads LiteLLM's special model names as gw's empty list: the team's models, or every model", async () => {
+    const admin = createAdminHarness();
+    await admin.post("/team/new", { team_id: "search", models: ["gpt-4o"] });
+    for (const models of [["all-team-models"], ["gpt-4o", "all-team-models"], ["all-proxy-models"], ["*"]]) {
+      const created = await admin.post("/key/generate", { team_id: "search", models });
+      expect(created.status).toBe(200);
+      expect(created.json.models).toEqual([]);
+    }
+    const narrowed = await admin.post("/key/generate", { team_id: "search", models: ["gpt-4o"] });
+    expect((await admin.post("/key/update", { key: narrowed.json.token, models: ["all-team-models"] })).json.models).toEqual([]);
+    expect((await admin.post("/team/new", { team_id: "open", models: ["all-proxy-models"] })).json.models).toEqual([]);
+    expectError(await admin.post("/team/new", { team_id: "odd", models: ["all-team-models"] }), 400, "models", "invalid_parameter");
+    expectError(await admin.post("/user/new", { user_id: "ada", models: ["all-team-models"] }), 400, "models", "invalid_parameter");
+  });
+
   it("keeps key aliases unique", async () => {
     const admin = createAdminHarness();
     await admin.post("/key/generate", { key_alias: "ci" });
@@ -207,7 +223,8 @@ describe("GET /key/info", () => {
     for (const identifier of [created.json.token, sha256(created.json.key), created.json.key]) {
       const info = await admin.get(`/key/info?key=${encodeURIComponent(identifier)}`);
       expect(info.status).toBe(200);
-      expect(info.json.key).toBe(created.json.token);
+      // As LiteLLM, `key` names the key as asked, except that the key itself is never echoed.
+      expect(info.json.key).toBe(identifier === created.json.key ? created.json.token : identifier);
       expect(info.json.info).toMatchObject({ token: created.json.token, key_alias: "lookup", max_budget: 5, spend: 1.25 });
     }
   });
@@ -307,7 +324,7 @@ describe("POST /key/regenerate", () => {
     const secret: string = regenerated.json.key;
     expect(secret).toMatch(/^sk-gw-[A-Za-z0-9_-]{32,}$/);
     expect(secret).not.toBe(created.json.key);
-    expect(regenerated.json).toMatchObject({ token: created.json.token, token_id: created.json.token, key_alias: "rotate-me", max_budget: 8 });
+    expect(regenerated.json).toMatchObject({ token: created.json.token, token_id: created.json.token, key_name: `sk-...${secret.slice(-4)}`, key_alias: "rotate-me", max_budget: 8 });
     const [stored] = await admin.store.listKeys();
     expect(stored?.keyHash).toBe(sha256(secret));
     expectError(await admin.get(`/key/info?key=${encodeURIComponent(created.json.key)}`), 404, "key");

@@ -8,7 +8,7 @@ import { configKeyIdPrefix } from "../governance/config-entities.ts";
 import type { ManagedKey, ManagedTeam } from "../stores/ports.ts";
 import { type AdminContext, notFound } from "./admin-context.ts";
 import { deleteAudited, type EntityAccess, newEntityBase, requireWritable, saveChange, withSpend } from "./entity-write.ts";
-import { createKeyId, generateKeySecret, hashKey, isSha256Hex } from "./key-secret.ts";
+import { abbreviateKey, createKeyId, generateKeySecret, hashKey, isSha256Hex } from "./key-secret.ts";
 import {
   type Body,
   type CommonFields,
@@ -132,7 +132,7 @@ function readAdminFlag(body: Body): boolean | undefined {
 
 function readKeyFields(body: Body, now: number): KeyFields {
   return definedOnly<KeyFields>({
-    ...readCommonFields(body),
+    ...readCommonFields(body, "key"),
     keyAlias: readIdentifier(body, "key_alias"),
     teamId: readIdentifier(body, "team_id"),
     userId: readIdentifier(body, "user_id"),
@@ -246,11 +246,20 @@ export async function prepareNewKey(context: AdminContext, body: Body): Promise<
   return { key, secret, ignored };
 }
 
+/**
+ * What LiteLLM's /key/generate (and /key/regenerate, /user/new) add to the key's fields: the key
+ * itself, shown this once, its `key_name`, and `token_id` (LiteLLM's hash; gw's key id). LiteLLM
+ * also repeats the key as `token`; gw's `token` stays the key id, so the key is in `key` only.
+ */
+export function newKeyFields(key: ManagedKey, secret: string) {
+  return { key: secret, key_name: abbreviateKey(secret), token_id: key.keyId };
+}
+
 /** Writes a prepared key; answers like LiteLLM's /key/generate, the only time the key is shown. */
 export async function commitNewKey(context: AdminContext, actor: string, prepared: PreparedKey): Promise<AdminResult> {
   const { key, secret } = prepared;
   await saveChange(context, actor, keyEntity, "key.generate", null, key);
-  return { body: { ...toKeyView(key), spend: 0, key: secret, token_id: key.keyId }, ignored: prepared.ignored };
+  return { body: { ...toKeyView(key), spend: 0, ...newKeyFields(key, secret) }, ignored: prepared.ignored };
 }
 
 export async function generateKey(context: AdminContext, actor: string, body: Body): Promise<AdminResult> {
@@ -261,7 +270,8 @@ export async function keyInfo(context: AdminContext, query: URLSearchParams): Pr
   const identifier = query.get("key");
   if (identifier === null || identifier === "") throw invalidRequest('Query parameter "key" is required: the key\'s token, its hash, or the key.', "key", "missing_parameter");
   const key = requireKey(await context.keys(), identifier, "key");
-  return { body: { key: key.keyId, info: await keyWithSpend(context, key) }, ignored: [] };
+  // LiteLLM echoes `key` as asked; gw does too, unless it was the key itself.
+  return { body: { key: nameBack(key, identifier), info: await keyWithSpend(context, key) }, ignored: [] };
 }
 
 export async function updateKey(context: AdminContext, actor: string, body: Body): Promise<AdminResult> {
@@ -291,7 +301,7 @@ export async function regenerateKey(context: AdminContext, actor: string, body: 
   if (context.isReservedKeyHash(keyHash) || keys.some((other) => other.keyHash === keyHash)) throw invalidRequest("Another key already has this value; choose another `new_key`.", "new_key", "duplicate_key");
   const updated = { ...applyKeyFields(key, fields, context.nowIso()), keyHash };
   await saveChange(context, actor, keyEntity, "key.regenerate", key, updated);
-  return { body: { ...(await keyWithSpend(context, updated)), key: secret, token_id: key.keyId }, ignored };
+  return { body: { ...(await keyWithSpend(context, updated)), ...newKeyFields(updated, secret) }, ignored };
 }
 
 export async function deleteKeys(context: AdminContext, actor: string, body: Body): Promise<AdminResult> {

@@ -20,6 +20,11 @@ export function createKeyId(): string {
   return `key_${randomBytes(12).toString("hex")}`;
 }
 
+/** LiteLLM's `key_name`: "sk-..." and the key's last 4 characters, to tell keys apart; shown with the key only, never stored. */
+export function abbreviateKey(secret: string): string {
+  return `sk-...${secret.slice(-4)}`;
+}
+
 /** First 12 hex characters of the hash: how spend ledger rows name a key. */
 export function keyHashPrefix(keyHash: string): string {
   return keyHash.slice(0, 12);

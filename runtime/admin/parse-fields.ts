@@ -174,10 +174,30 @@ export const commonFieldNames = [
   "max_parallel_requests",
 ] as const;
 
+/** LiteLLM's `models` entry for "every model the key's team may use" (keys only). */
+const allTeamModels = "all-team-models";
+/** LiteLLM's `models` entries for "every model of the gateway". */
+const allProxyModels = ["all-proxy-models", "*"];
+
+/**
+ * `models`, with LiteLLM's special entries read as gw's one way to say them: an empty list (for a
+ * key, the team's models, or every model without a team; for the others, every model). LiteLLM
+ * lets a special entry override the names beside it; so does gw. `all-team-models` means nothing
+ * on a team, user or customer and is refused there.
+ */
+function readModels(body: Body, owner: "key" | "other"): string[] | undefined {
+  const models = readIdentifierList(body, "models");
+  if (models === undefined) return undefined;
+  if (owner === "other" && models.includes(allTeamModels)) {
+    throw invalidRequest(`"${allTeamModels}" is for keys (every model of the key's team); here send the model names, or [] for every model.`, "models", "invalid_parameter");
+  }
+  return models.some((model) => model === allTeamModels || allProxyModels.includes(model)) ? [] : models;
+}
+
 /** Only the fields present in the body; undefined ones are left out so they do not overwrite. */
-export function readCommonFields(body: Body): CommonFields {
+export function readCommonFields(body: Body, owner: "key" | "other" = "other"): CommonFields {
   const fields: CommonFields = {
-    models: readIdentifierList(body, "models"),
+    models: readModels(body, owner),
     metadata: readObject(body, "metadata"),
     maxBudget: readUsd(body, "max_budget"),
     softBudget: readUsd(body, "soft_budget"),

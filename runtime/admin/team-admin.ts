@@ -105,12 +105,15 @@ export async function teamInfo(context: AdminContext, query: URLSearchParams): P
   if (teamId === null || teamId === "") throw invalidRequest('Query parameter "team_id" is required.', "team_id", "missing_parameter");
   const [teams, keys, users] = await Promise.all([context.teams(), context.keys(), context.users()]);
   const team = requireTeam(teams, teamId, "team_id");
+  const members = users.filter((user) => user.teamIds.includes(team.teamId));
   return {
     body: {
       team_id: team.teamId,
-      team_info: await teamWithSpend(context, team),
+      // LiteLLM lists a team's members in `members_with_roles`; gw has no team roles, so each is a "user".
+      team_info: { ...(await teamWithSpend(context, team)), members_with_roles: members.map((user) => ({ user_id: user.userId, user_email: user.userEmail, role: "user" })) },
       keys: keys.filter((key) => key.teamId === team.teamId).map(toKeyView),
-      team_memberships: users.filter((user) => user.teamIds.includes(team.teamId)).map((user) => ({ user_id: user.userId, team_id: team.teamId })),
+      // No per-member budgets: LiteLLM's budget_id and litellm_budget_table are always null.
+      team_memberships: members.map((user) => ({ user_id: user.userId, team_id: team.teamId, budget_id: null, litellm_budget_table: null })),
     },
     ignored: [],
   };

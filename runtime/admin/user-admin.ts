@@ -7,7 +7,7 @@ import { invalidRequest } from "../http/errors.ts";
 import type { ManagedTeam, ManagedUser } from "../stores/ports.ts";
 import { type AdminContext, notFound } from "./admin-context.ts";
 import { deleteAudited, type EntityAccess, newEntityBase, putAudited, requireEntity, requireUnusedId, requireWritable, saveChange, withSpend } from "./entity-write.ts";
-import { type AdminResult, commitNewKey, keyEntity, prepareNewKey } from "./key-admin.ts";
+import { type AdminResult, commitNewKey, keyEntity, newKeyFields, prepareNewKey } from "./key-admin.ts";
 import {
   type Body,
   type CommonFields,
@@ -109,7 +109,7 @@ export async function newUser(context: AdminContext, actor: string, body: Body):
   if (key === null) await context.changed();
   else {
     await commitNewKey(context, actor, key);
-    Object.assign(answer, { key: key.secret, token: key.key.keyId, token_id: key.key.keyId, key_alias: key.key.keyAlias, expires: key.key.expiresAt });
+    Object.assign(answer, { ...newKeyFields(key.key, key.secret), token: key.key.keyId, key_alias: key.key.keyAlias, expires: key.key.expiresAt });
   }
   return { body: answer, ignored };
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { GatewayError } from "../http/errors.ts";
 import type { SpendGroupBy, SpendLogsFilter, SpendQueries } from "../stores/ports.ts";
-import { createSpendApi, keyHashPrefixOf, parseDateParameter } from "./spend-api.ts";
+import { createSpendApi, keyHashPrefixOf, nextCursorHeader, parseDateParameter } from "./spend-api.ts";
 
 const forbidden = new GatewayError({ status: 401, type: "authentication_error", code: "missing_api_key", message: "no key" });
 
@@ -79,10 +79,45 @@ describe("spend API", () => {
       to: Date.parse("2026-03-02T00:00:00Z"),
       limit: 1000,
     });
-    const body = (await response.json()) as { data: Array<Record<string, unknown>>; next_cursor: string; has_more: boolean };
-    expect(body.next_cursor).toBe("next");
-    expect(body.has_more).toBe(true);
-    expect(body.data[0]).toMatchObject({ request_id: "req_1", key_hash_prefix: "abcdef012345", customer_id: "acme", spend: 0.015, start_time: "2026-03-01T10:00:00.000Z", usage_estimated: true });
+    expect(response.headers.get(nextCursorHeader)).toBe("next");
+    const body = (await response.json()) as Array<Record<string, unknown>>;
+    expect(body[0]).toMatchObject({ request_id: "req_1", key_hash_prefix: "abcdef012345", customer_id: "acme", spend: 0.015, start_time: "2026-03-01T10:00:00.000Z", usage_estimated: true });
+  });
+
+  test("answers LiteLLM's bare array of spend-log rows with its field names, gw's beside them", async () => {
+    const { get } = setup(queries);
+    const body = (await (await get("/spend/logs")).json()) as unknown;
+    expect(Array.isArray(body)).toBe(true);
+    const [first] = body as Array<Record<string, unknown>>;
+    expect(first).toMatchObject({
+      request_id: "req_1",
+      api_key: "abcdef012345",
+      startTime: "2026-03-01T10:00:00.000Z",
+      endTime: new Date(Date.parse("2026-03-01T10:00:00.000Z") + row.latencyMs).toISOString(),
+      model: row.model,
+      model_group: row.model,
+      model_id: row.deployment,
+      custom_llm_provider: row.provider,
+      spend: 0.015,
+      prompt_tokens: row.inputTokens,
+      completion_tokens: row.outputTokens,
+      total_tokens: row.inputTokens + row.outputTokens,
+      user: row.user,
+      end_user: "acme",
+      team_id: row.team,
+      request_tags: row.tags,
+      metadata: { user_api_key_alias: row.keyName, user_api_key_team_id: row.team },
+      status: "success",
+      status_code: row.status,
+    });
+  });
+
+  test("the last page has no cursor header; a failed request's row is a failure", async () => {
+    const failed = { ...row, status: 502, errorType: "upstream_error" };
+    const { get } = setup({ ...queries, logs: async () => ({ rows: [failed], nextCursor: null }) });
+    const response = await get("/spend/logs");
+    expect(response.headers.get(nextCursorHeader)).toBeNull();
+    expect(((await response.json()) as Array<Record<string, unknown>>)[0]).toMatchObject({ status: "failure", status_code: 502, error_type: "upstream_error" });
   });
 
   test("reports group by the asked grouping and total the spend", async () => {

@@ -9,7 +9,8 @@
  *   user | user_id, customer | customer_id | end_user, model, tag
  * - start_date / end_date: ISO date or time, or unix seconds/milliseconds; end_date as a plain
  *   date (YYYY-MM-DD) includes that whole day
- * - /spend/logs: limit (default 100, at most 1000), cursor (next_cursor of the previous page)
+ * - /spend/logs: limit (default 100, at most 1000), cursor (the previous page's x-gw-next-cursor
+ *   header). The answer is a JSON array of rows, as LiteLLM's.
  * - /spend/report: group_by = team | key | model | tag | day | user | customer (default team)
  */
 import { createHash } from "node:crypto";
@@ -103,37 +104,63 @@ function readRange(url: URL): { from?: number; to?: number } | GatewayError {
   return range;
 }
 
+/**
+ * One ledger row under LiteLLM's LiteLLM_SpendLogs names (request_id, api_key, startTime, endTime,
+ * model_group, user, end_user, team_id, request_tags, status "success"/"failure", ...) and gw's
+ * own beside them. LiteLLM's `api_key` is the key's whole hash; the ledger keeps its first 12 hex
+ * characters, so that is what `api_key` holds ("" for the master key, as LiteLLM's default).
+ */
 function logRow(row: LedgerRow): Record<string, unknown> {
+  const startTime = new Date(row.timestamp).toISOString();
+  const spend = roundUsd(row.costUsd);
   return {
     request_id: row.requestId,
-    start_time: new Date(row.timestamp).toISOString(),
+    api_key: row.keyHashPrefix ?? "",
+    startTime,
+    endTime: new Date(row.timestamp + row.latencyMs).toISOString(),
+    completionStartTime: row.timeToFirstTokenMs === null ? null : new Date(row.timestamp + row.timeToFirstTokenMs).toISOString(),
+    model: row.model,
+    model_group: row.model,
+    model_id: row.deployment,
+    custom_llm_provider: row.provider,
+    spend,
+    prompt_tokens: row.inputTokens,
+    completion_tokens: row.outputTokens,
+    total_tokens: row.inputTokens + row.outputTokens,
+    user: row.user ?? "",
+    end_user: row.customer,
+    team_id: row.team,
+    request_tags: row.tags,
+    metadata: { user_api_key: row.keyHashPrefix, user_api_key_alias: row.keyName, user_api_key_team_id: row.team, user_api_key_user_id: row.user },
+    request_duration_ms: row.latencyMs,
+    status: row.status < 400 ? "success" : "failure",
+    // gw's names for the same and more:
+    start_time: startTime,
     key_hash_prefix: row.keyHashPrefix,
     key_name: row.keyName,
-    team_id: row.team,
     user_id: row.user,
     customer_id: row.customer,
     tags: row.tags,
-    model: row.model,
     deployment: row.deployment,
     provider: row.provider,
-    prompt_tokens: row.inputTokens,
-    completion_tokens: row.outputTokens,
     cache_read_tokens: row.cacheReadTokens,
     cache_write_tokens: row.cacheWriteTokens,
     reasoning_tokens: row.reasoningTokens,
-    spend: roundUsd(row.costUsd),
     latency_ms: row.latencyMs,
     time_to_first_token_ms: row.timeToFirstTokenMs,
-    status: row.status,
+    status_code: row.status,
     error_type: row.errorType,
     stream: row.stream,
     usage_estimated: row.usageEstimated,
   };
 }
 
-function json(value: unknown): Response {
-  return new Response(JSON.stringify(value), { status: 200, headers: { "content-type": "application/json" } });
+function json(value: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(value), { status: 200, headers: { "content-type": "application/json", ...headers } });
 }
+
+/** Names the next page's cursor; absent on the last page. */
+export const nextCursorHeader = "x-gw-next-cursor";
 
 export function createSpendApi(deps: SpendApiDeps): Hono {
   const app = new Hono();
@@ -178,7 +205,8 @@ export function createSpendApi(deps: SpendApiDeps): Hono {
       const cursor = first(url, "cursor");
       if (cursor !== undefined) filter.cursor = cursor;
       const page = await queries.logs(filter);
-      return json({ object: "list", data: page.rows.map(logRow), next_cursor: page.nextCursor, has_more: page.nextCursor !== null });
+      // LiteLLM answers a bare array of rows, so the cursor travels in a header.
+      return json(page.rows.map(logRow), page.nextCursor === null ? {} : { [nextCursorHeader]: page.nextCursor });
     }),
   );
 

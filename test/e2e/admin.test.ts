@@ -59,6 +59,15 @@ describe("admin API on gw serve", () => {
     expect(forbidden.status).toBe(403);
   });
 
+  test("a key with LiteLLM's models [\"all-team-models\"] calls its team's models and nothing else", async () => {
+    const created = await postRaw(gateway, { team_id: "research", models: ["all-team-models"] }, { apiKey: masterKey, path: "/key/generate" });
+    expect(created.status).toBe(200);
+    const body = created.json as { key: string; key_name: string };
+    expect(body.key_name).toBe(`sk-...${body.key.slice(-4)}`);
+    expect((await postRaw(gateway, { model: "chat", messages: hello }, { apiKey: body.key })).status).toBe(200);
+    expect((await postRaw(gateway, { model: "other", messages: hello }, { apiKey: body.key })).status).toBe(403);
+  });
+
   test("a non-admin key may not call the admin API; no key at all is a 401", async () => {
     expect((await postRaw(gateway, {}, { apiKey: key, path: "/key/generate" })).status).toBe(403);
     expect((await postRaw(gateway, {}, { path: "/key/generate" })).status).toBe(401);

@@ -219,9 +219,8 @@ describe("gw serve on Postgres and Redis", () => {
     do {
       const page = await getRaw(gateway, `/spend/logs?model=steady&limit=50${cursor === null ? "" : `&cursor=${cursor}`}`, masterKey);
       expect(page.status).toBe(200);
-      const body = page.json as { data: Array<{ request_id: string }>; next_cursor: string | null };
-      for (const row of body.data) seen.add(row.request_id);
-      cursor = body.next_cursor;
+      for (const row of page.json as Array<{ request_id: string }>) seen.add(row.request_id);
+      cursor = page.headers.get("x-gw-next-cursor");
     } while (cursor !== null);
     expect(seen.size).toBe(requestIds.length);
   }, 150_000);

@@ -20,10 +20,8 @@ const requestIds = { research: [] as string[], ops: [] as string[] };
 let webhook: Server;
 const alerts: unknown[] = [];
 
-interface LogsPage {
-  data: Array<{ request_id: string; team_id: string | null; model: string; spend: number; prompt_tokens: number }>;
-  next_cursor: string | null;
-}
+/** /spend/logs answers LiteLLM's bare array of rows; the next page's cursor is in x-gw-next-cursor. */
+type LogsPage = Array<{ request_id: string; team_id: string | null; model: string; spend: number; prompt_tokens: number; startTime: string; status: string }>;
 
 interface Report {
   total_spend: number;
@@ -104,21 +102,23 @@ describe("spend API on gw serve", () => {
       const response = await getRaw(postgresGateway, `/spend/logs?team=research&limit=3${cursor === null ? "" : `&cursor=${cursor}`}`, masterKey);
       expect(response.status).toBe(200);
       const page = response.json as LogsPage;
-      for (const row of page.data) {
+      for (const row of page) {
         expect(row.team_id).toBe("research");
         expect(row.spend).toBeGreaterThan(0);
+        expect(row.status).toBe("success");
+        expect(Date.parse(row.startTime)).toBeGreaterThan(0);
         seen.push(row.request_id);
       }
-      cursor = page.next_cursor;
+      cursor = response.headers.get("x-gw-next-cursor");
       pages++;
     } while (cursor !== null);
     expect(pages).toBe(3);
     expect(seen.sort()).toEqual([...requestIds.research].sort());
 
     const drafts = (await getRaw(postgresGateway, "/spend/logs?team_id=research&model=draft", masterKey)).json as LogsPage;
-    expect(drafts.data).toHaveLength(3);
+    expect(drafts).toHaveLength(3);
     const future = (await getRaw(postgresGateway, `/spend/logs?start_date=${Math.floor(Date.now() / 1000) + 3600}`, masterKey)).json as LogsPage;
-    expect(future.data).toEqual([]);
+    expect(future).toEqual([]);
   });
 
   test("/spend/report totals by team, model and day from the aggregates", async () => {
@@ -136,9 +136,9 @@ describe("spend API on gw serve", () => {
 
   test("the ledger records the key, the customer (`user`) and the tags: logs filter and reports group by them", async () => {
     const byCustomer = (await getRaw(postgresGateway, "/spend/logs?customer=acme", masterKey)).json as LogsPage;
-    expect(byCustomer.data.map((row) => row.request_id).sort()).toEqual([...requestIds.ops].sort());
+    expect(byCustomer.map((row) => row.request_id).sort()).toEqual([...requestIds.ops].sort());
     const byKey = (await getRaw(postgresGateway, `/spend/logs?key=${encodeURIComponent(researchKey)}&limit=100`, masterKey)).json as LogsPage;
-    expect(byKey.data.map((row) => row.request_id).sort()).toEqual([...requestIds.research].sort());
+    expect(byKey.map((row) => row.request_id).sort()).toEqual([...requestIds.research].sort());
     const byTag = (await getRaw(postgresGateway, "/spend/report?group_by=tag", masterKey)).json as Report;
     expect(byTag.data.find((row) => row.group === "nightly-batch")?.requests).toBe(3);
     const byCustomerReport = (await getRaw(postgresGateway, "/spend/report?group_by=customer", masterKey)).json as Report;
