@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { loadBundle } from "../runtime/start/load-bundle.ts";
 import { createFakeBundle, getFakeProvider } from "../runtime/testing/fake-provider.ts";
 import { keyHash } from "../runtime/testing/test-gateway.ts";
-import { parseServeArguments, startBanner } from "./serve.ts";
+import { parseServeArguments, servicesOf, startBanner } from "./serve.ts";
 
 describe("gw serve arguments", () => {
   it("has defaults", () => {
@@ -130,5 +130,20 @@ describe("start banner", () => {
       getProvider: getFakeProvider,
     });
     expect(startBanner(plan, "http://x:1", "memory").join("\n")).toContain("auth: OPEN");
+  });
+});
+
+describe("servicesOf", () => {
+  const plan = (postgresUrl: string | null, redisUrl: string | null) => ({ services: { postgresUrl, redisUrl } });
+
+  it("takes the command line's Postgres and Redis, else the config's", () => {
+    expect(servicesOf({ postgresUrl: null, redisUrl: null }, plan("postgres://db/app", "redis://cache:6379"))).toEqual({ postgresUrl: "postgres://db/app", redisUrl: "redis://cache:6379" });
+    expect(servicesOf({ postgresUrl: "postgres://flag/db", redisUrl: null }, plan("postgres://db/app", null))).toEqual({ postgresUrl: "postgres://flag/db", redisUrl: null });
+  });
+
+  it("refuses a config URL of the wrong kind, without echoing it", () => {
+    const refused = servicesOf({ postgresUrl: null, redisUrl: null }, plan("mysql://user:pw@db/app", null));
+    expect(refused).toBe("the config's Postgres URL must start with postgres:// or postgresql://");
+    expect(servicesOf({ postgresUrl: null, redisUrl: null }, plan(null, "http://cache"))).toBe("the config's Redis URL must start with redis:// or rediss://");
   });
 });

@@ -252,11 +252,12 @@ export async function runServe(args: string[]): Promise<number> {
     process.stdout.write(usage);
     return 0;
   }
-  const parsed = parseServeArguments(args, process.env);
-  if (typeof parsed === "string") {
-    process.stderr.write(`gw serve: ${parsed}\n\n${usage}`);
+  const given = parseServeArguments(args, process.env);
+  if (typeof given === "string") {
+    process.stderr.write(`gw serve: ${given}\n\n${usage}`);
     return 2;
   }
+  let parsed: ServeArguments = given;
   const cwd = process.cwd();
   const source = parsed.source ?? findConfigFile(cwd);
   if (source === null) {
@@ -297,6 +298,14 @@ export async function runServe(args: string[]): Promise<number> {
     }
     throw error;
   }
+
+  // The command line and its env vars win; then the config's services (LiteLLM's database_url, redis_*).
+  const services = servicesOf(parsed, plan);
+  if (typeof services === "string") {
+    process.stderr.write(`gw serve: ${services}\n`);
+    return 1;
+  }
+  parsed = { ...parsed, ...services };
 
   // Bun-only modules are imported here, so the helpers above stay importable from Node tests.
   const { startBunServer } = await import("../runtime/host/bun/serve.ts");
@@ -487,4 +496,13 @@ export function startBanner(plan: RuntimePlan, url: string, storeDescription: st
     lines.push(`    ${route.name} -> ${shares.join(", ")}${fallbacks}`);
   }
   return lines;
+}
+
+/** The Postgres and Redis URLs to use: the command line's (and their env vars'), else the config's; or why they are unusable. */
+export function servicesOf(parsed: Pick<ServeArguments, "postgresUrl" | "redisUrl">, plan: Pick<RuntimePlan, "services">): { postgresUrl: string | null; redisUrl: string | null } | string {
+  const postgresUrl = parsed.postgresUrl ?? plan.services.postgresUrl;
+  if (postgresUrl !== null && !/^postgres(ql)?:\/\//.test(postgresUrl)) return "the config's Postgres URL must start with postgres:// or postgresql://";
+  const redisUrl = parsed.redisUrl ?? plan.services.redisUrl;
+  if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) return "the config's Redis URL must start with redis:// or rediss://";
+  return { postgresUrl, redisUrl };
 }

@@ -3,6 +3,7 @@ import type {
   CompiledDeployment,
   CompiledKey,
   CompiledRoute,
+  CompiledServices,
   CompiledTeam,
   KeyRef,
   SecretRef,
@@ -62,7 +63,8 @@ export function compileBundle(config: NormalizedConfig, options: CompileOptions)
   }));
   const masterKey = config.masterKey === null ? null : toKeyRef(config.masterKey, options.environment);
 
-  const { required, optional } = collectEnv(routes, masterKey, keys);
+  const services = config.services === null ? null : compileServices(config.services);
+  const { required, optional } = collectEnv(routes, masterKey, keys, services);
   const content: Omit<Bundle, "hash"> = {
     version: 1,
     source: options.source,
@@ -72,10 +74,22 @@ export function compileBundle(config: NormalizedConfig, options: CompileOptions)
     // Only when configured, so bundles without aliases (and their hashes) stay as they were.
     ...(Object.keys(config.aliases).length === 0 ? {} : { aliases: { ...config.aliases } }),
     ...(config.allowMockResponses ? { allowMockResponses: true as const } : {}),
+    ...(services === null ? {} : { services }),
     policy: { masterKey, teams, keys },
   };
   const { version, ...rest } = content;
   return { version, hash: hashBundleContent(content), ...rest };
+}
+
+/** Env references of services are optional: an unset one leaves the service out (gw serve says so). */
+function compileServices(services: NonNullable<NormalizedConfig["services"]>): CompiledServices {
+  const compiled: CompiledServices = {};
+  for (const field of ["postgresUrl", "redisUrl", "redisHost", "redisPassword"] as const) {
+    const secret = services[field];
+    if (secret !== undefined) compiled[field] = secret.kind === "env" ? { env: secret.name, optional: true } : { value: secret.value };
+  }
+  if (services.redisPort !== undefined) compiled.redisPort = services.redisPort;
+  return compiled;
 }
 
 function ownChain(graph: Readonly<Record<string, readonly string[]>>, model: string): readonly string[] {
@@ -131,6 +145,7 @@ function collectEnv(
   routes: Record<string, CompiledRoute>,
   masterKey: KeyRef | null,
   keys: CompiledKey[],
+  services: CompiledServices | null,
 ): { required: string[]; optional: string[] } {
   const required = new Set<string>();
   const optional = new Set<string>();
@@ -149,5 +164,6 @@ function collectEnv(
   }
   add(masterKey);
   for (const key of keys) add(key.key);
+  for (const ref of [services?.postgresUrl, services?.redisUrl, services?.redisHost, services?.redisPassword]) if (ref !== undefined) add(ref);
   return { required: [...required].sort(), optional: [...optional].filter((name) => !required.has(name)).sort() };
 }

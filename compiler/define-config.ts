@@ -205,6 +205,23 @@ export interface GatewayConfig {
    * off by default (a request with `mock_response` is then refused with a 400).
    */
   allowMockResponses?: boolean;
+  /**
+   * Where `gw serve` keeps its state when no `--postgres-url` / `--redis-url` (or $GW_POSTGRES_URL,
+   * $GW_REDIS_URL, $DATABASE_URL) says otherwise. Env references are read at start-up; one that is
+   * unset leaves the service out (the start-up banner says which store is used). LiteLLM's
+   * `database_url` and `redis_url` / `redis_host` / `redis_port` / `redis_password`.
+   */
+  services?: ServicesConfig;
+}
+
+export interface ServicesConfig {
+  /** postgres://… : keys, teams and the spend ledger. */
+  postgresUrl?: Secret;
+  /** redis://… : cluster-wide limits, budgets and cooldowns. Or give host, port and password. */
+  redisUrl?: Secret;
+  redisHost?: Secret;
+  redisPort?: number;
+  redisPassword?: Secret;
 }
 
 /**

@@ -231,9 +231,14 @@ export function translateLitellm(given: Record<string, unknown>): LitellmTransla
         case "redis_host":
         case "redis_port":
         case "redis_password":
-        case "redis_url":
-          ignored(at, `${key}: gw serve takes Redis from --redis-url redis://… or $GW_REDIS_URL (cooldowns, limits and budgets are then shared by the replicas); the config's value is not read.`);
+        case "redis_url": {
+          // gw serve's --redis-url (or $GW_REDIS_URL) wins over the config's.
+          const field = ({ redis_host: "redisHost", redis_port: "redisPort", redis_password: "redisPassword", redis_url: "redisUrl" } as const)[key];
+          const services = (config["services"] ??= {}) as Record<string, unknown>;
+          services[field] = key === "redis_port" && typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
+          mark(["services", field], at);
           break;
+        }
         case "max_budget":
         case "budget_duration":
           // A spend cap silently dropped would let spend run past it.
@@ -300,7 +305,10 @@ export function translateLitellm(given: Record<string, unknown>): LitellmTransla
       } else if (key === "environment_variables") {
         // Read by withEnvironment above.
       } else if (key === "database_url") {
-        ignored(at, "database_url: gw serve takes Postgres from --postgres-url, else $GW_POSTGRES_URL, else $DATABASE_URL (keys, teams and spend are then stored there); the config's value is not read.");
+        // gw serve's --postgres-url (or $GW_POSTGRES_URL, $DATABASE_URL) wins over the config's.
+        const services = (config["services"] ??= {}) as Record<string, unknown>;
+        services["postgresUrl"] = value;
+        mark(["services", "postgresUrl"], at);
       } else {
         ignored(at, `general_settings.${key} is not supported by gw and is ignored.`);
       }

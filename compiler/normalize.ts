@@ -54,6 +54,8 @@ export interface NormalizedConfig {
   masterKey: ParsedSecret | null;
   aliases: Record<string, string>;
   allowMockResponses: boolean;
+  /** The config's services, secrets parsed; null when it sets none. */
+  services: { postgresUrl?: ParsedSecret; redisUrl?: ParsedSecret; redisHost?: ParsedSecret; redisPort?: number; redisPassword?: ParsedSecret } | null;
 }
 
 function copyChains(chains: Record<string, string[]> | undefined): Record<string, string[]> {
@@ -98,7 +100,19 @@ export function normalizeConfig(config: GatewayConfig): NormalizedConfig {
     masterKey: config.masterKey === undefined ? null : requireSecret(config.masterKey),
     aliases: Object.fromEntries(Object.entries(config.aliases ?? {})),
     allowMockResponses: config.allowMockResponses === true,
+    services: normalizeServices(config.services),
   };
+}
+
+function normalizeServices(services: GatewayConfig["services"]): NormalizedConfig["services"] {
+  if (services === undefined) return null;
+  const normalized: NonNullable<NormalizedConfig["services"]> = {};
+  for (const field of ["postgresUrl", "redisUrl", "redisHost", "redisPassword"] as const) {
+    const value = services[field];
+    if (value !== undefined) normalized[field] = requireSecret(value);
+  }
+  if (services.redisPort !== undefined) normalized.redisPort = services.redisPort;
+  return Object.keys(normalized).length === 0 ? null : normalized;
 }
 
 function requireSecret(value: unknown): ParsedSecret {

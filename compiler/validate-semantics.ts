@@ -1,7 +1,7 @@
 import { createDiagnostic, formatPath, type JsonPath, type PendingDiagnostic } from "./diagnostic.ts";
 import { findFallbackCycles } from "./fallbacks.ts";
 import { setEntry } from "./hash.ts";
-import { asArray, asObject, asString, definedName, type Json, type SemanticContext } from "./semantic-context.ts";
+import { asArray, asObject, asString, checkSecret, definedName, type Json, type SemanticContext } from "./semantic-context.ts";
 import { didYouMean } from "./suggest.ts";
 import { checkDeployment, deploymentLabel } from "./validate-deployment.ts";
 import { isUnderInvalidPath } from "./validate-schema.ts";
@@ -25,6 +25,7 @@ export function validateSemantics(config: unknown, context: SemanticContext): Pe
   checkRouting(root, valid, diagnostics);
   for (const section of fallbackSections) checkFallbacks(root, section, modelNames, valid, diagnostics);
   checkAliases(root, modelNames, valid, diagnostics);
+  checkServices(root, valid, context, diagnostics);
   const teamNames = checkTeams(root, modelNames, valid, diagnostics);
   checkKeys(root, teamNames, valid, context, diagnostics);
   return diagnostics;
@@ -204,6 +205,14 @@ function checkFallbacks(
           `remove one of the fallbacks in this cycle.`;
     diagnostics.push(createDiagnostic("fallbackCycle", [section, first, index], message));
   }
+}
+
+/** Service URLs and passwords are secrets: written literally, they earn the same warning as an API key. */
+function checkServices(root: Json, valid: (path: JsonPath) => boolean, context: SemanticContext, diagnostics: PendingDiagnostic[]): void {
+  const services = asObject(root["services"]);
+  if (services === undefined) return;
+  const suggested = { postgresUrl: "DATABASE_URL", redisUrl: "REDIS_URL", redisPassword: "REDIS_PASSWORD" } as const;
+  for (const [field, env] of Object.entries(suggested)) checkSecret(services[field], ["services", field], valid, context, diagnostics, "deployment", env);
 }
 
 /** Aliases: each a new name (no model's) for an exact model defined in `models`. */

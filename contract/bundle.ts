@@ -151,6 +151,14 @@ export interface CompiledKey {
   key: KeyRef;
 }
 
+export interface CompiledServices {
+  postgresUrl?: SecretRef;
+  redisUrl?: SecretRef;
+  redisHost?: SecretRef;
+  redisPort?: number;
+  redisPassword?: SecretRef;
+}
+
 export interface Bundle {
   /** Bundle format version. */
   version: 1;
@@ -170,6 +178,8 @@ export interface Bundle {
   aliases?: Record<string, string>;
   /** Requests may carry `mock_response` (answered in-process, never upstream); absent: refused. */
   allowMockResponses?: true;
+  /** The config's Postgres and Redis (env references optional: unset leaves the service out); absent: none. */
+  services?: CompiledServices;
   policy: {
     masterKey: KeyRef | null;
     teams: Record<string, CompiledTeam>;

@@ -288,3 +288,23 @@ describe("loadBundle: wildcard routes", () => {
     expect(() => loadBundle(falling, { env: { FAKE_API_KEY: "k" }, getProvider: getFakeProvider })).toThrow(/wildcard model "fake\/\*"/);
   });
 });
+
+describe("loadBundle: the config's services", () => {
+  const withServices = (services: NonNullable<ReturnType<typeof createFakeBundle>["services"]>, env: Record<string, string> = {}) =>
+    loadBundle({ ...createFakeBundle({ models: [{ name: "chat", deployments: ["m"] }] }), services }, { env: { FAKE_API_KEY: "k", ...env }, getProvider: getFakeProvider }).services;
+
+  it("resolves Postgres and Redis URLs from env references (unset: none, never an error) or literals", () => {
+    expect(withServices({ postgresUrl: { env: "DB", optional: true }, redisUrl: { value: "redis://cache:6379" } }, { DB: "postgres://db/app" })).toEqual({
+      postgresUrl: "postgres://db/app",
+      redisUrl: "redis://cache:6379",
+    });
+    expect(withServices({ postgresUrl: { env: "DB", optional: true } })).toEqual({ postgresUrl: null, redisUrl: null });
+  });
+
+  it("builds the Redis URL from host, port and password (LiteLLM's redis_host…), the password URL-encoded", () => {
+    expect(withServices({ redisHost: { value: "cache.internal" }, redisPort: 6380, redisPassword: { env: "REDIS_PASSWORD", optional: true } }, { REDIS_PASSWORD: "p@ss:w/rd" }).redisUrl).toBe(
+      "redis://:p%40ss%3Aw%2Frd@cache.internal:6380",
+    );
+    expect(withServices({ redisHost: { value: "cache" } }).redisUrl).toBe("redis://cache:6379");
+  });
+});

@@ -268,6 +268,7 @@ export function loadBundle(bundle: Bundle, options: LoadBundleOptions): RuntimeP
     bundleHash: bundle.hash,
     source: bundle.source,
     allowMockResponses: bundle.allowMockResponses === true,
+    services: resolveServices(bundle.services, resolveSecret),
     routes,
     wildcardRoutes,
     modelNames,
@@ -326,4 +327,20 @@ function createAuthorizer(target: RuntimeDeployment, route: string, io: AdapterI
         : "its credentials could not be read";
     throw new BundleLoadError(`Deployment "${target.deployment.id}" of model "${route}" (${target.deployment.provider}) cannot start: ${detail}`);
   }
+}
+
+/** The config's service URLs; Redis from its URL, else from host, port and password (LiteLLM's redis_host…). */
+function resolveServices(
+  services: Bundle["services"],
+  resolve: (secret: SecretRef | null) => string | null,
+): RuntimePlan["services"] {
+  if (services === undefined) return { postgresUrl: null, redisUrl: null };
+  const postgresUrl = resolve(services.postgresUrl ?? null);
+  let redisUrl = resolve(services.redisUrl ?? null);
+  if (redisUrl === null) {
+    const host = resolve(services.redisHost ?? null);
+    const password = resolve(services.redisPassword ?? null);
+    if (host !== null) redisUrl = `redis://${password === null ? "" : `:${encodeURIComponent(password)}@`}${host}:${services.redisPort ?? 6379}`;
+  }
+  return { postgresUrl, redisUrl };
 }

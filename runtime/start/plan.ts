@@ -114,4 +114,6 @@ export interface RuntimePlan {
   readonly teams: ReadonlyMap<string, CompiledTeam>;
   /** Requests may carry `mock_response` (endpoints/mock-response.ts). */
   readonly allowMockResponses: boolean;
+  /** The config's Postgres and Redis URLs (env references resolved; null: not configured or unset). `gw serve` flags win. */
+  readonly services: { readonly postgresUrl: string | null; readonly redisUrl: string | null };
 }

@@ -142,3 +142,48 @@ describe("a LiteLLM config.yaml served as is", () => {
     expect(Object.keys((readiness.json as { deployments: Record<string, unknown> }).deployments).sort()).toEqual(["claude/0", "east", "embed/0", "west"]);
   });
 });
+
+describe("a LiteLLM config's database_url and redis_host / redis_port", () => {
+  test("are where gw serve keeps keys, spend and limits when no flag says otherwise", async () => {
+    const { createTestSchema, testPostgresUrl } = await import("../../runtime/host/postgres/test-schema.ts");
+    const schema = createTestSchema();
+    const servicesDirectory = createTestDirectory("e2e-litellm-services");
+    const config = join(servicesDirectory, "config.yaml");
+    writeFileSync(
+      config,
+      `model_list:
+  - model_name: echo
+    litellm_params:
+      model: mock/echo
+general_settings:
+  master_key: os.environ/LITELLM_MASTER_KEY
+  database_url: os.environ/LITELLM_DATABASE_URL
+router_settings:
+  redis_host: 127.0.0.1
+  redis_port: 6379
+`,
+    );
+    const served = await startGateway({
+      config,
+      env: { LITELLM_MASTER_KEY: masterKey, LITELLM_DATABASE_URL: testPostgresUrl },
+      extraArgs: ["--postgres-schema", schema.schema, "--redis-prefix", `${schema.schema}:`],
+    });
+    try {
+      expect(served.stdout()).toMatch(/store: postgres /);
+      expect(served.stdout()).toMatch(/limits: redis redis:\/\/127\.0\.0\.1:6379 /);
+      const generated = await fetch(`${served.url}/key/generate`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${masterKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ key_alias: "stored" }),
+      });
+      expect(generated.status).toBe(200);
+      // The key is stored in the config's Postgres, in the schema the flag chose.
+      const [row] = await schema.sql<{ count: number }[]>`SELECT count(*)::int AS count FROM api_keys`;
+      expect(row?.count).toBe(1);
+    } finally {
+      await served.stop();
+      await schema.drop();
+      removeTestDirectory(servicesDirectory);
+    }
+  });
+});

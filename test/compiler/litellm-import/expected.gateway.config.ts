@@ -2,7 +2,6 @@
 //
 // Settings of config.yaml gw does not use:
 // - line 54: router_settings.routing_strategy_args is not supported by gw and is ignored.
-// - line 55: redis_url: gw serve takes Redis from --redis-url redis://… or $GW_REDIS_URL (cooldowns, limits and budgets are then shared by the replicas); the config's value is not read.
 import { defineConfig, env } from "gw-gateway/config";
 
 export default defineConfig({
@@ -61,6 +60,7 @@ export default defineConfig({
     },
   ],
   timeoutMs: 120000,
+  services: { redisUrl: env("REDIS_URL") },
   aliases: { "gpt-4": "gpt-4o" },
   routing: { strategy: "latency", allowedFails: 2, cooldownSeconds: 20 },
   retries: { attempts: 3, initialBackoffMs: 1000 },
