@@ -250,6 +250,22 @@ export function translateLitellm(given: Record<string, unknown>): LitellmTransla
             ),
           );
           break;
+        case "routing_strategy_args":
+          ignored(at, "routing_strategy_args: gw's strategies have fixed settings (latency: deployments within 10% of the fastest share the load, 5% of picks probe; usage: within 0.05 of the most headroom share it).");
+          break;
+        case "callbacks":
+        case "success_callback":
+        case "failure_callback":
+        case "service_callback":
+          ignored(at, `${key}: gw calls no logging integrations; it writes one request log line per request (gw serve --log-format json) and a spend ledger (GET /spend/logs).`);
+          break;
+        case "cache":
+        case "cache_params":
+          ignored(at, `${key}: gw has no response cache; every request goes to a deployment.`);
+          break;
+        case "default_team_settings":
+          ignored(at, "default_team_settings: gw has no defaults for teams; give each team its budget and models through /team/new or the config's teams.");
+          break;
         case "set_verbose":
         case "json_logs":
           ignored(at, `${key}: gw's log format is chosen with gw serve --log-format text|json.`);
@@ -309,6 +325,8 @@ export function translateLitellm(given: Record<string, unknown>): LitellmTransla
         const services = (config["services"] ??= {}) as Record<string, unknown>;
         services["postgresUrl"] = value;
         mark(["services", "postgresUrl"], at);
+      } else if (key === "alerting" || key === "alerting_threshold" || key === "alert_types") {
+        ignored(at, `general_settings.${key}: gw posts budget alerts (soft budget crossed) as JSON to gw serve --alert-webhook URL; it has no Slack or email alerting.`);
       } else {
         ignored(at, `general_settings.${key} is not supported by gw and is ignored.`);
       }
