@@ -144,6 +144,23 @@ describe("anthropic buildRequest", () => {
     ]);
   });
 
+  it("declares the history's tools, with no new calls, when the request has tool calls in its history but no tools", () => {
+    const history: ChatMessage[] = [
+      { role: "user", content: "Weather in Paris?" },
+      { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "weather", arguments: '{"city":"Paris"}' } }] },
+      { role: "tool", tool_call_id: "call_1", content: "18C" },
+      { role: "user", content: "Summarize." },
+    ];
+    const { body } = build({ messages: history });
+    expect(body.tools).toEqual([{ name: "weather", description: "A tool called earlier in this conversation.", input_schema: { type: "object", properties: {} } }]);
+    expect(body.tool_choice).toEqual({ type: "none" });
+    // With tools declared by the client, nothing is added; without tool history, no tools at all.
+    const declared = build({ messages: history, tools: [{ type: "function", function: { name: "weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }] }).body;
+    expect((declared.tools as unknown[]).length).toBe(1);
+    expect(declared.tool_choice).toBeUndefined();
+    expect(build({ messages: hello }).body.tools).toBeUndefined();
+  });
+
   it("makes tool ids from other providers acceptable to Anthropic, consistently", () => {
     const { body } = build({
       messages: [

@@ -12,6 +12,9 @@
  * - `response_format` json_object / json_schema is implemented with a forced tool whose
  *   input schema is the requested schema (Anthropic has no JSON mode); the tool input comes
  *   back as the message text. With client tools present it is dropped with a warning.
+ * - Anthropic refuses tool_use / tool_result blocks in a request without `tools`: when the history
+ *   has tool calls but the request declares no tools, gw declares the tools the history names (open
+ *   schema) with `tool_choice: none`, so the conversation goes on without new calls (as Bedrock's).
  * - Parameters Anthropic cannot honour are dropped, each with a warning.
  * @see https://docs.anthropic.com/en/api/messages
  */
@@ -230,6 +233,29 @@ function responseFormatTool(format: unknown, warnings: string[]): AnthropicTool 
   return null;
 }
 
+/** Tools for the tool calls in the history of a request that declares none, and no new calls (see the top). */
+function declareHistoryTools(body: AnthropicRequestBody): void {
+  const names = new Set<string>();
+  let toolBlocks = false;
+  for (const message of body.messages) {
+    if (typeof message.content === "string") continue;
+    for (const block of message.content) {
+      if (block.type === "tool_use") names.add(block.name);
+      if (block.type === "tool_use" || block.type === "tool_result") toolBlocks = true;
+    }
+  }
+  if (!toolBlocks) return;
+  const declared = new Set((body.tools ?? []).map((tool) => tool.name));
+  const added: AnthropicTool[] = [];
+  for (const name of names) {
+    if (!declared.has(name)) added.push({ name, description: "A tool called earlier in this conversation.", input_schema: { type: "object", properties: {} } });
+  }
+  if (added.length === 0) return;
+  body.tools = [...(body.tools ?? []), ...added];
+  // A forced response-format tool keeps its choice; otherwise no new tool calls.
+  body.tool_choice ??= { type: "none" };
+}
+
 /** The Messages body and its warnings, without URL or headers (Vertex AI sends the same body to its own URL). */
 export function convertToAnthropicBody(
   request: ChatCompletionRequest,
@@ -275,6 +301,7 @@ export function convertToAnthropicBody(
       }
     }
   }
+  if (!hasTools) declareHistoryTools(body);
   if (typeof request.n === "number" && request.n > 1) warnings.push(`n=${request.n} not supported by anthropic: one choice is returned`);
   if (request.logprobs === true) warnings.push("logprobs dropped: not supported by anthropic");
   warnDroppedParameters(request, handledParameters, "anthropic", warnings);
