@@ -40,3 +40,34 @@ describe("mistral convertResponse (recorded responses)", () => {
     expect(mistral.convertResponse(body, context).completion.choices[0]!.finish_reason).toBe("length");
   });
 });
+
+describe("mistral reasoning models (Magistral): content as thinking and text parts", () => {
+  const magistral = () => ({
+    id: "m1",
+    object: "chat.completion",
+    created: 1770000000,
+    model: "magistral-small-latest",
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: "assistant",
+          content: [
+            { type: "thinking", thinking: [{ type: "text", text: "The user greets me. " }, { type: "text", text: "Answer briefly." }] },
+            { type: "text", text: "Hello!" },
+          ],
+        },
+        finish_reason: "stop",
+      },
+    ],
+    usage: { prompt_tokens: 5, completion_tokens: 12, total_tokens: 17 },
+  });
+
+  it("answers the text as content and the thinking as reasoning_content, OpenAI-valid (was a 502)", () => {
+    const { completion } = mistral.convertResponse(magistral(), context);
+    expect(validateChatCompletion(JSON.parse(JSON.stringify(completion)))).toEqual([]);
+    const message = completion.choices[0]!.message as { content: string | null; reasoning_content?: string };
+    expect(message.content).toBe("Hello!");
+    expect(message.reasoning_content).toBe("The user greets me. Answer briefly.");
+  });
+});

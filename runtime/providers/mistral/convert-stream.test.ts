@@ -57,3 +57,18 @@ describe("mistral stream errors", () => {
     });
   });
 });
+
+describe("mistral reasoning models (Magistral) streaming", () => {
+  it("streams thinking parts as reasoning_content and text parts as string content (never an array)", async () => {
+    const events = [
+      { id: "m1", object: "chat.completion.chunk", created: 1, model: "magistral-small-latest", choices: [{ index: 0, delta: { role: "assistant", content: [{ type: "thinking", thinking: [{ type: "text", text: "Hmm." }] }] }, finish_reason: null }] },
+      { id: "m1", object: "chat.completion.chunk", created: 1, model: "magistral-small-latest", choices: [{ index: 0, delta: { content: [{ type: "text", text: "Hi" }] }, finish_reason: null }] },
+      { id: "m1", object: "chat.completion.chunk", created: 1, model: "magistral-small-latest", choices: [{ index: 0, delta: { content: "!" }, finish_reason: "stop" }], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } },
+    ];
+    const converter = mistral.createStreamConverter(context, request);
+    const chunks = await replay(`${events.map((event) => `data: ${JSON.stringify(event)}\n\n`).join("")}data: [DONE]\n\n`, converter);
+    for (const chunk of chunks) expect(typeof (chunk.choices[0]?.delta.content ?? "")).toBe("string");
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("")).toBe("Hi!");
+    expect(chunks.map((chunk) => (chunk.choices[0]?.delta as { reasoning_content?: string } | undefined)?.reasoning_content ?? "").join("")).toBe("Hmm.");
+  });
+});

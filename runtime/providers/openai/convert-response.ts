@@ -68,19 +68,26 @@ function normalizeToolCalls(toolCalls: unknown[], context: ProviderContext, choi
   return null;
 }
 
-/** Text of a content value some vendors send as an array of parts. */
-function contentText(content: unknown): string | null | undefined {
-  if (content === undefined || content === null) return null;
-  if (typeof content === "string") return content;
-  if (Array.isArray(content)) {
-    let text = "";
-    for (const part of content) {
-      if (isRecord(part) && typeof part.text === "string") text += part.text;
-      else return undefined;
-    }
-    return text;
+/**
+ * Text and reasoning of a content value some vendors send as an array of parts: text parts, and
+ * Mistral's reasoning models' thinking parts (`{type: "thinking", thinking: [{type: "text", text}]}`),
+ * whose text is reasoning (`reasoning_content`), never answer text. undefined: not content at all.
+ */
+export function contentParts(content: unknown): { text: string | null; reasoning: string | null } | undefined {
+  if (content === undefined || content === null) return { text: null, reasoning: null };
+  if (typeof content === "string") return { text: content, reasoning: null };
+  if (!Array.isArray(content)) return undefined;
+  let text = "";
+  let reasoning: string | null = null;
+  for (const part of content) {
+    if (!isRecord(part)) return undefined;
+    if (part.type === "thinking") {
+      const thought = Array.isArray(part.thinking) ? part.thinking : typeof part.thinking === "string" ? [{ text: part.thinking }] : [];
+      for (const piece of thought) if (isRecord(piece) && typeof piece.text === "string") reasoning = (reasoning ?? "") + piece.text;
+    } else if (typeof part.text === "string") text += part.text;
+    else return undefined;
   }
-  return undefined;
+  return { text, reasoning };
 }
 
 export function convertResponse(provider: string, body: unknown, context: ProviderContext): ConvertedResponse {
@@ -92,9 +99,10 @@ export function convertResponse(provider: string, body: unknown, context: Provid
     if (!isRecord(choice) || !isRecord(choice.message)) throw badUpstreamResponse(provider, `choices[${index}] has no message`);
     const message = choice.message;
     message.role = "assistant";
-    const content = contentText(message.content);
-    if (content === undefined) throw badUpstreamResponse(provider, `choices[${index}].message.content is not text`);
-    message.content = content;
+    const parts = contentParts(message.content);
+    if (parts === undefined) throw badUpstreamResponse(provider, `choices[${index}].message.content is not text`);
+    message.content = parts.text;
+    if (parts.reasoning !== null) message.reasoning_content = parts.reasoning;
     if (typeof message.refusal !== "string") message.refusal = null;
     if (Array.isArray(message.tool_calls) && message.tool_calls.length > 0) {
       const problem = normalizeToolCalls(message.tool_calls, context, index);

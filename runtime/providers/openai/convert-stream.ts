@@ -17,7 +17,7 @@ import { parseStreamEvent } from "../shared/parse-stream-event.ts";
 import { streamEndedEarly } from "../shared/stream-ended-early.ts";
 import type { ProviderContext, StreamConverter, UpstreamEvent } from "../types.ts";
 import { clientWantsUsage } from "./convert-request.ts";
-import { normalizeWireUsage, toTokenUsage } from "./convert-response.ts";
+import { contentParts, normalizeWireUsage, toTokenUsage } from "./convert-response.ts";
 import { mapFinishReason } from "./map-finish-reason.ts";
 import { mapStreamError } from "./map-error.ts";
 import { isRecord, openAIServiceTiers } from "./openai-api.ts";
@@ -52,6 +52,13 @@ export function createStreamConverter(provider: string, context: ProviderContext
     if (typeof choice.index !== "number") choice.index = position;
     if (!isRecord(choice.delta)) choice.delta = {};
     const delta = choice.delta as JsonRecord;
+    // Parts instead of a string (Mistral's reasoning models): text as content, thinking as reasoning_content.
+    if (Array.isArray(delta.content)) {
+      const parts = contentParts(delta.content);
+      if (parts === undefined) throw badUpstreamResponse(provider, "a stream delta's content is not text");
+      delta.content = parts.text === "" && parts.reasoning !== null ? undefined : parts.text;
+      if (parts.reasoning !== null) delta.reasoning_content = parts.reasoning;
+    }
     if (Array.isArray(delta.tool_calls)) normalizeToolCallDeltas(delta.tool_calls);
     else if (delta.tool_calls !== undefined) delta.tool_calls = undefined;
     const finishReason = mapFinishReason(choice.finish_reason);
