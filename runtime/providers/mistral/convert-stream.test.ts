@@ -37,7 +37,17 @@ describe("mistral stream converter (recorded streams)", () => {
     const chunks = await replay(wire("mistral-tool-call.chunks.txt"), mistral.createStreamConverter(context, withUsage));
     const calls = chunks.flatMap((chunk) => chunk.choices[0]?.delta.tool_calls ?? []);
     expect(calls).toEqual([{ index: 0, id: "gSIMJiOkT", type: "function", function: { name: "weather", arguments: '{"location": "San Francisco"}' } }]);
-    expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe("tool_calls");
+    expect(chunks.at(-2)?.choices[0]?.finish_reason).toBe("tool_calls");
+    // Usage in a last chunk of its own, with no choices, as OpenAI sends it.
+    expect(chunks.at(-1)?.choices).toEqual([]);
+    expect(chunks.at(-1)?.usage).toBeDefined();
+    expect(chunks.at(-2)).not.toHaveProperty("usage", expect.anything());
+  });
+
+  it("names the role on each choice's first delta, never as null", async () => {
+    const chunks = await replay(wire("mistral-text.chunks.txt"), mistral.createStreamConverter(context, request));
+    expect(chunks[0]?.choices[0]?.delta.role).toBe("assistant");
+    for (const chunk of chunks) expect(chunk.choices[0]?.delta.role).not.toBeNull();
   });
 
   it("reports a stream cut before the finish", async () => {

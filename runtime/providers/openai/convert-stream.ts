@@ -30,6 +30,8 @@ export function createStreamConverter(provider: string, context: ProviderContext
   let usage: TokenUsage | undefined;
   /** Next tool call index, for vendors (Mistral) whose tool call deltas have none. */
   let nextToolIndex = 0;
+  /** Choices whose first delta has gone out (it names the role). */
+  const rolesSent = new Set<number>();
 
   function normalizeToolCallDeltas(toolCalls: unknown[]): void {
     for (const call of toolCalls) {
@@ -52,6 +54,11 @@ export function createStreamConverter(provider: string, context: ProviderContext
     if (typeof choice.index !== "number") choice.index = position;
     if (!isRecord(choice.delta)) choice.delta = {};
     const delta = choice.delta as JsonRecord;
+    // OpenAI never sends `role: null`, and names the role on the first delta of each choice.
+    if (delta.role === null) delta.role = undefined;
+    const choiceIndex = choice.index as number;
+    if (!rolesSent.has(choiceIndex) && delta.role === undefined) delta.role = "assistant";
+    rolesSent.add(choiceIndex);
     // Parts instead of a string (Mistral's reasoning models): text as content, thinking as reasoning_content.
     if (Array.isArray(delta.content)) {
       const parts = contentParts(delta.content);
@@ -86,7 +93,10 @@ export function createStreamConverter(provider: string, context: ProviderContext
     const list = choices as unknown[];
     if (list.length === 0 && !forwardUsage) return [];
     for (let position = 0; position < list.length; position++) normalizeChoice(list[position], position);
-    if (!forwardUsage && chunk.usage !== undefined) chunk.usage = undefined;
+    // Usage travels alone, in a last chunk with no choices, as OpenAI sends it (Mistral and others put
+    // it on the finishing chunk); it reaches only clients that asked for it.
+    const splitUsage = forwardUsage && list.length > 0 && hasUsage ? chunk.usage : undefined;
+    if (splitUsage !== undefined || (!forwardUsage && chunk.usage !== undefined)) chunk.usage = undefined;
 
     chunk.object = "chat.completion.chunk";
     if (typeof chunk.id !== "string") chunk.id = `chatcmpl-${context.requestId}`;
@@ -96,6 +106,7 @@ export function createStreamConverter(provider: string, context: ProviderContext
       chunk.service_tier = undefined;
     }
     if (chunk.system_fingerprint === null) chunk.system_fingerprint = undefined;
+    if (splitUsage !== undefined) return [chunk as unknown as ChatCompletionChunk, { ...chunk, choices: [], usage: splitUsage } as unknown as ChatCompletionChunk];
     return [chunk as unknown as ChatCompletionChunk];
   }
 
