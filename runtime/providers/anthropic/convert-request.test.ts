@@ -59,6 +59,19 @@ describe("anthropic buildRequest", () => {
     expect(body.messages).toEqual([{ role: "user", content: [{ type: "text", text: "Hi" }, { type: "text", text: "Again" }] }]);
   });
 
+  it("keeps each text part of a system message as its own block, not run together", () => {
+    const { body } = build({
+      messages: [
+        { role: "system", content: [{ type: "text", text: "Be brief." }, { type: "text", text: "Answer in French." }] },
+        { role: "user", content: "Hi" },
+      ],
+    });
+    expect(body.system).toEqual([
+      { type: "text", text: "Be brief." },
+      { type: "text", text: "Answer in French." },
+    ]);
+  });
+
   it("merges consecutive same-role messages so roles alternate", () => {
     const { body } = build({
       messages: [

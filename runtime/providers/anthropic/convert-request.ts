@@ -30,6 +30,7 @@ import { readStopSequences } from "../shared/stop-sequences.ts";
 import { parseToolCallArguments } from "../shared/tool-call-arguments.ts";
 import { readToolChoice } from "../shared/tool-choice.ts";
 import { toToolUseId } from "../shared/tool-use-id.ts";
+import { readSystemTexts } from "../shared/message-text.ts";
 import { convertUserContent } from "../shared/user-content-parts.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
 import { isRecord, responseFormatToolName } from "./anthropic-api.ts";
@@ -71,22 +72,6 @@ export function defaultMaxTokens(model: string): number {
   return 16384;
 }
 
-function textOf(content: unknown, param: string): string {
-  if (typeof content === "string") return content;
-  if (Array.isArray(content)) {
-    let text = "";
-    for (let index = 0; index < content.length; index++) {
-      const part: unknown = content[index];
-      if (!isRecord(part) || part.type !== "text" || typeof part.text !== "string") {
-        throw invalidRequest(`${param}[${index}] must be a text part for this message role.`, `${param}[${index}]`);
-      }
-      text += part.text;
-    }
-    return text;
-  }
-  if (content === null || content === undefined) return "";
-  throw invalidRequest(`${param} must be a string or an array of content parts.`, param);
-}
 
 function textBlocks(content: string | TextPart[], param: string): AnthropicTextBlock[] {
   if (typeof content === "string") return content.length > 0 ? [{ type: "text", text: content }] : [];
@@ -164,8 +149,7 @@ function convertMessages(input: unknown): { system: AnthropicTextBlock[]; messag
     switch (typed.role) {
       case "system":
       case "developer": {
-        const text = textOf(typed.content, `${param}.content`);
-        if (text.length > 0) system.push({ type: "text", text });
+        for (const text of readSystemTexts(typed.content, `${param}.content`)) system.push({ type: "text", text });
         break;
       }
       case "user":

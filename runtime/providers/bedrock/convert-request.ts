@@ -27,7 +27,7 @@ import { convertAssistantToolCalls } from "../shared/assistant-tool-calls.ts";
 import { parseDataUrl } from "../shared/data-url.ts";
 import { warnDroppedParameters } from "../shared/dropped-parameters.ts";
 import { convertFunctionTools } from "../shared/function-tools.ts";
-import { readMessageText } from "../shared/message-text.ts";
+import { readMessageText, readSystemTexts } from "../shared/message-text.ts";
 import { readStopSequences } from "../shared/stop-sequences.ts";
 import { parseToolCallArguments } from "../shared/tool-call-arguments.ts";
 import { readToolChoice } from "../shared/tool-choice.ts";
@@ -166,8 +166,7 @@ function convertMessages(input: unknown): ConvertedMessages {
     switch (typed.role) {
       case "system":
       case "developer": {
-        const text = readMessageText(typed.content, `${param}.content`);
-        if (text.length > 0) system.push({ text });
+        for (const text of readSystemTexts(typed.content, `${param}.content`)) system.push({ text });
         break;
       }
       case "user":

@@ -30,7 +30,7 @@ import { parseDataUrl } from "../shared/data-url.ts";
 import { warnDroppedParameters } from "../shared/dropped-parameters.ts";
 import { convertFunctionTools } from "../shared/function-tools.ts";
 import { toGeminiParameters, toGeminiSchema } from "../shared/json-schema-to-gemini.ts";
-import { readMessageText } from "../shared/message-text.ts";
+import { readMessageText, readSystemTexts } from "../shared/message-text.ts";
 import { readStopSequences } from "../shared/stop-sequences.ts";
 import { parseToolCallArguments } from "../shared/tool-call-arguments.ts";
 import { readToolChoice } from "../shared/tool-choice.ts";
@@ -177,8 +177,7 @@ function convertMessages(input: unknown, model: string, provider: string): Conve
     switch (message.role) {
       case "system":
       case "developer": {
-        const text = readMessageText(message.content, `${param}.content`);
-        if (text.length > 0) system.push({ text });
+        for (const text of readSystemTexts(message.content, `${param}.content`)) system.push({ text });
         break;
       }
       case "user":

@@ -23,3 +23,26 @@ export function readMessageText(content: unknown, param: string): string {
   }
   return text;
 }
+
+/**
+ * A system or developer message's texts, one per part (a string is one): providers that take
+ * instructions as blocks get each part as its own block, rather than parts run together without a
+ * separator ("Be brief.Answer in French"). Empty texts are left out; parts other than text are a
+ * 400 naming them, as in readMessageText.
+ */
+export function readSystemTexts(content: unknown, param: string): string[] {
+  if (!Array.isArray(content)) {
+    const text = readMessageText(content, param);
+    return text === "" ? [] : [text];
+  }
+  const texts: string[] = [];
+  for (let index = 0; index < content.length; index++) {
+    const part: unknown = content[index];
+    if (isRecord(part) && part.type === "refusal") continue;
+    if (!isRecord(part) || part.type !== "text" || typeof part.text !== "string") {
+      throw invalidRequest(`${param}[${index}] must be a text part for this message role.`, `${param}[${index}]`);
+    }
+    if (part.text !== "") texts.push(part.text);
+  }
+  return texts;
+}
