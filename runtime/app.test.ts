@@ -154,7 +154,7 @@ describe("POST /v1/chat/completions", () => {
 describe("other routes", () => {
   it("answers 404 OpenAI-shaped for an unknown route", async () => {
     const gateway = await createTestGateway(bundle, { handlers });
-    const response = await gateway.app.request("/v1/completions", { method: "POST", body: "{}" });
+    const response = await gateway.app.request("/v1/no-such-endpoint", { method: "POST", body: "{}" });
     expect(response.status).toBe(404);
     expect((await errorOf(response)).type).toBe("invalid_request_error");
   });

@@ -25,6 +25,7 @@ import { createReadiness, liveness } from "./http/health.ts";
 import { deploymentList, deploymentStates } from "./routing/deployment-states.ts";
 import { createRequestIdGenerator, type GatewayEnv, requestIdMiddleware } from "./http/request-id.ts";
 import { chatEndpoint } from "./endpoints/chat.ts";
+import { completionsEndpoint } from "./endpoints/completions.ts";
 import { embeddingsEndpoint } from "./endpoints/embeddings.ts";
 import { handlePricedRequest, type PricedEndpoint } from "./endpoints/priced-request.ts";
 import { type CooldownShare, createDeploymentHealth, type DeploymentHealth } from "./routing/deployment-health.ts";
@@ -129,6 +130,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   };
   const modelInPath = (suffix: string): string[] => [`/openai/deployments/{model}${suffix}`, `/engines/{model}${suffix}`];
   mountPriced(["/v1/chat/completions", "/chat/completions", ...modelInPath("/chat/completions")], chatEndpoint(requestDeps));
+  mountPriced(["/v1/completions", "/completions"], completionsEndpoint(requestDeps));
   mountPriced(["/v1/embeddings", "/embeddings", ...modelInPath("/embeddings")], embeddingsEndpoint(requestDeps));
   // Read-only, unpriced GETs; a path's "{id}" may hold slashes ("anthropic/claude-x", encoded or not). Logged by its pattern.
   const callerJson = createCallerJsonHandler(deps.plan, requestDeps.managedKeys, clock, edge);

@@ -11,7 +11,7 @@ import { GatewayError, invalidRequest } from "../http/errors.ts";
 import type { ExecuteOutcome } from "../routing/execute.ts";
 import { countTokens } from "../spend/count-tokens.ts";
 import { estimateChatCost, estimatePromptTokens, estimateTextTokens } from "../spend/cost-estimate.ts";
-import type { ChatCompletionRequest, TokenUsage } from "../http/openai-types.ts";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, TokenUsage } from "../http/openai-types.ts";
 import type { Attempt, PricedEndpoint } from "./priced-request.ts";
 import {
   addLimitHeaders,
@@ -133,8 +133,17 @@ export function countStreamUsage(model: string, chat: ChatCompletionRequest, est
 /** One attempt's result: a whole completion, or a stream whose 200 is committed on its first chunk. */
 type ChatValue = CompletedCall | UpstreamStream;
 
-/** Chat completions as a priced endpoint (priced-request.ts). */
-export function chatEndpoint(deps: RequestDeps): PricedEndpoint<ChatCompletionRequest, ChatValue> {
+/**
+ * How a dialect mapped onto chat answers (completions.ts): the chat completion and each stream
+ * chunk converted at the edge, after accounting, which reads chat's shapes.
+ */
+export interface ChatAnswerConverter {
+  toPayload(completion: ChatCompletion): unknown;
+  encodeChunk(chunk: ChatCompletionChunk): Uint8Array;
+}
+
+/** Chat completions as a priced endpoint (priced-request.ts); `answerAs` absent: chat's own shapes. */
+export function chatEndpoint(deps: RequestDeps, answerAs?: ChatAnswerConverter): PricedEndpoint<ChatCompletionRequest, ChatValue> {
   const call = ({ target, body: chat, context, control }: Attempt<ChatCompletionRequest>): UpstreamCall => ({ target, request: chat, context, fetch: deps.fetch, control });
   return {
     kind: "chat",
@@ -153,15 +162,25 @@ export function chatEndpoint(deps: RequestDeps): PricedEndpoint<ChatCompletionRe
       if (!outcome.ok) return respondWithFailure(deps, state, outcome);
       const value = outcome.value;
       if (!("next" in value)) {
-        return respondWithOutcome(deps, state, { ...outcome, value }, ({ converted, warnings }) => ({ payload: converted.completion, usage: converted.usage, warnings }));
+        return respondWithOutcome(deps, state, { ...outcome, value }, ({ converted, warnings }) => ({
+          payload: answerAs === undefined ? converted.completion : answerAs.toPayload(converted.completion),
+          usage: converted.usage,
+          warnings,
+        }));
       }
-      return respondWithStream(deps, state, chat, { ...outcome, value });
+      return respondWithStream(deps, state, chat, { ...outcome, value }, answerAs?.encodeChunk);
     },
   };
 }
 
 /** Commit the stream's 200 with gw's headers; settle when it ends, with the usage gw counted when the upstream's is missing. */
-function respondWithStream(deps: RequestDeps, state: RequestState, chat: ChatCompletionRequest, outcome: Extract<ExecuteOutcome<UpstreamStream>, { ok: true }>): Response {
+function respondWithStream(
+  deps: RequestDeps,
+  state: RequestState,
+  chat: ChatCompletionRequest,
+  outcome: Extract<ExecuteOutcome<UpstreamStream>, { ok: true }>,
+  encodeChunk: ((chunk: ChatCompletionChunk) => Uint8Array) | undefined,
+): Response {
   state.deploymentHold = outcome.hold;
   const headers = routeHeaders(state.requestId, outcome);
   addLimitHeaders(state, headers);
@@ -182,5 +201,5 @@ function respondWithStream(deps: RequestDeps, state: RequestState, chat: ChatCom
     );
   }, () => {
     state.timeToFirstTokenMs = deps.clock.now() - state.started;
-  }, deps.shutdown);
+  }, deps.shutdown, encodeChunk);
 }

@@ -189,3 +189,24 @@ export interface EmbeddingsResponse {
   model: string;
   usage: { prompt_tokens: number; total_tokens: number };
 }
+
+/**
+ * The legacy completions wire shapes (CreateCompletionResponse in OpenAI's OpenAPI
+ * description): the same object for a whole answer and for each stream chunk.
+ * @see https://platform.openai.com/docs/api-reference/completions/object
+ */
+export interface TextCompletion {
+  id: string;
+  object: "text_completion";
+  created: number;
+  model: string;
+  choices: Array<{
+    text: string;
+    index: number;
+    logprobs: null;
+    /** null on stream chunks before the last. */
+    finish_reason: "stop" | "length" | "content_filter" | null;
+  }>;
+  usage?: Usage | null;
+  system_fingerprint?: string;
+}

@@ -76,8 +76,17 @@ export const shuttingDown = new GatewayError({
  * - the client goes away (the body is cancelled): the upstream request is aborted (499).
  *
  * `onFirstChunk` is called once, when the first chunk is handed to the client's body.
+ * `encode` writes each chunk as one event: chat's own by default, another shape for a dialect
+ * mapped onto chat (endpoints/completions.ts); `relayed` is always read from the chat chunk.
  */
-export function streamResponse(stream: UpstreamStream, headers: HeaderRecord, onEnd: StreamEnd, onFirstChunk?: () => void, shutdown?: AbortSignal): Response {
+export function streamResponse(
+  stream: UpstreamStream,
+  headers: HeaderRecord,
+  onEnd: StreamEnd,
+  onFirstChunk?: () => void,
+  shutdown?: AbortSignal,
+  encode: (chunk: ChatCompletionChunk) => Uint8Array = encodeSseChunk,
+): Response {
   let done = false;
   let sentFirst = false;
   const relayed: string[] = [];
@@ -95,7 +104,7 @@ export function streamResponse(stream: UpstreamStream, headers: HeaderRecord, on
       onFirstChunk?.();
     }
     for (const chunk of chunks) {
-      controller.enqueue(encodeSseChunk(chunk));
+      controller.enqueue(encode(chunk));
       collectRelayed(chunk, relayed);
     }
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { validateChatCompletion, validateChatCompletionChunk, validateErrorResponse } from "./openai-schema.ts";
+import { validateChatCompletion, validateChatCompletionChunk, validateErrorResponse, validateTextCompletion } from "./openai-schema.ts";
 
 const completion = {
   id: "chatcmpl-1",
@@ -60,5 +60,11 @@ describe("openai schema validators", () => {
   it("validates the OpenAI error body", () => {
     expect(validateErrorResponse({ error: { message: "bad", type: "invalid_request_error", param: null, code: null } })).toEqual([]);
     expect(validateErrorResponse({ error: { message: "bad" } })).not.toEqual([]);
+  });
+
+  it("validates a legacy text_completion and refuses a chat-only finish_reason", () => {
+    const text = { id: "cmpl-1", object: "text_completion", created: 1770933883, model: "gpt-4.1-nano", choices: [{ text: "Hi", index: 0, logprobs: null, finish_reason: "stop" }] };
+    expect(validateTextCompletion(text)).toEqual([]);
+    expect(validateTextCompletion({ ...text, choices: [{ ...text.choices[0], finish_reason: "tool_calls" }] })).not.toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Validation of gw's outputs against OpenAI's own schemas (the subsets extracted from
- * OpenAI's OpenAPI description into schemas/openai/chat-completions.schema.json and
- * schemas/openai/embeddings.schema.json).
+ * OpenAI's OpenAPI description into schemas/openai/chat-completions.schema.json,
+ * schemas/openai/completions.schema.json and schemas/openai/embeddings.schema.json).
  * Each validator returns the list of problems; an empty list means the value is valid.
  */
 import { readFileSync } from "node:fs";
@@ -79,4 +79,16 @@ function decodeBase64Embeddings(value: unknown): { value: unknown; problems: str
 export function validateEmbeddingsResponse(value: unknown): string[] {
   const decoded = decodeBase64Embeddings(value);
   return [...decoded.problems, ...run(embeddingsResponse, decoded.value)];
+}
+
+const completionsSchema = JSON.parse(readFileSync(new URL("../../schemas/openai/completions.schema.json", import.meta.url), "utf8")) as { $id: string };
+ajv.addSchema(completionsSchema);
+const textCompletion = ajv.getSchema(`${completionsSchema.$id}#/$defs/CreateCompletionResponse`) as ValidateFunction;
+
+/**
+ * Problems with `value` as an OpenAI `text_completion` object (a whole legacy completion, or a
+ * stream's final chunk: earlier chunks carry `finish_reason: null`, which the schema omits); empty when valid.
+ */
+export function validateTextCompletion(value: unknown): string[] {
+  return run(textCompletion, value);
 }
