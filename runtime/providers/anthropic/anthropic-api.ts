@@ -45,12 +45,16 @@ export interface AnthropicToolResultBlock {
   content: string | AnthropicTextBlock[];
 }
 
+/** A thinking block sent back in the history (with its signature), or a redacted one. */
+export type AnthropicThinkingBlock = { type: "thinking"; thinking: string; signature: string } | { type: "redacted_thinking"; data: string };
+
 export type AnthropicContentBlock =
   | AnthropicTextBlock
   | AnthropicImageBlock
   | AnthropicDocumentBlock
   | AnthropicToolUseBlock
-  | AnthropicToolResultBlock;
+  | AnthropicToolResultBlock
+  | AnthropicThinkingBlock;
 
 export interface AnthropicMessage {
   role: "user" | "assistant";
@@ -79,6 +83,8 @@ export interface AnthropicRequestBody {
   metadata?: { user_id: string };
   tools?: AnthropicTool[];
   tool_choice?: AnthropicToolChoice;
+  /** Extended thinking, with its token budget (at least 1024, below max_tokens). */
+  thinking?: { type: "enabled"; budget_tokens: number };
   stream?: boolean;
 }
 

@@ -283,3 +283,51 @@ describe("anthropic buildRequest", () => {
     ).toMatchObject({ status: 400, param: "tools[0].function.name" });
   });
 });
+
+describe("anthropic extended thinking", () => {
+  it("maps reasoning_effort onto a thinking budget below max_tokens, and drops what thinking does not allow, with warnings", () => {
+    const { body, warnings } = build({ messages: hello, reasoning_effort: "medium", max_tokens: 8000, temperature: 0.2, top_p: 0.5 } as never);
+    expect(body.thinking).toEqual({ type: "enabled", budget_tokens: 2048 });
+    expect(body.temperature).toBeUndefined();
+    expect(body.top_p).toBe(0.95);
+    expect(warnings.join("\n")).toMatch(/temperature 0.2 dropped/);
+    expect(warnings.join("\n")).not.toMatch(/reasoning_effort.*not supported/);
+  });
+
+  it("takes an Anthropic-style thinking object, keeps the budget below max_tokens, and refuses a budget under 1024", () => {
+    expect(build({ messages: hello, thinking: { type: "enabled", budget_tokens: 5000 }, max_tokens: 3000 } as never).body.thinking).toEqual({ type: "enabled", budget_tokens: 2999 });
+    expect(buildError({ messages: hello, thinking: { type: "enabled", budget_tokens: 10 } } as never).param).toBe("thinking.budget_tokens");
+  });
+
+  it("drops thinking when max_tokens is too small or a tool is forced, never raising max_tokens", () => {
+    const small = build({ messages: hello, reasoning_effort: "high", max_tokens: 500 } as never);
+    expect(small.body.thinking).toBeUndefined();
+    expect(small.body.max_tokens).toBe(500);
+    const forced = build({
+      messages: hello,
+      reasoning_effort: "low",
+      tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: {} } } }],
+      tool_choice: "required",
+    } as never);
+    expect(forced.body.thinking).toBeUndefined();
+    expect(forced.warnings.join("\n")).toMatch(/thinking dropped/);
+  });
+
+  it("sends the thinking blocks of earlier turns back first, signatures kept, when thinking is on (and leaves them out otherwise)", () => {
+    const messages = [
+      { role: "user", content: "Weather?" },
+      {
+        role: "assistant",
+        content: null,
+        thinking_blocks: [{ type: "thinking", thinking: "Call the tool.", signature: "sig-1" }],
+        tool_calls: [{ id: "toolu_1", type: "function", function: { name: "weather", arguments: "{}" } }],
+      },
+      { role: "tool", tool_call_id: "toolu_1", content: "18C" },
+    ] as ChatMessage[];
+    const tools = [{ type: "function" as const, function: { name: "weather", parameters: { type: "object", properties: {} } } }];
+    const on = build({ messages, tools, reasoning_effort: "low" } as never).body;
+    expect(on.messages[1]?.content[0]).toEqual({ type: "thinking", thinking: "Call the tool.", signature: "sig-1" });
+    const off = build({ messages, tools }).body;
+    expect(off.messages[1]?.content.map((block) => block.type)).toEqual(["tool_use"]);
+  });
+});

@@ -99,3 +99,31 @@ describe("anthropic convertResponse", () => {
     expect(() => anthropic.convertResponse(body, context)).toThrow(expect.objectContaining({ status: 502, code: "bad_upstream_response" }));
   });
 });
+
+describe("anthropic thinking in answers", () => {
+  it("returns thinking as reasoning_content and thinking_blocks (signatures kept), never as content", () => {
+    const { completion } = anthropic.convertResponse(
+      {
+        id: "msg_1",
+        type: "message",
+        role: "assistant",
+        model: "claude-sonnet-4-5",
+        content: [
+          { type: "thinking", thinking: "Two plus two.", signature: "sig-9" },
+          { type: "redacted_thinking", data: "opaque" },
+          { type: "text", text: "4" },
+        ],
+        stop_reason: "end_turn",
+        usage: { input_tokens: 10, output_tokens: 30 },
+      },
+      { requestId: "req_1", created: 1, publicModel: "claude" },
+    );
+    const message = completion.choices[0]!.message as { content: string; reasoning_content?: string; thinking_blocks?: unknown[] };
+    expect(message.content).toBe("4");
+    expect(message.reasoning_content).toBe("Two plus two.");
+    expect(message.thinking_blocks).toEqual([
+      { type: "thinking", thinking: "Two plus two.", signature: "sig-9" },
+      { type: "redacted_thinking", data: "opaque" },
+    ]);
+  });
+});

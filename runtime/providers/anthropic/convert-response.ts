@@ -2,8 +2,10 @@
  * Anthropic Message -> chat.completion.
  * Text blocks are joined into `content`; tool_use blocks become `tool_calls` (the input
  * object serialized as the arguments string); the synthetic response_format tool's input
- * becomes the text; thinking and server-tool blocks are not part of an OpenAI answer and
- * are left out. A refusal's explanation, when given, is the message's `refusal`.
+ * becomes the text; thinking blocks become `reasoning_content` (their text) and `thinking_blocks`
+ * (LiteLLM's field: each block with its signature, or a redacted block, so a client can send them
+ * back in the next turn); server-tool blocks are left out. A refusal's explanation, when given, is
+ * the message's `refusal`.
  * @see https://docs.anthropic.com/en/api/messages#response
  */
 import { badUpstreamResponse } from "../../http/errors.ts";
@@ -11,6 +13,7 @@ import type { ChatCompletion, ToolCall } from "../../http/openai-types.ts";
 import { toOpenAIUsage, toTokenUsage } from "../shared/disjoint-usage.ts";
 import type { ConvertedResponse, ProviderContext } from "../types.ts";
 import { isRecord, readRefusalExplanation, readUsage, responseFormatToolName } from "./anthropic-api.ts";
+import type { JsonRecord } from "./anthropic-api.ts";
 import { mapFinishReason } from "./map-finish-reason.ts";
 
 /** Anthropic message ids become OpenAI-looking completion ids. */
@@ -27,6 +30,8 @@ export function convertResponse(body: unknown, context: ProviderContext): Conver
   let hasText = false;
   const toolCalls: ToolCall[] = [];
   let usedResponseFormatTool = false;
+  let reasoning: string | null = null;
+  const thinkingBlocks: JsonRecord[] = [];
   for (let index = 0; index < body.content.length; index++) {
     const block: unknown = body.content[index];
     if (!isRecord(block)) throw badUpstreamResponse("anthropic", `content[${index}] is not an object`);
@@ -34,6 +39,11 @@ export function convertResponse(body: unknown, context: ProviderContext): Conver
       if (typeof block.text !== "string") throw badUpstreamResponse("anthropic", `content[${index}].text is not a string`);
       text += block.text;
       hasText = true;
+    } else if (block.type === "thinking" && typeof block.thinking === "string") {
+      reasoning = (reasoning ?? "") + block.thinking;
+      thinkingBlocks.push({ type: "thinking", thinking: block.thinking, ...(typeof block.signature === "string" ? { signature: block.signature } : {}) });
+    } else if (block.type === "redacted_thinking" && typeof block.data === "string") {
+      thinkingBlocks.push({ type: "redacted_thinking", data: block.data });
     } else if (block.type === "tool_use") {
       if (typeof block.id !== "string" || typeof block.name !== "string") {
         throw badUpstreamResponse("anthropic", `content[${index}] is a tool_use without id or name`);
@@ -57,6 +67,7 @@ export function convertResponse(body: unknown, context: ProviderContext): Conver
     refusal,
   };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  if (thinkingBlocks.length > 0) Object.assign(message, { reasoning_content: reasoning ?? "", thinking_blocks: thinkingBlocks });
   const completion: ChatCompletion = {
     id: toCompletionId(body.id, context),
     object: "chat.completion",

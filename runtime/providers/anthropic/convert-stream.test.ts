@@ -150,3 +150,15 @@ describe("anthropic stream converter", () => {
     });
   });
 });
+
+describe("anthropic thinking in streams (recorded)", () => {
+  it("streams thinking as reasoning_content and the signature as thinking_blocks, apart from the answer text", async () => {
+    const chunks = await replay(wire(lines("anthropic-clear-thinking.1.chunks.txt")), anthropic.createStreamConverter(context, request));
+    type Delta = { content?: string; reasoning_content?: string; thinking_blocks?: Array<{ signature?: string }> };
+    const deltas = chunks.map((chunk) => (chunk.choices[0]?.delta ?? {}) as Delta);
+    const reasoning = deltas.map((delta) => delta.reasoning_content ?? "").join("");
+    expect(reasoning).toMatch(/^The previous result was 925\. Now I need to divide that by 5\./);
+    expect(deltas.map((delta) => delta.content ?? "").join("")).not.toContain("The previous result");
+    expect(deltas.some((delta) => typeof delta.thinking_blocks?.[0]?.signature === "string" && delta.thinking_blocks[0].signature !== "")).toBe(true);
+  });
+});

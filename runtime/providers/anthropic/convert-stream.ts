@@ -5,7 +5,8 @@
  * content_block_start     -> tool_use: tool call delta (index counts tool calls, not blocks;
  *                            id, name, arguments "")
  * content_block_delta     -> text_delta: content; input_json_delta: arguments at that index;
- *                            thinking, signature and citation deltas are not forwarded
+ *                            thinking_delta: reasoning_content; signature_delta: thinking_blocks
+ *                            (the signature, for the next turn); citation deltas are not forwarded
  * content_block_stop      -> a tool call whose input stayed empty gets arguments "{}"
  * message_delta           -> chunk with finish_reason; usage (output_tokens is cumulative,
  *                            input and cache counts may be repeated) is recorded
@@ -28,6 +29,9 @@ import type { AnthropicUsage, JsonRecord } from "./anthropic-api.ts";
 import { toCompletionId } from "./convert-response.ts";
 import { mapFinishReason } from "./map-finish-reason.ts";
 import { mapStreamError } from "./map-error.ts";
+
+/** A chunk delta with the reasoning fields OpenAI-compatible clients read (LiteLLM's names). */
+type ChunkDelta = ChatCompletionChunk["choices"][number]["delta"];
 
 /** What a content block index refers to (a tool block's call is kept by `tools`, under the same index). */
 type BlockKind = { kind: "text" } | { kind: "tool" } | { kind: "json"; hasText: boolean } | { kind: "other" };
@@ -62,6 +66,9 @@ export function createStreamConverter(context: ProviderContext, request: ChatCom
       return withStart([chunk({ tool_calls: [tools.start(index, block.id, block.name)] })]);
     }
     blocks.set(index, { kind: "other" });
+    if (block.type === "redacted_thinking" && typeof block.data === "string") {
+      return withStart([chunk({ thinking_blocks: [{ type: "redacted_thinking", data: block.data }] } as ChunkDelta)]);
+    }
     return [];
   }
 
@@ -71,6 +78,12 @@ export function createStreamConverter(context: ProviderContext, request: ChatCom
     const block = blocks.get(payload.index);
     if (delta.type === "text_delta" && typeof delta.text === "string") {
       return delta.text.length > 0 ? withStart([chunk({ content: delta.text })]) : [];
+    }
+    if (delta.type === "thinking_delta" && typeof delta.thinking === "string") {
+      return delta.thinking.length > 0 ? withStart([chunk({ reasoning_content: delta.thinking } as ChunkDelta)]) : [];
+    }
+    if (delta.type === "signature_delta" && typeof delta.signature === "string") {
+      return withStart([chunk({ thinking_blocks: [{ type: "thinking", thinking: "", signature: delta.signature }] } as ChunkDelta)]);
     }
     if (delta.type === "input_json_delta" && typeof delta.partial_json === "string" && delta.partial_json.length > 0) {
       if (block?.kind === "tool") return [chunk({ tool_calls: [tools.append(payload.index, delta.partial_json)!] })];
