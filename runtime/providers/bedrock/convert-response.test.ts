@@ -53,10 +53,13 @@ describe("bedrock convertResponse", () => {
     expect(completion.usage).toMatchObject({ prompt_tokens: 100, completion_tokens: 25 });
   });
 
-  it("leaves reasoning content out of the answer", () => {
+  it("returns reasoning content as reasoning_content and thinking_blocks, apart from the answer", () => {
     const { completion, usage } = convert(fixture("amazon-bedrock-reasoning.json"));
-    expect(completion.choices[0]!.message.content).toBe('There are **3** r\'s in "strawberry":\n\n1. st**r**awbe**r****r**y');
-    expect(JSON.stringify(completion)).not.toContain("Let me count");
+    const message = completion.choices[0]!.message as { content: string; reasoning_content?: string; thinking_blocks?: Array<{ type: string; signature?: string }> };
+    expect(message.content).toBe('There are **3** r\'s in "strawberry":\n\n1. st**r**awbe**r****r**y');
+    expect(message.content).not.toContain("Let me count");
+    expect(message.reasoning_content).toContain("Let me count");
+    expect(message.thinking_blocks?.[0]?.type).toBe("thinking");
     expect(usage.outputTokens).toBe(78);
   });
 

@@ -1,8 +1,9 @@
 /**
  * Bedrock Converse response -> chat.completion.
  * Text blocks are joined into `content`; toolUse blocks become `tool_calls` (the input object
- * serialized as the arguments string); reasoningContent (extended thinking), images, documents
- * and guard content are not part of an OpenAI answer and are left out. Converse bodies carry
+ * serialized as the arguments string); reasoningContent (extended thinking) becomes
+ * `reasoning_content` and `thinking_blocks` (with signatures, or redacted), as for Anthropic;
+ * images, documents and guard content are not part of an OpenAI answer and are left out. Converse bodies carry
  * neither an id nor the model name: the completion id derives from gw's request id, the model is
  * the public name the client asked for.
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_ResponseSyntax
@@ -22,6 +23,8 @@ export function convertResponse(body: unknown, context: ProviderContext): Conver
   let text = "";
   let hasText = false;
   const toolCalls: ToolCall[] = [];
+  let reasoning = "";
+  const thinkingBlocks: Array<Record<string, string>> = [];
   for (let index = 0; index < message.content.length; index++) {
     const block: unknown = message.content[index];
     if (!isRecord(block)) throw badUpstreamResponse("bedrock", `content[${index}] is not an object`);
@@ -34,6 +37,15 @@ export function convertResponse(body: unknown, context: ProviderContext): Conver
         throw badUpstreamResponse("bedrock", `content[${index}] is a toolUse without toolUseId or name`);
       }
       toolCalls.push({ id: toolUse.toolUseId, type: "function", function: { name: toolUse.name, arguments: JSON.stringify(toolUse.input ?? {}) } });
+    } else if (isRecord(block.reasoningContent)) {
+      const thought = block.reasoningContent;
+      if (isRecord(thought.reasoningText) && typeof thought.reasoningText.text === "string") {
+        reasoning += thought.reasoningText.text;
+        const signature = thought.reasoningText.signature;
+        thinkingBlocks.push({ type: "thinking", thinking: thought.reasoningText.text, ...(typeof signature === "string" ? { signature } : {}) });
+      } else if (typeof thought.redactedContent === "string") {
+        thinkingBlocks.push({ type: "redacted_thinking", data: thought.redactedContent });
+      }
     }
   }
 
@@ -45,6 +57,7 @@ export function convertResponse(body: unknown, context: ProviderContext): Conver
     refusal: null,
   };
   if (toolCalls.length > 0) answer.tool_calls = toolCalls;
+  if (thinkingBlocks.length > 0) Object.assign(answer, { reasoning_content: reasoning, thinking_blocks: thinkingBlocks });
   const completion: ChatCompletion = {
     id: `chatcmpl-${context.requestId}`,
     object: "chat.completion",

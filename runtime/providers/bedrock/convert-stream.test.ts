@@ -84,10 +84,11 @@ describe("bedrock stream converter", () => {
     expect(toolCalls(chunks)).toEqual([{ id: "tool-use-id", name: "updateIssueList", arguments: "{}" }]);
   });
 
-  it("does not forward reasoning deltas", async () => {
+  it("streams reasoning as reasoning_content (and signatures as thinking_blocks), never as content", async () => {
     const chunks = await replay(wire(lines("amazon-bedrock-reasoning.chunks.txt")), bedrock.createStreamConverter(context, request));
     expect(content(chunks)).toBe('There are **3** r\'s in "strawberry":\n\n1. st**r**awbe**r****r**y');
-    expect(JSON.stringify(chunks)).not.toContain("Let me count");
+    const reasoning = chunks.map((chunk) => (chunk.choices[0]?.delta as { reasoning_content?: string } | undefined)?.reasoning_content ?? "").join("");
+    expect(reasoning).toContain("Let me count");
   });
 
   it("turns an exception message in the stream into a GatewayError", async () => {

@@ -6,7 +6,8 @@
  * contentBlockStart   -> toolUse: tool call delta (index counts tool calls, not blocks; id,
  *                        name, arguments "")
  * contentBlockDelta   -> text: content; toolUse.input: arguments at that index;
- *                        reasoningContent (text, signature, redacted) is not forwarded
+ *                        reasoningContent: text as reasoning_content, signature or
+ *                        redacted content as thinking_blocks
  * contentBlockStop    -> a tool call whose input stayed empty gets arguments "{}"
  * messageStop         -> chunk with finish_reason
  * metadata            -> usage recorded; the usage chunk (choices: []) is sent, if the client
@@ -32,6 +33,9 @@ import { mapFinishReason } from "./map-finish-reason.ts";
 
 /** What a content block index refers to (a tool use's call is kept by `tools`, under the same index). */
 type BlockKind = "tool" | "other";
+
+/** A chunk delta with the reasoning fields OpenAI-compatible clients read (LiteLLM's names). */
+type ChunkDelta = ChatCompletionChunk["choices"][number]["delta"];
 
 export function createStreamConverter(context: ProviderContext, request: ChatCompletionRequest): StreamConverter {
   const forwardUsage = request.stream_options?.include_usage === true;
@@ -74,6 +78,14 @@ export function createStreamConverter(context: ProviderContext, request: ChatCom
     const delta = payload.delta;
     if (!isRecord(delta)) throw badUpstreamResponse("bedrock", "contentBlockDelta without delta");
     if (typeof delta.text === "string") return delta.text.length > 0 ? withStart([chunk({ content: delta.text })]) : [];
+    if (isRecord(delta.reasoningContent)) {
+      // Extended thinking: text as reasoning_content, the signature (or a redacted block) as thinking_blocks, as for Anthropic.
+      const thought = delta.reasoningContent;
+      if (typeof thought.text === "string") return thought.text.length > 0 ? withStart([chunk({ reasoning_content: thought.text } as ChunkDelta)]) : [];
+      if (typeof thought.signature === "string") return withStart([chunk({ thinking_blocks: [{ type: "thinking", thinking: "", signature: thought.signature }] } as ChunkDelta)]);
+      if (typeof thought.redactedContent === "string") return withStart([chunk({ thinking_blocks: [{ type: "redacted_thinking", data: thought.redactedContent }] } as ChunkDelta)]);
+      return [];
+    }
     if (isRecord(delta.toolUse)) {
       if (blocks.get(index) !== "tool") throw badUpstreamResponse("bedrock", "a toolUse delta for a block that did not start as a tool use");
       const input = delta.toolUse.input;
