@@ -11,17 +11,7 @@ import { isRecord } from "../openai/openai-api.ts";
 export function readMessageText(content: unknown, param: string): string {
   if (typeof content === "string") return content;
   if (content === null || content === undefined) return "";
-  if (!Array.isArray(content)) throw invalidRequest(`${param} must be a string or an array of content parts.`, param);
-  let text = "";
-  for (let index = 0; index < content.length; index++) {
-    const part: unknown = content[index];
-    if (isRecord(part) && part.type === "refusal") continue;
-    if (!isRecord(part) || part.type !== "text" || typeof part.text !== "string") {
-      throw invalidRequest(`${param}[${index}] must be a text part for this message role.`, `${param}[${index}]`);
-    }
-    text += part.text;
-  }
-  return text;
+  return readSystemTexts(content, param).join("");
 }
 
 /**
@@ -31,10 +21,9 @@ export function readMessageText(content: unknown, param: string): string {
  * 400 naming them, as in readMessageText.
  */
 export function readSystemTexts(content: unknown, param: string): string[] {
-  if (!Array.isArray(content)) {
-    const text = readMessageText(content, param);
-    return text === "" ? [] : [text];
-  }
+  if (typeof content === "string") return content === "" ? [] : [content];
+  if (content === null || content === undefined) return [];
+  if (!Array.isArray(content)) throw invalidRequest(`${param} must be a string or an array of content parts.`, param);
   const texts: string[] = [];
   for (let index = 0; index < content.length; index++) {
     const part: unknown = content[index];
