@@ -23,7 +23,7 @@ import {
   routeHeaders,
   settleRequest,
 } from "./request-flow.ts";
-import { headerSafe, streamResponse } from "../http/respond.ts";
+import { headerSafe, type StreamEncoder, streamResponse } from "../http/respond.ts";
 import { type CompletedCall, completeUpstream, startUpstreamStream, type UpstreamCall, type UpstreamStream } from "../upstream/upstream.ts";
 
 export { describe } from "./request-flow.ts";
@@ -134,12 +134,13 @@ export function countStreamUsage(model: string, chat: ChatCompletionRequest, est
 type ChatValue = CompletedCall | UpstreamStream;
 
 /**
- * How a dialect mapped onto chat answers (completions.ts): the chat completion and each stream
- * chunk converted at the edge, after accounting, which reads chat's shapes.
+ * How a dialect mapped onto chat answers (completions.ts, messages.ts): the chat completion and
+ * the stream converted at the edge, after accounting, which reads chat's shapes.
  */
-export interface ChatAnswerConverter {
-  toPayload(completion: ChatCompletion): unknown;
-  encodeChunk(chunk: ChatCompletionChunk): Uint8Array;
+export interface ChatAnswerConverter<Body = ChatCompletionRequest> {
+  toPayload(completion: ChatCompletion, body: Body): unknown;
+  /** A new encoder for one stream (it may keep state across chunks). */
+  streamEncoder(body: Body): StreamEncoder;
 }
 
 /** Chat completions as a priced endpoint (priced-request.ts); `answerAs` absent: chat's own shapes. */
@@ -163,12 +164,12 @@ export function chatEndpoint(deps: RequestDeps, answerAs?: ChatAnswerConverter):
       const value = outcome.value;
       if (!("next" in value)) {
         return respondWithOutcome(deps, state, { ...outcome, value }, ({ converted, warnings }) => ({
-          payload: answerAs === undefined ? converted.completion : answerAs.toPayload(converted.completion),
+          payload: answerAs === undefined ? converted.completion : answerAs.toPayload(converted.completion, chat),
           usage: converted.usage,
           warnings,
         }));
       }
-      return respondWithStream(deps, state, chat, { ...outcome, value }, answerAs?.encodeChunk);
+      return respondWithStream(deps, state, chat, { ...outcome, value }, answerAs?.streamEncoder(chat));
     },
   };
 }
@@ -179,7 +180,7 @@ function respondWithStream(
   state: RequestState,
   chat: ChatCompletionRequest,
   outcome: Extract<ExecuteOutcome<UpstreamStream>, { ok: true }>,
-  encodeChunk: ((chunk: ChatCompletionChunk) => Uint8Array) | undefined,
+  encoder: StreamEncoder | undefined,
 ): Response {
   state.deploymentHold = outcome.hold;
   const headers = routeHeaders(state.requestId, outcome);
@@ -201,5 +202,5 @@ function respondWithStream(
     );
   }, () => {
     state.timeToFirstTokenMs = deps.clock.now() - state.started;
-  }, deps.shutdown, encodeChunk);
+  }, deps.shutdown, encoder);
 }

@@ -106,11 +106,11 @@ describe("POST /v1/completions", () => {
   });
 });
 
-describe("textCompletionAnswer.encodeChunk", () => {
+describe("textCompletionAnswer.streamEncoder", () => {
   it("keeps the usage-only chunk (stream_options.include_usage) with its empty choices", () => {
     const usage = { prompt_tokens: 7, completion_tokens: 2, total_tokens: 9 };
     const chunk: ChatCompletionChunk = { id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "chat", choices: [], usage };
-    const event = new TextDecoder().decode(textCompletionAnswer.encodeChunk(chunk));
+    const event = new TextDecoder().decode((textCompletionAnswer.streamEncoder({} as never).chunk(chunk) as Uint8Array));
     expect(event.endsWith("\n\n")).toBe(true);
     const data = JSON.parse(event.slice("data: ".length)) as unknown;
     expect(data).toEqual({ id: "cmpl-1", object: "text_completion", created: 1, model: "chat", choices: [], usage });

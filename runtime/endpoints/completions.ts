@@ -11,6 +11,7 @@
 import { GatewayError, invalidRequest } from "../http/errors.ts";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, FinishReason, TextCompletion } from "../http/openai-types.ts";
 import { encodeSseData } from "../upstream/stream/encode-sse.ts";
+import { chatStreamEncoder, type StreamEncoder } from "../http/respond.ts";
 import { type ChatAnswerConverter, chatEndpoint, parseChatRequest } from "./chat.ts";
 import { readModelBody, type RequestDeps } from "./request-flow.ts";
 
@@ -90,8 +91,13 @@ export const textCompletionAnswer: ChatAnswerConverter = {
       completion,
       completion.choices.map((choice) => ({ text: choice.message.content ?? "", index: choice.index, logprobs: null, finish_reason: toFinishReason(choice.finish_reason) })),
     ),
-  // One text_completion chunk per chat chunk; the usage-only chunk keeps its empty choices.
-  encodeChunk: (chunk: ChatCompletionChunk) =>
+  streamEncoder: () => textCompletionStream,
+};
+
+/** One text_completion chunk per chat chunk (the usage-only chunk keeps its empty choices); chat's end and errors. */
+const textCompletionStream: StreamEncoder = {
+  ...chatStreamEncoder,
+  chunk: (chunk: ChatCompletionChunk) =>
     encodeSseData(
       toTextCompletion(
         chunk,

@@ -22,7 +22,7 @@ import type { TokenUsage } from "../http/openai-types.ts";
 import type { Caller, RuntimeDeployment, RuntimePlan, RuntimeRoute, TokenPrice } from "../start/plan.ts";
 import type { Clock, FetchFunction, SpendStore } from "../stores/ports.ts";
 import type { ProviderContext } from "../providers/types.ts";
-import { errorResponse, headerSafe, type HeaderRecord } from "../http/respond.ts";
+import { type ErrorBody, errorResponse, headerSafe, type HeaderRecord, openAiErrorBody } from "../http/respond.ts";
 
 export interface RequestDeps {
   plan: RuntimePlan;
@@ -80,6 +80,8 @@ export interface RequestState {
   timeToFirstTokenMs: number | null;
   /** The answering deployment's rate-limit hold; released (with the real tokens) by settleRequest/failRequest/abandonRequest. */
   deploymentHold: DeploymentHold | null;
+  /** Errors in the client's dialect (the endpoint's AdmitOptions.errorBody), OpenAI's by default. */
+  errorBody: ErrorBody;
 }
 
 const noTags: readonly string[] = [];
@@ -104,6 +106,7 @@ export function createRequestState(deps: RequestDeps, path: string, requestId: s
     tags: noTags,
     timeToFirstTokenMs: null,
     deploymentHold: null,
+    errorBody: openAiErrorBody,
   };
 }
 
@@ -113,7 +116,7 @@ export function failRequest(deps: RequestDeps, state: RequestState, error: Gatew
   state.deploymentHold?.release(0);
   logRequest(deps, state, { status: error.status, route: null, target: null, usage: null, attempts: 0, error, costUsd: null });
   headers["x-request-id"] = state.requestId;
-  return errorResponse(error, headers);
+  return errorResponse(error, headers, state.errorBody);
 }
 
 /** Release what a request holds when its handler throws (nothing was charged). */
@@ -189,6 +192,8 @@ export interface AdmitOptions<Body> {
   stream?(body: Body): boolean;
   /** The request's token estimate and worst-case cost at `price` (for rate limits and budgets). */
   estimate(body: Body, price: TokenPrice | null): CostEstimate;
+  /** Errors in the endpoint's dialect (Anthropic's for /v1/messages); absent: OpenAI's. */
+  errorBody?: ErrorBody;
 }
 
 /**
@@ -209,6 +214,7 @@ export async function admitRequest<Body extends { model: string }>(
   pathModel: string | null = null,
 ): Promise<AdmittedRequest<Body> | Response> {
   const state = createRequestState(deps, path, requestId);
+  if (options.errorBody !== undefined) state.errorBody = options.errorBody;
   const caller = authenticate(deps.plan, request.headers, deps.managedKeys);
   if (caller instanceof GatewayError) return failRequest(deps, state, caller);
   state.caller = caller;
@@ -293,7 +299,7 @@ export function respondWithFailure(deps: RequestDeps, state: RequestState, outco
   const headers = routeHeaders(state.requestId, outcome);
   addLimitHeaders(state, headers);
   settleRequest(deps, state, { status: outcome.error.status, route: outcome.route, target: outcome.target, attempts: outcome.attempts, usage: null, error: outcome.error });
-  return errorResponse(outcome.error, headers);
+  return errorResponse(outcome.error, headers, state.errorBody);
 }
 
 /** How a request that reached an upstream ended. */

@@ -15,12 +15,32 @@ export type HeaderRecord = Record<string, string>;
  * `x-should-retry: false`, which the official OpenAI and Anthropic SDKs obey (so a spent
  * budget's 429 is not retried by the client); an upstream's Retry-After is passed on.
  */
-export function errorResponse(error: GatewayError, headers: HeaderRecord): Response {
+export function errorResponse(error: GatewayError, headers: HeaderRecord, errorBody: ErrorBody = openAiErrorBody): Response {
   headers["content-type"] = "application/json";
   if (!error.retryable) headers["x-should-retry"] = "false";
   else if (error.retryAfterMs !== undefined) headers["retry-after"] = String(Math.ceil(error.retryAfterMs / 1000));
-  return new Response(JSON.stringify(error.toJSON()), { status: error.status, headers });
+  return new Response(JSON.stringify(errorBody(error)), { status: error.status, headers });
 }
+
+/** An error's JSON body in the client's dialect (OpenAI's by default; Anthropic's for /v1/messages). */
+export type ErrorBody = (error: GatewayError) => unknown;
+
+export const openAiErrorBody: ErrorBody = (error) => error.toJSON();
+
+/**
+ * How a stream is written in the client's dialect: an event (or several) per chat chunk, the
+ * normal end, and an error after the stream started. Created per stream: a dialect's encoder may
+ * keep state (Anthropic's content blocks, the Responses API's output items).
+ */
+export interface StreamEncoder {
+  chunk(chunk: ChatCompletionChunk): Uint8Array | null;
+  /** The stream ended normally: chat's `data: [DONE]`, another dialect's closing events. */
+  end(): Uint8Array | null;
+  error(error: GatewayError): Uint8Array;
+}
+
+/** Chat's own stream: `data: <chunk>` per chunk, `data: [DONE]` at the end, OpenAI's error shape. */
+export const chatStreamEncoder: StreamEncoder = { chunk: encodeSseChunk, end: () => sseDone, error: encodeSseError };
 
 /** Header values must be Latin-1 without control characters; adapter warnings are free text. */
 export function headerSafe(values: readonly string[]): string {
@@ -76,8 +96,9 @@ export const shuttingDown = new GatewayError({
  * - the client goes away (the body is cancelled): the upstream request is aborted (499).
  *
  * `onFirstChunk` is called once, when the first chunk is handed to the client's body.
- * `encode` writes each chunk as one event: chat's own by default, another shape for a dialect
- * mapped onto chat (endpoints/completions.ts); `relayed` is always read from the chat chunk.
+ * `encoder` writes the stream in the client's dialect: chat's own by default, another for a
+ * dialect mapped onto chat (endpoints/completions.ts, messages.ts); `relayed` is always read from
+ * the chat chunks.
  */
 export function streamResponse(
   stream: UpstreamStream,
@@ -85,7 +106,7 @@ export function streamResponse(
   onEnd: StreamEnd,
   onFirstChunk?: () => void,
   shutdown?: AbortSignal,
-  encode: (chunk: ChatCompletionChunk) => Uint8Array = encodeSseChunk,
+  encoder: StreamEncoder = chatStreamEncoder,
 ): Response {
   let done = false;
   let sentFirst = false;
@@ -104,7 +125,8 @@ export function streamResponse(
       onFirstChunk?.();
     }
     for (const chunk of chunks) {
-      controller.enqueue(encode(chunk));
+      const bytes = encoder.chunk(chunk);
+      if (bytes !== null) controller.enqueue(bytes);
       collectRelayed(chunk, relayed);
     }
   };
@@ -117,7 +139,7 @@ export function streamResponse(
           if (done) return;
           stream.cancel(shuttingDown);
           try {
-            controller.enqueue(encodeSseError(shuttingDown));
+            controller.enqueue(encoder.error(shuttingDown));
             controller.close();
           } catch {
             // The client is gone already: nothing to tell it.
@@ -140,14 +162,15 @@ export function streamResponse(
             controller.error(failure);
             return;
           }
-          controller.enqueue(encodeSseError(failure));
+          controller.enqueue(encoder.error(failure));
           controller.close();
           end(failure.status, failure);
           return;
         }
         if (done) return;
         if (chunks === null) {
-          controller.enqueue(sseDone);
+          const tail = encoder.end();
+          if (tail !== null) controller.enqueue(tail);
           controller.close();
           end(200, null);
           return;
