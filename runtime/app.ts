@@ -26,6 +26,8 @@ import { deploymentList, deploymentStates } from "./routing/deployment-states.ts
 import { createRequestIdGenerator, type GatewayEnv, requestIdMiddleware } from "./http/request-id.ts";
 import { chatEndpoint } from "./endpoints/chat.ts";
 import { completionsEndpoint } from "./endpoints/completions.ts";
+import { messagesEndpoint } from "./endpoints/messages.ts";
+import { createCountTokensHandler } from "./endpoints/messages-count-tokens.ts";
 import { embeddingsEndpoint } from "./endpoints/embeddings.ts";
 import { handlePricedRequest, type PricedEndpoint } from "./endpoints/priced-request.ts";
 import { type CooldownShare, createDeploymentHealth, type DeploymentHealth } from "./routing/deployment-health.ts";
@@ -131,6 +133,11 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   const modelInPath = (suffix: string): string[] => [`/openai/deployments/{model}${suffix}`, `/engines/{model}${suffix}`];
   mountPriced(["/v1/chat/completions", "/chat/completions", ...modelInPath("/chat/completions")], chatEndpoint(requestDeps));
   mountPriced(["/v1/completions", "/completions"], completionsEndpoint(requestDeps));
+  mountPriced(["/v1/messages", "/messages"], messagesEndpoint(requestDeps));
+  for (const path of ["/v1/messages/count_tokens", "/messages/count_tokens"]) {
+    app.post(path, createCountTokensHandler(requestDeps, edge, path));
+    app.all(path, edge.methodNotAllowed("POST"));
+  }
   mountPriced(["/v1/embeddings", "/embeddings", ...modelInPath("/embeddings")], embeddingsEndpoint(requestDeps));
   // Read-only, unpriced GETs; a path's "{id}" may hold slashes ("anthropic/claude-x", encoded or not). Logged by its pattern.
   const callerJson = createCallerJsonHandler(deps.plan, requestDeps.managedKeys, clock, edge);

@@ -138,7 +138,7 @@ type ChatValue = CompletedCall | UpstreamStream;
  * the stream converted at the edge, after accounting, which reads chat's shapes.
  */
 export interface ChatAnswerConverter<Body = ChatCompletionRequest> {
-  toPayload(completion: ChatCompletion, body: Body): unknown;
+  toPayload(completion: ChatCompletion, body: Body, usage: TokenUsage): unknown;
   /** A new encoder for one stream (it may keep state across chunks). */
   streamEncoder(body: Body): StreamEncoder;
 }
@@ -164,7 +164,7 @@ export function chatEndpoint(deps: RequestDeps, answerAs?: ChatAnswerConverter):
       const value = outcome.value;
       if (!("next" in value)) {
         return respondWithOutcome(deps, state, { ...outcome, value }, ({ converted, warnings }) => ({
-          payload: answerAs === undefined ? converted.completion : answerAs.toPayload(converted.completion, chat),
+          payload: answerAs === undefined ? converted.completion : answerAs.toPayload(converted.completion, chat, converted.usage),
           usage: converted.usage,
           warnings,
         }));
@@ -174,13 +174,19 @@ export function chatEndpoint(deps: RequestDeps, answerAs?: ChatAnswerConverter):
   };
 }
 
-/** Commit the stream's 200 with gw's headers; settle when it ends, with the usage gw counted when the upstream's is missing. */
-function respondWithStream(
+/**
+ * Commit the stream's 200 with gw's headers; settle when it ends, with the usage gw counted when
+ * the upstream's is missing. `chat` is the request the stream answers (for a dialect: the chat
+ * request it means); `encoder` and `collect` write and read the stream's items (chat chunks by
+ * default; a native dialect's frames, messages.ts).
+ */
+export function respondWithStream<T = ChatCompletionChunk>(
   deps: RequestDeps,
   state: RequestState,
   chat: ChatCompletionRequest,
-  outcome: Extract<ExecuteOutcome<UpstreamStream>, { ok: true }>,
-  encoder: StreamEncoder | undefined,
+  outcome: Extract<ExecuteOutcome<UpstreamStream<T>>, { ok: true }>,
+  encoder: StreamEncoder<T> | undefined,
+  collect?: (item: T, parts: string[]) => void,
 ): Response {
   state.deploymentHold = outcome.hold;
   const headers = routeHeaders(state.requestId, outcome);
@@ -202,5 +208,5 @@ function respondWithStream(
     );
   }, () => {
     state.timeToFirstTokenMs = deps.clock.now() - state.started;
-  }, deps.shutdown, encoder);
+  }, deps.shutdown, encoder, collect);
 }

@@ -184,8 +184,8 @@ export interface AdmittedRequest<Body> {
 }
 
 export interface AdmitOptions<Body> {
-  /** The body's parser: the request, or the 400 to answer with. */
-  parse(body: unknown): Body | GatewayError;
+  /** The body's parser: the request, or the 400 to answer with. `headers`: the client's (a dialect's version and beta flags). */
+  parse(body: unknown, headers: Headers): Body | GatewayError;
   /** What a JSON body must hold, for the invalid-JSON error ("`model` and `messages`"). */
   expected: string;
   /** Whether the client asked for a stream (logged and recorded as such, from admission on). */
@@ -223,7 +223,7 @@ export async function admitRequest<Body extends { model: string }>(
   if (json instanceof GatewayError) return failRequest(deps, state, json);
   if (json === undefined) return failRequest(deps, state, invalidJson(options.expected));
   if (pathModel !== null && typeof json === "object" && json !== null && !Array.isArray(json)) (json as Record<string, unknown>).model = pathModel;
-  const body = options.parse(json);
+  const body = options.parse(json, request.headers);
   if (body instanceof GatewayError) return failRequest(deps, state, body);
   state.model = body.model;
   if (options.stream) state.stream = options.stream(body);

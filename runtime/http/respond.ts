@@ -4,7 +4,7 @@
  */
 import { clientClosedError } from "../routing/attempt-control.ts";
 import { GatewayError } from "./errors.ts";
-import type { ChatCompletionChunk } from "./openai-types.ts";
+import type { ChatCompletionChunk, TokenUsage } from "./openai-types.ts";
 import { encodeSseChunk, encodeSseError, sseDone } from "../upstream/stream/encode-sse.ts";
 import type { UpstreamStream } from "../upstream/upstream.ts";
 
@@ -32,10 +32,10 @@ export const openAiErrorBody: ErrorBody = (error) => error.toJSON();
  * normal end, and an error after the stream started. Created per stream: a dialect's encoder may
  * keep state (Anthropic's content blocks, the Responses API's output items).
  */
-export interface StreamEncoder {
-  chunk(chunk: ChatCompletionChunk): Uint8Array | null;
-  /** The stream ended normally: chat's `data: [DONE]`, another dialect's closing events. */
-  end(): Uint8Array | null;
+export interface StreamEncoder<T = ChatCompletionChunk> {
+  chunk(chunk: T): Uint8Array | null;
+  /** The stream ended normally: chat's `data: [DONE]`, another dialect's closing events. `usage`: the upstream's, when it reported one. */
+  end(usage: TokenUsage | undefined): Uint8Array | null;
   error(error: GatewayError): Uint8Array;
 }
 
@@ -55,7 +55,7 @@ export type StreamEnd = (status: number, error: GatewayError | null, relayed: st
  * references are kept per chunk; they are joined (and tokenized) once, at the end, and only
  * when the upstream's usage is missing.
  */
-function collectRelayed(chunk: ChatCompletionChunk, parts: string[]): void {
+export function collectRelayed(chunk: ChatCompletionChunk, parts: string[]): void {
   const choices = chunk.choices;
   if (choices === undefined) return;
   for (const choice of choices) {
@@ -100,13 +100,14 @@ export const shuttingDown = new GatewayError({
  * dialect mapped onto chat (endpoints/completions.ts, messages.ts); `relayed` is always read from
  * the chat chunks.
  */
-export function streamResponse(
-  stream: UpstreamStream,
+export function streamResponse<T = ChatCompletionChunk>(
+  stream: UpstreamStream<T>,
   headers: HeaderRecord,
   onEnd: StreamEnd,
   onFirstChunk?: () => void,
   shutdown?: AbortSignal,
-  encoder: StreamEncoder = chatStreamEncoder,
+  encoder: StreamEncoder<T> = chatStreamEncoder as unknown as StreamEncoder<T>,
+  collect: (item: T, parts: string[]) => void = collectRelayed as unknown as (item: T, parts: string[]) => void,
 ): Response {
   let done = false;
   let sentFirst = false;
@@ -118,17 +119,23 @@ export function streamResponse(
     if (onShutdown !== null) shutdown?.removeEventListener("abort", onShutdown);
     onEnd(status, error, relayed.join(""));
   };
-  const enqueueAll = (controller: ReadableStreamDefaultController<Uint8Array>, chunks: readonly ChatCompletionChunk[]): void => {
-    if (chunks.length === 0) return;
+  /** Whether anything was enqueued: a dialect's encoder may write nothing for a chunk (it keeps it for later). */
+  const enqueueAll = (controller: ReadableStreamDefaultController<Uint8Array>, chunks: readonly T[]): boolean => {
+    if (chunks.length === 0) return false;
     if (!sentFirst) {
       sentFirst = true;
       onFirstChunk?.();
     }
+    let enqueued = false;
     for (const chunk of chunks) {
       const bytes = encoder.chunk(chunk);
-      if (bytes !== null) controller.enqueue(bytes);
-      collectRelayed(chunk, relayed);
+      if (bytes !== null) {
+        controller.enqueue(bytes);
+        enqueued = true;
+      }
+      collect(chunk, relayed);
     }
+    return enqueued;
   };
   const body = new ReadableStream<Uint8Array>(
     {
@@ -150,32 +157,35 @@ export function streamResponse(
         else shutdown.addEventListener("abort", onShutdown, { once: true });
       },
       async pull(controller) {
-        if (done) return;
-        let chunks: ChatCompletionChunk[] | null;
-        try {
-          chunks = await stream.next();
-        } catch (error) {
-          const failure = error as GatewayError;
+        // A pull that enqueues nothing is not pulled again (highWaterMark 0): read on until something is sent or the stream ends.
+        for (;;) {
           if (done) return;
-          if (failure === clientClosedError) {
-            end(499, failure);
-            controller.error(failure);
+          let chunks: T[] | null;
+          try {
+            chunks = await stream.next();
+          } catch (error) {
+            const failure = error as GatewayError;
+            if (done) return;
+            if (failure === clientClosedError) {
+              end(499, failure);
+              controller.error(failure);
+              return;
+            }
+            controller.enqueue(encoder.error(failure));
+            controller.close();
+            end(failure.status, failure);
             return;
           }
-          controller.enqueue(encoder.error(failure));
-          controller.close();
-          end(failure.status, failure);
-          return;
+          if (done) return;
+          if (chunks === null) {
+            const tail = encoder.end(stream.usage());
+            if (tail !== null) controller.enqueue(tail);
+            controller.close();
+            end(200, null);
+            return;
+          }
+          if (enqueueAll(controller, chunks)) return;
         }
-        if (done) return;
-        if (chunks === null) {
-          const tail = encoder.end();
-          if (tail !== null) controller.enqueue(tail);
-          controller.close();
-          end(200, null);
-          return;
-        }
-        enqueueAll(controller, chunks);
       },
       cancel() {
         stream.cancel(clientClosedError);

@@ -119,6 +119,24 @@ export interface ConvertedResponse {
   usage: TokenUsage;
 }
 
+/**
+ * Anthropic's Messages API spoken natively (Anthropic, Claude on Vertex AI): a client's
+ * `/v1/messages` request is sent as it came (only what the platform needs changed: model, version
+ * field, URL), and the answer and stream events are relayed as they came, so nothing is lost
+ * (cache_control, thinking signatures, citations, server tools). The chat converters read the
+ * same answers for gw's usage counts.
+ */
+export interface NativeMessagesAdapter {
+  /** Whether this deployment's model speaks Messages (Vertex AI: Claude models only). */
+  serves(deployment: ResolvedDeployment): boolean;
+  buildRequest(body: Readonly<Record<string, unknown>>, deployment: ResolvedDeployment, stream: boolean, beta: string | null): UpstreamRequest;
+  readonly streamFormat: StreamFormat;
+  /** The Messages event a decoded upstream event carries (a platform that wraps them); absent: the event itself. null: none. */
+  toClientEvent?(event: UpstreamEvent): UpstreamEvent | null;
+  convertResponse(body: unknown, context: ProviderContext): ConvertedResponse;
+  createStreamConverter(context: ProviderContext, request: ChatCompletionRequest): StreamConverter;
+}
+
 export interface ProviderAdapter {
   readonly name: string;
   /** Used when a deployment has no baseUrl. */
@@ -147,4 +165,6 @@ export interface ProviderAdapter {
   createAuthorizer?(deployment: ResolvedDeployment, io: AdapterIO): RequestAuthorizer;
   /** Absent when the provider has no embeddings API. */
   readonly embeddings?: EmbeddingsAdapter;
+  /** Present when (some of) the provider's models speak Anthropic's Messages API natively. */
+  readonly messages?: NativeMessagesAdapter;
 }

@@ -12,7 +12,7 @@ import { badUpstreamResponse, GatewayError } from "../http/errors.ts";
 import type { ChatCompletionChunk, ChatCompletionRequest, EmbeddingsRequest, TokenUsage } from "../http/openai-types.ts";
 import type { RuntimeDeployment } from "../start/plan.ts";
 import type { FetchFunction } from "../stores/ports.ts";
-import type { ConvertedEmbeddings, ConvertedResponse, ProviderContext, UpstreamEvent, UpstreamRequest } from "../providers/types.ts";
+import type { ConvertedEmbeddings, ConvertedResponse, NativeMessagesAdapter, ProviderContext, StreamFormat, UpstreamEvent, UpstreamRequest } from "../providers/types.ts";
 import { decodeStream } from "./stream/decode-stream.ts";
 
 /** One attempt at one deployment: what every upstream call needs besides the request itself. */
@@ -43,12 +43,12 @@ export interface CompletedCall {
 }
 
 /** A stream whose first chunks have arrived; from here on, failures reach the client as an error event. */
-export interface UpstreamStream {
+export interface UpstreamStream<T = ChatCompletionChunk> {
   /** Chunks read before committing: at least one, unless the upstream stream was empty. */
-  readonly first: readonly ChatCompletionChunk[];
+  readonly first: readonly T[];
   readonly warnings: readonly string[];
   /** The next chunks, or null once the stream has ended normally. Rejects with a GatewayError. */
-  next(): Promise<ChatCompletionChunk[] | null>;
+  next(): Promise<T[] | null>;
   /** Usage reported so far (complete after next() returned null). */
   usage(): TokenUsage | undefined;
   /** Stop reading and abort the upstream request (the client went away). */
@@ -250,6 +250,13 @@ export function carriesOutput(chunk: ChatCompletionChunk): boolean {
   return false;
 }
 
+/** What turns a stream's decoded events into what is relayed (chat chunks, or a native dialect's frames). */
+interface FrameConverter<T> {
+  push(event: UpstreamEvent): T[];
+  end(): T[];
+  usage(): TokenUsage | undefined;
+}
+
 /**
  * One streaming attempt, read up to its first chunk that carries output (carriesOutput). Rejects
  * (so the caller can retry or fall back) when the stream fails before that. The control's timer is
@@ -257,16 +264,95 @@ export function carriesOutput(chunk: ChatCompletionChunk): boolean {
  */
 export async function startUpstreamStream(call: UpstreamCall): Promise<UpstreamStream> {
   const { upstream, warnings } = await build(call, true);
+  return openStream(call, upstream, warnings, call.target.adapter.streamFormat, call.target.adapter.createStreamConverter(call.context, call.request), carriesOutput);
+}
+
+/** A client's Messages request to a deployment that speaks Messages itself (NativeMessagesAdapter). */
+export interface NativeMessagesCall extends UpstreamAttempt {
+  native: NativeMessagesAdapter;
+  /** The client's body, as it sent it. */
+  body: Readonly<Record<string, unknown>>;
+  /** Its beta flags (`anthropic-beta`), passed on. */
+  beta: string | null;
+  /** The chat request it means: what the usage readers and gw's own counts read. */
+  request: ChatCompletionRequest;
+}
+
+/** A native answer: the upstream's JSON as it came, and its usage read. */
+export interface CompletedNative {
+  readonly native: true;
+  payload: unknown;
+  usage: TokenUsage;
+  warnings: readonly string[];
+}
+
+/** One upstream event of a native stream, re-encoded for the client as it came, and the chat chunks it means (for gw's counts). */
+export interface NativeFrame {
+  bytes: Uint8Array;
+  chunks: ChatCompletionChunk[];
+}
+
+export type NativeStream = UpstreamStream<NativeFrame> & { readonly native: true };
+
+function buildNative(call: NativeMessagesCall, stream: boolean): UpstreamRequest {
+  try {
+    return call.native.buildRequest(call.body, call.target.deployment, stream, call.beta);
+  } catch (error) {
+    throw error instanceof GatewayError ? error : internalError(error);
+  }
+}
+
+/** One non-streaming native attempt: the answer passes through; its usage is read by the adapter's own reader. */
+export async function completeNative(call: NativeMessagesCall): Promise<CompletedNative> {
+  const body = await sendForJson(call, buildNative(call, false));
+  try {
+    return { native: true, payload: body, usage: call.native.convertResponse(body, call.context).usage, warnings: [] };
+  } catch (error) {
+    throw error instanceof GatewayError ? error : badUpstreamResponse(call.target.deployment.provider, "unexpected response shape");
+  }
+}
+
+const frameEncoder = new TextEncoder();
+
+/** One streaming native attempt: every event relayed as it came (an error event fails the attempt, as in chat). */
+export async function startNativeStream(call: NativeMessagesCall): Promise<NativeStream> {
+  const { native } = call;
+  const chat = native.createStreamConverter(call.context, call.request);
+  const converter: FrameConverter<NativeFrame> = {
+    push(event) {
+      const relayed = native.toClientEvent === undefined ? event : native.toClientEvent(event);
+      if (relayed === null) return [];
+      const chunks = chat.push(relayed);
+      const name = relayed.event ?? "message";
+      return [{ bytes: frameEncoder.encode(`event: ${name}\ndata: ${relayed.data}\n\n`), chunks }];
+    },
+    end: () => {
+      const chunks = chat.end();
+      return chunks.length === 0 ? [] : [{ bytes: new Uint8Array(0), chunks }];
+    },
+    usage: () => chat.usage(),
+  };
+  const stream = await openStream(call, buildNative(call, true), [], native.streamFormat, converter, (frame) => frame.chunks.some(carriesOutput));
+  return { ...stream, native: true };
+}
+
+async function openStream<T>(
+  call: UpstreamAttempt,
+  upstream: UpstreamRequest,
+  warnings: readonly string[],
+  format: StreamFormat,
+  converter: FrameConverter<T>,
+  carries: (item: T) => boolean,
+): Promise<UpstreamStream<T>> {
   const { target, control } = call;
   const response = await send(call, upstream);
   if (response.body === null) {
     control.dispose();
     throw badUpstreamResponse(target.deployment.provider, "the stream has no body");
   }
-  const events: AsyncGenerator<UpstreamEvent, void, undefined> = decodeStream(target.adapter.streamFormat, response.body, {
+  const events: AsyncGenerator<UpstreamEvent, void, undefined> = decodeStream(format, response.body, {
     provider: target.deployment.provider,
   });
-  const converter = target.adapter.createStreamConverter(call.context, call.request);
   let ended = false;
 
   const fail = (error: unknown): GatewayError => {
@@ -277,7 +363,7 @@ export async function startUpstreamStream(call: UpstreamCall): Promise<UpstreamS
     return mapped;
   };
 
-  const convert = (run: () => ChatCompletionChunk[]): ChatCompletionChunk[] => {
+  const convert = (run: () => T[]): T[] => {
     try {
       return run();
     } catch (error) {
@@ -285,7 +371,7 @@ export async function startUpstreamStream(call: UpstreamCall): Promise<UpstreamS
     }
   };
 
-  const next = async (): Promise<ChatCompletionChunk[] | null> => {
+  const next = async (): Promise<T[] | null> => {
     if (ended) return null;
     try {
       for (;;) {
@@ -310,12 +396,12 @@ export async function startUpstreamStream(call: UpstreamCall): Promise<UpstreamS
   // delta, a finish reason or usage): a stream that fails after only role-only or empty chunks
   // throws here, so it is retried or falls back like one that failed before its first byte.
   // Bounded: after heldChunksLimit empty chunks the stream is committed anyway.
-  const first: ChatCompletionChunk[] = [];
+  const first: T[] = [];
   while (first.length < heldChunksLimit) {
     const chunks = await next();
     if (chunks === null) break;
     first.push(...chunks);
-    if (chunks.some(carriesOutput)) break;
+    if (chunks.some(carries)) break;
   }
   return {
     first,

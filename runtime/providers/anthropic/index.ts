@@ -5,6 +5,7 @@ import { convertResponse } from "./convert-response.ts";
 import { createStreamConverter } from "./convert-stream.ts";
 import { anthropicDescriptor } from "./descriptor.ts";
 import { mapError } from "./map-error.ts";
+import { nativeMessages } from "./native-messages.ts";
 
 export const anthropic: ProviderAdapter = {
   name: "anthropic",
@@ -14,4 +15,5 @@ export const anthropic: ProviderAdapter = {
   convertResponse,
   createStreamConverter,
   mapError,
+  messages: nativeMessages,
 };

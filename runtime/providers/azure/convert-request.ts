@@ -8,6 +8,7 @@
  */
 import type { ChatCompletionRequest } from "../../http/openai-types.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
+import { withoutHistoryReasoning } from "../shared/history-reasoning.ts";
 import { azureUrl, createHeaders, usesApiVersion } from "./endpoint.ts";
 
 export function convertRequest(request: ChatCompletionRequest, deployment: ResolvedDeployment, stream: boolean): ConvertedRequest {
@@ -15,6 +16,7 @@ export function convertRequest(request: ChatCompletionRequest, deployment: Resol
   const body: Omit<ChatCompletionRequest, "model"> & { model: string | undefined } = {
     ...request,
     model: usesApiVersion(deployment) ? undefined : deployment.model,
+    messages: withoutHistoryReasoning(request.messages),
     stream: stream ? true : undefined,
     stream_options: stream ? { ...request.stream_options, include_usage: true } : undefined,
   };

@@ -7,6 +7,7 @@
  */
 import type { ChatCompletionRequest } from "../../http/openai-types.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
+import { withoutHistoryReasoning } from "../shared/history-reasoning.ts";
 import { chatCompletionsUrl, createHeaders } from "./endpoint.ts";
 
 export function convertRequest(request: ChatCompletionRequest, deployment: ResolvedDeployment, stream: boolean): ConvertedRequest {
@@ -14,6 +15,7 @@ export function convertRequest(request: ChatCompletionRequest, deployment: Resol
   const body: ChatCompletionRequest = {
     ...request,
     model: deployment.model,
+    messages: withoutHistoryReasoning(request.messages),
     stream: stream ? true : undefined,
     stream_options: stream ? { ...request.stream_options, include_usage: true } : undefined,
   };

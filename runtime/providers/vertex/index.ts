@@ -12,6 +12,7 @@ import { createStreamConverter } from "./convert-stream.ts";
 import { embeddings } from "./embeddings.ts";
 import { vertexDescriptor } from "./descriptor.ts";
 import { mapError } from "./map-error.ts";
+import { nativeMessages } from "./native-messages.ts";
 import { createServiceAccountAuthorizer } from "./service-account.ts";
 
 export const vertex: ProviderAdapter = {
@@ -22,6 +23,7 @@ export const vertex: ProviderAdapter = {
   convertResponse,
   createStreamConverter,
   mapError,
+  messages: nativeMessages,
   createAuthorizer: createServiceAccountAuthorizer,
   embeddings,
 };
