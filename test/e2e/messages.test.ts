@@ -12,6 +12,7 @@ import type { FakeUpstream } from "../fakes/fake-server.ts";
 import { fixtureStreamText, fixtureText, fixtureUsage } from "../fakes/fixture-text.ts";
 import { startOpenAIUpstream } from "../fakes/openai-upstream.ts";
 import { lastRecorded } from "../support/last-request.ts";
+import { pythonWithSdks, runPython } from "../support/python-sdks.ts";
 import { serveTestConfig } from "../support/serve-test-config.ts";
 import type { GatewayProcess } from "../support/start-gw.ts";
 
@@ -216,4 +217,24 @@ describe("gw's own answers in Anthropic's dialect", () => {
     expect(long.input_tokens).toBeGreaterThan(short.input_tokens + 100);
     expect(anthropicUpstream.chatRequests()).toHaveLength(0);
   });
+});
+
+describe("the official Python anthropic SDK", () => {
+  beforeAll(() => {
+    pythonWithSdks();
+  }, 300_000);
+
+  for (const model of ["claude", "gpt"]) {
+    test(`create, stream, tools, count_tokens and a bad key against ${model === "claude" ? "an Anthropic (native)" : "an OpenAI (translated)"} deployment`, async () => {
+      const seen = (await runPython("anthropic_client.py", [gateway.url, masterKey, model])) as Record<string, Record<string, unknown>>;
+      const text = model === "claude" ? "anthropic-text" : "openai-text";
+      expect(seen.create).toMatchObject({ type: "message", text: fixtureText(text), stop_reason: "end_turn" });
+      expect(seen.stream).toMatchObject({ text: fixtureStreamText(text), final_text: fixtureStreamText(text) });
+      expect(seen.stream?.output_tokens).toBeGreaterThan(0);
+      expect(seen.tools?.stop_reason).toBe("tool_use");
+      expect((seen.tools?.calls as unknown[]).length).toBeGreaterThan(0);
+      expect(seen.count_tokens).toBeGreaterThan(0);
+      expect(seen.bad_key).toEqual({ status: 401, type: "authentication_error" });
+    }, 120_000);
+  }
 });
