@@ -8,6 +8,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { startAnthropicUpstream } from "../fakes/anthropic-upstream.ts";
+import { defaultTestCredentials, startBedrockUpstream } from "../fakes/bedrock-upstream.ts";
 import type { FakeUpstream } from "../fakes/fake-server.ts";
 import { fixtureStreamText, fixtureText, fixtureUsage } from "../fakes/fixture-text.ts";
 import { startOpenAIUpstream } from "../fakes/openai-upstream.ts";
@@ -22,6 +23,7 @@ const masterKey = "gw-master-messages-test";
 
 let openAIUpstream: FakeUpstream;
 let anthropicUpstream: FakeUpstream;
+let bedrockUpstream: FakeUpstream;
 let gateway: GatewayProcess;
 let client: Anthropic;
 let stop: () => Promise<void>;
@@ -35,10 +37,17 @@ const weatherTool: Anthropic.Tool = {
 beforeAll(async () => {
   openAIUpstream = await startOpenAIUpstream({ apiKey: openAIKey });
   anthropicUpstream = await startAnthropicUpstream({ apiKey: anthropicKey });
+  bedrockUpstream = await startBedrockUpstream({ region: "us-east-1" });
   ({ gateway, stop } = await serveTestConfig({
     name: "e2e-messages",
-    upstreams: [openAIUpstream, anthropicUpstream],
-    env: { OPENAI_API_KEY: openAIKey, ANTHROPIC_API_KEY: anthropicKey, GW_MASTER_KEY: masterKey },
+    upstreams: [openAIUpstream, anthropicUpstream, bedrockUpstream],
+    env: {
+      OPENAI_API_KEY: openAIKey,
+      ANTHROPIC_API_KEY: anthropicKey,
+      GW_MASTER_KEY: masterKey,
+      AWS_ACCESS_KEY_ID: defaultTestCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: defaultTestCredentials.secretAccessKey,
+    },
     masterKey,
     config: {
       models: [
@@ -46,6 +55,12 @@ beforeAll(async () => {
           name: "claude",
           deployments: [
             { name: "anthropic-main", provider: "anthropic", model: "claude-sonnet-4-5", baseUrl: anthropicUpstream.baseUrl, apiKey: { $env: "ANTHROPIC_API_KEY" }, price: { inputPerMTok: 3, outputPerMTok: 15 } },
+          ],
+        },
+        {
+          name: "claude-bedrock",
+          deployments: [
+            { name: "bedrock-claude", provider: "bedrock", model: "us.anthropic.claude-sonnet-4-5-20250929-v1:0", baseUrl: bedrockUpstream.url, region: "us-east-1", price: { inputPerMTok: 3, outputPerMTok: 15 } },
           ],
         },
         {
@@ -66,6 +81,7 @@ afterAll(() => stop?.());
 beforeEach(() => {
   openAIUpstream.reset();
   anthropicUpstream.reset();
+  bedrockUpstream.reset();
 });
 
 const prompt = "Invent a new holiday and describe its traditions.";
@@ -117,6 +133,30 @@ describe("to an Anthropic deployment: native pass-through", () => {
     const sent = lastRecorded(anthropicUpstream.chatRequests());
     expect(sent.headers["anthropic-beta"]).toBe("token-efficient-tools-2025-02-19");
     expect((sent.body as { tools: unknown }).tools).toEqual([weatherTool]);
+  });
+});
+
+describe("to Claude on Bedrock: native through InvokeModel", () => {
+  test("create and stream: the Messages body goes to /invoke as it came (Bedrock's anthropic_version, no model or stream), signed; the answer and events come back as Anthropic's", async () => {
+    const message = await client.messages.create(
+      { model: "claude-bedrock", max_tokens: 512, system: [{ type: "text", text: "Be terse.", cache_control: { type: "ephemeral" } }], messages: [{ role: "user", content: prompt }] },
+      { headers: { "anthropic-beta": "context-1m-2025-08-07" } },
+    );
+    expect(message.content[0]).toMatchObject({ type: "text", text: fixtureText("anthropic-text") });
+    const sent = lastRecorded(bedrockUpstream.chatRequests());
+    expect(sent.path).toBe("/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke");
+    expect(sent.body).toEqual({
+      anthropic_version: "bedrock-2023-05-31",
+      anthropic_beta: ["context-1m-2025-08-07"],
+      max_tokens: 512,
+      system: [{ type: "text", text: "Be terse.", cache_control: { type: "ephemeral" } }],
+      messages: [{ role: "user", content: prompt }],
+    });
+    const stream = client.messages.stream({ model: "claude-bedrock", max_tokens: 512, messages: [{ role: "user", content: prompt }] });
+    const final = await stream.finalMessage();
+    expect(final.content.map((block) => (block.type === "text" ? block.text : "")).join("")).toBe(fixtureStreamText("anthropic-text"));
+    expect(final.usage.output_tokens).toBeGreaterThan(0);
+    expect(lastRecorded(bedrockUpstream.chatRequests()).path).toMatch(/\/invoke-with-response-stream$/);
   });
 });
 

@@ -4,7 +4,8 @@
  * (unless the last turn returns tool results, which is answered with text).
  *
  * Serves `POST /model/{modelId}/converse`, `/converse-stream` (AWS event-stream binary framing,
- * `application/vnd.amazon.eventstream`) and `/invoke` (Titan and Cohere embeddings, computed).
+ * `application/vnd.amazon.eventstream`), `/invoke` (Titan and Cohere embeddings, computed) and, for Claude
+ * models, `/invoke` and `/invoke-with-response-stream` with Anthropic's Messages body (`anthropic-*` fixtures).
  *
  * Every request must carry a valid AWS Signature Version 4, which this fake VERIFIES with its own
  * implementation of the algorithm (node:crypto; canonical request, string to sign, signing key,
@@ -325,6 +326,23 @@ function wordCount(text: string): number {
 }
 
 const invokePath = /^\/model\/([^/]+)\/invoke$/;
+/** InvokeModel for Claude models: Anthropic's Messages body, answered like Anthropic (streamed in `chunk` events). */
+const claudeInvokePath = /^\/model\/[^/]*anthropic\.claude[^/]*\/invoke(?:-with-response-stream)?$/;
+
+function isClaudeInvokeBody(body: unknown): boolean {
+  return isRecord(body) && "anthropic_version" in body;
+}
+
+/** The checks Bedrock makes of a Claude InvokeModel body that a pass-through can get wrong. */
+function checkClaudeInvokeBody(body: Record<string, unknown>): DialectReply | null {
+  if (body.anthropic_version !== "bedrock-2023-05-31") return invalid("Malformed input request: #/anthropic_version: bedrock-2023-05-31 expected, please reformat your input and try again.");
+  for (const key of ["model", "stream"]) {
+    if (key in body) return invalid(`Malformed input request: #: extraneous key [${key}] is not permitted, please reformat your input and try again.`);
+  }
+  if (typeof body.max_tokens !== "number") return invalid("Malformed input request: #: required key [max_tokens] not found, please reformat your input and try again.");
+  if (!Array.isArray(body.messages)) return invalid("Malformed input request: #: required key [messages] not found, please reformat your input and try again.");
+  return null;
+}
 
 /** InvokeModel for the embeddings models gw supports; everything else is not an embeddings model here. */
 function answerInvoke(modelId: string, body: unknown): DialectReply {
@@ -380,7 +398,7 @@ export function createBedrockDialect(options: BedrockUpstreamOptions = {}): Fake
   const textFixture = options.textFixture ?? "amazon-bedrock-text";
   const toolFixture = options.toolFixture ?? "amazon-bedrock-tool-call.1";
   return {
-    isChatPath: (path) => /^\/model\/[^/]+\/(?:converse|converse-stream)$/.test(path),
+    isChatPath: (path) => /^\/model\/[^/]+\/(?:converse|converse-stream)$/.test(path) || claudeInvokePath.test(path),
     isOtherPath: (path) => invokePath.test(path),
     responseHeaders: () => ({ "x-amzn-requestid": randomUUID() }),
     checkRequest(request) {
@@ -388,21 +406,27 @@ export function createBedrockDialect(options: BedrockUpstreamOptions = {}): Fake
       return verdict.valid ? null : errorReply(403, verdict.errorType, verdict.message);
     },
     respond(request) {
-      const match = invokePath.exec(request.path.split("?")[0] ?? request.path);
+      const path = request.path.split("?")[0] ?? request.path;
+      if (claudeInvokePath.test(path)) return null;
+      const match = invokePath.exec(path);
       return match ? answerInvoke(decodeURIComponent(match[1]!), request.body) : null;
     },
     checkHeaders: () => null,
-    checkBody: (body) => checkConverseBody(body),
+    checkBody: (body) => (isClaudeInvokeBody(body) ? checkClaudeInvokeBody(body as Record<string, unknown>) : checkConverseBody(body)),
     errorBody: (status) => {
       const type = errorTypeFor(status);
       return JSON.stringify({ message: errorMessages[type] ?? `Request failed with status ${status}.` });
     },
     errorHeaders: (status) => ({ "x-amzn-errortype": `${errorTypeFor(status)}:http://internal.amazon.com/coral/com.amazon.bedrock/` }),
     notFound: (path) => errorReply(404, "UnknownOperationException", `Unknown operation: POST ${path}`),
-    isStream: (_body, path) => path.endsWith("/converse-stream"),
+    isStream: (_body, path) => path.endsWith("/converse-stream") || path.endsWith("/invoke-with-response-stream"),
     pickFixture: (body) =>
-      isRecord(body) && isRecord(body.toolConfig) && Array.isArray(body.toolConfig.tools) && !lastTurnReturnsToolResults(body) ? toolFixture : textFixture,
-    streamFrames: (lines) => lines.map(eventFrame),
+      isClaudeInvokeBody(body)
+        ? Array.isArray((body as Record<string, unknown>).tools) ? "anthropic-json-tool.1" : "anthropic-text"
+        : isRecord(body) && isRecord(body.toolConfig) && Array.isArray(body.toolConfig.tools) && !lastTurnReturnsToolResults(body) ? toolFixture : textFixture,
+    // Claude's Messages events each ride base64-encoded in a `chunk` event.
+    streamFrames: (lines, body) =>
+      isClaudeInvokeBody(body) ? lines.map((line) => encodeAwsEvent("chunk", { bytes: Buffer.from(line, "utf8").toString("base64") })) : lines.map(eventFrame),
     streamErrorFrame: () => encodeAwsEvent("throttlingException", { message: "Too many tokens, please wait before trying again." }, "exception"),
     streamContentType: "application/vnd.amazon.eventstream",
   };

@@ -10,6 +10,7 @@ import { createStreamConverter } from "./convert-stream.ts";
 import { bedrockEmbeddings } from "./embeddings.ts";
 import { bedrockDescriptor } from "./descriptor.ts";
 import { mapError } from "./map-error.ts";
+import { nativeMessages } from "./native-messages.ts";
 import { createAuthorizer } from "./sigv4-authorizer.ts";
 
 export const bedrock: ProviderAdapter = {
@@ -22,4 +23,5 @@ export const bedrock: ProviderAdapter = {
   mapError,
   createAuthorizer,
   embeddings: bedrockEmbeddings,
+  messages: nativeMessages,
 };
