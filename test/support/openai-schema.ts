@@ -1,7 +1,8 @@
 /**
  * Validation of gw's outputs against OpenAI's own schemas (the subsets extracted from
  * OpenAI's OpenAPI description into schemas/openai/chat-completions.schema.json,
- * schemas/openai/completions.schema.json and schemas/openai/embeddings.schema.json).
+ * schemas/openai/completions.schema.json, schemas/openai/embeddings.schema.json and
+ * schemas/openai/responses.schema.json).
  * Each validator returns the list of problems; an empty list means the value is valid.
  */
 import { readFileSync } from "node:fs";
