@@ -118,17 +118,23 @@ export function streamResponse(
     if (onShutdown !== null) shutdown?.removeEventListener("abort", onShutdown);
     onEnd(status, error, relayed.join(""));
   };
-  const enqueueAll = (controller: ReadableStreamDefaultController<Uint8Array>, chunks: readonly ChatCompletionChunk[]): void => {
-    if (chunks.length === 0) return;
+  /** Returns whether anything was enqueued (an encoder may write nothing for a chunk, e.g. a usage-only one). */
+  const enqueueAll = (controller: ReadableStreamDefaultController<Uint8Array>, chunks: readonly ChatCompletionChunk[]): boolean => {
+    if (chunks.length === 0) return false;
     if (!sentFirst) {
       sentFirst = true;
       onFirstChunk?.();
     }
+    let enqueued = false;
     for (const chunk of chunks) {
       const bytes = encoder.chunk(chunk);
-      if (bytes !== null) controller.enqueue(bytes);
+      if (bytes !== null) {
+        controller.enqueue(bytes);
+        enqueued = true;
+      }
       collectRelayed(chunk, relayed);
     }
+    return enqueued;
   };
   const body = new ReadableStream<Uint8Array>(
     {
@@ -150,32 +156,36 @@ export function streamResponse(
         else shutdown.addEventListener("abort", onShutdown, { once: true });
       },
       async pull(controller) {
-        if (done) return;
-        let chunks: ChatCompletionChunk[] | null;
-        try {
-          chunks = await stream.next();
-        } catch (error) {
-          const failure = error as GatewayError;
+        // Read on until this pull enqueues something or the stream ends: Bun does not call pull
+        // again after a pull that enqueued nothing (with highWaterMark 0), so the stream would stall.
+        for (;;) {
           if (done) return;
-          if (failure === clientClosedError) {
-            end(499, failure);
-            controller.error(failure);
+          let chunks: ChatCompletionChunk[] | null;
+          try {
+            chunks = await stream.next();
+          } catch (error) {
+            const failure = error as GatewayError;
+            if (done) return;
+            if (failure === clientClosedError) {
+              end(499, failure);
+              controller.error(failure);
+              return;
+            }
+            controller.enqueue(encoder.error(failure));
+            controller.close();
+            end(failure.status, failure);
             return;
           }
-          controller.enqueue(encoder.error(failure));
-          controller.close();
-          end(failure.status, failure);
-          return;
+          if (done) return;
+          if (chunks === null) {
+            const tail = encoder.end();
+            if (tail !== null) controller.enqueue(tail);
+            controller.close();
+            end(200, null);
+            return;
+          }
+          if (enqueueAll(controller, chunks)) return;
         }
-        if (done) return;
-        if (chunks === null) {
-          const tail = encoder.end();
-          if (tail !== null) controller.enqueue(tail);
-          controller.close();
-          end(200, null);
-          return;
-        }
-        enqueueAll(controller, chunks);
       },
       cancel() {
         stream.cancel(clientClosedError);
