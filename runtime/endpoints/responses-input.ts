@@ -9,8 +9,11 @@
  * - function_call_output items become tool messages;
  * - reasoning items become the next assistant message's `reasoning_content` (summary text) and
  *   `thinking_blocks` (from gw's encrypted_content, responses-reasoning.ts), as chat answers them.
- * Anything chat cannot carry (file ids, images in a tool output, built-in tools' items, item
- * references) is a 400 naming the item, never dropped.
+ * - item_reference items stand for an item of a stored response (the Vercel AI SDK sends its
+ *   earlier reasoning and text so while `store` is on): converted as that item, once
+ *   responses.ts has read it from the store.
+ * Anything chat cannot carry (file ids, images in a tool output, built-in tools' items) is a 400
+ * naming the item, never dropped.
  * @see https://platform.openai.com/docs/api-reference/responses/create#responses-create-input
  */
 import { GatewayError, invalidRequest } from "../http/errors.ts";
@@ -166,11 +169,22 @@ function attachReasoning(message: ReasoningAssistant, reasoning: PendingReasonin
   if (reasoning.blocks.length > 0) message.thinking_blocks = [...(message.thinking_blocks ?? []), ...reasoning.blocks];
 }
 
+/** The ids the item_reference items of `items` name, in order; throws the 400 for a reference without one. */
+export function referencedIds(items: readonly unknown[], param: string): string[] {
+  const ids: string[] = [];
+  items.forEach((item, index) => {
+    if (!isRecord(item) || item.type !== "item_reference") return;
+    ids.push(readString(item.id, `${param}[${index}].id`, "the referenced item's id (a string)"));
+  });
+  return ids;
+}
+
 /**
- * The chat messages `items` mean (`param` names the array in errors, e.g. "input"). Throws the
- * GatewayError to answer with.
+ * The chat messages `items` mean (`param` names the array in errors, e.g. "input"). Item
+ * references are replaced by `references`' items (by id); without `references` they are left
+ * out (the caller converts again once it has read them). Throws the GatewayError to answer with.
  */
-export function convertInputItems(items: readonly unknown[], param: string): ChatMessage[] {
+export function convertInputItems(items: readonly unknown[], param: string, references?: ReadonlyMap<string, unknown>): ChatMessage[] {
   const messages: ChatMessage[] = [];
   let reasoning: PendingReasoning | null = null;
   /** The assistant message the next function_call joins: the last message, when it is an assistant's. */
@@ -184,9 +198,15 @@ export function convertInputItems(items: readonly unknown[], param: string): Cha
     messages.push(message);
   };
   for (let index = 0; index < items.length; index++) {
-    const item: unknown = items[index];
+    let item: unknown = items[index];
     const itemParam = `${param}[${index}]`;
     if (!isRecord(item)) throw invalidRequest(`${itemParam} must be an input item object.`, itemParam, "invalid_type");
+    if (item.type === "item_reference") {
+      if (references === undefined) continue;
+      const id = String(item.id);
+      item = references.get(id);
+      if (!isRecord(item)) throw invalidRequest(`${itemParam}: no stored item with id ${JSON.stringify(id.slice(0, 80))}.`, `${itemParam}.id`, "item_not_found");
+    }
     const type = item.type ?? "message";
     switch (type) {
       case "message": {
@@ -214,8 +234,6 @@ export function convertInputItems(items: readonly unknown[], param: string): Cha
         reasoning = reasoning === null ? read : { texts: [...reasoning.texts, ...read.texts], blocks: [...reasoning.blocks, ...read.blocks] };
         break;
       }
-      case "item_reference":
-        throw unsupported(`${itemParam}: item references are not supported. Send the item itself (for the previous response's items, \`previous_response_id\` where the gateway stores responses).`, `${itemParam}.type`);
       default:
         throw unsupported(
           `${itemParam}.type ${JSON.stringify(String(type).slice(0, 40))} is not supported: gw answers the Responses API through chat models and translates message, function_call, function_call_output and reasoning items.`,

@@ -157,7 +157,6 @@ describe("parseResponsesRequest", () => {
       [{ input: [{ role: "user", content: [{ type: "input_image", file_id: "file-1" }] }] }, "input[0].content[0].file_id", "file ids"],
       [{ input: [{ role: "user", content: [{ type: "input_file", file_id: "file-1" }] }] }, "input[0].content[0].file_data", "file ids"],
       [{ input: [{ type: "web_search_call", id: "ws_1" }] }, "input[0].type", "not supported"],
-      [{ input: [{ type: "item_reference", id: "msg_1" }] }, "input[0].type", "item references"],
       [{ input: [{ type: "function_call_output", call_id: "c", output: [{ type: "input_image", image_url: "https://x" }] }] }, "input[0].output[0].type", "as text"],
       [{ input: "x", background: true }, "background", "Background mode"],
       [{ input: "x", prompt: { id: "pmpt_1" } }, "prompt", "Prompt templates"],
@@ -175,6 +174,13 @@ describe("parseResponsesRequest", () => {
     }
     expect(refusal({ input: "x", frobnicate: 1 }).code).toBe("unknown_parameter");
     expect(refusal({ input: "x", tools: [{ type: "file_search" }] }).code).toBe("unsupported_parameter");
+  });
+
+  it("leaves item references to be read from the store (responses.ts), converting the rest", () => {
+    const chat = parse({ input: [{ type: "item_reference", id: "msg_x_1_0" }, { role: "user", content: "And then?" }] });
+    expect(chat.messages).toEqual([{ role: "user", content: "And then?" }]);
+    expect(turnOf(chat).references).toEqual(["msg_x_1_0"]);
+    expect(refusal({ input: [{ type: "item_reference" }] }).param).toBe("input[0].id");
   });
 
   it("accepts the fields that ask for nothing gw lacks, and passes gw's own fields on", () => {

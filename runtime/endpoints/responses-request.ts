@@ -11,7 +11,7 @@ import type { ChatCompletionRequest, ChatMessage, FunctionTool, JsonObject, Tool
 import { isRecord, type JsonRecord } from "../providers/openai/openai-api.ts";
 import { parseChatRequest } from "./chat.ts";
 import { readModelBody } from "./request-flow.ts";
-import { convertInputItems } from "./responses-input.ts";
+import { convertInputItems, referencedIds } from "./responses-input.ts";
 
 export const expectedFields = "`model` and `input`";
 
@@ -45,6 +45,8 @@ export interface ResponsesTurn {
   instructions: ChatMessage[];
   /** This request's input as items (a string input as one user message), for the store. */
   input: unknown[];
+  /** The ids its item_reference items name (resolved from the store by responses.ts); [] for none. */
+  references: string[];
   /** Where the response is kept (set by responses.ts when the gateway stores responses and the request asked to); null: not kept. */
   save: ((output: unknown[], response: Record<string, unknown>) => void) | null;
 }
@@ -292,13 +294,16 @@ export function parseResponsesRequest(body: unknown): ChatCompletionRequest | Ga
     if (fields.metadata !== undefined && fields.metadata !== null) chat.metadata = fields.metadata;
     for (const name of [...sharedFields, ...gatewayFields]) if (fields[name] !== undefined) chat[name] = fields[name];
 
-    const parsed = parseChatRequest(chat);
+    const references = referencedIds(input, "input");
+    // An input of references only has no messages until they are read (responses.ts).
+    const parsed = references.length > 0 && chat.messages.length === 0 ? chat : parseChatRequest(chat);
     if (parsed instanceof GatewayError) return parsed;
     turns.set(parsed, {
       id: "",
       createdAt: 0,
       instructions: instructionMessages,
       input,
+      references,
       save: null,
       echo: {
         instructions,

@@ -137,6 +137,33 @@ describe("stored responses", () => {
     expect((await get(gateway, id, alice)).status).toBe(404);
   });
 
+  it("resolve item_reference items (the AI SDK's earlier reasoning and text) from the caller's stored responses", async () => {
+    const gateway = await createTestGateway(storing, { handlers: { primary: [answer("Paris."), answer("About 2 million.")] } });
+    const first = await create(gateway, { input: "Capital of France?" });
+    const messageId = (first.body.output as Array<{ id: string }>)[0]?.id as string;
+    const second = await create(gateway, { input: [{ role: "user", content: "Capital of France?" }, { type: "item_reference", id: messageId }, { role: "user", content: "Its population?" }] });
+    expect(second.status).toBe(200);
+    expect(gateway.calls[1]?.body.messages).toEqual([
+      { role: "user", content: "Capital of France?" },
+      { role: "assistant", content: "Paris." },
+      { role: "user", content: "Its population?" },
+    ]);
+    // Another key's items, and ids gw never made, are not found.
+    for (const [id, headers] of [[messageId, bob], ["msg_unknown", alice]] as const) {
+      const refused = await create(gateway, { input: [{ type: "item_reference", id }, { role: "user", content: "x" }] }, headers);
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ error: { param: "input[0].id", code: "item_not_found" } });
+    }
+  });
+
+  it("refuse item_reference items without a store, saying how to send the items instead", async () => {
+    const gateway = await createTestGateway(fakeBundle, { handlers: { primary: answer("Hi") } });
+    const refused = await create(gateway, { input: [{ type: "item_reference", id: "msg_x_1_0" }, { role: "user", content: "x" }] });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ error: { param: "input", code: "responses_store_disabled" } });
+    expect(gateway.calls).toHaveLength(0);
+  });
+
   it("keeps nothing for store: false", async () => {
     const gateway = await createTestGateway(storing, { handlers: { primary: answer("Hi") } });
     const { body } = await create(gateway, { input: "Hi", store: false });

@@ -6,9 +6,10 @@
  *
  * Stored responses, where the config sets `responses: { store: true }`: a response created with
  * `store` (true unless the request says false, as on OpenAI) is kept with its conversation, for
- * `previous_response_id` and GET / DELETE /v1/responses/{id}, readable only by the key that
- * created it (another key gets a 404, as if it did not exist). Without the store nothing is kept,
- * the answer says `store: false`, and `previous_response_id` is a 400.
+ * `previous_response_id`, `item_reference` input items (by the output item's id, which names its
+ * response) and GET / DELETE /v1/responses/{id}, readable only by the key that created it (another
+ * key gets a 404, as if it did not exist). Without the store nothing is kept, the answer says
+ * `store: false`, and `previous_response_id` or an item reference is a 400.
  * @see https://platform.openai.com/docs/api-reference/responses
  */
 import { GatewayError, invalidRequest } from "../http/errors.ts";
@@ -41,6 +42,18 @@ function storeDisabled(param: string): GatewayError {
   );
 }
 
+function referencesNeedStore(): GatewayError {
+  return invalidRequest(
+    "`input` has item_reference items, which name stored responses' items, and this gateway keeps none (its config does not set `responses: { store: true }`). Send the items themselves (with the Vercel AI SDK: providerOptions.openai.store = false).",
+    "input",
+    "responses_store_disabled",
+  );
+}
+
+function isReference(item: unknown): item is { type: "item_reference"; id: string } {
+  return typeof item === "object" && item !== null && (item as { type?: unknown }).type === "item_reference" && typeof (item as { id?: unknown }).id === "string";
+}
+
 function previousNotFound(id: string): GatewayError {
   return invalidRequest(
     `Previous response with id ${JSON.stringify(id.slice(0, 80))} not found: it was never stored, has expired, or was created with another key.`,
@@ -49,7 +62,31 @@ function previousNotFound(id: string): GatewayError {
   );
 }
 
-/** The turn's id and time, its owner's store, and the previous response's conversation before its input. */
+/** "rs_x_1_0" -> "resp_x_1": an output item is named after its response (responses-answer.ts itemId). */
+function responseIdOfItem(itemId: string): string | null {
+  const match = /^(?:msg|fc|rs)_(.+)_\d+$/.exec(itemId);
+  return match === null ? null : `resp_${match[1]}`;
+}
+
+/** The items `ids` name, read from the owner's stored responses; an id gw never made, or not found, is left out (the conversion says so). */
+async function readReferences(store: ResponseStore, owner: string, ids: readonly string[]): Promise<Map<string, unknown>> {
+  const items = new Map<string, unknown>();
+  const responses = new Map<string, readonly unknown[]>();
+  for (const id of ids) {
+    const responseId = responseIdOfItem(id);
+    if (responseId === null || items.has(id)) continue;
+    let stored = responses.get(responseId);
+    if (stored === undefined) {
+      stored = (await store.get(responseId, owner))?.items ?? [];
+      responses.set(responseId, stored);
+    }
+    const item = stored.find((candidate) => typeof candidate === "object" && candidate !== null && (candidate as { id?: unknown }).id === id);
+    if (item !== undefined) items.set(id, item);
+  }
+  return items;
+}
+
+/** The turn's id and time, its owner's store, and the previous response's conversation (and referenced items) in its input. */
 async function prepareTurn(deps: RequestDeps, store: ResponseStore | null, chat: ChatCompletionRequest, caller: Caller, requestId: string): Promise<ChatCompletionRequest | GatewayError> {
   const turn = turnOf(chat);
   turn.id = responseIdOf(requestId);
@@ -57,6 +94,7 @@ async function prepareTurn(deps: RequestDeps, store: ResponseStore | null, chat:
   const previousId = turn.echo.previousResponseId;
   if (store === null) {
     if (previousId !== null) return storeDisabled("previous_response_id");
+    if (turn.references.length > 0) return referencesNeedStore();
     return chat;
   }
   const owner = ownerOf(caller);
@@ -65,15 +103,20 @@ async function prepareTurn(deps: RequestDeps, store: ResponseStore | null, chat:
     const previous = await store.get(previousId, owner);
     if (previous === null) return previousNotFound(previousId);
     history = previous.items;
+  }
+  if (previousId !== null || turn.references.length > 0) {
+    const references = await readReferences(store, owner, turn.references);
     // Items stored were read once already; converted together with the new input, so a
     // function_call_output answers the stored function_call as one conversation. The previous
     // response's instructions are not carried over (OpenAI's rule): this request's go first.
     try {
-      chat.messages = [...turn.instructions, ...convertInputItems([...history, ...turn.input], "input")];
+      chat.messages = [...turn.instructions, ...convertInputItems([...history, ...turn.input], "input", references)];
     } catch (error) {
       if (error instanceof GatewayError) return error;
       throw error;
     }
+    // The stored conversation holds the items themselves, never references to them.
+    turn.input = turn.input.map((item) => (isReference(item) ? (references.get(item.id) ?? item) : item));
   }
   if (turn.echo.store) {
     turn.save = (output, response) => {
