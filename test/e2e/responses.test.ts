@@ -2,8 +2,11 @@
  * End to end: the Responses API (`POST /v1/responses`) through the real `gw serve`, driven by the
  * official `openai` SDK (`client.responses.create`, `.stream`, `.retrieve`, `.delete`), in front of
  * a fake OpenAI upstream and a fake Anthropic upstream that only speak their chat wire formats:
- * gw maps each request onto chat and answers Response objects and Responses stream events.
+ * gw maps each request onto chat and answers Response objects and Responses stream events. The
+ * Vercel AI SDK's OpenAI provider, which calls the Responses API by default, is driven too.
  */
+import { createOpenAI } from "@ai-sdk/openai";
+import { generateText, jsonSchema, stepCountIs, streamText, tool } from "ai";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { startAnthropicUpstream } from "../fakes/anthropic-upstream.ts";
@@ -234,5 +237,46 @@ describe("stored responses", () => {
     const orphan = await client.responses.create({ model: "gpt", input: "x", previous_response_id: first.id }).catch((error: unknown) => error);
     expect(orphan).toBeInstanceOf(OpenAI.BadRequestError);
     expect((orphan as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("previous_response_id");
+  });
+});
+
+describe("the Vercel AI SDK (its OpenAI provider calls the Responses API)", () => {
+  const provider = () => createOpenAI({ baseURL: gateway.baseURL, apiKey: masterKey });
+
+  test("generateText and streamText over the OpenAI-wire and Anthropic upstreams", async () => {
+    const generated = await generateText({ model: provider()("gpt"), prompt: "Invent a new holiday." });
+    expect(generated.text).toBe(fixtureText("openai-text"));
+    expect(generated.usage.inputTokens).toBe(fixtureUsage("openai-text").promptTokens);
+    expect(lastRecorded(openAIUpstream.chatRequests()).body).toMatchObject({ messages: [{ role: "user", content: [{ type: "text", text: "Invent a new holiday." }] }] });
+
+    const streamed = streamText({ model: provider()("gpt"), prompt: "Invent a new holiday." });
+    let text = "";
+    for await (const delta of streamed.textStream) text += delta;
+    expect(text).toBe(fixtureStreamText("openai-text"));
+    expect((await streamed.usage).outputTokens).toBe(300);
+
+    const claude = await generateText({ model: provider()("claude"), prompt: "Invent a new holiday." });
+    expect(claude.text).toBe(fixtureText("anthropic-text"));
+  });
+
+  test("a tool loop: the call, the tool's result and the earlier reasoning (an item_reference, store on) reach the upstream", async () => {
+    const result = await generateText({
+      model: provider()("gpt"),
+      prompt: "What is the weather in San Francisco?",
+      tools: {
+        weather: tool({
+          description: "Get the weather in a location",
+          inputSchema: jsonSchema<{ location: string }>({ type: "object", properties: { location: { type: "string" } }, required: ["location"] }),
+          execute: async ({ location }) => ({ location, temperature: "18C" }),
+        }),
+      },
+      stopWhen: stepCountIs(2),
+    });
+    expect(result.steps[0]?.toolCalls[0]).toMatchObject({ toolName: "weather", input: { location: "San Francisco" } });
+    const requests = openAIUpstream.chatRequests();
+    const messages = (requests.at(-1)?.body as { messages: Array<Record<string, unknown>> }).messages;
+    const call = result.steps[0]?.toolCalls[0]?.toolCallId;
+    expect(messages[1]).toMatchObject({ role: "assistant", tool_calls: [{ id: call, function: { name: "weather" } }], reasoning_content: expect.stringContaining("San Francisco") });
+    expect(messages[2]).toEqual({ role: "tool", tool_call_id: call, content: JSON.stringify({ location: "San Francisco", temperature: "18C" }) });
   });
 });
