@@ -75,6 +75,7 @@ export function compileBundle(config: NormalizedConfig, options: CompileOptions)
     ...(Object.keys(config.aliases).length === 0 ? {} : { aliases: { ...config.aliases } }),
     ...(config.allowMockResponses ? { allowMockResponses: true as const } : {}),
     ...(services === null ? {} : { services }),
+    ...(config.responsesStore === null ? {} : { responsesStore: { ...config.responsesStore } }),
     policy: { masterKey, teams, keys },
   };
   const { version, ...rest } = content;

@@ -212,6 +212,22 @@ export interface GatewayConfig {
    * `database_url` and `redis_url` / `redis_host` / `redis_port` / `redis_password`.
    */
   services?: ServicesConfig;
+  /**
+   * The Responses API's stored responses (`store: true`, `previous_response_id`, GET and DELETE
+   * /v1/responses/{id}). Off by default: gw keeps nothing, `store: true` is accepted and nothing is
+   * stored, and `previous_response_id` is refused with a 400. Kept in gw's memory (per process, lost
+   * on restart), each readable only by the key that created it.
+   */
+  responses?: ResponsesConfig;
+}
+
+export interface ResponsesConfig {
+  /** Keep responses created with `store: true` (the Responses API's default). */
+  store: boolean;
+  /** How long a stored response is kept, in seconds. Default 86400 (a day). */
+  ttlSeconds?: number;
+  /** How many stored responses are kept at most; the oldest go first. Default 1000. */
+  maxEntries?: number;
 }
 
 export interface ServicesConfig {

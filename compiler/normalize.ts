@@ -56,7 +56,12 @@ export interface NormalizedConfig {
   allowMockResponses: boolean;
   /** The config's services, secrets parsed; null when it sets none. */
   services: { postgresUrl?: ParsedSecret; redisUrl?: ParsedSecret; redisHost?: ParsedSecret; redisPort?: number; redisPassword?: ParsedSecret } | null;
+  /** The Responses API's store, defaults applied; null when off. */
+  responsesStore: { ttlSeconds: number; maxEntries: number } | null;
 }
+
+/** Stored responses: kept a day, a thousand at most (memory bounds for one process). */
+export const DEFAULT_RESPONSES_STORE = { ttlSeconds: 86_400, maxEntries: 1000 } as const;
 
 function copyChains(chains: Record<string, string[]> | undefined): Record<string, string[]> {
   return Object.fromEntries(Object.entries(chains ?? {}).map(([from, to]) => [from, [...to]]));
@@ -101,6 +106,13 @@ export function normalizeConfig(config: GatewayConfig): NormalizedConfig {
     aliases: Object.fromEntries(Object.entries(config.aliases ?? {})),
     allowMockResponses: config.allowMockResponses === true,
     services: normalizeServices(config.services),
+    responsesStore:
+      config.responses?.store === true
+        ? {
+            ttlSeconds: config.responses.ttlSeconds ?? DEFAULT_RESPONSES_STORE.ttlSeconds,
+            maxEntries: config.responses.maxEntries ?? DEFAULT_RESPONSES_STORE.maxEntries,
+          }
+        : null,
   };
 }
 

@@ -180,6 +180,8 @@ export interface Bundle {
   allowMockResponses?: true;
   /** The config's Postgres and Redis (env references optional: unset leaves the service out); absent: none. */
   services?: CompiledServices;
+  /** Responses created with `store: true` are kept (in memory) this long and this many at most; absent: none are kept. */
+  responsesStore?: { ttlSeconds: number; maxEntries: number };
   policy: {
     masterKey: KeyRef | null;
     teams: Record<string, CompiledTeam>;

@@ -28,6 +28,7 @@ import { chatEndpoint } from "./endpoints/chat.ts";
 import { completionsEndpoint } from "./endpoints/completions.ts";
 import { messagesEndpoint } from "./endpoints/messages.ts";
 import { createCountTokensHandler } from "./endpoints/messages-count-tokens.ts";
+import { createStoredResponseAnswers, responsesEndpoint } from "./endpoints/responses.ts";
 import { embeddingsEndpoint } from "./endpoints/embeddings.ts";
 import { handlePricedRequest, type PricedEndpoint } from "./endpoints/priced-request.ts";
 import { type CooldownShare, createDeploymentHealth, type DeploymentHealth } from "./routing/deployment-health.ts";
@@ -35,7 +36,7 @@ import { realSleep, type Sleep } from "./routing/execute.ts";
 import { createRouteFinder, type PriceLookup } from "./routing/find-route.ts";
 import { createLogger, type Logger } from "./http/logger.ts";
 import type { RuntimePlan } from "./start/plan.ts";
-import { type Clock, type FetchFunction, type SpendStore, systemClock } from "./stores/ports.ts";
+import { type Clock, type FetchFunction, type ResponseStore, type SpendStore, systemClock } from "./stores/ports.ts";
 import { describe, type RequestDeps } from "./endpoints/request-flow.ts";
 import { createSpendApi } from "./spend/spend-api.ts";
 import { internalError } from "./upstream/upstream.ts";
@@ -87,6 +88,8 @@ export interface AppDeps {
   cooldowns?: CooldownShare;
   /** What is known of each deployment (createGateway's, which its health checks feed too); absent: a new one over `cooldowns`. */
   health?: DeploymentHealth;
+  /** Stored Responses API responses (createGateway's, where the config sets responses.store); absent: none are kept. */
+  responseStore?: ResponseStore;
 }
 
 export function createApp(deps: AppDeps): Hono<GatewayEnv> {
@@ -139,6 +142,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
     app.all(path, edge.methodNotAllowed("POST"));
   }
   mountPriced(["/v1/embeddings", "/embeddings", ...modelInPath("/embeddings")], embeddingsEndpoint(requestDeps));
+  mountPriced(["/v1/responses", "/responses"], responsesEndpoint(requestDeps, deps.responseStore ?? null));
   // Read-only, unpriced GETs; a path's "{id}" may hold slashes ("anthropic/claude-x", encoded or not). Logged by its pattern.
   const callerJson = createCallerJsonHandler(deps.plan, requestDeps.managedKeys, clock, edge);
   const mountGet = (paths: readonly string[], answer: CallerAnswer): void => {
@@ -152,6 +156,13 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   mountGet(["/v1/models", "/models"], models.list);
   mountGet(["/v1/models/{id}", "/models/{id}"], models.retrieve);
   mountGet(["/model/info", "/v1/model/info"], createModelInfoAnswer(deps.plan));
+  const storedResponses = createStoredResponseAnswers(deps.responseStore ?? null);
+  for (const path of ["/v1/responses/{id}", "/responses/{id}"]) {
+    const pattern = path.replace("{id}", ":id");
+    app.get(pattern, callerJson(path, storedResponses.retrieve));
+    app.delete(pattern, callerJson(path, storedResponses.remove));
+    app.all(pattern, edge.methodNotAllowed("GET, DELETE"));
+  }
   // "/health/liveliness" is LiteLLM's spelling, kept for probes configured against it.
   for (const path of ["/health/liveness", "/health/liveliness"]) {
     app.get(path, liveness);

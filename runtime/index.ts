@@ -19,6 +19,7 @@ import type { RuntimePlan } from "./start/plan.ts";
 import { type FetchFunction, type SpendStore, systemClock } from "./stores/ports.ts";
 import { checkBundle, readBundleFile } from "./start/read-bundle-file.ts";
 import { createMemorySpendStore } from "./stores/memory/memory-spend-store.ts";
+import { createMemoryResponseStore } from "./stores/memory/memory-response-store.ts";
 import { createDeploymentHealth } from "./routing/deployment-health.ts";
 import { startHealthChecks } from "./routing/health-checks.ts";
 
@@ -139,8 +140,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const lookupPrice = appDeps.lookupPrice ?? (plan.wildcardRoutes.length > 0 ? (await import("../contract/prices.ts")).lookupPrice : undefined);
   const health = appDeps.health ?? createDeploymentHealth(appDeps.cooldowns);
   const healthChecks = startHealthChecks({ plan, health, fetch: fetchFunction, store, logger, now: () => clock.now() });
+  // Stored Responses API responses only where the config keeps them: nothing is held otherwise.
+  const responseStore = appDeps.responseStore ?? (plan.responsesStore === null ? undefined : createMemoryResponseStore({ ...plan.responsesStore, clock }));
   const app = createApp({
     ...appDeps,
+    ...(responseStore === undefined ? {} : { responseStore }),
     health,
     ...(lookupPrice === undefined ? {} : { lookupPrice }),
     fetch: fetchFunction,

@@ -1,7 +1,7 @@
 /**
- * The skeleton of the read-only endpoints that are not priced (GET /v1/models, /v1/models/{id},
- * /model/info): authenticate the caller, answer with JSON made for that caller or with an
- * OpenAI-shaped error, and log one request line.
+ * The skeleton of the endpoints that are not priced (GET /v1/models, /v1/models/{id},
+ * /model/info, GET and DELETE /v1/responses/{id}): authenticate the caller, answer with JSON made
+ * for that caller or with an OpenAI-shaped error, and log one request line.
  */
 import { authenticate } from "../auth/authenticate.ts";
 import type { ManagedKeyLookup } from "../auth/managed-callers.ts";
@@ -13,10 +13,10 @@ import type { Caller, RuntimePlan } from "../start/plan.ts";
 import type { Clock } from "../stores/ports.ts";
 import type { Context } from "hono";
 
-/** The serialized JSON answer for `caller`, or the error to answer with. */
-export type CallerAnswer = (caller: Caller, c: Context<GatewayEnv>) => string | GatewayError;
+/** The serialized JSON answer for `caller`, or the error to answer with (a promise where it reads a store). */
+export type CallerAnswer = (caller: Caller, c: Context<GatewayEnv>) => string | GatewayError | Promise<string | GatewayError>;
 
-export type CallerJsonHandler = (path: string, answer: CallerAnswer) => (c: Context<GatewayEnv>) => Response;
+export type CallerJsonHandler = (path: string, answer: CallerAnswer) => (c: Context<GatewayEnv>) => Response | Promise<Response>;
 
 export function createCallerJsonHandler(plan: RuntimePlan, managedKeys: ManagedKeyLookup | null, clock: Clock, edge: Edge): CallerJsonHandler {
   return (path, answer) => (c) => {
@@ -27,12 +27,15 @@ export function createCallerJsonHandler(plan: RuntimePlan, managedKeys: ManagedK
       edge.logUnpriced(c, path, caller.status, started, null, caller);
       return errorResponse(caller, headers);
     }
-    const body = answer(caller, c);
-    if (body instanceof GatewayError) {
-      edge.logUnpriced(c, path, body.status, started, caller, body);
-      return errorResponse(body, headers);
-    }
-    edge.logUnpriced(c, path, 200, started, caller, null);
-    return new Response(body, { status: 200, headers: { ...headers, "content-type": "application/json" } });
+    const respond = (body: string | GatewayError): Response => {
+      if (body instanceof GatewayError) {
+        edge.logUnpriced(c, path, body.status, started, caller, body);
+        return errorResponse(body, headers);
+      }
+      edge.logUnpriced(c, path, 200, started, caller, null);
+      return new Response(body, { status: 200, headers: { ...headers, "content-type": "application/json" } });
+    };
+    const answered = answer(caller, c);
+    return answered instanceof Promise ? answered.then(respond) : respond(answered);
   };
 }

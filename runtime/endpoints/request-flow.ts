@@ -194,6 +194,12 @@ export interface AdmitOptions<Body> {
   estimate(body: Body, price: TokenPrice | null): CostEstimate;
   /** Errors in the endpoint's dialect (Anthropic's for /v1/messages); absent: OpenAI's. */
   errorBody?: ErrorBody;
+  /**
+   * What the parsed body still needs from the caller, before routing and admission (the Responses
+   * API's `previous_response_id`, read from the store as the caller's own): the body, or the error
+   * to answer with. Absent: nothing.
+   */
+  prepare?(body: Body, caller: Caller, requestId: string): Body | GatewayError | Promise<Body | GatewayError>;
 }
 
 /**
@@ -223,7 +229,9 @@ export async function admitRequest<Body extends { model: string }>(
   if (json instanceof GatewayError) return failRequest(deps, state, json);
   if (json === undefined) return failRequest(deps, state, invalidJson(options.expected));
   if (pathModel !== null && typeof json === "object" && json !== null && !Array.isArray(json)) (json as Record<string, unknown>).model = pathModel;
-  const body = options.parse(json, request.headers);
+  const parsed = options.parse(json, request.headers);
+  if (parsed instanceof GatewayError) return failRequest(deps, state, parsed);
+  const body = options.prepare === undefined ? parsed : await options.prepare(parsed, caller, state.requestId);
   if (body instanceof GatewayError) return failRequest(deps, state, body);
   state.model = body.model;
   if (options.stream) state.stream = options.stream(body);

@@ -269,6 +269,7 @@ export function loadBundle(bundle: Bundle, options: LoadBundleOptions): RuntimeP
     source: bundle.source,
     allowMockResponses: bundle.allowMockResponses === true,
     services: resolveServices(bundle.services, resolveSecret),
+    responsesStore: bundle.responsesStore === undefined ? null : { ttlMs: bundle.responsesStore.ttlSeconds * 1000, maxEntries: bundle.responsesStore.maxEntries },
     routes,
     wildcardRoutes,
     modelNames,

@@ -116,4 +116,6 @@ export interface RuntimePlan {
   readonly allowMockResponses: boolean;
   /** The config's Postgres and Redis URLs (env references resolved; null: not configured or unset). `gw serve` flags win. */
   readonly services: { readonly postgresUrl: string | null; readonly redisUrl: string | null };
+  /** Keep Responses API responses created with `store: true` (endpoints/responses*.ts); null: none are kept. */
+  readonly responsesStore: { readonly ttlMs: number; readonly maxEntries: number } | null;
 }

@@ -355,3 +355,32 @@ export interface Clock {
 export type FetchFunction = (url: string, init: RequestInit) => Promise<Response>;
 
 export const systemClock: Clock = { now: () => Date.now() };
+
+/**
+ * A Responses API response kept for `previous_response_id` and GET/DELETE /v1/responses/{id}
+ * (endpoints/responses.ts), where the config enables `responses.store`.
+ */
+export interface StoredResponse {
+  /** The response's id ("resp_..."). */
+  id: string;
+  /** Who may read or delete it: the key that created it (endpoints/responses-store.ts ownerOf). */
+  owner: string;
+  /** The Response object as it was answered. */
+  response: Record<string, unknown>;
+  /**
+   * The conversation up to and including this response, as Responses input items: the earlier
+   * responses' items (already expanded), this request's input, then this response's output. Each
+   * entry stands alone, so an evicted ancestor never breaks a later `previous_response_id`.
+   */
+  items: unknown[];
+  /** Unix milliseconds at which it was stored. */
+  storedAt: number;
+}
+
+export interface ResponseStore {
+  save(entry: StoredResponse): Promise<void>;
+  /** null when there is none under `id` for `owner` (absent, expired, or another owner's). */
+  get(id: string, owner: string): Promise<StoredResponse | null>;
+  /** Whether one was deleted (false: none under `id` for `owner`). */
+  delete(id: string, owner: string): Promise<boolean>;
+}

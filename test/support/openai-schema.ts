@@ -1,7 +1,8 @@
 /**
  * Validation of gw's outputs against OpenAI's own schemas (the subsets extracted from
  * OpenAI's OpenAPI description into schemas/openai/chat-completions.schema.json,
- * schemas/openai/completions.schema.json and schemas/openai/embeddings.schema.json).
+ * schemas/openai/completions.schema.json, schemas/openai/embeddings.schema.json and
+ * schemas/openai/responses.schema.json).
  * Each validator returns the list of problems; an empty list means the value is valid.
  */
 import { readFileSync } from "node:fs";
@@ -91,4 +92,19 @@ const textCompletion = ajv.getSchema(`${completionsSchema.$id}#/$defs/CreateComp
  */
 export function validateTextCompletion(value: unknown): string[] {
   return run(textCompletion, value);
+}
+
+const responsesSchema = JSON.parse(readFileSync(new URL("../../schemas/openai/responses.schema.json", import.meta.url), "utf8")) as { $id: string };
+ajv.addSchema(responsesSchema);
+const responseObject = ajv.getSchema(`${responsesSchema.$id}#/$defs/Response`) as ValidateFunction;
+const responseStreamEvent = ajv.getSchema(`${responsesSchema.$id}#/$defs/ResponseStreamEvent`) as ValidateFunction;
+
+/** Problems with `value` as a Responses API `response` object; empty when valid. */
+export function validateResponse(value: unknown): string[] {
+  return run(responseObject, value);
+}
+
+/** Problems with `value` as one Responses API stream event (the data of one SSE event); empty when valid. */
+export function validateResponseStreamEvent(value: unknown): string[] {
+  return run(responseStreamEvent, value);
 }
