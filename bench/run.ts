@@ -11,7 +11,8 @@
  * Options (environment): BENCH_REQUESTS (default 2000, the c=1 sample), BENCH_STEP_MS
  * (default 2000, the duration of each concurrency step), BENCH_MAX_CONCURRENCY (default 64),
  * BENCH_P99_LIMIT_MS (default 5), BENCH_GW_ARGS (more `gw serve` arguments for the gw target), BENCH_TARGETS (default
- * "direct,pass-through,gw,gw-anthropic,gw-bedrock"), BENCH_CONFIG (default
+ * "direct,pass-through,gw,gw-anthropic,gw-bedrock"; also gw-messages, gw-messages-native and gw-responses:
+ * the Messages and Responses dialects), BENCH_CONFIG (default
  * bench/gateway.config.yaml: another YAML config to measure, whose deployments' baseUrl are
  * rewritten the same way; it must define the models the selected gw targets send — bench-model,
  * bench-anthropic, bench-bedrock — and read its secrets from BENCH_UPSTREAM_KEY, BENCH_TEAM_KEY,
@@ -48,7 +49,22 @@ const selectedTargets = new Set(
 if (process.env.BENCH_PG_REDIS === "1") selectedTargets.add("gw-pg-redis");
 
 /** gw's targets: one process, one public model per upstream wire format (see bench/gateway.config.yaml). */
-const gatewayModels: Record<string, string> = { gw: "bench-model", "gw-anthropic": "bench-anthropic", "gw-bedrock": "bench-bedrock" };
+const gatewayModels: Record<string, string> = {
+  gw: "bench-model",
+  "gw-anthropic": "bench-anthropic",
+  "gw-bedrock": "bench-bedrock",
+  // The other dialects: Messages translated to the OpenAI upstream and passed through to the Anthropic one; Responses translated.
+  "gw-messages": "bench-model",
+  "gw-messages-native": "bench-anthropic",
+  "gw-responses": "bench-model",
+};
+
+/** The path and body of each gw target's dialect (chat unless named here). */
+const dialectRequests: Record<string, { path: string; body: (model: string) => string }> = {
+  "gw-messages": { path: "/v1/messages", body: messagesBody },
+  "gw-messages-native": { path: "/v1/messages", body: messagesBody },
+  "gw-responses": { path: "/v1/responses", body: responsesBody },
+};
 /** The translated routes, reported relative to gw's OpenAI route. */
 const translatedTargets = ["gw-anthropic", "gw-bedrock"];
 
@@ -91,6 +107,22 @@ function requestBody(model: string): string {
     max_tokens: 400,
     temperature: 0.7,
   });
+}
+
+/** The chat request's content as an Anthropic Messages body. */
+function messagesBody(model: string): string {
+  return JSON.stringify({
+    model,
+    system: "You are a helpful assistant.",
+    messages: [{ role: "user", content: "Invent a new holiday and describe its traditions." }],
+    max_tokens: 400,
+    temperature: 0.7,
+  });
+}
+
+/** The chat request's content as an OpenAI Responses body. */
+function responsesBody(model: string): string {
+  return JSON.stringify({ model, instructions: "You are a helpful assistant.", input: "Invent a new holiday and describe its traditions.", max_output_tokens: 400, temperature: 0.7 });
 }
 
 /** The path each provider's baseUrl has on the mock upstream: OpenAI's API root is /v1, Anthropic and Bedrock add their own paths. */
@@ -369,20 +401,34 @@ async function load(target: Target, concurrency: number, limit: { count?: number
   return { latencies, elapsedMs: performance.now() - started, errors, firstError };
 }
 
-/** Sends one request and returns the chat completion's text; throws unless it is a 200 chat.completion with text. */
+/** The answer's text in any of the measured dialects: a chat completion, a Message, a Response; null when it has none. */
+function answerText(answer: Record<string, unknown>): string | null {
+  const choices = answer.choices as Array<{ message?: { content?: unknown } }> | undefined;
+  if (answer.object === "chat.completion") return typeof choices?.[0]?.message?.content === "string" ? (choices[0].message.content as string) : null;
+  if (answer.type === "message" && Array.isArray(answer.content)) {
+    return (answer.content as Array<{ type?: unknown; text?: unknown }>).map((block) => (block.type === "text" && typeof block.text === "string" ? block.text : "")).join("") || null;
+  }
+  if (answer.object === "response" && Array.isArray(answer.output)) {
+    const parts = (answer.output as Array<{ type?: unknown; content?: Array<{ type?: unknown; text?: unknown }> }>).flatMap((item) => (item.type === "message" ? (item.content ?? []) : []));
+    return parts.map((part) => (part.type === "output_text" && typeof part.text === "string" ? part.text : "")).join("") || null;
+  }
+  return null;
+}
+
+/** Sends one request and returns the answer's text; throws unless it is a 200 answer with text in the target's dialect. */
 async function probeAnswer(target: Target): Promise<{ answer: string; bytes: number }> {
   const response = await fetch(target.url, { method: "POST", headers: target.headers, body: target.body });
   const text = await response.text();
   if (response.status !== 200) throw new Error(`${target.name}: HTTP ${response.status}: ${text.slice(0, 300)}`);
-  let completion: { object?: unknown; choices?: Array<{ message?: { content?: unknown } }> };
+  let completion: Record<string, unknown>;
   try {
     completion = JSON.parse(text) as typeof completion;
   } catch {
     throw new Error(`${target.name}: the answer is not JSON: ${text.slice(0, 300)}`);
   }
-  const answer = completion.choices?.[0]?.message?.content;
-  if (completion.object !== "chat.completion" || typeof answer !== "string" || answer === "") {
-    throw new Error(`${target.name}: the answer is not a chat.completion with text: ${text.slice(0, 300)}`);
+  const answer = answerText(completion);
+  if (answer === null) {
+    throw new Error(`${target.name}: the answer is not a chat completion, Message or Response with text: ${text.slice(0, 300)}`);
   }
   return { answer, bytes: new TextEncoder().encode(text).length };
 }
@@ -616,11 +662,12 @@ async function main(): Promise<void> {
   ];
   if (gateway) {
     for (const name of gatewayTargets) {
+      const dialect = dialectRequests[name];
       targets.push({
         name,
-        url: `${gateway.url}/v1/chat/completions`,
+        url: `${gateway.url}${dialect?.path ?? "/v1/chat/completions"}`,
         headers: { ...json, authorization: `Bearer ${gateway.key}` },
-        body: requestBody(gatewayModels[name]!),
+        body: (dialect?.body ?? requestBody)(gatewayModels[name]!),
         serverPid: gateway.pid,
       });
     }
