@@ -17,6 +17,8 @@ export function convertRequest(request: ChatCompletionRequest, deployment: Resol
     ...request,
     model: usesApiVersion(deployment) ? undefined : deployment.model,
     messages: withoutHistoryReasoning(request.messages),
+    // Anthropic's top_k (a /v1/messages client's) has no OpenAI equivalent; OpenAI refuses unknown fields.
+    top_k: undefined,
     stream: stream ? true : undefined,
     stream_options: stream ? { ...request.stream_options, include_usage: true } : undefined,
   };
@@ -27,6 +29,6 @@ export function convertRequest(request: ChatCompletionRequest, deployment: Resol
       headers: createHeaders(deployment, stream),
       body: JSON.stringify(body),
     },
-    warnings: [],
+    warnings: request.top_k === undefined ? [] : [`top_k dropped: not supported by azure`],
   };
 }

@@ -67,3 +67,29 @@ describe("openai buildRequest", () => {
     expect(input).toEqual(original);
   });
 });
+
+describe("openai buildRequest: what a Messages or Responses client's request carries that OpenAI does not take", () => {
+  it("leaves gw's reasoning fields out of history messages and drops top_k with a warning; a request without them is sent as it came", async () => {
+    const request = {
+      model: "m",
+      top_k: 40,
+      messages: [
+        { role: "user", content: "Hi" },
+        { role: "assistant", content: "Hello", reasoning_content: "Think", thinking_blocks: [{ type: "thinking", thinking: "Think", signature: "s" }] },
+        { role: "user", content: "Again" },
+      ],
+    } as unknown as ChatCompletionRequest;
+    const built = await openai.buildRequest(request, deployment, false);
+    const body = JSON.parse(built.upstream.body) as Record<string, unknown>;
+    expect(body.messages).toEqual([
+      { role: "user", content: "Hi" },
+      { role: "assistant", content: "Hello" },
+      { role: "user", content: "Again" },
+    ]);
+    expect(body).not.toHaveProperty("top_k");
+    expect(built.warnings).toEqual(["top_k dropped: not supported by openai"]);
+    const plain = { model: "m", messages: [{ role: "user", content: "Hi" }] } as ChatCompletionRequest;
+    const sent = JSON.parse((await openai.buildRequest(plain, deployment, false)).upstream.body) as Record<string, unknown>;
+    expect(sent.messages).toEqual(plain.messages);
+  });
+});

@@ -16,6 +16,8 @@ export function convertRequest(request: ChatCompletionRequest, deployment: Resol
     ...request,
     model: deployment.model,
     messages: withoutHistoryReasoning(request.messages),
+    // Anthropic's top_k (a /v1/messages client's) has no OpenAI equivalent; OpenAI refuses unknown fields.
+    top_k: undefined,
     stream: stream ? true : undefined,
     stream_options: stream ? { ...request.stream_options, include_usage: true } : undefined,
   };
@@ -26,7 +28,7 @@ export function convertRequest(request: ChatCompletionRequest, deployment: Resol
       headers: createHeaders(deployment, stream),
       body: JSON.stringify(body),
     },
-    warnings: [],
+    warnings: request.top_k === undefined ? [] : [`top_k dropped: not supported by openai`],
   };
 }
 
