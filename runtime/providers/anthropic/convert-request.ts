@@ -35,6 +35,7 @@ import { readReasoningRequest } from "../shared/reasoning-request.ts";
 import { convertUserContent } from "../shared/user-content-parts.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
 import { isRecord, responseFormatToolName } from "./anthropic-api.ts";
+import { defaultMaxTokens } from "./claude-models.ts";
 import type {
   AnthropicContentBlock,
   AnthropicMessage,
@@ -70,11 +71,6 @@ const handledParameters: ReadonlySet<string> = new Set([
 
 const imageMediaTypes: ReadonlySet<string> = new Set(["image/jpeg", "image/png", "image/gif", "image/webp"]);
 
-export function defaultMaxTokens(model: string): number {
-  if (/claude-3-(?:haiku|opus|sonnet)/.test(model)) return 4096;
-  if (model.includes("claude-3-5-")) return 8192;
-  return 16384;
-}
 
 
 function textBlocks(content: string | TextPart[], param: string): AnthropicTextBlock[] {
