@@ -21,7 +21,6 @@
 import { invalidRequest } from "../../http/errors.ts";
 import type { ChatCompletionRequest, ChatMessage, TextPart } from "../../http/openai-types.ts";
 import type { JsonRecord } from "../openai/openai-api.ts";
-import type { AnthropicThinkingBlock } from "./anthropic-api.ts";
 import { appendTurn } from "../shared/append-turn.ts";
 import { convertAssistantToolCalls } from "../shared/assistant-tool-calls.ts";
 import { parseDataUrl } from "../shared/data-url.ts";
@@ -32,9 +31,11 @@ import { parseToolCallArguments } from "../shared/tool-call-arguments.ts";
 import { readToolChoice } from "../shared/tool-choice.ts";
 import { toToolUseId } from "../shared/tool-use-id.ts";
 import { readSystemTexts } from "../shared/message-text.ts";
+import { readReasoningRequest } from "../shared/reasoning-request.ts";
 import { convertUserContent } from "../shared/user-content-parts.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
 import { isRecord, responseFormatToolName } from "./anthropic-api.ts";
+import { defaultMaxTokens } from "./claude-models.ts";
 import type {
   AnthropicContentBlock,
   AnthropicMessage,
@@ -44,6 +45,7 @@ import type {
   AnthropicToolChoice,
 } from "./anthropic-api.ts";
 import { createHeaders, messagesUrl } from "./endpoint.ts";
+import { readHistoryThinking, resolveClaudeThinking } from "./thinking.ts";
 
 /** Request fields this converter reads; anything else the client sends is dropped with a warning. */
 const handledParameters: ReadonlySet<string> = new Set([
@@ -67,17 +69,8 @@ const handledParameters: ReadonlySet<string> = new Set([
   "thinking",
 ]);
 
-/** Thinking budgets for OpenAI's reasoning_effort (LiteLLM's values; Anthropic's minimum is 1024). */
-const effortBudgets: Readonly<Record<string, number>> = { minimal: 1024, low: 1024, medium: 2048, high: 4096 };
-const minimumThinkingBudget = 1024;
-
 const imageMediaTypes: ReadonlySet<string> = new Set(["image/jpeg", "image/png", "image/gif", "image/webp"]);
 
-export function defaultMaxTokens(model: string): number {
-  if (/claude-3-(?:haiku|opus|sonnet)/.test(model)) return 4096;
-  if (model.includes("claude-3-5-")) return 8192;
-  return 16384;
-}
 
 
 function textBlocks(content: string | TextPart[], param: string): AnthropicTextBlock[] {
@@ -132,24 +125,8 @@ function userBlocks(content: unknown, param: string): AnthropicContentBlock[] {
   return convertUserContent<AnthropicContentBlock>(content, param, "anthropic", (text) => ({ type: "text", text }), userPartConverters);
 }
 
-/** An assistant turn's thinking blocks sent back by the client (`thinking_blocks`, as gw answers them), signatures kept. */
-function historyThinking(message: Extract<ChatMessage, { role: "assistant" }>): AnthropicThinkingBlock[] {
-  const blocks = (message as { thinking_blocks?: unknown }).thinking_blocks;
-  if (!Array.isArray(blocks)) return [];
-  const kept: AnthropicThinkingBlock[] = [];
-  for (const block of blocks) {
-    if (!isRecord(block)) continue;
-    if (block.type === "thinking" && typeof block.thinking === "string" && typeof block.signature === "string" && block.signature !== "") {
-      kept.push({ type: "thinking", thinking: block.thinking, signature: block.signature });
-    } else if (block.type === "redacted_thinking" && typeof block.data === "string") {
-      kept.push({ type: "redacted_thinking", data: block.data });
-    }
-  }
-  return kept;
-}
-
 function assistantBlocks(message: Extract<ChatMessage, { role: "assistant" }>, param: string): AnthropicContentBlock[] {
-  const thinking = historyThinking(message);
+  const thinking = readHistoryThinking(message);
   const text: AnthropicContentBlock[] =
     message.content === null || message.content === undefined ? [] : textBlocks(message.content, `${param}.content`);
   const calls = convertAssistantToolCalls(message.tool_calls, param, (call, callParam): AnthropicContentBlock => ({
@@ -242,55 +219,24 @@ function responseFormatTool(format: unknown, warnings: string[]): AnthropicTool 
   return null;
 }
 
-/**
- * Extended thinking, from OpenAI's `reasoning_effort` (budgets as LiteLLM's) or an Anthropic-style
- * `thinking` object in the body. Anthropic's rules with thinking: the budget is at least 1024 and
- * below max_tokens (a smaller max_tokens than the minimum drops thinking, with a warning: gw never
- * raises the client's max_tokens, which budgets reserve against); no temperature but 1, top_p at
- * least 0.95; no forced tool (a client's forced tool_choice or a response_format tool keeps its
- * force and thinking is dropped). Without thinking, thinking blocks sent back in the history are
- * left out.
- */
+/** Extended thinking within Claude's rules (thinking.ts); without it, thinking blocks sent back in the history are left out. */
 function applyThinking(request: ChatCompletionRequest, body: AnthropicRequestBody, warnings: string[]): void {
-  const fields = request as { reasoning_effort?: unknown; thinking?: unknown };
-  let budget: number | null = null;
-  if (isRecord(fields.thinking)) {
-    if (fields.thinking.type === "enabled") {
-      const given = fields.thinking.budget_tokens;
-      if (typeof given !== "number" || !Number.isInteger(given) || given < minimumThinkingBudget) {
-        throw invalidRequest(`thinking.budget_tokens must be a whole number of at least ${minimumThinkingBudget}.`, "thinking.budget_tokens");
-      }
-      budget = given;
-    }
-  } else if (typeof fields.reasoning_effort === "string") {
-    budget = effortBudgets[fields.reasoning_effort] ?? null;
-    if (budget === null) warnings.push(`reasoning_effort "${fields.reasoning_effort}" dropped: anthropic takes minimal, low, medium or high`);
-  }
-  if (budget !== null) {
-    const forced = body.tool_choice !== undefined && (body.tool_choice.type === "any" || body.tool_choice.type === "tool");
-    if (forced) {
-      warnings.push("thinking dropped: anthropic cannot think when a tool is forced (tool_choice or response_format)");
-      budget = null;
-    } else if (body.max_tokens <= minimumThinkingBudget) {
-      warnings.push(`thinking dropped: max_tokens ${body.max_tokens} leaves no room for anthropic's minimum thinking budget (${minimumThinkingBudget})`);
-      budget = null;
-    }
-  }
-  if (budget === null) {
+  const forcedTool = body.tool_choice !== undefined && (body.tool_choice.type === "any" || body.tool_choice.type === "tool");
+  const thinking = resolveClaudeThinking(
+    readReasoningRequest(request),
+    { maxTokens: body.max_tokens, temperature: body.temperature, topP: body.top_p, forcedTool },
+    "anthropic",
+    warnings,
+  );
+  if (thinking === null) {
     for (const message of body.messages) {
       if (message.role === "assistant") message.content = message.content.filter((block) => block.type !== "thinking" && block.type !== "redacted_thinking");
     }
     return;
   }
-  body.thinking = { type: "enabled", budget_tokens: Math.min(budget, body.max_tokens - 1) };
-  if (body.temperature !== undefined && body.temperature !== 1) {
-    warnings.push(`temperature ${body.temperature} dropped: anthropic thinks only at temperature 1`);
-    body.temperature = undefined;
-  }
-  if (body.top_p !== undefined && body.top_p < 0.95) {
-    warnings.push(`top_p ${body.top_p} raised to 0.95, the lowest anthropic takes with thinking`);
-    body.top_p = 0.95;
-  }
+  body.thinking = { type: "enabled", budget_tokens: thinking.budgetTokens };
+  body.temperature = thinking.temperature;
+  body.top_p = thinking.topP;
 }
 
 /** Tools for the tool calls in the history of a request that declares none, and no new calls (see the top). */

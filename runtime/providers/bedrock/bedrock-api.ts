@@ -21,7 +21,9 @@ export type BedrockContentBlock =
   | { image: { format: BedrockImageFormat; source: { bytes: string } } }
   | { document: { format: BedrockDocumentFormat; name: string; source: { bytes: string } } }
   | { toolUse: { toolUseId: string; name: string; input: JsonObject } }
-  | { toolResult: { toolUseId: string; content: Array<{ text: string }>; status?: "success" | "error" } };
+  | { toolResult: { toolUseId: string; content: Array<{ text: string }>; status?: "success" | "error" } }
+  /** Extended thinking sent back in the history: the text with its signature, or redacted content (base64). */
+  | { reasoningContent: { reasoningText: { text: string; signature: string } } | { redactedContent: string } };
 
 export interface BedrockMessage {
   role: "user" | "assistant";
@@ -53,6 +55,8 @@ export interface BedrockConverseBody {
   inferenceConfig?: BedrockInferenceConfig;
   toolConfig?: { tools: BedrockTool[]; toolChoice?: BedrockToolChoice };
   outputConfig?: BedrockOutputConfig;
+  /** Fields passed to the model as they are (Claude's `thinking`). */
+  additionalModelRequestFields?: JsonObject;
 }
 
 /** Token counts as gw reads them from `usage` (Converse body) or the `metadata` stream event. */

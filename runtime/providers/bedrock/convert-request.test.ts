@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createBedrockDialect } from "../../../test/fakes/bedrock-upstream.ts";
 import { GatewayError } from "../../http/errors.ts";
@@ -6,6 +7,10 @@ import { testDeployment } from "../../testing/deployment.ts";
 import { rejectedGatewayError } from "../../testing/thrown-gateway-error.ts";
 import type { ResolvedDeployment } from "../types.ts";
 import { bedrock } from "./index.ts";
+
+function fixture(name: string): unknown {
+  return JSON.parse(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), "utf8"));
+}
 
 const deployment: ResolvedDeployment = testDeployment({
   id: "claude-bedrock/0",
@@ -223,9 +228,8 @@ describe("bedrock buildRequest", () => {
       logprobs: true,
       user: "user-42",
       parallel_tool_calls: false,
-      reasoning_effort: "high",
     });
-    for (const key of ["n=2", "seed", "presence_penalty", "frequency_penalty", "logprobs", "user", "parallel_tool_calls", "reasoning_effort"]) {
+    for (const key of ["n=2", "seed", "presence_penalty", "frequency_penalty", "logprobs", "user", "parallel_tool_calls"]) {
       expect(warnings.some((warning) => warning.includes(key))).toBe(true);
     }
     expect(Object.keys(body).sort()).toEqual(["messages"]);
@@ -237,5 +241,66 @@ describe("bedrock buildRequest", () => {
     expect(await buildError({ messages: [] })).toMatchObject({ status: 400, param: "messages" });
     expect(await buildError({ messages: [{ role: "critic", content: "x" } as never] })).toMatchObject({ status: 400, param: "messages[0].role" });
     expect(await buildError({ messages: [{ role: "system", content: "only a system prompt" }] })).toMatchObject({ status: 400, param: "messages" });
+  });
+});
+
+describe("bedrock extended thinking (Claude models)", () => {
+  const claude37: ResolvedDeployment = { ...deployment, model: "us.anthropic.claude-3-7-sonnet-20250219-v1:0" };
+
+  it("maps reasoning_effort onto additionalModelRequestFields.thinking, with Anthropic's budgets and sampling rules", async () => {
+    const { body, warnings } = await build({ messages: hello, reasoning_effort: "medium", temperature: 0.2, top_p: 0.5 }, false, claude37);
+    expect(body.additionalModelRequestFields).toEqual({ thinking: { type: "enabled", budget_tokens: 2048 } });
+    // Bedrock's own default max tokens may be below the budget: Anthropic's default is sent instead.
+    expect(body.inferenceConfig).toEqual({ maxTokens: 16384, topP: 0.95 });
+    expect(warnings.join("\n")).toMatch(/temperature 0.2 dropped/);
+    expect(warnings.join("\n")).not.toMatch(/reasoning_effort/);
+    expect(bedrockWouldReject(body)).toBeNull();
+  });
+
+  it("takes an Anthropic-style thinking object, keeps the budget below max_tokens and refuses one under 1024", async () => {
+    const capped = await build({ messages: hello, thinking: { type: "enabled", budget_tokens: 5000 }, max_tokens: 3000 }, false, claude37);
+    expect(capped.body.additionalModelRequestFields).toEqual({ thinking: { type: "enabled", budget_tokens: 2999 } });
+    expect(capped.body.inferenceConfig).toEqual({ maxTokens: 3000 });
+    const small = await buildError({ messages: hello, thinking: { type: "enabled", budget_tokens: 10 } });
+    expect(small).toMatchObject({ status: 400, param: "thinking.budget_tokens" });
+    expect((await build({ messages: hello, thinking: { type: "disabled" } }, false, claude37)).body).not.toHaveProperty("additionalModelRequestFields");
+  });
+
+  it("drops thinking, with a warning, when a tool is forced or max_tokens leaves no room", async () => {
+    const tools: ChatCompletionRequest["tools"] = [{ type: "function", function: { name: "weather" } }];
+    const forced = await build({ messages: hello, tools, tool_choice: "required", reasoning_effort: "low" }, false, claude37);
+    expect(forced.body).not.toHaveProperty("additionalModelRequestFields");
+    expect(forced.warnings.join("\n")).toMatch(/thinking dropped/);
+    const small = await build({ messages: hello, max_tokens: 800, reasoning_effort: "high" }, false, claude37);
+    expect(small.body).not.toHaveProperty("additionalModelRequestFields");
+    expect(small.body.inferenceConfig).toEqual({ maxTokens: 800 });
+  });
+
+  it("warns instead for model families whose thinking gw cannot set", async () => {
+    const nova = await build({ messages: hello, reasoning_effort: "high" }, false, { ...deployment, model: "amazon.nova-pro-v1:0" });
+    expect(nova.body).not.toHaveProperty("additionalModelRequestFields");
+    expect(nova.warnings).toEqual(["reasoning_effort dropped: gw sets thinking on bedrock only for Anthropic Claude models"]);
+    expect((await build({ messages: hello, reasoning_effort: "none" }, false, { ...deployment, model: "amazon.nova-pro-v1:0" })).warnings).toEqual([]);
+  });
+
+  it("sends a recorded answer's thinking back first in its turn as reasoningContent, signature kept, only with thinking on", async () => {
+    const answer = bedrock.convertResponse(fixture("amazon-bedrock-reasoning.json"), { requestId: "req_1", created: 1, publicModel: "claude" });
+    const assistant = answer.completion.choices[0]!.message as ChatMessage;
+    const messages: ChatMessage[] = [{ role: "user", content: "How many r's in strawberry?" }, assistant, { role: "user", content: "Sure?" }];
+    const recorded = (fixture("amazon-bedrock-reasoning.json") as { output: { message: { content: Block[] } } }).output.message.content;
+
+    const on = await build({ messages, reasoning_effort: "low" }, false, claude37);
+    expect(on.body.messages[1]).toEqual({ role: "assistant", content: recorded });
+    expect(bedrockWouldReject(on.body)).toBeNull();
+
+    const redacted = await build(
+      { messages: [hello[0]!, { role: "assistant", content: "Yes.", thinking_blocks: [{ type: "redacted_thinking", data: "EmwKAhgB" }] } as ChatMessage, { role: "user", content: "Go on" }], reasoning_effort: "low" },
+      false,
+      claude37,
+    );
+    expect(redacted.body.messages[1]!.content).toEqual([{ reasoningContent: { redactedContent: "EmwKAhgB" } }, { text: "Yes." }]);
+
+    const off = await build({ messages }, false, claude37);
+    expect(off.body.messages[1]!.content.map((block) => Object.keys(block)[0])).toEqual(["text"]);
   });
 });

@@ -17,17 +17,24 @@
  *   (`outputConfig.textFormat`); json_object asks for any JSON object.
  * - `max_tokens`, `temperature`, `top_p` and `stop` go to `inferenceConfig`; parameters
  *   Converse cannot honour are dropped, each with a warning.
+ * - `reasoning_effort` or an Anthropic-style `thinking` object turn on Claude's extended thinking
+ *   (see applyThinking); thinking blocks sent back in an assistant message (`thinking_blocks`) are
+ *   `reasoningContent` blocks, first in their turn, signatures kept.
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
  * @see https://docs.aws.amazon.com/bedrock/latest/userguide/conversation-inference-call.html
  */
 import { invalidRequest } from "../../http/errors.ts";
 import type { ChatCompletionRequest, ChatMessage } from "../../http/openai-types.ts";
+import { defaultMaxTokens, parseClaudeModel } from "../anthropic/claude-models.ts";
+import { readHistoryThinking, resolveClaudeThinking } from "../anthropic/thinking.ts";
+import type { ClaudeThinking } from "../anthropic/thinking.ts";
 import { appendTurn } from "../shared/append-turn.ts";
 import { convertAssistantToolCalls } from "../shared/assistant-tool-calls.ts";
 import { parseDataUrl } from "../shared/data-url.ts";
 import { warnDroppedParameters } from "../shared/dropped-parameters.ts";
 import { convertFunctionTools } from "../shared/function-tools.ts";
 import { readMessageText, readSystemTexts } from "../shared/message-text.ts";
+import { readReasoningRequest } from "../shared/reasoning-request.ts";
 import { readStopSequences } from "../shared/stop-sequences.ts";
 import { parseToolCallArguments } from "../shared/tool-call-arguments.ts";
 import { readToolChoice } from "../shared/tool-choice.ts";
@@ -64,6 +71,8 @@ const handledParameters: ReadonlySet<string> = new Set([
   "tool_choice",
   "response_format",
   "n",
+  "reasoning_effort",
+  "thinking",
 ]);
 
 const imageFormats: Readonly<Record<string, BedrockImageFormat>> = {
@@ -133,6 +142,15 @@ function userBlocks(content: unknown, param: string, counter: { documents: numbe
   });
 }
 
+/** Claude's thinking blocks sent back in the history (`thinking_blocks`, as gw answers them) as Converse reasoningContent. */
+function reasoningBlocks(message: unknown): BedrockContentBlock[] {
+  return readHistoryThinking(message).map((block): BedrockContentBlock =>
+    block.type === "thinking"
+      ? { reasoningContent: { reasoningText: { text: block.thinking, signature: block.signature } } }
+      : { reasoningContent: { redactedContent: block.data } },
+  );
+}
+
 function assistantBlocks(message: Extract<ChatMessage, { role: "assistant" }>, param: string, toolNames: Set<string>): BedrockContentBlock[] {
   const text = readMessageText(message.content, `${param}.content`);
   const calls = convertAssistantToolCalls(message.tool_calls, param, (call, callParam): BedrockContentBlock => {
@@ -140,7 +158,8 @@ function assistantBlocks(message: Extract<ChatMessage, { role: "assistant" }>, p
     const input = parseToolCallArguments(call.arguments, `${callParam}.function.arguments`, "bedrock");
     return { toolUse: { toolUseId: toToolUseId(call.id), name: call.name, input } };
   });
-  return text.length > 0 ? [{ text }, ...calls] : calls;
+  // Thinking comes first in a turn, as Claude answered it (it checks the signatures).
+  return [...reasoningBlocks(message), ...(text.length > 0 ? [{ text }] : []), ...calls];
 }
 
 interface ConvertedMessages {
@@ -263,6 +282,36 @@ function outputConfigOf(format: unknown, warnings: string[]): BedrockOutputConfi
   return undefined;
 }
 
+/**
+ * Extended thinking for Claude models, within Claude's rules (../anthropic/thinking.ts), as
+ * `additionalModelRequestFields.thinking`. Bedrock's default max tokens is the model's own and may
+ * be below the budget: with thinking on, gw sends Anthropic's default when the client gave none.
+ * Other model families have no thinking control gw can set: the request is dropped with a warning.
+ * Without thinking, thinking blocks sent back in the history are left out.
+ */
+function applyThinking(request: ChatCompletionRequest, model: string, body: BedrockConverseBody, warnings: string[]): void {
+  const reasoning = readReasoningRequest(request);
+  const inference = body.inferenceConfig ?? {};
+  let thinking: ClaudeThinking | null = null;
+  if (parseClaudeModel(model) !== null) {
+    const choice = body.toolConfig?.toolChoice;
+    const forcedTool = choice !== undefined && ("any" in choice || "tool" in choice);
+    const sampling = { maxTokens: inference.maxTokens ?? defaultMaxTokens(model), temperature: inference.temperature, topP: inference.topP, forcedTool };
+    thinking = resolveClaudeThinking(reasoning, sampling, "bedrock", warnings);
+    if (thinking !== null) {
+      body.additionalModelRequestFields = { thinking: { type: "enabled", budget_tokens: thinking.budgetTokens } };
+      body.inferenceConfig = { ...inference, maxTokens: sampling.maxTokens, temperature: thinking.temperature, topP: thinking.topP };
+    }
+  } else if (reasoning !== null && reasoning.kind !== "disabled" && !(reasoning.kind === "effort" && reasoning.effort === "none")) {
+    warnings.push(`${reasoning.kind === "effort" ? "reasoning_effort" : "thinking"} dropped: gw sets thinking on bedrock only for Anthropic Claude models`);
+  }
+  if (thinking === null) {
+    for (const message of body.messages) {
+      if (message.role === "assistant") message.content = message.content.filter((block) => !("reasoningContent" in block));
+    }
+  }
+}
+
 export function convertRequest(request: ChatCompletionRequest, deployment: ResolvedDeployment, stream: boolean): ConvertedRequest {
   const warnings: string[] = [];
   const converted = convertMessages(request.messages);
@@ -282,6 +331,7 @@ export function convertRequest(request: ChatCompletionRequest, deployment: Resol
   if (toolConfig) body.toolConfig = toolConfig;
   const outputConfig = outputConfigOf(request.response_format, warnings);
   if (outputConfig) body.outputConfig = outputConfig;
+  applyThinking(request, deployment.model, body, warnings);
 
   if (typeof request.n === "number" && request.n > 1) warnings.push(`n=${request.n} not supported by bedrock: one choice is returned`);
   // false asks for nothing (logprobs: false); parallel_tool_calls: true is Converse's behaviour anyway.
