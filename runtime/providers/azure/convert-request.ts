@@ -8,7 +8,7 @@
  */
 import type { ChatCompletionRequest } from "../../http/openai-types.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
-import { withoutHistoryReasoning } from "../shared/history-reasoning.ts";
+import { anthropicOnlyWarnings, withoutHistoryReasoning } from "../shared/history-reasoning.ts";
 import { azureUrl, createHeaders, usesApiVersion } from "./endpoint.ts";
 
 export function convertRequest(request: ChatCompletionRequest, deployment: ResolvedDeployment, stream: boolean): ConvertedRequest {
@@ -17,8 +17,9 @@ export function convertRequest(request: ChatCompletionRequest, deployment: Resol
     ...request,
     model: usesApiVersion(deployment) ? undefined : deployment.model,
     messages: withoutHistoryReasoning(request.messages),
-    // Anthropic's top_k (a /v1/messages client's) has no OpenAI equivalent; OpenAI refuses unknown fields.
+    // Anthropic's top_k and thinking object (a /v1/messages client's) are not OpenAI's; OpenAI refuses unknown fields.
     top_k: undefined,
+    thinking: undefined,
     stream: stream ? true : undefined,
     stream_options: stream ? { ...request.stream_options, include_usage: true } : undefined,
   };
@@ -29,6 +30,6 @@ export function convertRequest(request: ChatCompletionRequest, deployment: Resol
       headers: createHeaders(deployment, stream),
       body: JSON.stringify(body),
     },
-    warnings: request.top_k === undefined ? [] : [`top_k dropped: not supported by azure`],
+    warnings: anthropicOnlyWarnings(request, "azure"),
   };
 }

@@ -73,6 +73,7 @@ describe("openai buildRequest: what a Messages or Responses client's request car
     const request = {
       model: "m",
       top_k: 40,
+      thinking: { type: "enabled", budget_tokens: 2048 },
       messages: [
         { role: "user", content: "Hi" },
         { role: "assistant", content: "Hello", reasoning_content: "Think", thinking_blocks: [{ type: "thinking", thinking: "Think", signature: "s" }] },
@@ -87,7 +88,8 @@ describe("openai buildRequest: what a Messages or Responses client's request car
       { role: "user", content: "Again" },
     ]);
     expect(body).not.toHaveProperty("top_k");
-    expect(built.warnings).toEqual(["top_k dropped: not supported by openai"]);
+    expect(body).not.toHaveProperty("thinking");
+    expect(built.warnings).toEqual(["top_k dropped: not supported by openai", "thinking dropped: openai takes reasoning_effort instead"]);
     const plain = { model: "m", messages: [{ role: "user", content: "Hi" }] } as ChatCompletionRequest;
     const sent = JSON.parse((await openai.buildRequest(plain, deployment, false)).upstream.body) as Record<string, unknown>;
     expect(sent.messages).toEqual(plain.messages);

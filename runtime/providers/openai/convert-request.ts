@@ -7,17 +7,19 @@
  */
 import type { ChatCompletionRequest } from "../../http/openai-types.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
-import { withoutHistoryReasoning } from "../shared/history-reasoning.ts";
+import { anthropicOnlyWarnings, withoutHistoryReasoning } from "../shared/history-reasoning.ts";
 import { chatCompletionsUrl, createHeaders } from "./endpoint.ts";
 
 export function convertRequest(request: ChatCompletionRequest, deployment: ResolvedDeployment, stream: boolean): ConvertedRequest {
   // Fields set to undefined are left out by JSON.stringify (cheaper than `delete`).
+  // Anthropic's top_k and thinking object (a /v1/messages client's) are not OpenAI's, which refuses unknown
+  // fields; OpenAI-compatible servers (vLLM, GLM, Kimi...) may take them, and get them as sent.
+  const strict = deployment.provider === "openai";
   const body: ChatCompletionRequest = {
     ...request,
     model: deployment.model,
     messages: withoutHistoryReasoning(request.messages),
-    // Anthropic's top_k (a /v1/messages client's) has no OpenAI equivalent; OpenAI refuses unknown fields.
-    top_k: undefined,
+    ...(strict ? { top_k: undefined, thinking: undefined } : {}),
     stream: stream ? true : undefined,
     stream_options: stream ? { ...request.stream_options, include_usage: true } : undefined,
   };
@@ -28,7 +30,7 @@ export function convertRequest(request: ChatCompletionRequest, deployment: Resol
       headers: createHeaders(deployment, stream),
       body: JSON.stringify(body),
     },
-    warnings: request.top_k === undefined ? [] : [`top_k dropped: not supported by openai`],
+    warnings: strict ? anthropicOnlyWarnings(request, "openai") : [],
   };
 }
 

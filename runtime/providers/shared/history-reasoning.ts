@@ -5,7 +5,7 @@
  * DeepSeek refuses `reasoning_content` in input), so it is left out of their messages. The same
  * array is returned when no message carries any, so the common request copies nothing.
  */
-import type { ChatMessage } from "../../http/openai-types.ts";
+import type { ChatCompletionRequest, ChatMessage } from "../../http/openai-types.ts";
 
 export function withoutHistoryReasoning(messages: ChatMessage[]): ChatMessage[] {
   if (!Array.isArray(messages)) return messages;
@@ -24,4 +24,16 @@ export function withoutHistoryReasoning(messages: ChatMessage[]): ChatMessage[] 
     const { reasoning_content: _reasoning, thinking_blocks: _thinking, ...rest } = fields;
     return rest as ChatMessage;
   });
+}
+
+/**
+ * The warnings for Anthropic's own request fields an OpenAI-wire adapter leaves out (top_k, and a
+ * `thinking` object, which gw does not yet map onto reasoning_effort: a model without reasoning would
+ * refuse that too).
+ */
+export function anthropicOnlyWarnings(request: ChatCompletionRequest, provider: string): string[] {
+  const warnings: string[] = [];
+  if (request.top_k !== undefined) warnings.push(`top_k dropped: not supported by ${provider}`);
+  if (request.thinking !== undefined) warnings.push(`thinking dropped: ${provider} takes reasoning_effort instead`);
+  return warnings;
 }
