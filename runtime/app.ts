@@ -27,7 +27,8 @@ import { createRequestIdGenerator, type GatewayEnv, requestIdMiddleware } from "
 import { chatEndpoint } from "./endpoints/chat.ts";
 import { completionsEndpoint } from "./endpoints/completions.ts";
 import { messagesEndpoint } from "./endpoints/messages.ts";
-import { createCountTokensHandler } from "./endpoints/messages-count-tokens.ts";
+import { countTokensAnswer } from "./endpoints/messages-count-tokens.ts";
+import { anthropicErrorBody } from "./endpoints/messages-answer.ts";
 import { createStoredResponseAnswers, responsesEndpoint } from "./endpoints/responses.ts";
 import { embeddingsEndpoint } from "./endpoints/embeddings.ts";
 import { handlePricedRequest, type PricedEndpoint } from "./endpoints/priced-request.ts";
@@ -137,10 +138,6 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   mountPriced(["/v1/chat/completions", "/chat/completions", ...modelInPath("/chat/completions")], chatEndpoint(requestDeps));
   mountPriced(["/v1/completions", "/completions"], completionsEndpoint(requestDeps));
   mountPriced(["/v1/messages", "/messages"], messagesEndpoint(requestDeps));
-  for (const path of ["/v1/messages/count_tokens", "/messages/count_tokens"]) {
-    app.post(path, createCountTokensHandler(requestDeps, edge, path));
-    app.all(path, edge.methodNotAllowed("POST"));
-  }
   mountPriced(["/v1/embeddings", "/embeddings", ...modelInPath("/embeddings")], embeddingsEndpoint(requestDeps));
   mountPriced(["/v1/responses", "/responses"], responsesEndpoint(requestDeps, deps.responseStore ?? null));
   // Read-only, unpriced GETs; a path's "{id}" may hold slashes ("anthropic/claude-x", encoded or not). Logged by its pattern.
@@ -152,6 +149,10 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
       app.all(pattern, edge.methodNotAllowed("GET"));
     }
   };
+  for (const path of ["/v1/messages/count_tokens", "/messages/count_tokens"]) {
+    app.post(path, callerJson(path, countTokensAnswer(requestDeps), anthropicErrorBody));
+    app.all(path, edge.methodNotAllowed("POST"));
+  }
   const models = createModelsAnswers(deps.plan, requestDeps.findRoute, clock);
   mountGet(["/v1/models", "/models"], models.list);
   mountGet(["/v1/models/{id}", "/models/{id}"], models.retrieve);

@@ -19,7 +19,8 @@ export function convertRequest(request: ChatCompletionRequest, deployment: Resol
     ...request,
     model: deployment.model,
     messages: withoutHistoryReasoning(request.messages),
-    ...(strict ? { top_k: undefined, thinking: undefined } : {}),
+    top_k: strict ? undefined : request.top_k,
+    thinking: strict ? undefined : request.thinking,
     stream: stream ? true : undefined,
     stream_options: stream ? { ...request.stream_options, include_usage: true } : undefined,
   };
