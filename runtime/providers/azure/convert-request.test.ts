@@ -71,3 +71,17 @@ describe("azure buildRequest", () => {
     expect(plain.body).not.toHaveProperty("stream_options");
   });
 });
+
+describe("azure buildRequest: an Anthropic-style thinking object", () => {
+  const thinking = { type: "enabled", budget_tokens: 4096 };
+  it("becomes reasoning_effort when the deployment's model is a reasoning model, and is dropped with a warning otherwise", async () => {
+    const reasoning = await build({ ...request, thinking, top_k: 5 } as ChatCompletionRequest, false, { ...v1, model: "o4-mini" });
+    expect(reasoning.body.reasoning_effort).toBe("high");
+    expect(reasoning.body).not.toHaveProperty("thinking");
+    expect(reasoning.body).not.toHaveProperty("top_k");
+    expect(reasoning.warnings).toEqual(["top_k dropped: not supported by azure"]);
+    const plain = await build({ ...request, thinking } as ChatCompletionRequest, false);
+    expect(plain.body).not.toHaveProperty("reasoning_effort");
+    expect(plain.warnings).toEqual(["thinking dropped: azure model my-gpt4o does not take reasoning_effort"]);
+  });
+});

@@ -8,18 +8,22 @@
  */
 import type { ChatCompletionRequest } from "../../http/openai-types.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
-import { anthropicOnlyWarnings, withoutHistoryReasoning } from "../shared/history-reasoning.ts";
+import { topKWarnings, withoutHistoryReasoning } from "../shared/history-reasoning.ts";
+import { reasoningEffortFor } from "../openai/reasoning-effort.ts";
 import { azureUrl, createHeaders, usesApiVersion } from "./endpoint.ts";
 
 export function convertRequest(request: ChatCompletionRequest, deployment: ResolvedDeployment, stream: boolean): ConvertedRequest {
   // Fields set to undefined are left out by JSON.stringify.
+  const warnings = topKWarnings(request, "azure");
   const body: Omit<ChatCompletionRequest, "model"> & { model: string | undefined } = {
     ...request,
     model: usesApiVersion(deployment) ? undefined : deployment.model,
     messages: withoutHistoryReasoning(request.messages),
-    // Anthropic's top_k and thinking object (a /v1/messages client's) are not OpenAI's; OpenAI refuses unknown fields.
+    // Anthropic's top_k and thinking object (a /v1/messages client's) are not OpenAI's; OpenAI refuses unknown
+    // fields. thinking becomes reasoning_effort, read off the deployment's model (or its name, when that names one).
     top_k: undefined,
     thinking: undefined,
+    reasoning_effort: reasoningEffortFor(request, deployment.model, "azure", warnings),
     stream: stream ? true : undefined,
     stream_options: stream ? { ...request.stream_options, include_usage: true } : undefined,
   };
@@ -30,6 +34,6 @@ export function convertRequest(request: ChatCompletionRequest, deployment: Resol
       headers: createHeaders(deployment, stream),
       body: JSON.stringify(body),
     },
-    warnings: anthropicOnlyWarnings(request, "azure"),
+    warnings,
   };
 }

@@ -89,9 +89,56 @@ describe("openai buildRequest: what a Messages or Responses client's request car
     ]);
     expect(body).not.toHaveProperty("top_k");
     expect(body).not.toHaveProperty("thinking");
-    expect(built.warnings).toEqual(["top_k dropped: not supported by openai", "thinking dropped: openai takes reasoning_effort instead"]);
+    expect(body).not.toHaveProperty("reasoning_effort");
+    expect(built.warnings).toEqual(["top_k dropped: not supported by openai", "thinking dropped: openai model gpt-4o-mini-2024-07-18 does not take reasoning_effort"]);
     const plain = { model: "m", messages: [{ role: "user", content: "Hi" }] } as ChatCompletionRequest;
     const sent = JSON.parse((await openai.buildRequest(plain, deployment, false)).upstream.body) as Record<string, unknown>;
     expect(sent.messages).toEqual(plain.messages);
+  });
+});
+
+describe("openai buildRequest: an Anthropic-style thinking object becomes reasoning_effort", () => {
+  const thinking = (value: unknown, model: string, extra: Record<string, unknown> = {}) =>
+    build({ model: "m", messages: [{ role: "user", content: "Hi" }], thinking: value, ...extra } as ChatCompletionRequest, false, { ...deployment, model });
+
+  it("maps the budget to the effort whose Claude budget it is (low 1024, medium 2048, high 4096) on a reasoning model", async () => {
+    const efforts = [];
+    for (const budget of [1024, 2047, 2048, 4095, 4096, 31999]) {
+      const { body, warnings } = await thinking({ type: "enabled", budget_tokens: budget }, "o3");
+      expect(body).not.toHaveProperty("thinking");
+      expect(warnings).toEqual([]);
+      efforts.push(body.reasoning_effort);
+    }
+    expect(efforts).toEqual(["low", "low", "medium", "medium", "high", "high"]);
+  });
+
+  it("turns reasoning off where the family can (gpt-5.1: none), else asks for its lowest effort with a warning", async () => {
+    const off = await thinking({ type: "disabled" }, "gpt-5.1-2025-11-13");
+    expect(off.body.reasoning_effort).toBe("none");
+    expect(off.warnings).toEqual([]);
+    const gpt5 = await thinking({ type: "disabled" }, "gpt-5-mini");
+    expect(gpt5.body.reasoning_effort).toBe("minimal");
+    expect(gpt5.warnings.join("\n")).toMatch(/cannot turn reasoning off/);
+    const pro = await thinking({ type: "enabled", budget_tokens: 1024 }, "gpt-5-pro");
+    expect(pro.body.reasoning_effort).toBe("high");
+  });
+
+  it("sends no reasoning_effort to a model that does not reason, and a bad thinking object is a 400", async () => {
+    for (const model of ["gpt-4o", "gpt-4.1-mini", "gpt-5-chat-latest", "o1-mini"]) {
+      const { body, warnings } = await thinking({ type: "enabled", budget_tokens: 4096 }, model);
+      expect(body).not.toHaveProperty("reasoning_effort");
+      expect(warnings).toEqual([`thinking dropped: openai model ${model} does not take reasoning_effort`]);
+    }
+    await expect(thinking({ type: "enabled", budget_tokens: -1 }, "o3")).rejects.toMatchObject({ status: 400 });
+  });
+
+  it("leaves a reasoning_effort the client sent alone when there is no thinking object; OpenAI-compatible servers get thinking as sent", async () => {
+    const { body } = await build({ ...request, reasoning_effort: "high" }, false, { ...deployment, model: "gpt-4o" });
+    expect(body.reasoning_effort).toBe("high");
+    const compatible = await thinking({ type: "enabled", budget_tokens: 4096 }, "glm-4.6", {});
+    expect(compatible.body.thinking).toBeUndefined();
+    const vllm = await build({ model: "m", messages: [{ role: "user", content: "Hi" }], thinking: { type: "enabled", budget_tokens: 4096 } } as ChatCompletionRequest, false, { ...deployment, provider: "vllm", model: "glm-4.6" });
+    expect(vllm.body.thinking).toEqual({ type: "enabled", budget_tokens: 4096 });
+    expect(vllm.body).not.toHaveProperty("reasoning_effort");
   });
 });

@@ -7,20 +7,24 @@
  */
 import type { ChatCompletionRequest } from "../../http/openai-types.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
-import { anthropicOnlyWarnings, withoutHistoryReasoning } from "../shared/history-reasoning.ts";
+import { topKWarnings, withoutHistoryReasoning } from "../shared/history-reasoning.ts";
+import { reasoningEffortFor } from "./reasoning-effort.ts";
 import { chatCompletionsUrl, createHeaders } from "./endpoint.ts";
 
 export function convertRequest(request: ChatCompletionRequest, deployment: ResolvedDeployment, stream: boolean): ConvertedRequest {
   // Fields set to undefined are left out by JSON.stringify (cheaper than `delete`).
   // Anthropic's top_k and thinking object (a /v1/messages client's) are not OpenAI's, which refuses unknown
-  // fields; OpenAI-compatible servers (vLLM, GLM, Kimi...) may take them, and get them as sent.
+  // fields: top_k is dropped, thinking becomes reasoning_effort. OpenAI-compatible servers (vLLM, GLM,
+  // Kimi...) may take them, and get them as sent.
   const strict = deployment.provider === "openai";
+  const warnings = strict ? topKWarnings(request, "openai") : [];
   const body: ChatCompletionRequest = {
     ...request,
     model: deployment.model,
     messages: withoutHistoryReasoning(request.messages),
     top_k: strict ? undefined : request.top_k,
     thinking: strict ? undefined : request.thinking,
+    reasoning_effort: strict ? reasoningEffortFor(request, deployment.model, "openai", warnings) : request.reasoning_effort,
     stream: stream ? true : undefined,
     stream_options: stream ? { ...request.stream_options, include_usage: true } : undefined,
   };
@@ -31,7 +35,7 @@ export function convertRequest(request: ChatCompletionRequest, deployment: Resol
       headers: createHeaders(deployment, stream),
       body: JSON.stringify(body),
     },
-    warnings: strict ? anthropicOnlyWarnings(request, "openai") : [],
+    warnings,
   };
 }
 

@@ -26,14 +26,7 @@ export function withoutHistoryReasoning(messages: ChatMessage[]): ChatMessage[] 
   });
 }
 
-/**
- * The warnings for Anthropic's own request fields an OpenAI-wire adapter leaves out (top_k, and a
- * `thinking` object, which gw does not yet map onto reasoning_effort: a model without reasoning would
- * refuse that too).
- */
-export function anthropicOnlyWarnings(request: ChatCompletionRequest, provider: string): string[] {
-  const warnings: string[] = [];
-  if (request.top_k !== undefined) warnings.push(`top_k dropped: not supported by ${provider}`);
-  if (request.thinking !== undefined) warnings.push(`thinking dropped: ${provider} takes reasoning_effort instead`);
-  return warnings;
+/** The warning for Anthropic's top_k, which an OpenAI-wire adapter leaves out (OpenAI refuses unknown fields). */
+export function topKWarnings(request: ChatCompletionRequest, provider: string): string[] {
+  return request.top_k === undefined ? [] : [`top_k dropped: not supported by ${provider}`];
 }
