@@ -21,35 +21,39 @@ export const zeroUsage: Readonly<TokenUsage> = Object.freeze({
 });
 
 /**
- * OpenAI usage -> TokenUsage. `prompt_tokens` includes cached tokens, so the uncached
- * input is what remains. `completion_tokens` includes reasoning tokens on OpenAI; a
- * vendor that counts them apart (xAI: total = prompt + completion + reasoning) is
- * recognized by its total, and its reasoning tokens are added to the output.
+ * OpenAI usage -> TokenUsage, of a usage object normalizeWireUsage has made OpenAI's: `prompt_tokens`
+ * includes cached tokens, so the uncached input is what remains; `completion_tokens` includes
+ * reasoning tokens.
  */
 export function toTokenUsage(usage: OpenAIWireUsage): TokenUsage {
   const prompt = readCount(usage.prompt_tokens);
-  const completion = readCount(usage.completion_tokens);
   const cacheRead = Math.min(prompt, readCount(usage.prompt_tokens_details?.cached_tokens));
   const cacheWrite = Math.min(prompt - cacheRead, readCount(usage.prompt_tokens_details?.cache_write_tokens));
-  const reasoning = readCount(usage.completion_tokens_details?.reasoning_tokens);
-  const total = readCount(usage.total_tokens);
-  const reasoningOutsideCompletion = reasoning > 0 && total === prompt + completion + reasoning;
   return {
     inputTokens: prompt - cacheRead - cacheWrite,
-    outputTokens: reasoningOutsideCompletion ? completion + reasoning : completion,
+    outputTokens: readCount(usage.completion_tokens),
     cacheReadTokens: cacheRead,
     cacheWriteTokens: cacheWrite,
-    reasoningTokens: reasoning,
+    reasoningTokens: readCount(usage.completion_tokens_details?.reasoning_tokens),
   };
 }
 
-/** Make a usage object schema-valid (the three counts present as integers); returns it. */
+/**
+ * Make a usage object OpenAI's and schema-valid (the three counts present as integers); returns it.
+ * A vendor that counts reasoning tokens apart from `completion_tokens` (xAI: total = prompt +
+ * completion + reasoning) is recognized by its total, and its completion_tokens made to include
+ * them as OpenAI's do, so every dialect's answer and gw's spend read the same output count.
+ */
 export function normalizeWireUsage(usage: JsonRecord): JsonRecord {
   const prompt = readCount(usage.prompt_tokens);
-  const completion = readCount(usage.completion_tokens);
+  let completion = readCount(usage.completion_tokens);
+  const details = usage.completion_tokens_details;
+  const reasoning = isRecord(details) ? readCount(details.reasoning_tokens) : 0;
+  const total = typeof usage.total_tokens === "number" ? readCount(usage.total_tokens) : prompt + completion;
+  if (reasoning > 0 && total === prompt + completion + reasoning) completion += reasoning;
   usage.prompt_tokens = prompt;
   usage.completion_tokens = completion;
-  usage.total_tokens = typeof usage.total_tokens === "number" ? readCount(usage.total_tokens) : prompt + completion;
+  usage.total_tokens = total;
   return usage;
 }
 
