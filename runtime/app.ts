@@ -126,9 +126,10 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   // Every priced endpoint runs the one skeleton (priced-request.ts); each supplies parse, estimate and call.
   // A path with "{model}" (Azure-style and LiteLLM's engine routes) names the model in the URL; the
   // model may hold slashes ("openai/gpt-4o": Azure SDKs do not encode it). Logged by its pattern.
-  const mountPriced = <Body extends { model: string }, Value>(paths: readonly string[], endpoint: PricedEndpoint<Body, Value>): void => {
+  // `modelPattern`: what the {model} part may match (legacy completions leave "…/chat" to chat's route).
+  const mountPriced = <Body extends { model: string }, Value>(paths: readonly string[], endpoint: PricedEndpoint<Body, Value>, modelPattern = ".+"): void => {
     for (const path of paths) {
-      const pattern = path.replace("{model}", ":model{.+}");
+      const pattern = path.replace("{model}", `:model{${modelPattern}}`);
       if (pattern === path) app.post(path, (c) => handlePricedRequest(c.req.raw, path, c.var.requestId, requestDeps, endpoint));
       else app.post(pattern, (c) => handlePricedRequest(c.req.raw, path, c.var.requestId, requestDeps, endpoint, c.req.param("model") ?? null));
       app.all(pattern, edge.methodNotAllowed("POST"));
@@ -136,7 +137,8 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   };
   const modelInPath = (suffix: string): string[] => [`/openai/deployments/{model}${suffix}`, `/engines/{model}${suffix}`];
   mountPriced(["/v1/chat/completions", "/chat/completions", ...modelInPath("/chat/completions")], chatEndpoint(requestDeps));
-  mountPriced(["/v1/completions", "/completions"], completionsEndpoint(requestDeps));
+  // "/engines/{model}/chat/completions" is chat's: a model in a completions URL never ends in "/chat".
+  mountPriced(["/v1/completions", "/completions", ...modelInPath("/completions")], completionsEndpoint(requestDeps), ".+(?<!/chat)");
   mountPriced(["/v1/messages", "/messages"], messagesEndpoint(requestDeps));
   mountPriced(["/v1/embeddings", "/embeddings", ...modelInPath("/embeddings")], embeddingsEndpoint(requestDeps));
   mountPriced(["/v1/responses", "/responses"], responsesEndpoint(requestDeps, deps.responseStore ?? null));

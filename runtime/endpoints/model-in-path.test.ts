@@ -84,3 +84,29 @@ describe("embeddings with the model in the URL", () => {
     }
   });
 });
+
+describe("legacy completions with the model in the URL", () => {
+  it("serves /engines/{model}/completions and Azure's /openai/deployments/{model}/completions, slashes included; chat's route keeps /chat/completions", async () => {
+    const gateway = await createTestGateway(bundle, { handlers });
+    for (const [path, model] of [
+      ["/engines/chat/completions", "chat"],
+      ["/openai/deployments/chat/completions?api-version=2024-10-21", "chat"],
+      ["/engines/openai/gpt-x/completions", "openai/gpt-x"],
+    ] as const) {
+      const response = await gateway.post(path, { prompt: "Say hi" }, { "api-key": "team-secret" });
+      expect(response.status, path).toBe(200);
+      const completion = (await response.json()) as { object: string; model: string; choices: Array<{ text: string }> };
+      expect(completion).toMatchObject({ object: "text_completion", model });
+    }
+    const chat = await gateway.post("/engines/chat/chat/completions", { messages }, { "api-key": "team-secret" });
+    expect(((await chat.json()) as { object: string }).object).toBe("chat.completion");
+    expect(gateway.entries().map((entry) => entry.path)).toEqual([
+      "/engines/{model}/completions",
+      "/openai/deployments/{model}/completions",
+      "/engines/{model}/completions",
+      "/engines/{model}/chat/completions",
+    ]);
+    const wrong = await gateway.app.request("/engines/chat/completions", { headers: { "api-key": "team-secret" } });
+    expect(wrong.status).toBe(405);
+  });
+});
