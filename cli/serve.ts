@@ -14,7 +14,7 @@
  * Redis URL: cluster-wide rate limits and budget reservations, per process while Redis is down.
  */
 import { isValidTimeZone } from "../runtime/budgets/budget-period.ts";
-import type { BudgetLedger, GovernanceStore, RateLimiter, SpendQueries } from "../runtime/stores/ports.ts";
+import type { BudgetLedger, GovernanceStore, RateLimiter, ResponseStore, SpendQueries } from "../runtime/stores/ports.ts";
 import type { CooldownShare } from "../runtime/routing/deployment-health.ts";
 import { join, relative, resolve } from "node:path";
 import { compileConfig, findConfigFile, formatDiagnostics } from "../compiler/index.ts";
@@ -320,6 +320,8 @@ export async function runServe(args: string[]): Promise<number> {
   let store: SpendStore;
   let governanceStore: GovernanceStore;
   let spendQueries: SpendQueries | undefined;
+  /** Stored Responses API responses on Postgres, shared by the replicas (else in memory, per process). */
+  let responseStore: ResponseStore | undefined;
   let storeLine: string;
   if (parsed.postgresUrl !== null) {
     const postgres = await import("../runtime/host/postgres/index.ts");
@@ -349,6 +351,9 @@ export async function runServe(args: string[]): Promise<number> {
     governanceStore = pgGovernance;
     closers.push(() => pgGovernance.close());
     spendQueries = postgres.createPostgresSpendQueries(sql, schema);
+    if (plan.responsesStore !== null) {
+      responseStore = postgres.createPostgresResponseStore({ sql, schema, ttlMs: plan.responsesStore.ttlMs, clock: systemClock, onError: (message) => logger.warn(message) });
+    }
     storeLine = `postgres ${where} (spool ${spoolDir})`;
   } else {
     const { createSqliteSpendStore } = await import("../runtime/host/bun/sqlite-spend-store.ts");
@@ -405,6 +410,7 @@ export async function runServe(args: string[]): Promise<number> {
     plan,
     store: closingAlso(store, closers.reverse()),
     governanceStore,
+    ...(responseStore === undefined ? {} : { responseStore }),
     ...(limits === undefined ? {} : { limits }),
     ...(cooldowns === undefined ? {} : { cooldowns }),
     budgetTimeZone: parsed.budgetTimeZone,

@@ -181,3 +181,26 @@ describe("stored responses", () => {
     expect(await stored.json()).toMatchObject({ id, status: "completed", output: [{ type: "message", content: [{ text: "Hi" }] }] });
   });
 });
+
+describe("stored responses while the store is unreachable", () => {
+  const down = { save: () => Promise.reject(new Error("connect ECONNREFUSED")), get: () => Promise.reject(new Error("connect ECONNREFUSED")), delete: () => Promise.reject(new Error("connect ECONNREFUSED")) };
+
+  it("answers 503 in OpenAI's shape for previous_response_id, GET and DELETE; a request needing no stored response is answered, its save failure only logged", async () => {
+    const gateway = await createTestGateway(storing, { handlers: { primary: answer("Hi there") }, responseStore: down });
+    const previous = await create(gateway, { input: "Again", previous_response_id: "resp_x_1" });
+    expect(previous.status).toBe(503);
+    expect(validateErrorResponse(previous.body)).toEqual([]);
+    expect(previous.body).toMatchObject({ error: { code: "responses_store_unavailable" } });
+    expect(JSON.stringify(previous.body)).not.toContain("ECONNREFUSED");
+    for (const method of ["GET", "DELETE"]) {
+      const response = await gateway.app.request("/v1/responses/resp_x_1", { method, headers: alice });
+      expect(response.status, method).toBe(503);
+    }
+    const fresh = await create(gateway, { input: "Hi" });
+    expect(fresh.status).toBe(200);
+    expect(fresh.body).toMatchObject({ status: "completed" });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(gateway.lines.join("\n")).toMatch(/could not be stored/);
+    expect(gateway.calls).toHaveLength(1);
+  });
+});

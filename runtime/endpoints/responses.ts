@@ -128,6 +128,18 @@ async function prepareTurn(deps: RequestDeps, store: ResponseStore | null, chat:
   return chat;
 }
 
+/** A store that failed (an unreachable database) is a 503 the client may retry, never an unanswered request. */
+function storeUnavailable(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  return new GatewayError({
+    status: 503,
+    type: "api_error",
+    code: "responses_store_unavailable",
+    message: "The stored responses cannot be read right now; retry, or send the whole conversation in `input`.",
+    retryable: true,
+  });
+}
+
 /** The Responses API as a priced endpoint: chat's, with the Responses converters at the edge. */
 export function responsesEndpoint(deps: RequestDeps, store: ResponseStore | null): ReturnType<typeof chatEndpoint> {
   const nowSeconds = (): number => Math.floor(deps.clock.now() / 1000);
@@ -139,7 +151,11 @@ export function responsesEndpoint(deps: RequestDeps, store: ResponseStore | null
     ...chatEndpoint(deps, answer),
     parse: parseResponsesRequest,
     expected: expectedFields,
-    prepare: (chat, caller, requestId) => prepareTurn(deps, store, chat, caller, requestId),
+    prepare: (chat, caller, requestId) =>
+      prepareTurn(deps, store, chat, caller, requestId).catch((error: unknown) => {
+        deps.logger.warn(`${requestId}: the response store failed (${error instanceof Error ? error.message : String(error)})`);
+        return storeUnavailable(error);
+      }),
   };
 }
 
@@ -168,13 +184,11 @@ export function createStoredResponseAnswers(store: ResponseStore | null): { retr
     return { retrieve: disabled, remove: disabled };
   }
   return {
-    async retrieve(caller, c) {
-      const stored = await store.get(idOf(c), ownerOf(caller));
-      return stored === null ? responseNotFound(idOf(c)) : JSON.stringify(stored.response);
-    },
-    async remove(caller, c) {
+    retrieve: (caller, c) =>
+      store.get(idOf(c), ownerOf(caller)).then((stored) => (stored === null ? responseNotFound(idOf(c)) : JSON.stringify(stored.response)), storeUnavailable),
+    remove(caller, c) {
       const id = idOf(c);
-      return (await store.delete(id, ownerOf(caller))) ? JSON.stringify({ id, object: "response", deleted: true }) : responseNotFound(id);
+      return store.delete(id, ownerOf(caller)).then((deleted) => (deleted ? JSON.stringify({ id, object: "response", deleted: true }) : responseNotFound(id)), storeUnavailable);
     },
   };
 }

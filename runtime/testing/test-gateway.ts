@@ -5,7 +5,7 @@
 import type { BodyLimits } from "../http/read-json-body.ts";
 import type { Hono } from "hono";
 import type { GatewayEnv } from "../app.ts";
-import type { GovernanceStore } from "../stores/ports.ts";
+import type { GovernanceStore, ResponseStore } from "../stores/ports.ts";
 import { createGateway } from "../index.ts";
 import type { Bundle, KeyRef } from "../../contract/bundle.ts";
 import type { PriceLookup } from "../routing/find-route.ts";
@@ -30,6 +30,8 @@ export interface TestGatewayOptions {
   corsOrigins?: string[];
   /** Managed keys, teams, users and customers (mounts the admin API). */
   governanceStore?: GovernanceStore;
+  /** Stored Responses API responses (default: the memory store, where the bundle keeps them). */
+  responseStore?: ResponseStore;
 }
 
 export interface TestGateway {
@@ -77,6 +79,7 @@ export async function createTestGateway(bundle: Bundle, options: TestGatewayOpti
     ...(options.bodyLimits ? { bodyLimits: options.bodyLimits } : {}),
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
     ...(options.governanceStore ? { governanceStore: options.governanceStore } : {}),
+    ...(options.responseStore ? { responseStore: options.responseStore } : {}),
     sleep: async (ms) => {
       sleeps.push(ms);
     },

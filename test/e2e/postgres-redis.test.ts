@@ -6,6 +6,8 @@
  *    handful of requests; 200 concurrent requests split over both replicas: the recorded spend
  *    exceeds the budget by at most one request's worst-case cost, and every refused request got
  *    `budget_exceeded`.
+ * c) Stored Responses API responses on Postgres: a response created on one replica is continued
+ *    (previous_response_id), read and deleted through the other.
  * b) Postgres cut for 30 seconds (a TCP fault proxy in front of it) under steady load: no request
  *    of a known key fails, and once Postgres is back and the spool replayed, the ledger holds
  *    exactly one row per request made.
@@ -95,6 +97,7 @@ beforeAll(async () => {
       { name: "steady", deployments: [deployment] },
     ],
     masterKey: { $env: "GW_MASTER_KEY" },
+    responses: { store: true },
   });
 }, 60_000);
 
@@ -168,6 +171,25 @@ describe("gw serve on Postgres and Redis", () => {
     expect(info.status).toBe(200);
     expect((info.json as { info: { spend: number } }).info.spend).toBeCloseTo(total, 9);
   }, 120_000);
+
+  test("stored responses are shared: created on one replica, continued, read and deleted through the other", async () => {
+    const [replicaA, replicaB] = await Promise.all([start("responses-a", testPostgresUrl), start("responses-b", testPostgresUrl)]);
+    const first = await postRaw(replicaA, { model: "steady", input: "Remember the word heron." }, { apiKey: masterKey, path: "/v1/responses" });
+    expect(first.status).toBe(200);
+    const id = (first.json as { id: string; store: boolean }).id;
+    expect((first.json as { store: boolean }).store).toBe(true);
+    const second = await postRaw(replicaB, { model: "steady", input: "Which word?", previous_response_id: id }, { apiKey: masterKey, path: "/v1/responses" });
+    expect(second.status).toBe(200);
+    expect((second.json as { previous_response_id: string }).previous_response_id).toBe(id);
+    const read = await getRaw(replicaB, `/v1/responses/${id}`, masterKey);
+    expect(read.status).toBe(200);
+    expect(read.json).toEqual(first.json);
+    const deleted = await fetch(`${replicaA.url}/v1/responses/${id}`, { method: "DELETE", headers: { authorization: `Bearer ${masterKey}` } });
+    expect(await deleted.json()).toEqual({ id, object: "response", deleted: true });
+    expect((await getRaw(replicaB, `/v1/responses/${id}`, masterKey)).status).toBe(404);
+    const rows = await schema.sql.unsafe(`SELECT id FROM "${schema.schema}".responses WHERE id = $1`, [(second.json as { id: string }).id]);
+    expect(rows).toHaveLength(1);
+  });
 
   test("Postgres down for 30 seconds under steady load: no request of a known key fails, and the ledger gets one row per request", async () => {
     proxy = await startTcpFaultProxy({ host: "127.0.0.1", port: Number(new URL(testPostgresUrl).port || 5432) });

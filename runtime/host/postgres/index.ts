@@ -15,3 +15,4 @@ export {
   type PostgresGovernanceStore,
   type PostgresGovernanceStoreOptions,
 } from "./postgres-governance-store.ts";
+export { createPostgresResponseStore, type PostgresResponseStoreOptions } from "./postgres-response-store.ts";

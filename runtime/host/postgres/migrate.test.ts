@@ -33,7 +33,7 @@ function migrationsWithSlowOne(): Migration[] {
 
 describe("migrate", () => {
   it("ships versioned files for the ledger and governance", () => {
-    expect(loadMigrations().map((migration) => migration.name)).toEqual(["0001_spend_ledger.sql", "0002_governance.sql", "0003_usage_estimated.sql"]);
+    expect(loadMigrations().map((migration) => migration.name)).toEqual(["0001_spend_ledger.sql", "0002_governance.sql", "0003_usage_estimated.sql", "0004_responses.sql"]);
   });
 
   it("applies each migration exactly once when 6 replicas migrate a fresh schema together", async () => {
@@ -46,11 +46,12 @@ describe("migrate", () => {
       expect(appliedEverywhere).toEqual(migrations.map((migration) => migration.name).sort());
       for (const result of results) expect([...result.applied, ...result.alreadyApplied].sort()).toEqual(appliedEverywhere);
       const recorded = await admin.unsafe<{ version: number }[]>(`SELECT version FROM ${quoteIdentifier(schema)}.schema_migrations ORDER BY version`);
-      expect(recorded.map((row) => row.version)).toEqual([1, 2, 3, 9001]);
+      expect(recorded.map((row) => row.version)).toEqual([1, 2, 3, 4, 9001]);
       expect(await tablesOf(schema)).toEqual([
         "api_keys",
         "audit_log",
         "customers",
+        "responses",
         "schema_migrations",
         "slow_marker",
         "spend_daily",
@@ -66,24 +67,24 @@ describe("migrate", () => {
 
   it("applies nothing the second time", async () => {
     const schema = freshSchema();
-    expect(await migrate(admin, { schema })).toEqual({ applied: ["0001_spend_ledger.sql", "0002_governance.sql", "0003_usage_estimated.sql"], alreadyApplied: [] });
-    expect(await migrate(admin, { schema })).toEqual({ applied: [], alreadyApplied: ["0001_spend_ledger.sql", "0002_governance.sql", "0003_usage_estimated.sql"] });
+    expect(await migrate(admin, { schema })).toEqual({ applied: ["0001_spend_ledger.sql", "0002_governance.sql", "0003_usage_estimated.sql", "0004_responses.sql"], alreadyApplied: [] });
+    expect(await migrate(admin, { schema })).toEqual({ applied: [], alreadyApplied: ["0001_spend_ledger.sql", "0002_governance.sql", "0003_usage_estimated.sql", "0004_responses.sql"] });
   });
 
   it("rolls back a failing migration entirely and applies nothing after it", async () => {
     const schema = freshSchema();
     const migrations: Migration[] = [
       ...loadMigrations(),
-      { version: 3, name: "0003_broken.sql", sql: "CREATE TABLE half_done (id integer); SELECT 1 / 0;", checksum: "broken" },
-      { version: 4, name: "0004_after.sql", sql: "CREATE TABLE after_broken (id integer);", checksum: "after" },
+      { version: 8001, name: "8001_broken.sql", sql: "CREATE TABLE half_done (id integer); SELECT 1 / 0;", checksum: "broken" },
+      { version: 8002, name: "8002_after.sql", sql: "CREATE TABLE after_broken (id integer);", checksum: "after" },
     ];
-    await expect(migrate(admin, { schema, migrations })).rejects.toThrow(/0003_broken\.sql failed and was rolled back: division by zero/);
+    await expect(migrate(admin, { schema, migrations })).rejects.toThrow(/8001_broken\.sql failed and was rolled back: division by zero/);
     const tables = await tablesOf(schema);
     expect(tables).toContain("spend_ledger");
     expect(tables).not.toContain("half_done");
     expect(tables).not.toContain("after_broken");
     const recorded = await admin.unsafe<{ version: number }[]>(`SELECT version FROM ${quoteIdentifier(schema)}.schema_migrations ORDER BY version`);
-    expect(recorded.map((row) => row.version)).toEqual([1, 2, 3]);
+    expect(recorded.map((row) => row.version)).toEqual([1, 2, 3, 4]);
   });
 
   it("refuses to run when an applied migration was edited", async () => {

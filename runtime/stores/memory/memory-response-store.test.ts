@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { StoredResponse } from "../ports.ts";
+import { contractTtlMs, describeResponseStoreContract } from "../contracts/response-store-contract.ts";
 import { createMemoryResponseStore } from "./memory-response-store.ts";
+
+describeResponseStoreContract("memory", async (clock) => {
+  const store = createMemoryResponseStore({ ttlMs: contractTtlMs, maxEntries: 100, clock });
+  return { stores: [store, store], close: async () => {} };
+});
 
 function entry(id: string, owner: string, storedAt: number): StoredResponse {
   return { id, owner, response: { id }, items: [], storedAt };
