@@ -47,10 +47,10 @@ describe("gw db migrate", () => {
     const first = run("--schema", schema);
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain("applied 0001_spend_ledger.sql\napplied 0002_governance.sql\napplied 0003_usage_estimated.sql\n");
+    expect(first.stdout).toContain("applied 0001_spend_ledger.sql\napplied 0002_governance.sql\napplied 0003_usage_estimated.sql\napplied 0004_responses.sql\n");
     const second = run("--schema", schema);
     expect(second.code).toBe(0);
-    expect(second.stdout).toContain("is up to date (3 migration(s) applied earlier)");
+    expect(second.stdout).toContain("is up to date (4 migration(s) applied earlier)");
     expect(first.stdout + second.stdout).not.toContain("not-a-real-secret");
   });
 

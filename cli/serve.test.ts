@@ -18,7 +18,7 @@ describe("gw serve arguments", () => {
       host: "0.0.0.0",
       logFormat: "text",
       dataDir: ".gw",
-      postgresUrl: null, postgresSchema: null, redisUrl: null, redisPrefix: "gw:", budgetTimeZone: "UTC", budgetFailClosed: false, alertWebhook: null,
+      postgresUrl: null, postgresSchema: null, redisUrl: null, redisPrefix: "gw:", budgetTimeZone: "UTC", budgetFailClosed: false, alertWebhook: null, metrics: true, metricsPort: null,
     });
   });
 
@@ -35,8 +35,17 @@ describe("gw serve arguments", () => {
       host: "127.0.0.1",
       logFormat: "json",
       dataDir: "/var/gw",
-      postgresUrl: null, postgresSchema: null, redisUrl: null, redisPrefix: "gw:", budgetTimeZone: "UTC", budgetFailClosed: false, alertWebhook: null,
+      postgresUrl: null, postgresSchema: null, redisUrl: null, redisPrefix: "gw:", budgetTimeZone: "UTC", budgetFailClosed: false, alertWebhook: null, metrics: true, metricsPort: null,
     });
+  });
+
+  it("reads --metrics (on by default; =false or GW_METRICS=false turns it off) and --metrics-port", () => {
+    expect(parseServeArguments(["--metrics=false"], {})).toMatchObject({ metrics: false, metricsPort: null });
+    expect(parseServeArguments([], { GW_METRICS: "false" })).toMatchObject({ metrics: false });
+    expect(parseServeArguments(["--metrics-port", "9464"], {})).toMatchObject({ metrics: true, metricsPort: 9464 });
+    expect(parseServeArguments([], { GW_METRICS_PORT: "9100" })).toMatchObject({ metricsPort: 9100 });
+    expect(parseServeArguments(["--metrics-port", "x"], {})).toContain("--metrics-port");
+    expect(parseServeArguments(["--metrics=false", "--metrics-port", "9464"], {})).toContain("needs metrics on");
   });
 
   it("reads --budget-fail-closed as a flag, or from GW_BUDGET_FAIL_CLOSED", () => {

@@ -32,7 +32,7 @@ import { readBundleFile } from "../runtime/start/read-bundle-file.ts";
 const usage = `Usage: gw serve [config|bundle.json] [--port 4000] [--host 0.0.0.0] [--log-format text|json] [--data-dir .gw]
                 [--cors-origins https://app.example.com,...] [--idle-timeout 60] [--max-body-bytes 10485760] [--max-in-flight N] [--max-connections N] [--shutdown-grace 10]
                 [--postgres-url URL] [--postgres-schema NAME] [--redis-url URL] [--redis-prefix gw:]
-                [--budget-timezone UTC] [--budget-fail-closed] [--alert-webhook URL]
+                [--budget-timezone UTC] [--budget-fail-closed] [--alert-webhook URL] [--metrics=false] [--metrics-port N]
 
   config            gateway.config.ts or .yaml (compiled in memory), or a bundle from \`gw build\` (.json).
                     Default: ./gateway.config.ts, then ./gateway.config.yaml.
@@ -60,6 +60,10 @@ const usage = `Usage: gw serve [config|bundle.json] [--port 4000] [--host 0.0.0.
                     counted cluster-wide (Redis unreachable, recorded spend unreadable); default: admit them
                     on this replica's share of what was left ($GW_BUDGET_FAIL_CLOSED=true also sets it)
   --alert-webhook   URL that receives a JSON POST when a soft budget is crossed (default: $GW_ALERT_WEBHOOK_URL)
+  --metrics         Prometheus metrics at GET /metrics for the master key and admin keys (default on;
+                    --metrics=false or $GW_METRICS=false turns them off)
+  --metrics-port    also serve GET /metrics without a key on this port (for a scraper inside the cluster;
+                    default: $GW_METRICS_PORT, else none)
 `;
 
 export interface ServeArguments {
@@ -88,6 +92,10 @@ export interface ServeArguments {
   /** Refuse budgeted requests whose spend cannot be counted cluster-wide. */
   budgetFailClosed: boolean;
   alertWebhook: string | null;
+  /** Prometheus metrics on (default). */
+  metrics: boolean;
+  /** A port serving GET /metrics without a key; null: none. */
+  metricsPort: number | null;
 }
 
 const options = [
@@ -107,10 +115,11 @@ const options = [
   "redis-prefix",
   "budget-timezone",
   "alert-webhook",
+  "metrics-port",
 ];
 
 /** Options that take no value (`--name`, or `--name=true|false`). */
-const flags = ["budget-fail-closed"];
+const flags = ["budget-fail-closed", "metrics"];
 
 const nonEmpty = (...values: (string | undefined)[]): string | null => {
   for (const value of values) if (value !== undefined && value !== "") return value;
@@ -174,6 +183,11 @@ export function parseServeArguments(args: readonly string[], env: Readonly<Recor
   const graceText = values.get("shutdown-grace") ?? "10";
   const shutdownGraceSeconds = Number(graceText);
   if (!/^\d+(\.\d+)?$/.test(graceText) || shutdownGraceSeconds > 3600) return `invalid --shutdown-grace "${graceText}" (expected seconds from 0 to 3600)`;
+  const metricsPortText = nonEmpty(values.get("metrics-port"), env.GW_METRICS_PORT);
+  const metricsPort = metricsPortText === null ? null : Number(metricsPortText);
+  if (metricsPortText !== null && (!/^\d+$/.test(metricsPortText) || (metricsPort as number) > 65535)) return `invalid --metrics-port "${metricsPortText}" (expected a number from 0 to 65535)`;
+  const metrics = (values.get("metrics") ?? (env.GW_METRICS === "false" || env.GW_METRICS === "0" ? "false" : "true")) === "true";
+  if (!metrics && metricsPort !== null) return "--metrics-port needs metrics on (drop --metrics=false)";
   const corsOrigins = (values.get("cors-origins") ?? "").split(",").map((origin) => origin.trim()).filter((origin) => origin !== "");
   const badOrigin = corsOrigins.find((origin) => origin !== "*" && !/^https?:\/\/[^/\s]+$/.test(origin));
   if (badOrigin !== undefined) return `invalid --cors-origins entry "${badOrigin}" (expected origins such as https://app.example.com, or *)`;
@@ -196,6 +210,8 @@ export function parseServeArguments(args: readonly string[], env: Readonly<Recor
     budgetTimeZone,
     budgetFailClosed: (values.get("budget-fail-closed") ?? (env.GW_BUDGET_FAIL_CLOSED === "true" || env.GW_BUDGET_FAIL_CLOSED === "1" ? "true" : "false")) === "true",
     alertWebhook,
+    metrics,
+    metricsPort,
   };
 }
 
@@ -244,6 +260,7 @@ function closingAlso(store: SpendStore, closers: ReadonlyArray<() => Promise<voi
   };
   if (store.subjectSpendSince !== undefined) wrapped.subjectSpendSince = store.subjectSpendSince.bind(store);
   if (store.healthy !== undefined) wrapped.healthy = () => (store.healthy as () => boolean | Promise<boolean>)();
+  if (store.queueStatus !== undefined) wrapped.queueStatus = () => store.queueStatus!();
   return wrapped;
 }
 
@@ -308,7 +325,7 @@ export async function runServe(args: string[]): Promise<number> {
   parsed = { ...parsed, ...services };
 
   // Bun-only modules are imported here, so the helpers above stay importable from Node tests.
-  const { startBunServer } = await import("../runtime/host/bun/serve.ts");
+  const { startBunServer, startMetricsServer } = await import("../runtime/host/bun/serve.ts");
   const logger = createLogger({ format: parsed.logFormat, batchMs: 20 });
   process.on("exit", () => logger.flush?.());
   /** Closed after the spend store at shutdown (or right away when start-up fails). */
@@ -434,6 +451,7 @@ export async function runServe(args: string[]): Promise<number> {
     bodyLimits: { maxBytes: parsed.maxBodyBytes, maxDepth: defaultBodyLimits.maxDepth },
     corsOrigins: parsed.corsOrigins,
     shutdown: shutdown.signal,
+    metrics: parsed.metrics,
     ...(spendQueries === undefined ? {} : { spendQueries }),
   });
   forgetSeeded = () => gateway.enforcement.seeding?.reset();
@@ -463,8 +481,24 @@ export async function runServe(args: string[]): Promise<number> {
     return 1;
   }
 
+  let metricsLine = "off";
+  if (gateway.metrics !== null) {
+    metricsLine = "GET /metrics (master key or an admin key)";
+    if (parsed.metricsPort !== null) {
+      const metrics = gateway.metrics;
+      try {
+        const metricsServer = startMetricsServer({ port: parsed.metricsPort, hostname: parsed.host, contentType: metrics.contentType, scrape: () => metrics.scrape() });
+        metricsLine += `; without a key on ${metricsServer.url}/metrics`;
+      } catch (error) {
+        process.stderr.write(`gw serve: cannot listen for metrics on ${parsed.host}:${parsed.metricsPort}: ${error instanceof Error ? error.message : String(error)}\n`);
+        await server.shutdown("the metrics port could not be opened");
+        return 1;
+      }
+    }
+  }
   const lines = startBanner(plan, server.url, storeLine);
   lines.splice(3, 0, `  limits: ${limitsLine}${parsed.budgetTimeZone === "UTC" ? "" : ` (budget periods in ${parsed.budgetTimeZone})`}`);
+  lines.splice(4, 0, `  metrics: ${metricsLine}`);
   if (parsed.logFormat === "json") for (const line of lines) logger.info(line.trim());
   else process.stdout.write(`${lines.join("\n")}\n`);
   if (plan.open) {

@@ -41,6 +41,10 @@ import { type Clock, type FetchFunction, type ResponseStore, type SpendStore, sy
 import { describe, type RequestDeps } from "./endpoints/request-flow.ts";
 import { createSpendApi } from "./spend/spend-api.ts";
 import { internalError } from "./upstream/upstream.ts";
+import { type GatewayMetrics, meteredHealth } from "./observability/metrics.ts";
+import { authenticate } from "./auth/authenticate.ts";
+import { GatewayError } from "./http/errors.ts";
+import { errorResponse } from "./http/respond.ts";
 
 export interface AppDeps {
   plan: RuntimePlan;
@@ -91,6 +95,8 @@ export interface AppDeps {
   health?: DeploymentHealth;
   /** Stored Responses API responses (createGateway's, where the config sets responses.store); absent: none are kept. */
   responseStore?: ResponseStore;
+  /** Prometheus metrics, served at GET /metrics to the master key and admin keys; absent or null: off (404). */
+  metrics?: GatewayMetrics | null;
 }
 
 export function createApp(deps: AppDeps): Hono<GatewayEnv> {
@@ -98,6 +104,8 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   const logger = deps.logger ?? createLogger();
   const fetchFunction: FetchFunction = deps.fetch ?? ((url, init) => fetch(url, init));
   const enforcement = deps.enforcement;
+  const metrics = deps.metrics ?? null;
+  const health = deps.health ?? createDeploymentHealth(deps.cooldowns);
   const requestDeps: RequestDeps = {
     plan: deps.plan,
     findRoute: createRouteFinder(deps.plan, deps.lookupPrice ?? null),
@@ -114,9 +122,11 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
     // when no deployment has limits.
     deploymentLimiter: planHasDeploymentLimits(deps.plan) ? enforcement.limiter : null,
     ...(deps.shutdown === undefined ? {} : { shutdown: deps.shutdown }),
-    health: deps.health ?? createDeploymentHealth(deps.cooldowns),
+    // Every attempt the executor reports is counted too (attempts by outcome, cooldowns).
+    health: metrics === null ? health : meteredHealth(health, metrics),
+    metrics,
   };
-  const edge = createEdge(logger, clock, describe);
+  const edge = createEdge(logger, clock, describe, metrics);
 
   const app = new Hono<GatewayEnv>();
   app.use(requestIdMiddleware(deps.requestId ?? createRequestIdGenerator()));
@@ -171,6 +181,15 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
     app.get(path, liveness);
     app.all(path, edge.methodNotAllowed("GET"));
   }
+  if (metrics !== null) {
+    const authorizeAdmin = deps.governance === undefined ? null : createAdminAuthorizer(deps.plan, deps.governance.cache, () => clock.now());
+    app.get("/metrics", async (c) => {
+      const allowed = authorizeMetrics(deps.plan, c.req.raw.headers, authorizeAdmin);
+      if (allowed !== null) return errorResponse(allowed, { "x-request-id": c.var.requestId });
+      return new Response(await metrics.scrape(), { status: 200, headers: { "content-type": metrics.contentType } });
+    });
+    app.all("/metrics", edge.methodNotAllowed("GET"));
+  }
   app.get("/health/readiness", createReadiness(deps.store, enforcement, deploymentStates(deps.plan, requestDeps.health, () => clock.now())));
   app.all("/health/readiness", edge.methodNotAllowed("GET"));
 
@@ -196,6 +215,19 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   app.notFound(edge.notFound);
   app.onError((error, c) => edge.onError(error, c, internalError));
   return app;
+}
+
+/** /metrics is the admin API's (master key or an admin key); without managed keys, the master key's alone. */
+function authorizeMetrics(plan: RuntimePlan, headers: Headers, authorizeAdmin: ((headers: Headers) => { actor: string } | GatewayError) | null): GatewayError | null {
+  if (authorizeAdmin !== null) {
+    const judged = authorizeAdmin(headers);
+    return judged instanceof GatewayError ? judged : null;
+  }
+  const caller = authenticate(plan, headers, null);
+  if (caller instanceof GatewayError) return caller;
+  return caller.kind === "master" && plan.masterKeyDigest !== null
+    ? null
+    : new GatewayError({ status: 403, type: "permission_error", code: "admin_key_required", message: "GET /metrics needs the master key (or serve it without a key on --metrics-port)." });
 }
 
 export { createRequestIdGenerator, type GatewayEnv } from "./http/request-id.ts";

@@ -20,6 +20,9 @@ import { type FetchFunction, type SpendStore, systemClock } from "./stores/ports
 import { checkBundle, readBundleFile } from "./start/read-bundle-file.ts";
 import { createMemorySpendStore } from "./stores/memory/memory-spend-store.ts";
 import { createMemoryResponseStore } from "./stores/memory/memory-response-store.ts";
+import { createGatewayMetrics, type GatewayMetrics } from "./observability/metrics.ts";
+import { deploymentList } from "./routing/deployment-states.ts";
+import { gatewayVersion } from "./version.ts";
 import { createDeploymentHealth } from "./routing/deployment-health.ts";
 import { startHealthChecks } from "./routing/health-checks.ts";
 
@@ -40,7 +43,9 @@ export { createMemorySpendStore, type MemorySpendStore } from "./stores/memory/m
 export type { Bundle } from "../contract/bundle.ts";
 export type { AdapterIO, ProviderAdapter, RequestAuthorizer, ResolvedDeployment } from "./providers/types.ts";
 
-export interface GatewayOptions extends Omit<AppDeps, "plan" | "store" | "governance" | "enforcement"> {
+export interface GatewayOptions extends Omit<AppDeps, "plan" | "store" | "governance" | "enforcement" | "metrics"> {
+  /** Prometheus metrics at GET /metrics (observability/metrics.ts): off by default in the library, on in `gw serve`. */
+  metrics?: boolean;
   /**
    * What to serve: a compiled bundle (checked once against the bundle schema), or the path
    * of a `.json` bundle or of a config (`gateway.config.ts` / `.yaml`, compiled in memory).
@@ -80,6 +85,8 @@ export interface Gateway {
   store: SpendStore;
   /** Limits and budgets of every key, team, user and customer. */
   enforcement: Enforcement;
+  /** The Prometheus metrics, when on (a host may serve `scrape()` on a port of its own). */
+  metrics: GatewayMetrics | null;
   /** Flush and close the store, stop the governance cache and the tokenizer thread. */
   close(): Promise<void>;
 }
@@ -104,6 +111,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     getProvider: givenLookup,
     cwd,
     logger: givenLogger,
+    metrics: metricsOn,
     ...appDeps
   } = options;
   const clock = appDeps.clock ?? systemClock;
@@ -142,8 +150,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const healthChecks = startHealthChecks({ plan, health, fetch: fetchFunction, store, logger, now: () => clock.now() });
   // Stored Responses API responses only where the config keeps them: nothing is held otherwise.
   const responseStore = appDeps.responseStore ?? (plan.responsesStore === null ? undefined : createMemoryResponseStore({ ...plan.responsesStore, clock }));
+  const metrics =
+    metricsOn === true
+      ? createGatewayMetrics(plan, gatewayVersion, {
+          deployments: (() => {
+            const list = deploymentList(plan, health, () => clock.now());
+            return () => list().map((entry) => ({ id: entry.id, provider: entry.provider, coolingDown: entry.state === "cooling_down", inFlight: entry.in_flight }));
+          })(),
+          spendQueue: () => store.queueStatus?.() ?? null,
+          limitsClusterWide: () => enforcement.limiter.isClusterWide() && enforcement.ledger.isClusterWide?.() === true,
+        })
+      : null;
   const app = createApp({
     ...appDeps,
+    metrics,
     ...(responseStore === undefined ? {} : { responseStore }),
     health,
     ...(lookupPrice === undefined ? {} : { lookupPrice }),
@@ -160,6 +180,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     plan,
     store,
     enforcement,
+    metrics,
     async close() {
       healthChecks?.stop();
       cache.close();

@@ -10,6 +10,7 @@ import type { DeploymentHold, DeploymentLimits } from "../limits/deployment-limi
 import { createRequestEnforcer, type Enforcement, type EnforcementTicket, rateLimitHeaders, type RequestEnforcer } from "../governance/enforcement.ts";
 import type { ManagedKeyLookup } from "../auth/managed-callers.ts";
 import type { RateLimiter } from "../stores/ports.ts";
+import type { GatewayMetrics } from "../observability/metrics.ts";
 import type { DeploymentHealth } from "../routing/deployment-health.ts";
 import { metadataTags } from "../routing/tag-routing.ts";
 import { authenticate, checkModelAllowed } from "../auth/authenticate.ts";
@@ -48,6 +49,8 @@ export interface RequestDeps {
   bodyLimits?: BodyLimits;
   /** What this process knows of each deployment (in flight, latency, cooldowns), for the routing strategies. */
   health: DeploymentHealth;
+  /** Prometheus metrics (observability/metrics.ts); absent or null when off. */
+  metrics?: GatewayMetrics | null;
 }
 
 /** One enforcer per RequestDeps (it caches per-key profiles and per-route prices). */
@@ -94,6 +97,7 @@ function requestTags(caller: Caller, body: object): readonly string[] {
 }
 
 export function createRequestState(deps: RequestDeps, path: string, requestId: string): RequestState {
+  deps.metrics?.began();
   return {
     requestId,
     started: deps.clock.now(),
@@ -399,6 +403,28 @@ export function logRequest(deps: RequestDeps, state: RequestState, outcome: Logg
     error: error === null ? null : (error.code ?? error.type),
     ...(usageEstimated ? { usageEstimated: true } : null),
   });
+  if (deps.metrics) {
+    const caller = state.caller;
+    deps.metrics.finished({
+      path: state.path,
+      status,
+      // Only a model gw serves is a label (a request for any other name would make a series of its own).
+      requestModel: route === null ? null : state.model,
+      routeModel: route?.name ?? null,
+      deployment: target?.deployment.id ?? null,
+      provider: target?.deployment.provider ?? null,
+      responseModel: target?.deployment.model ?? null,
+      team: caller?.team ?? null,
+      key: caller?.keyName ?? caller?.keyHashPrefix ?? null,
+      usage,
+      costUsd,
+      attempts,
+      latencyMs,
+      timeToFirstTokenMs: state.timeToFirstTokenMs,
+      stream: state.stream,
+      error,
+    });
+  }
   return latencyMs;
 }
 

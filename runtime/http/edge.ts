@@ -8,6 +8,7 @@ import type { Caller } from "../start/plan.ts";
 import type { Clock } from "../stores/ports.ts";
 import { GatewayError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
+import type { GatewayMetrics } from "../observability/metrics.ts";
 import type { GatewayEnv } from "./request-id.ts";
 import { errorResponse } from "./respond.ts";
 
@@ -20,8 +21,9 @@ export interface Edge {
   onError(error: unknown, c: Context<GatewayEnv>, internalError: (error: unknown) => GatewayError): Response;
 }
 
-export function createEdge(logger: Logger, clock: Clock, describe: (error: unknown) => string): Edge {
-  const logUnpriced: Edge["logUnpriced"] = (c, path, status, started, caller, error) => {
+/** `metrics`: requests the edge answers are counted too (404s and 405s under one path label, never the URL asked for). */
+export function createEdge(logger: Logger, clock: Clock, describe: (error: unknown) => string, metrics: GatewayMetrics | null = null): Edge {
+  const logLine: Edge["logUnpriced"] = (c, path, status, started, caller, error) => {
     logger.request({
       requestId: c.var.requestId,
       method: c.req.raw.method,
@@ -40,8 +42,13 @@ export function createEdge(logger: Logger, clock: Clock, describe: (error: unkno
       error: error === null ? null : (error.code ?? error.type),
     });
   };
+  const logUnpriced: Edge["logUnpriced"] = (c, path, status, started, caller, error) => {
+    logLine(c, path, status, started, caller, error);
+    metrics?.unpriced(path, status);
+  };
   const refuse = (c: Context<GatewayEnv>, error: GatewayError, headers: Record<string, string> = {}): Response => {
-    logUnpriced(c, c.req.path, error.status, clock.now(), null, error);
+    logLine(c, c.req.path, error.status, clock.now(), null, error);
+    metrics?.unpriced("unmatched", error.status);
     return errorResponse(error, { "x-request-id": c.var.requestId, ...headers });
   };
   return {

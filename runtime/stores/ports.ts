@@ -344,6 +344,8 @@ export interface SpendStore {
   flush(): Promise<void>;
   /** Whether the store can take writes now (the readiness probe); a store without it is always ready. */
   healthy?(): boolean | Promise<boolean>;
+  /** Rows not yet written (in memory, and spooled to disk), and whether the backend is reachable: for /metrics. */
+  queueStatus?(): { pending: number; spooled: number; reachable: boolean };
   close(): Promise<void>;
 }
 

@@ -32,6 +32,8 @@ export interface TestGatewayOptions {
   governanceStore?: GovernanceStore;
   /** Stored Responses API responses (default: the memory store, where the bundle keeps them). */
   responseStore?: ResponseStore;
+  /** Prometheus metrics at GET /metrics (off by default, as in the library). */
+  metrics?: boolean;
 }
 
 export interface TestGateway {
@@ -80,6 +82,7 @@ export async function createTestGateway(bundle: Bundle, options: TestGatewayOpti
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
     ...(options.governanceStore ? { governanceStore: options.governanceStore } : {}),
     ...(options.responseStore ? { responseStore: options.responseStore } : {}),
+    ...(options.metrics ? { metrics: true } : {}),
     sleep: async (ms) => {
       sleeps.push(ms);
     },

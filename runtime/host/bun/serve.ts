@@ -167,3 +167,22 @@ export async function startBunServer(options: BunServeOptions): Promise<RunningS
 
   return { url, port, shutdown };
 }
+
+/**
+ * GET /metrics without a key, on a port of its own (`gw serve --metrics-port`): for a Prometheus
+ * scraper inside the cluster, where the main port's admin key would have to be handed out.
+ * Everything else is a 404. Stopped with the process.
+ */
+export function startMetricsServer(options: { port: number; hostname: string; contentType: string; scrape: () => Promise<string> }): { url: string; stop(): void } {
+  const server = Bun.serve({
+    port: options.port,
+    hostname: options.hostname,
+    async fetch(request) {
+      const path = new URL(request.url).pathname;
+      if (path !== "/metrics") return new Response("not found: this port serves GET /metrics only\n", { status: 404 });
+      if (request.method !== "GET" && request.method !== "HEAD") return new Response("method not allowed\n", { status: 405, headers: { allow: "GET" } });
+      return new Response(await options.scrape(), { status: 200, headers: { "content-type": options.contentType } });
+    },
+  });
+  return { url: `http://${options.hostname === "0.0.0.0" ? "127.0.0.1" : options.hostname}:${server.port}`, stop: () => server.stop(true) };
+}

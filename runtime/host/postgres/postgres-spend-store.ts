@@ -418,6 +418,10 @@ export function createPostgresSpendStore(options: PostgresSpendStoreOptions): Po
         lastError,
       };
     },
+    queueStatus() {
+      const status = this.status();
+      return { pending: status.pendingRows, spooled: status.spooledRows, reachable: status.postgres === "up" };
+    },
     close() {
       closing ??= (async () => {
         closed = true;
