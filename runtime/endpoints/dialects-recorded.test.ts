@@ -14,6 +14,7 @@ import { validateChatCompletion, validateChatCompletionChunk, validateResponse, 
 import { recordedAnswer, recordedChunks, recordings } from "../../test/support/recorded-answers.ts";
 import { GatewayError } from "../http/errors.ts";
 import type { ChatCompletionChunk } from "../http/openai-types.ts";
+import type { StreamEncoder } from "../http/respond.ts";
 import { anthropicErrorBody, createMessagesStreamEncoder, toAnthropicMessage } from "./messages-answer.ts";
 import { toResponsePayload } from "./responses-answer.ts";
 import { parseResponsesRequest, type ResponsesTurn, turnOf } from "./responses-request.ts";
@@ -32,6 +33,17 @@ function turn(): ResponsesTurn {
   value.id = "resp_recorded_1";
   value.createdAt = 1770000000;
   return value;
+}
+
+/** A dialect's whole stream body for `chunks`, as the runtime writes it (each chunk, then end). */
+function encodeAll(encoder: StreamEncoder, chunks: ChatCompletionChunk[]): string {
+  let body = "";
+  for (const chunk of chunks) {
+    const bytes = encoder.chunk(chunk);
+    if (bytes !== null) body += decoder.decode(bytes);
+  }
+  const closing = encoder.end(undefined);
+  return closing === null ? body : body + decoder.decode(closing);
 }
 
 /** What a stream of chat chunks says: text, reasoning, tool calls (name + arguments) of choice 0. */
@@ -99,15 +111,7 @@ describe("recorded answers in every dialect", () => {
     for (const chunk of chunks) expect(validateChatCompletionChunk(JSON.parse(JSON.stringify(chunk)))).toEqual([]);
     const said = chatSays(chunks);
 
-    const messages = createMessagesStreamEncoder();
-    let body = "";
-    for (const chunk of chunks) {
-      const bytes = messages.chunk(chunk);
-      if (bytes !== null) body += decoder.decode(bytes);
-    }
-    const closing = messages.end(undefined);
-    if (closing !== null) body += decoder.decode(closing);
-    const events = parseMessagesEvents(body);
+    const events = parseMessagesEvents(encodeAll(createMessagesStreamEncoder(), chunks));
     expect(validateMessagesStream(events)).toEqual([]);
     const deltas = events.filter((event) => event.event === "content_block_delta").map((event) => event.data.delta as Record<string, string>);
     expect(deltas.filter((delta) => delta.type === "text_delta").map((delta) => delta.text).join("")).toBe(said.text + said.refusal);
@@ -117,15 +121,7 @@ describe("recorded answers in every dialect", () => {
     const arguments_ = deltas.filter((delta) => delta.type === "input_json_delta").map((delta) => delta.partial_json).join("");
     expect(arguments_).toBe(said.calls.map((call) => call.slice(call.indexOf("(") + 1, -1)).join(""));
 
-    const responses = createResponsesStream(turn(), () => 1770000005);
-    let wire = "";
-    for (const chunk of chunks) {
-      const bytes = responses.chunk(chunk);
-      if (bytes !== null) wire += decoder.decode(bytes);
-    }
-    const ended = responses.end(undefined);
-    if (ended !== null) wire += decoder.decode(ended);
-    const responseEvents = parseMessagesEvents(wire);
+    const responseEvents = parseMessagesEvents(encodeAll(createResponsesStream(turn(), () => 1770000005), chunks));
     for (const event of responseEvents) {
       expect(event.data.type).toBe(event.event);
       expect(validateResponseStreamEvent(event.data), String(event.event)).toEqual([]);
