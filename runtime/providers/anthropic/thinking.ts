@@ -14,6 +14,7 @@
 import { invalidRequest } from "../../http/errors.ts";
 import type { ReasoningRequest } from "../shared/reasoning-request.ts";
 import { isRecord } from "./anthropic-api.ts";
+import { isGeminiSignature } from "../gemini/thinking.ts";
 import type { AnthropicThinkingBlock } from "./anthropic-api.ts";
 
 /** Thinking budgets for OpenAI's reasoning_effort (LiteLLM's values; Anthropic's minimum is 1024). */
@@ -75,7 +76,8 @@ export function resolveClaudeThinking(
 
 /**
  * An assistant message's thinking blocks sent back by the client (`thinking_blocks`, as gw answers
- * them), signatures kept; a thinking block without its signature is left out (Claude would refuse it).
+ * them), signatures kept; a thinking block without its signature, or with Gemini's (gemini/thinking.ts:
+ * a conversation that moved from Gemini to Claude), is left out (Claude would refuse it).
  */
 export function readHistoryThinking(message: unknown): AnthropicThinkingBlock[] {
   const blocks = isRecord(message) ? message.thinking_blocks : undefined;
@@ -83,7 +85,7 @@ export function readHistoryThinking(message: unknown): AnthropicThinkingBlock[] 
   const kept: AnthropicThinkingBlock[] = [];
   for (const block of blocks) {
     if (!isRecord(block)) continue;
-    if (block.type === "thinking" && typeof block.thinking === "string" && typeof block.signature === "string" && block.signature !== "") {
+    if (block.type === "thinking" && typeof block.thinking === "string" && typeof block.signature === "string" && block.signature !== "" && !isGeminiSignature(block.signature)) {
       kept.push({ type: "thinking", thinking: block.thinking, signature: block.signature });
     } else if (block.type === "redacted_thinking" && typeof block.data === "string") {
       kept.push({ type: "redacted_thinking", data: block.data });

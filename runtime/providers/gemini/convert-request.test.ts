@@ -283,3 +283,61 @@ describe("gemini buildRequest", () => {
     ]);
   });
 });
+
+describe("gemini buildRequest: reasoning", () => {
+  const on = (model: string, request: Record<string, unknown>) => build({ messages: hello, ...request } as never, false, { ...deployment, model });
+
+  it("Gemini 2.5: reasoning_effort or a thinking budget becomes thinkingBudget in the model's range, with includeThoughts", () => {
+    expect(on("gemini-2.5-flash", { reasoning_effort: "low" }).body.generationConfig?.thinkingConfig).toEqual({ thinkingBudget: 1024, includeThoughts: true });
+    expect(on("gemini-2.5-pro", { reasoning_effort: "high" }).body.generationConfig?.thinkingConfig).toEqual({ thinkingBudget: 4096, includeThoughts: true });
+    expect(on("gemini-2.5-flash", { thinking: { type: "enabled", budget_tokens: 100000 } }).body.generationConfig?.thinkingConfig).toEqual({ thinkingBudget: 24576, includeThoughts: true });
+    expect(on("gemini-2.5-flash-lite", { thinking: { type: "enabled", budget_tokens: 100 } }).body.generationConfig?.thinkingConfig).toEqual({ thinkingBudget: 512, includeThoughts: true });
+    const built = on("gemini-2.5-flash", { reasoning_effort: "medium" });
+    expect(built.warnings).toEqual([]);
+  });
+
+  it("Gemini 2.5: none stops Flash thinking (budget 0); Pro cannot stop, so its minimum, with a warning", () => {
+    expect(on("gemini-2.5-flash", { reasoning_effort: "none" }).body.generationConfig?.thinkingConfig).toEqual({ thinkingBudget: 0 });
+    const pro = on("gemini-2.5-pro", { thinking: { type: "disabled" } });
+    expect(pro.body.generationConfig?.thinkingConfig).toEqual({ thinkingBudget: 128 });
+    expect(pro.warnings.join("\n")).toMatch(/cannot stop thinking/);
+  });
+
+  it("Gemini 3: a level (Pro low or high, Flash minimal to high), a budget read as its effort", () => {
+    expect(on("gemini-3-pro-preview", { reasoning_effort: "low" }).body.generationConfig?.thinkingConfig).toEqual({ thinkingLevel: "low", includeThoughts: true });
+    expect(on("gemini-3-pro-preview", { reasoning_effort: "medium" }).body.generationConfig?.thinkingConfig).toEqual({ thinkingLevel: "low", includeThoughts: true });
+    expect(on("gemini-3-flash-preview", { reasoning_effort: "medium" }).body.generationConfig?.thinkingConfig).toEqual({ thinkingLevel: "medium", includeThoughts: true });
+    expect(on("gemini-3-pro-preview", { thinking: { type: "enabled", budget_tokens: 8000 } }).body.generationConfig?.thinkingConfig).toEqual({ thinkingLevel: "high", includeThoughts: true });
+    expect(on("gemini-3-flash-preview", { reasoning_effort: "minimal" }).body.generationConfig?.thinkingConfig).toEqual({ thinkingLevel: "minimal", includeThoughts: true });
+  });
+
+  it("a model that does not think gets no thinkingConfig, with a warning; a request asking nothing gets none and no warning", () => {
+    const old = on("gemini-2.0-flash", { reasoning_effort: "high" });
+    expect(old.body.generationConfig?.thinkingConfig).toBeUndefined();
+    expect(old.warnings).toEqual(['reasoning_effort "high" dropped: gemini model gemini-2.0-flash does not think']);
+    const plain = on("gemini-2.5-flash", {});
+    expect(plain.body.generationConfig?.thinkingConfig).toBeUndefined();
+    expect(plain.warnings).toEqual([]);
+  });
+
+  it("sends Gemini's own thought signature back on the turn's first function call (or its text), and never another provider's", () => {
+    const history = (signature: string, toolCalls: boolean) => [
+      { role: "user", content: "go" },
+      {
+        role: "assistant",
+        content: toolCalls ? null : "Done.",
+        thinking_blocks: [{ type: "thinking", thinking: "hm", signature }],
+        ...(toolCalls ? { tool_calls: [{ id: "1", type: "function", function: { name: "f", arguments: "{}" } }, { id: "2", type: "function", function: { name: "g", arguments: "{}" } }] } : {}),
+      },
+      ...(toolCalls ? [{ role: "tool", tool_call_id: "1", content: "a" }, { role: "tool", tool_call_id: "2", content: "b" }] : [{ role: "user", content: "Again" }]),
+    ];
+    const signed = build({ messages: history("gemini:R0VNSU5J", true) as never });
+    expect(signed.body.contents[1]!.parts).toEqual([{ functionCall: { name: "f", args: {} }, thoughtSignature: "R0VNSU5J" }, { functionCall: { name: "g", args: {} } }]);
+    const text = build({ messages: history("gemini:R0VNSU5J", false) as never });
+    expect(text.body.contents[1]!.parts).toEqual([{ text: "Done.", thoughtSignature: "R0VNSU5J" }]);
+    // An Anthropic signature is not Gemini's: the placeholder goes instead.
+    const foreign = build({ messages: history("EqQBCkYIARgCKkA", true) as never });
+    expect(foreign.body.contents[1]!.parts[0]).toEqual({ functionCall: { name: "f", args: {} }, thoughtSignature: placeholderThoughtSignature });
+    expect(JSON.stringify(foreign.body)).not.toContain("EqQBCkYIARgCKkA");
+  });
+});

@@ -12,9 +12,11 @@
  *   named after the earlier assistant tool call with that id (Google matches by name). A tool
  *   result that is a JSON object is the response itself; anything else is `{"output": ...}`.
  * - Gemini 3 and later require the `thoughtSignature` they returned with a function call to be
- *   sent back; OpenAI clients cannot keep it, so the first function call of every assistant
- *   message carries Google's documented placeholder signature instead (the model then does not
- *   see its own earlier reasoning, which is all that is lost).
+ *   sent back: gw returned it in the message's `thinking_blocks` (thinking.ts), and puts it back on
+ *   the turn's first function call (else its last text part). A client that did not keep it gets
+ *   Google's documented placeholder signature on the first function call instead (the model then
+ *   does not see its own earlier reasoning, which is all that is lost).
+ * - `reasoning_effort` / `thinking` -> `generationConfig.thinkingConfig` (thinking.ts).
  * - tools -> one `functionDeclarations` tool, parameters converted to Google's schema subset
  *   (../shared/json-schema-to-gemini.ts); tool_choice -> `toolConfig.functionCallingConfig`.
  * - Sampling and length -> `generationConfig`; `response_format` json_object -> responseMimeType
@@ -38,6 +40,7 @@ import { convertUserContent } from "../shared/user-content-parts.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
 import { createHeaders, generateContentUrl } from "./endpoint.ts";
 import { isRecord } from "./gemini-api.ts";
+import { geminiSignatureOf, geminiThinkingConfig } from "./thinking.ts";
 import type {
   GeminiContent,
   GeminiFunctionDeclaration,
@@ -67,6 +70,8 @@ const handledParameters: ReadonlySet<string> = new Set([
   "tool_choice",
   "parallel_tool_calls",
   "response_format",
+  "reasoning_effort",
+  "thinking",
 ]);
 
 /** Google's documented stand-in for a thought signature the caller does not have. */
@@ -185,14 +190,16 @@ function convertMessages(input: unknown, model: string, provider: string): Conve
         break;
       case "assistant": {
         const text = readMessageText(message.content, `${param}.content`);
+        const signature = geminiSignatureOf(message);
         const calls = convertAssistantToolCalls(message.tool_calls, param, (call, callParam, callIndex): GeminiPart => {
           toolNames.set(call.id, call.name);
           const args = parseToolCallArguments(call.arguments, `${callParam}.function.arguments`);
-          return signFunctionCalls && callIndex === 0
-            ? { functionCall: { name: call.name, args }, thoughtSignature: placeholderThoughtSignature }
-            : { functionCall: { name: call.name, args } };
+          if (callIndex !== 0) return { functionCall: { name: call.name, args } };
+          if (signature !== null) return { functionCall: { name: call.name, args }, thoughtSignature: signature };
+          return signFunctionCalls ? { functionCall: { name: call.name, args }, thoughtSignature: placeholderThoughtSignature } : { functionCall: { name: call.name, args } };
         });
-        append(contents, "model", text.length > 0 ? [{ text }, ...calls] : calls);
+        if (text.length === 0) append(contents, "model", calls);
+        else append(contents, "model", [calls.length === 0 && signature !== null ? { text, thoughtSignature: signature } : { text }, ...calls]);
         break;
       }
       case "tool": {
@@ -256,7 +263,7 @@ function applyResponseFormat(format: unknown, config: GeminiGenerationConfig, wa
   warnings.push(`response_format dropped: type "${String(format.type)}" is not supported by ${provider}`);
 }
 
-function generationConfig(request: ChatCompletionRequest, warnings: string[], provider: string): GeminiGenerationConfig {
+function generationConfig(request: ChatCompletionRequest, model: string, warnings: string[], provider: string): GeminiGenerationConfig {
   const config: GeminiGenerationConfig = {};
   if (typeof request.temperature === "number") config.temperature = request.temperature;
   if (typeof request.top_p === "number") config.topP = request.top_p;
@@ -269,6 +276,8 @@ function generationConfig(request: ChatCompletionRequest, warnings: string[], pr
   if (typeof request.presence_penalty === "number") config.presencePenalty = request.presence_penalty;
   if (typeof request.frequency_penalty === "number") config.frequencyPenalty = request.frequency_penalty;
   applyResponseFormat(request.response_format, config, warnings, provider);
+  const thinking = geminiThinkingConfig(request, model, provider, warnings);
+  if (thinking !== undefined) config.thinkingConfig = thinking;
   return config;
 }
 
@@ -294,7 +303,7 @@ export function convertToGeminiBody(
     warnings.push("tool_choice dropped: the request has no tools");
   }
 
-  const config = generationConfig(request, warnings, provider);
+  const config = generationConfig(request, model, warnings, provider);
   if (Object.keys(config).length > 0) body.generationConfig = config;
 
   warnDroppedParameters(request, handledParameters, provider, warnings, { falseAsksNothing: true });

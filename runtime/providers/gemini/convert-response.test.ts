@@ -30,7 +30,13 @@ describe("gemini convertResponse on recorded responses", () => {
     expect(completion.choices).toEqual([
       {
         index: 0,
-        message: { role: "assistant", content: "There are **3** r's in strawberry.\n\nHere is the breakdown: st**r**awbe**rr**y.", refusal: null },
+        message: {
+          role: "assistant",
+          content: "There are **3** r's in strawberry.\n\nHere is the breakdown: st**r**awbe**rr**y.",
+          refusal: null,
+          // The thought signature, marked as Gemini's, for the client to send back.
+          thinking_blocks: [{ type: "thinking", thinking: "", signature: `gemini:${(fixture("google-text.json") as { candidates: Array<{ content: { parts: Array<{ thoughtSignature?: string }> } }> }).candidates[0]!.content.parts.find((part) => part.thoughtSignature)!.thoughtSignature}` }],
+        },
         finish_reason: "stop",
         logprobs: null,
       },
@@ -56,19 +62,25 @@ describe("gemini convertResponse on recorded responses", () => {
     expect(completion.usage?.total_tokens).toBe(937);
   });
 
-  it("google-reasoning: the answer without its thought signature; reasoning tokens reported", () => {
+  it("google-reasoning: the answer, its thought signature in thinking_blocks (marked gemini:); reasoning tokens reported", () => {
     const { completion, usage } = convert(fixture("google-reasoning.json"));
     expect(completion.choices[0]?.message.content).toBe('There are **3** "r"s in strawberry.\n\nHere is the breakdown: st**r**awbe**rr**y.');
     expect(JSON.stringify(completion)).not.toContain("thoughtSignature");
+    const blocks = (completion.choices[0]?.message as { thinking_blocks?: Array<{ signature: string }> }).thinking_blocks;
+    expect(blocks?.[0]?.signature).toMatch(/^gemini:Ev/);
     expect(usage.reasoningTokens).toBe(282);
     expect(completion.usage?.completion_tokens_details?.reasoning_tokens).toBe(282);
   });
 });
 
 describe("gemini convertResponse", () => {
-  it("leaves thought parts out of the content", () => {
-    const { completion } = convert(candidate([{ text: "Let me think...", thought: true }, { text: "42" }], "STOP"));
-    expect(completion.choices[0]?.message.content).toBe("42");
+  it("returns thought parts as reasoning_content, never in the content, with the signature in thinking_blocks", () => {
+    const { completion } = convert(candidate([{ text: "Let me think...", thought: true }, { text: "42", thoughtSignature: "c2ln" }], "STOP"));
+    const message = completion.choices[0]?.message as Record<string, unknown>;
+    expect(message.content).toBe("42");
+    expect(message.reasoning_content).toBe("Let me think...");
+    expect(message.thinking_blocks).toEqual([{ type: "thinking", thinking: "Let me think...", signature: "gemini:c2ln" }]);
+    expect(validateChatCompletion(JSON.parse(JSON.stringify(completion)))).toEqual([]);
   });
 
   it("maps finish reasons: MAX_TOKENS -> length, safety family -> content_filter", () => {

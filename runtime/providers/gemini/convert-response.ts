@@ -1,9 +1,11 @@
 /**
  * GenerateContentResponse -> chat.completion (Gemini API and Vertex AI).
  * - Each candidate is a choice. Text parts are joined into `content`; parts marked
- *   `thought: true` are reasoning and are left out; `functionCall` parts become `tool_calls`
- *   (Google gives no ids, so gw makes stable ones: `call_<request id>_<candidate>_<n>`, the
- *   same in a stream); thought signatures, inline data, code execution and citations are left out.
+ *   `thought: true` (thought summaries, sent when asked with includeThoughts) are `reasoning_content`;
+ *   `functionCall` parts become `tool_calls` (Google gives no ids, so gw makes stable ones:
+ *   `call_<request id>_<candidate>_<n>`, the same in a stream). The first thought signature goes in
+ *   `thinking_blocks` (with the reasoning text), marked as Gemini's (thinking.ts), so that a client
+ *   sending the message back returns it. Inline data, code execution and citations are left out.
  * - finishReason is mapped (map-finish-reason.ts). A candidate that ended MALFORMED_FUNCTION_CALL
  *   with nothing usable makes the whole answer a retryable 502.
  * - A prompt blocked before any candidate (`promptFeedback.blockReason`) is one choice with
@@ -19,6 +21,7 @@ import { isRecord, readUsage, toOpenAIUsage, toTokenUsage, zeroGeminiUsage } fro
 import type { JsonRecord } from "./gemini-api.ts";
 import { malformedOutputError } from "./map-error.ts";
 import { isMalformed, mapFinishReason } from "./map-finish-reason.ts";
+import { toClientSignature } from "./thinking.ts";
 
 type Choice = ChatCompletion["choices"][number];
 
@@ -52,11 +55,17 @@ function convertCandidate(candidate: unknown, position: number, context: Provide
   const parts = Array.isArray(content.parts) ? content.parts : [];
   let text = "";
   let hasText = false;
+  let reasoning = "";
+  let signature: string | null = null;
   const toolCalls: ToolCall[] = [];
   for (let partIndex = 0; partIndex < parts.length; partIndex++) {
     const part: unknown = parts[partIndex];
     if (!isRecord(part)) throw badUpstreamResponse(provider, `candidates[${position}].content.parts[${partIndex}] is not an object`);
-    if (part.thought === true) continue;
+    if (signature === null && typeof part.thoughtSignature === "string" && part.thoughtSignature.length > 0) signature = part.thoughtSignature;
+    if (part.thought === true) {
+      if (typeof part.text === "string") reasoning += part.text;
+      continue;
+    }
     if (typeof part.text === "string") {
       text += part.text;
       hasText = true;
@@ -70,6 +79,8 @@ function convertCandidate(candidate: unknown, position: number, context: Provide
   }
   const message: Choice["message"] = { role: "assistant", content: hasText || toolCalls.length === 0 ? text : null, refusal: null };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  if (reasoning !== "") Object.assign(message, { reasoning_content: reasoning });
+  if (signature !== null) Object.assign(message, { thinking_blocks: [{ type: "thinking", thinking: reasoning, signature: toClientSignature(signature) }] });
   return { index, message, finish_reason: mapFinishReason(candidate.finishReason, toolCalls.length > 0), logprobs: null };
 }
 

@@ -109,3 +109,20 @@ describe("gemini stream converter", () => {
     );
   });
 });
+
+describe("gemini stream converter: reasoning", () => {
+  it("streams thought parts as reasoning_content and the first thought signature as a thinking_blocks delta, marked gemini:", async () => {
+    const events = [
+      { candidates: [{ content: { role: "model", parts: [{ text: "Thinking about it", thought: true }] }, index: 0 }] },
+      { candidates: [{ content: { role: "model", parts: [{ functionCall: { name: "weather", args: { city: "Paris" } }, thoughtSignature: "U0lH" }] }, index: 0 }] },
+      { candidates: [{ content: { role: "model", parts: [{ text: "" , thoughtSignature: "U0lHMg==" }] }, finishReason: "STOP", index: 0 }], usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 4, thoughtsTokenCount: 20 } },
+    ];
+    const chunks = await replay(wire(events.map((event) => JSON.stringify(event))), gemini.createStreamConverter(context, withUsage));
+    const deltas = chunks.map((chunk) => chunk.choices[0]?.delta as Record<string, unknown> | undefined).filter((delta) => delta !== undefined);
+    expect(deltas.map((delta) => delta.reasoning_content).filter(Boolean)).toEqual(["Thinking about it"]);
+    expect(deltas.flatMap((delta) => (delta.thinking_blocks as unknown[] | undefined) ?? [])).toEqual([{ type: "thinking", thinking: "", signature: "gemini:U0lH" }]);
+    expect(content(chunks)).toBe("");
+    const usage = chunks.at(-1)?.usage;
+    expect(usage).toMatchObject({ completion_tokens: 24, completion_tokens_details: { reasoning_tokens: 20 } });
+  });
+});

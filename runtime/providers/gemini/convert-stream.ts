@@ -2,7 +2,8 @@
  * `streamGenerateContent?alt=sse` events -> chat.completion.chunk (Gemini API and Vertex AI).
  * Every event is a whole GenerateContentResponse holding the next piece of each candidate:
  * - the first piece of a candidate is preceded by a role chunk (role assistant, empty content);
- * - text parts (not `thought: true`) -> content deltas;
+ * - text parts (not `thought: true`) -> content deltas; thought parts -> reasoning_content deltas;
+ *   the first thought signature -> a thinking_blocks delta, marked as Gemini's (thinking.ts);
  * - functionCall parts arrive complete -> one tool call delta each (index counted per
  *   candidate, id as in convert-response.ts, the whole arguments at once);
  * - finishReason -> a chunk with the mapped finish_reason (tool_calls when the candidate
@@ -19,6 +20,7 @@ import type { ChatCompletionChunk, ChatCompletionRequest, FinishReason, TokenUsa
 import { parseStreamEvent } from "../shared/parse-stream-event.ts";
 import { streamEndedEarly } from "../shared/stream-ended-early.ts";
 import type { ProviderContext, StreamConverter, UpstreamEvent } from "../types.ts";
+import { toClientSignature } from "./thinking.ts";
 import { readBlockedPrompt, readFunctionCall, toCompletionId, toolCallId } from "./convert-response.ts";
 import { isRecord, readUsage, toOpenAIUsage, toTokenUsage, zeroGeminiUsage } from "./gemini-api.ts";
 import type { GeminiUsage, JsonRecord } from "./gemini-api.ts";
@@ -33,6 +35,8 @@ interface CandidateState {
   toolCount: number;
   hasOutput: boolean;
   finished: boolean;
+  /** Its thought signature was sent. */
+  signed: boolean;
 }
 
 export function createGeminiStreamConverter(context: ProviderContext, request: ChatCompletionRequest, errors: GoogleErrorOptions): StreamConverter {
@@ -57,7 +61,7 @@ export function createGeminiStreamConverter(context: ProviderContext, request: C
   function stateOf(index: number, out: ChatCompletionChunk[]): CandidateState {
     let state = candidates.get(index);
     if (state === undefined) {
-      state = { started: false, toolCount: 0, hasOutput: false, finished: false };
+      state = { started: false, toolCount: 0, hasOutput: false, finished: false, signed: false };
       candidates.set(index, state);
     }
     if (!state.started) {
@@ -76,7 +80,15 @@ export function createGeminiStreamConverter(context: ProviderContext, request: C
     const parts = Array.isArray(content.parts) ? content.parts : [];
     for (const part of parts) {
       if (!isRecord(part)) throw badUpstreamResponse(provider, "a stream part is not an object");
-      if (part.thought === true) continue;
+      // The first thought signature goes to the client as Gemini's (thinking.ts), to be sent back.
+      if (!state.signed && typeof part.thoughtSignature === "string" && part.thoughtSignature.length > 0) {
+        state.signed = true;
+        out.push(chunk(index, { thinking_blocks: [{ type: "thinking", thinking: "", signature: toClientSignature(part.thoughtSignature) }] } as ChunkDelta));
+      }
+      if (part.thought === true) {
+        if (typeof part.text === "string" && part.text.length > 0) out.push(chunk(index, { reasoning_content: part.text } as ChunkDelta));
+        continue;
+      }
       if (typeof part.text === "string") {
         if (part.text.length > 0) {
           state.hasOutput = true;
