@@ -95,6 +95,7 @@ beforeAll(async () => {
     models: [
       { name: "budgeted", deployments: [deployment] },
       { name: "steady", deployments: [deployment] },
+      { name: "stored", deployments: [deployment] },
     ],
     masterKey: { $env: "GW_MASTER_KEY" },
     responses: { store: true },
@@ -174,11 +175,11 @@ describe("gw serve on Postgres and Redis", () => {
 
   test("stored responses are shared: created on one replica, continued, read and deleted through the other", async () => {
     const [replicaA, replicaB] = await Promise.all([start("responses-a", testPostgresUrl), start("responses-b", testPostgresUrl)]);
-    const first = await postRaw(replicaA, { model: "steady", input: "Remember the word heron." }, { apiKey: masterKey, path: "/v1/responses" });
+    const first = await postRaw(replicaA, { model: "stored", input: "Remember the word heron." }, { apiKey: masterKey, path: "/v1/responses" });
     expect(first.status).toBe(200);
     const id = (first.json as { id: string; store: boolean }).id;
     expect((first.json as { store: boolean }).store).toBe(true);
-    const second = await postRaw(replicaB, { model: "steady", input: "Which word?", previous_response_id: id }, { apiKey: masterKey, path: "/v1/responses" });
+    const second = await postRaw(replicaB, { model: "stored", input: "Which word?", previous_response_id: id }, { apiKey: masterKey, path: "/v1/responses" });
     expect(second.status).toBe(200);
     expect((second.json as { previous_response_id: string }).previous_response_id).toBe(id);
     const read = await getRaw(replicaB, `/v1/responses/${id}`, masterKey);
