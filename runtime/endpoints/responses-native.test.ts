@@ -144,6 +144,16 @@ describe("gw's store with a native deployment", () => {
     expect(input).toEqual([(JSON.parse(textResponse) as { output: unknown[] }).output[0], { role: "user", content: "Next" }]);
   });
 
+  it("does not keep a background response still queued (it would be kept stale)", async () => {
+    const queued = JSON.stringify({ ...(JSON.parse(textResponse) as object), id: "resp_queued", status: "queued", output: [], usage: null });
+    const gateway = await gatewayOf(storing, { "gpt-up": json(queued) });
+    const { status, body } = await create(gateway, { input: "Long job", background: true });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ id: "resp_queued", status: "queued" });
+    expect(gateway.calls[0]?.body).toMatchObject({ background: true });
+    expect((await gateway.app.request("/v1/responses/resp_queued", { headers: alice })).status).toBe(404);
+  });
+
   it("keeps a native stream's final response once it completes", async () => {
     const gateway = await gatewayOf(storing, { "gpt-up": sse });
     const response = await gateway.post("/v1/responses", { model: "gpt", input: "Say OK", stream: true }, alice);

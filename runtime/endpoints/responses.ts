@@ -178,9 +178,14 @@ async function prepareTurn(deps: RequestDeps, store: ResponseStore | null, chat:
   return chat;
 }
 
-/** A native Response kept by gw's store, when the turn is kept (its output items with it). */
+/**
+ * A native Response kept by gw's store, when the turn is kept (its output items with it). Only a
+ * finished one: a background response still queued or in progress would be kept stale (gw does not
+ * proxy OpenAI's GET to poll it).
+ */
 function saveNative(turn: ReturnType<typeof turnOf>, payload: unknown): void {
   if (turn.save === null || !isRecord(payload) || typeof payload.id !== "string") return;
+  if (payload.status !== "completed" && payload.status !== "incomplete") return;
   turn.save(Array.isArray(payload.output) ? payload.output : [], payload);
 }
 

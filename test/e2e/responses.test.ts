@@ -269,6 +269,18 @@ describe("the Vercel AI SDK (its OpenAI provider calls the Responses API)", () =
     expect(claude.text).toBe(fixtureText("anthropic-text"));
   });
 
+  test("generateText and streamText passed through to the OpenAI deployment: the relayed Response and events read as OpenAI's", async () => {
+    const generated = await generateText({ model: provider()("gpt-native"), prompt: "Say OK" });
+    expect(generated.text).toBe("OK");
+    expect(generated.usage).toMatchObject({ inputTokens: 12, outputTokens: 2 });
+    const streamed = streamText({ model: provider()("gpt-native"), prompt: "Say OK" });
+    let text = "";
+    for await (const delta of streamed.textStream) text += delta;
+    expect(text).toBe("OK");
+    expect((await streamed.usage).outputTokens).toBe(2);
+    expect(responsesRequests().map((request) => (request.body as { model: string }).model)).toEqual(["gpt-4.1-nano", "gpt-4.1-nano"]);
+  });
+
   test("a tool loop: the call and the tool's result reach the upstream; the earlier reasoning (an item_reference, store on) is resolved, and kept from the OpenAI-wire upstream, which does not take it back", async () => {
     const result = await generateText({
       model: provider()("gpt"),
