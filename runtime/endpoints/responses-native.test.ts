@@ -134,14 +134,24 @@ describe("gw's store with a native deployment", () => {
     ]);
   });
 
-  it("resolves an item_reference to a native answer's output item, and leaves gw-made reasoning out of what goes natively", async () => {
+  it("resolves an item_reference to a native answer's output item; gw-made items go natively without gw's ids, its reasoning not at all", async () => {
     const gateway = await gatewayOf(storing, { "gpt-up": [json(textResponse), json(textResponse)] });
     await create(gateway, { input: "Say OK" });
     const reasoning = { type: "reasoning", id: "rs_x_1_0", summary: [{ type: "summary_text", text: "thought" }], encrypted_content: "gw-thinking-v1:W10=" };
-    const { status } = await create(gateway, { input: [reasoning, { type: "item_reference", id: "msg_sanitized_normal" }, { role: "user", content: "Next" }] });
+    // A translated turn's items (gw's ids): a message goes as an input message, a function call without its id.
+    const message = { type: "message", id: "msg_x_1_1", status: "completed", role: "assistant", content: [{ type: "output_text", text: "Calling.", annotations: [] }] };
+    const call = { type: "function_call", id: "fc_x_1_2", call_id: "call_1", name: "weather", arguments: "{}", status: "completed" };
+    const output = { type: "function_call_output", call_id: "call_1", output: "18C" };
+    const { status } = await create(gateway, { input: [reasoning, message, call, output, { type: "item_reference", id: "msg_sanitized_normal" }, { role: "user", content: "Next" }] });
     expect(status).toBe(200);
     const input = gateway.calls[1]?.body.input as unknown[];
-    expect(input).toEqual([(JSON.parse(textResponse) as { output: unknown[] }).output[0], { role: "user", content: "Next" }]);
+    expect(input).toEqual([
+      { type: "message", role: "assistant", content: "Calling." },
+      { type: "function_call", call_id: "call_1", name: "weather", arguments: "{}", status: "completed" },
+      output,
+      (JSON.parse(textResponse) as { output: unknown[] }).output[0],
+      { role: "user", content: "Next" },
+    ]);
   });
 
   it("does not keep a background response still queued (it would be kept stale)", async () => {

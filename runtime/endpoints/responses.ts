@@ -107,10 +107,18 @@ async function readReferences(store: ResponseStore, owner: string, ids: readonly
   return items;
 }
 
-/** An item sent natively: gw-made reasoning items left out (null), gw's item ids dropped (they name nothing at OpenAI). */
+/**
+ * An item gw made (a translated turn's), as sent natively: its id names nothing at OpenAI, so a
+ * message goes as an input message with its text, a function call without its id, and reasoning
+ * not at all (null: its encrypted content is gw's, which OpenAI cannot read). Others as stored.
+ */
 function toNativeItem(item: unknown): unknown {
   if (!isRecord(item) || typeof item.id !== "string" || responseIdOfItem(item.id) === null) return item;
   if (item.type === "reasoning") return null;
+  if (item.type === "message" && Array.isArray(item.content)) {
+    const text = item.content.map((part) => (isRecord(part) ? (typeof part.text === "string" ? part.text : typeof part.refusal === "string" ? part.refusal : "") : "")).join("");
+    return { type: "message", role: item.role, content: text };
+  }
   const { id: _id, ...rest } = item;
   return rest;
 }
