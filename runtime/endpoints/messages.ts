@@ -1,8 +1,9 @@
 /**
  * POST /v1/messages, Anthropic's Messages dialect, on chat's one path (admission, routing,
  * retries, fallbacks, budgets, spend, logs): the body is read into the chat request it means
- * (messages-request.ts), which every decision before the call reads. Per attempt:
- * - a deployment that speaks Messages itself (Anthropic, Claude on Vertex AI: the adapter's
+ * (messages-request.ts), which every decision before the call reads. Per attempt (the one
+ * native mechanism every dialect shares, native-dialect.ts):
+ * - a deployment that speaks Messages itself (Anthropic, Claude on Vertex AI and Bedrock: the adapter's
  *   `messages`) gets the client's body as sent, and the answer or stream passes through as it
  *   came: nothing is lost (cache_control, thinking signatures, citations, server tools);
  * - any other deployment gets the chat request through its adapter, and the answer is written
