@@ -11,11 +11,11 @@
  * Options (environment): BENCH_REQUESTS (default 2000, the c=1 sample), BENCH_STEP_MS
  * (default 2000, the duration of each concurrency step), BENCH_MAX_CONCURRENCY (default 64),
  * BENCH_P99_LIMIT_MS (default 5), BENCH_GW_ARGS (more `gw serve` arguments for the gw target), BENCH_TARGETS (default
- * "direct,pass-through,gw,gw-anthropic,gw-bedrock"; also gw-messages, gw-messages-native and gw-responses:
- * the Messages and Responses dialects), BENCH_CONFIG (default
+ * "direct,pass-through,gw,gw-anthropic,gw-bedrock"; also gw-messages, gw-messages-native, gw-responses and
+ * gw-responses-native: the Messages and Responses dialects, translated and passed through), BENCH_CONFIG (default
  * bench/gateway.config.yaml: another YAML config to measure, whose deployments' baseUrl are
  * rewritten the same way; it must define the models the selected gw targets send — bench-model,
- * bench-anthropic, bench-bedrock — and read its secrets from BENCH_UPSTREAM_KEY, BENCH_TEAM_KEY,
+ * bench-anthropic, bench-bedrock, bench-compatible — and read its secrets from BENCH_UPSTREAM_KEY, BENCH_TEAM_KEY,
  * BENCH_MASTER_KEY, BENCH_AWS_ACCESS_KEY_ID and BENCH_AWS_SECRET_ACCESS_KEY).
  *
  * Optional target gw-pg-redis (named in BENCH_TARGETS, or added by BENCH_PG_REDIS=1): a second
@@ -53,10 +53,12 @@ const gatewayModels: Record<string, string> = {
   gw: "bench-model",
   "gw-anthropic": "bench-anthropic",
   "gw-bedrock": "bench-bedrock",
-  // The other dialects: Messages translated to the OpenAI upstream and passed through to the Anthropic one; Responses translated.
+  // The other dialects: Messages translated to the OpenAI upstream and passed through to the Anthropic one;
+  // Responses translated onto an OpenAI-compatible server's chat, and passed through to OpenAI's Responses API.
   "gw-messages": "bench-model",
   "gw-messages-native": "bench-anthropic",
-  "gw-responses": "bench-model",
+  "gw-responses": "bench-compatible",
+  "gw-responses-native": "bench-model",
 };
 
 /** The path and body of each gw target's dialect (chat unless named here). */
@@ -64,6 +66,7 @@ const dialectRequests: Record<string, { path: string; body: (model: string) => s
   "gw-messages": { path: "/v1/messages", body: messagesBody },
   "gw-messages-native": { path: "/v1/messages", body: messagesBody },
   "gw-responses": { path: "/v1/responses", body: responsesBody },
+  "gw-responses-native": { path: "/v1/responses", body: responsesBody },
 };
 /** The translated routes, reported relative to gw's OpenAI route. */
 const translatedTargets = ["gw-anthropic", "gw-bedrock"];

@@ -1,10 +1,11 @@
 /**
  * The benchmark's upstream: one minimal server speaking three providers' non-streaming chat
- * endpoints, each answered with a fixed recorded body, doing as little work as possible (read the
+ * endpoints (and OpenAI's Responses API), each answered with a fixed recorded body, doing as little work as possible (read the
  * request body, send a prebuilt string) so that it is never the bottleneck:
  *
  * - OpenAI `POST …/chat/completions`: test/fakes/fixtures/openai-text.json, a real 2.5 kB
  *   gpt-4.1-nano completion, unchanged;
+ * - OpenAI `POST …/responses`: the recorded Response issue-20047-openai-responses.json;
  * - Anthropic `POST /v1/messages`: the recorded Message anthropic-text.json;
  * - Bedrock `POST /model/{modelId}/converse`: the recorded Converse body amazon-bedrock-text.json.
  *
@@ -40,7 +41,13 @@ const bedrockText = bedrockRecording.output?.message?.content?.find((block) => t
 if (bedrockText === undefined) fail("amazon-bedrock-text.json has no text block");
 bedrockText.text = answer;
 
+const responseRecording = readFixture("issue-20047-openai-responses") as { output?: Array<{ content?: Array<{ type?: string; text?: unknown }> }> };
+const responseText = responseRecording.output?.[0]?.content?.find((part) => part.type === "output_text");
+if (responseText === undefined) fail("issue-20047-openai-responses.json has no output_text part");
+responseText.text = answer;
+
 const completion = JSON.stringify(openaiRecording);
+const responseBody = JSON.stringify(responseRecording);
 const message = JSON.stringify(anthropicRecording);
 const converse = JSON.stringify(bedrockRecording);
 const headers = { "content-type": "application/json" };
@@ -56,6 +63,10 @@ const server = Bun.serve({
       if (url.endsWith("/chat/completions")) {
         await request.arrayBuffer();
         return new Response(completion, { headers });
+      }
+      if (url.endsWith("/v1/responses")) {
+        await request.arrayBuffer();
+        return new Response(responseBody, { headers });
       }
       if (url.endsWith("/v1/messages")) {
         await request.arrayBuffer();

@@ -215,10 +215,12 @@ export interface GatewayConfig {
   /**
    * The Responses API's stored responses (`store: true`, `previous_response_id`, GET and DELETE
    * /v1/responses/{id}). Off by default: gw keeps nothing, `store: true` is accepted and nothing is
-   * stored, and `previous_response_id` is refused with a 400. Kept in gw's memory (per process, lost
-   * on restart), or in Postgres when `gw serve` has one (shared by the replicas, kept across
-   * restarts; `maxEntries` then does not apply, the TTL bounds the table), each readable only by
-   * the key that created it.
+   * stored by gw, and `previous_response_id` is refused with a 400 for translated deployments (an
+   * OpenAI or Azure deployment gets it, for OpenAI's own store). A native answer's output items are
+   * kept beside it (for `item_reference`), each counting as an entry. Kept in gw's memory (per
+   * process, lost on restart), or in Postgres when `gw serve` has one (shared by the replicas, kept
+   * across restarts; `maxEntries` then does not apply, the TTL bounds the table), each readable only
+   * by the key that created it.
    */
   responses?: ResponsesConfig;
 }

@@ -20,6 +20,7 @@ import { GatewayError, invalidRequest } from "../http/errors.ts";
 import type { ChatCompletionRequest, ChatMessage, ContentPart, FunctionTool, TextPart, ToolCall, ToolChoice } from "../http/openai-types.ts";
 import { readModelBody } from "./request-flow.ts";
 import { parseChatRequest } from "./chat.ts";
+import type { NativeBody } from "./native-dialect.ts";
 
 type Json = Record<string, unknown>;
 
@@ -341,13 +342,8 @@ function toChat(body: Json, native: NativeOnly): MessagesChatRequest {
   return chat;
 }
 
-/** The client's Messages body, and the 400 a translated deployment answers it with (null: it translates fully). */
-export interface NativeMessages {
-  body: Json;
-  untranslatable: GatewayError | null;
-  /** The client's `anthropic-beta` header, passed on natively. */
-  beta: string | null;
-}
+/** The client's Messages body, the 400 a translated deployment answers it with, and its `anthropic-beta` header. */
+export type NativeMessages = NativeBody;
 
 /**
  * The chat request a Messages body means (its own body kept under nativeMessagesBody), or the

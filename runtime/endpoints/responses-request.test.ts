@@ -150,7 +150,7 @@ describe("parseResponsesRequest", () => {
     ]);
   });
 
-  it("refuses what chat cannot carry with a 400 naming the field", () => {
+  it("keeps what chat cannot carry as the untranslatable 400 naming the field, and the client's body for a native deployment", () => {
     const cases: Array<[Record<string, unknown>, string, string]> = [
       [{ input: "x", tools: [{ type: "web_search" }] }, "tools[0].type", "only function tools"],
       [{ input: "x", tools: [weatherTool], tool_choice: { type: "web_search_preview" } }, "tool_choice", "function"],
@@ -161,19 +161,48 @@ describe("parseResponsesRequest", () => {
       [{ input: "x", background: true }, "background", "Background mode"],
       [{ input: "x", prompt: { id: "pmpt_1" } }, "prompt", "Prompt templates"],
       [{ input: "x", include: ["message.output_text.logprobs"] }, "include[0]", "Log probabilities"],
+      [{ input: "x", include: ["web_search_call.future_field"] }, "include[0]", "OpenAI or Azure"],
       [{ input: "x", reasoning: { effort: "low", mode: "x" } }, "reasoning.mode", "reasoning.effort"],
       [{ input: "x", frobnicate: 1 }, "frobnicate", "Unknown parameter"],
+    ];
+    for (const [body, param, says] of cases) {
+      const chat = parse(body);
+      const native = turnOf(chat).native;
+      expect(native.untranslatable?.param, JSON.stringify(body)).toBe(param);
+      expect(native.untranslatable?.status).toBe(400);
+      expect(native.untranslatable?.message).toContain(says);
+      expect(native.body).toEqual({ model: "chat", ...body });
+    }
+    expect(turnOf(parse({ input: "x", frobnicate: 1 })).native.untranslatable?.code).toBe("unknown_parameter");
+    // The first problem is the one named; the rest of the request is still read.
+    const both = parse({ input: "x", tools: [{ type: "file_search" }, weatherTool], background: true });
+    expect(turnOf(both).native.untranslatable).toMatchObject({ code: "unsupported_parameter", param: "background" });
+    expect(both.tools).toEqual([expect.objectContaining({ function: expect.objectContaining({ name: "get_weather" }) })]);
+    // Items chat cannot carry: gw's estimates read their JSON as one user message.
+    const items = [{ type: "web_search_call", id: "ws_1", status: "completed" }, { role: "user", content: "And?" }];
+    expect(parse({ input: items }).messages).toEqual([{ role: "user", content: JSON.stringify(items) }]);
+    expect(turnOf(parse({ input: "x", tools: [weatherTool] })).native.untranslatable).toBeNull();
+  });
+
+  it("refuses a malformed request whatever the deployment", () => {
+    const cases: Array<[Record<string, unknown>, string, string]> = [
       [{}, "input", "input"],
       [{ input: [] }, "input", "empty"],
       [{ input: "x", max_output_tokens: 0 }, "max_output_tokens", "positive"],
+      [{ input: "x", truncation: "sometimes" }, "truncation", "auto"],
+      [{ input: [{ role: "robot", content: "x" }] }, "input[0].role", "user"],
     ];
     for (const [body, param, says] of cases) {
       const refused = refusal(body);
       expect(refused.param, JSON.stringify(body)).toBe(param);
       expect(refused.message).toContain(says);
     }
-    expect(refusal({ input: "x", frobnicate: 1 }).code).toBe("unknown_parameter");
-    expect(refusal({ input: "x", tools: [{ type: "file_search" }] }).code).toBe("unsupported_parameter");
+  });
+
+  it("keeps gw's own fields and metadata tags out of the native body", () => {
+    const chat = parse({ input: "x", mock_response: "hi", num_retries: 2, metadata: { tags: ["a"], team: "search" } });
+    expect(turnOf(chat).native.body).toEqual({ model: "chat", input: "x", mock_response: undefined, num_retries: undefined, fallbacks: undefined, api_key: undefined, api_base: undefined, base_url: undefined, caching: undefined, cache: undefined, metadata: { team: "search" } });
+    expect(turnOf(parse({ input: "x", metadata: { team: "search" } })).native.body).toEqual({ model: "chat", input: "x", metadata: { team: "search" } });
   });
 
   it("leaves item references to be read from the store (responses.ts), converting the rest", () => {

@@ -1,12 +1,16 @@
 /**
  * A Responses API request (POST /v1/responses) read as the chat request it means, plus what the
- * answer echoes (responses-answer.ts). Only what chat can express is accepted: function tools,
- * text/JSON output formats, reasoning effort, the sampling fields; anything else (built-in tools,
- * background mode, prompt templates, conversations, logprobs) is a 400 naming the field, so no
- * request is silently answered differently from what it asked.
+ * answer echoes (responses-answer.ts), with the client's own body kept for deployments that speak
+ * Responses natively (OpenAI, Azure: the turn's `native`, native-dialect.ts). Chat can express
+ * function tools, text/JSON output formats, reasoning effort, the sampling fields and message,
+ * function-call and reasoning items; anything else (built-in tools and their items, background
+ * mode, prompt templates, conversations, logprobs, fields gw does not know) is kept as the
+ * request's `untranslatable` 400 naming the field: passed natively, refused when the chosen
+ * deployment is translated, so no request is silently answered differently from what it asked.
  * @see https://platform.openai.com/docs/api-reference/responses/create
  */
 import { GatewayError, invalidRequest } from "../http/errors.ts";
+import type { NativeBody } from "./native-dialect.ts";
 import type { ChatCompletionRequest, ChatMessage, FunctionTool, JsonObject, ToolChoice } from "../http/openai-types.ts";
 import { isRecord, type JsonRecord } from "../providers/openai/openai-api.ts";
 import { parseChatRequest } from "./chat.ts";
@@ -47,8 +51,13 @@ export interface ResponsesTurn {
   input: unknown[];
   /** The ids its item_reference items name (resolved from the store by responses.ts); [] for none. */
   references: string[];
-  /** Where the response is kept (set by responses.ts when the gateway stores responses and the request asked to); null: not kept. */
+  /**
+   * Where the response is kept, under its own `id` (gw's, or a native answer's), set by responses.ts
+   * when the gateway stores responses and the request asked to; null: not kept.
+   */
   save: ((output: unknown[], response: Record<string, unknown>) => void) | null;
+  /** The body a native deployment gets (the client's; with stored items resolved by responses.ts), and the 400 of a translated one. */
+  native: NativeBody;
 }
 
 /** The turn of each chat request parse made, read by the answer converters (they receive the chat request only). */
@@ -77,14 +86,14 @@ const gatewayFields = ["mock_response", "num_retries", "fallbacks", "api_key", "
 /** Responses fields chat takes under the same name and meaning. */
 const sharedFields = ["service_tier", "safety_identifier", "prompt_cache_key", "prompt_cache_retention"] as const;
 
-/** Fields OpenAI accepts that gw cannot honour through chat: allowed only when they ask for nothing. */
+/** Fields OpenAI accepts that gw cannot honour through chat: untranslatable unless they ask for nothing. */
 const inertFields: Readonly<Record<string, { inert: (value: unknown) => boolean; why: string }>> = {
   background: { inert: (value) => value === false, why: "Background mode is not supported: gw answers while the request is open" },
   max_tool_calls: { inert: () => false, why: "`max_tool_calls` is not supported: chat models cannot cap built-in tool calls" },
-  top_logprobs: { inert: (value) => value === 0, why: "Log probabilities are not supported by gw's Responses API" },
+  top_logprobs: { inert: (value) => value === 0, why: "Log probabilities are not supported through chat" },
   prompt: { inert: () => false, why: "Prompt templates are not supported: gw keeps no prompts. Send `instructions` and `input`" },
   conversation: { inert: () => false, why: "Conversations are not supported: gw keeps no conversation objects. Send the items, or `previous_response_id` where the gateway stores responses" },
-  context_management: { inert: () => false, why: "`context_management` is not supported by gw's Responses API" },
+  context_management: { inert: () => false, why: "`context_management` is not supported through chat" },
 };
 
 const handledFields: ReadonlySet<string> = new Set([
@@ -116,6 +125,15 @@ function unsupported(message: string, param: string): GatewayError {
   return invalidRequest(message, param, "unsupported_parameter");
 }
 
+/** The first Responses-only feature met while reading: kept, not thrown, since a native deployment honours it. */
+interface NativeOnly {
+  problem: GatewayError | null;
+}
+
+function needsNative(native: NativeOnly, problem: GatewayError): void {
+  native.problem ??= problem;
+}
+
 function optional<T>(fields: JsonRecord, name: string, check: (value: unknown) => value is T, what: string): T | null {
   const value = fields[name];
   if (value === undefined || value === null) return null;
@@ -139,7 +157,7 @@ function readInput(input: unknown): unknown[] {
 }
 
 /** Responses function tools (flat: name at the top) -> chat's (under `function`); the echo keeps the Responses shape. */
-function readTools(value: unknown): { chat: FunctionTool[]; echo: JsonObject[] } {
+function readTools(value: unknown, native: NativeOnly): { chat: FunctionTool[]; echo: JsonObject[] } {
   if (value === undefined || value === null) return { chat: [], echo: [] };
   if (!Array.isArray(value)) throw invalidRequest("`tools` must be an array of tools.", "tools", "invalid_type");
   const chat: FunctionTool[] = [];
@@ -148,10 +166,14 @@ function readTools(value: unknown): { chat: FunctionTool[]; echo: JsonObject[] }
     const param = `tools[${index}]`;
     if (!isRecord(tool)) throw invalidRequest(`${param} must be a tool object.`, param, "invalid_type");
     if (tool.type !== "function") {
-      throw unsupported(
-        `${param} is a ${JSON.stringify(String(tool.type).slice(0, 40))} tool: gw answers the Responses API through chat models and translates only function tools ({"type": "function", "name", "parameters"}). Remove it, or define it as a function tool your code runs.`,
-        `${param}.type`,
+      needsNative(
+        native,
+        unsupported(
+          `${param} is a ${JSON.stringify(String(tool.type).slice(0, 40))} tool: this model's deployment is translated to chat, which has only function tools ({"type": "function", "name", "parameters"}); built-in tools pass only to an OpenAI or Azure deployment. Remove it, or define it as a function tool your code runs.`,
+          `${param}.type`,
+        ),
       );
+      return;
     }
     if (typeof tool.name !== "string" || tool.name === "") throw invalidRequest(`${param}.name must be the function's name.`, `${param}.name`, "invalid_type");
     const parameters = isRecord(tool.parameters) ? tool.parameters : null;
@@ -166,14 +188,15 @@ function readTools(value: unknown): { chat: FunctionTool[]; echo: JsonObject[] }
   return { chat, echo };
 }
 
-function readToolChoice(value: unknown): ToolChoice | null {
+function readToolChoice(value: unknown, native: NativeOnly): ToolChoice | null {
   if (value === undefined || value === null) return null;
   if (value === "auto" || value === "none" || value === "required") return value;
   if (isRecord(value) && value.type === "function" && typeof value.name === "string") return { type: "function", function: { name: value.name } };
-  throw unsupported(
-    '`tool_choice` must be "auto", "none", "required" or {"type": "function", "name": ...}: gw translates only function tools.',
-    "tool_choice",
+  needsNative(
+    native,
+    unsupported('`tool_choice` must be "auto", "none", "required" or {"type": "function", "name": ...} for a deployment translated to chat, which has only function tools.', "tool_choice"),
   );
+  return null;
 }
 
 /** `text.format` -> chat's response_format (absent for plain text). */
@@ -203,24 +226,24 @@ function readText(value: unknown): { responseFormat: ChatCompletionRequest["resp
   }
 }
 
-function readReasoning(value: unknown): ResponseEcho["reasoning"] {
+function readReasoning(value: unknown, native: NativeOnly): ResponseEcho["reasoning"] {
   if (value === undefined || value === null) return null;
   if (!isRecord(value)) throw invalidRequest("`reasoning` must be an object.", "reasoning", "invalid_type");
   for (const key of Object.keys(value)) {
-    if (key !== "effort" && key !== "summary" && key !== "generate_summary") throw unsupported(`\`reasoning.${key}\` is not supported: gw translates reasoning.effort (and accepts reasoning.summary).`, `reasoning.${key}`);
+    if (key !== "effort" && key !== "summary" && key !== "generate_summary") needsNative(native, unsupported(`\`reasoning.${key}\` is not supported by a deployment translated to chat: gw translates reasoning.effort (and accepts reasoning.summary).`, `reasoning.${key}`));
   }
   const effort = optional(value, "effort", isString, "a reasoning effort (low, medium, high...)");
   const summary = optional(value, "summary", isString, "auto, concise or detailed") ?? optional(value, "generate_summary", isString, "auto, concise or detailed");
   return { effort, summary };
 }
 
-function readInclude(value: unknown): void {
+function readInclude(value: unknown, native: NativeOnly): void {
   if (value === undefined || value === null) return;
   if (!Array.isArray(value)) throw invalidRequest("`include` must be an array of strings.", "include", "invalid_type");
   value.forEach((entry, index) => {
     if (typeof entry === "string" && ignoredIncludes.has(entry)) return;
-    if (entry === "message.output_text.logprobs") throw unsupported("Log probabilities are not supported by gw's Responses API: leave message.output_text.logprobs out of `include`.", `include[${index}]`);
-    throw invalidRequest(`include[${index}] is not a value gw knows (${[...ignoredIncludes].join(", ")}).`, `include[${index}]`, "invalid_value");
+    if (entry === "message.output_text.logprobs") needsNative(native, unsupported("Log probabilities are not supported by a deployment translated to chat: leave message.output_text.logprobs out of `include`.", `include[${index}]`));
+    else needsNative(native, unsupported(`include[${index}] is not a value gw can translate to chat (${[...ignoredIncludes].join(", ")}); it passes only to an OpenAI or Azure deployment.`, `include[${index}]`));
   });
 }
 
@@ -231,18 +254,54 @@ function readMetadata(value: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
 }
 
-function checkFields(fields: JsonRecord): void {
+function checkFields(fields: JsonRecord, native: NativeOnly): void {
   for (const [name, value] of Object.entries(fields)) {
     if (!handledFields.has(name)) {
-      throw invalidRequest(`Unknown parameter: \`${name.slice(0, 60)}\`. gw's Responses API does not know it; leave it out.`, name, "unknown_parameter");
+      // OpenAI's newer fields pass natively (OpenAI answers one it does not know).
+      needsNative(native, invalidRequest(`Unknown parameter: \`${name.slice(0, 60)}\`. gw cannot translate it to chat for this model's deployment; leave it out, or use an OpenAI or Azure deployment.`, name, "unknown_parameter"));
+      continue;
     }
     const inert = inertFields[name];
-    if (inert !== undefined && value !== undefined && value !== null && !inert.inert(value)) throw unsupported(`${inert.why}. Leave \`${name}\` out.`, name);
+    if (inert !== undefined && value !== undefined && value !== null && !inert.inert(value)) needsNative(native, unsupported(`${inert.why}; it passes only to an OpenAI or Azure deployment, and this model's is translated to chat. Leave \`${name}\` out.`, name));
   }
   const truncation = fields.truncation;
   if (truncation !== undefined && truncation !== null && truncation !== "auto" && truncation !== "disabled") {
     throw invalidRequest('`truncation` must be "auto" or "disabled".', "truncation", "invalid_value");
   }
+}
+
+/**
+ * The chat messages input items mean; items chat cannot carry (built-in tools' calls, file ids...)
+ * make the request untranslatable instead (`native`), and the messages are then one user message
+ * with the items' JSON: what gw's estimates read (erring high) until a native deployment answers.
+ */
+export function translateItems(items: readonly unknown[], param: string, native: { problem: GatewayError | null }, references?: ReadonlyMap<string, unknown>): ChatMessage[] {
+  try {
+    return convertInputItems(items, param, references);
+  } catch (error) {
+    if (!(error instanceof GatewayError) || error.code !== "unsupported_parameter") throw error;
+    needsNative(native, error);
+    return [{ role: "user", content: JSON.stringify(items) }];
+  }
+}
+
+/** Whether `metadata` holds something other than OpenAI's string values (gw's tags, LiteLLM's trace ids). */
+function hasGatewayMetadata(metadata: unknown): boolean {
+  return isRecord(metadata) && Object.values(metadata).some((value) => typeof value !== "string");
+}
+
+/**
+ * The client's body as a native deployment gets it: without gw's own fields (read on chat's path)
+ * and with only the string values of `metadata` (OpenAI's kind; gw's tags are gw's); the body
+ * itself when it has neither.
+ */
+function nativeBodyOf(fields: JsonRecord, metadata: Record<string, string>): JsonRecord {
+  const ownMetadata = hasGatewayMetadata(fields.metadata);
+  if (!ownMetadata && !gatewayFields.some((name) => fields[name] !== undefined)) return fields;
+  const body: JsonRecord = { ...fields };
+  for (const name of gatewayFields) body[name] = undefined;
+  if (ownMetadata) body.metadata = metadata;
+  return body;
 }
 
 /**
@@ -253,15 +312,16 @@ function checkFields(fields: JsonRecord): void {
 export function parseResponsesRequest(body: unknown): ChatCompletionRequest | GatewayError {
   const fields = readModelBody(body, expectedFields, "models");
   if (fields instanceof GatewayError) return fields;
+  const native: NativeOnly = { problem: null };
   try {
-    checkFields(fields);
+    checkFields(fields, native);
     const input = readInput(fields.input);
     const instructions = optional(fields, "instructions", isString, "a string");
-    const tools = readTools(fields.tools);
-    const toolChoice = readToolChoice(fields.tool_choice);
+    const tools = readTools(fields.tools, native);
+    const toolChoice = readToolChoice(fields.tool_choice, native);
     const text = readText(fields.text);
-    const reasoning = readReasoning(fields.reasoning);
-    readInclude(fields.include);
+    const reasoning = readReasoning(fields.reasoning, native);
+    readInclude(fields.include, native);
     const maxOutputTokens = optional(fields, "max_output_tokens", isPositiveInteger, "a positive whole number");
     const temperature = optional(fields, "temperature", isNumber, "a number");
     const topP = optional(fields, "top_p", isNumber, "a number");
@@ -272,7 +332,7 @@ export function parseResponsesRequest(body: unknown): ChatCompletionRequest | Ga
     const metadata = readMetadata(fields.metadata);
     const instructionMessages: ChatMessage[] = instructions === null || instructions === "" ? [] : [{ role: "system", content: instructions }];
 
-    const chat: ChatCompletionRequest = { model: fields.model as string, messages: [...instructionMessages, ...convertInputItems(input, "input")] };
+    const chat: ChatCompletionRequest = { model: fields.model as string, messages: [...instructionMessages, ...translateItems(input, "input", native)] };
     if (fields.stream !== undefined && fields.stream !== null) chat.stream = fields.stream as boolean;
     // Responses always end with their usage; chat sends it only when asked.
     if (fields.stream === true) chat.stream_options = { include_usage: true };
@@ -305,6 +365,7 @@ export function parseResponsesRequest(body: unknown): ChatCompletionRequest | Ga
       input,
       references,
       save: null,
+      native: { body: nativeBodyOf(fields, metadata), untranslatable: native.problem, beta: null },
       echo: {
         instructions,
         maxOutputTokens,

@@ -120,20 +120,25 @@ export interface ConvertedResponse {
 }
 
 /**
- * Anthropic's Messages API spoken natively (Anthropic, Claude on Vertex AI): a client's
- * `/v1/messages` request is sent as it came (only what the platform needs changed: model, version
- * field, URL), and the answer and stream events are relayed as they came, so nothing is lost
- * (cache_control, thinking signatures, citations, server tools). The chat converters read the
- * same answers for gw's usage counts.
+ * A client dialect spoken natively by (some of) a provider's models: Anthropic's Messages
+ * (Anthropic, Claude on Vertex AI and Bedrock), OpenAI's Responses (OpenAI, Azure OpenAI). The
+ * client's body is sent as it came (only what the platform needs changed: model, version field,
+ * URL), and the answer and stream events are relayed as they came, so nothing is lost (Messages:
+ * cache_control, thinking signatures, citations, server tools; Responses: built-in tools, include,
+ * background...). gw reads from them only its usage (`usageOf`) and, for streams, the chat chunks
+ * they mean (`createStreamConverter`: gw's counts, when the stream is committed, and which event is
+ * the last or an error, which it throws).
  */
-export interface NativeMessagesAdapter {
-  /** Whether this deployment's model speaks Messages (Vertex AI: Claude models only). */
+export interface NativeAdapter {
+  /** Whether this deployment's model speaks the dialect (Vertex AI: Claude models only). */
   serves(deployment: ResolvedDeployment): boolean;
+  /** `beta`: the client's dialect header passed on (Messages: `anthropic-beta`); null: none. */
   buildRequest(body: Readonly<Record<string, unknown>>, deployment: ResolvedDeployment, stream: boolean, beta: string | null): UpstreamRequest;
   readonly streamFormat: StreamFormat;
-  /** The Messages event a decoded upstream event carries (a platform that wraps them); absent: the event itself. null: none. */
+  /** The dialect's event a decoded upstream event carries (a platform that wraps them); absent: the event itself. null: none. */
   toClientEvent?(event: UpstreamEvent): UpstreamEvent | null;
-  convertResponse(body: unknown, context: ProviderContext): ConvertedResponse;
+  /** gw's usage of a whole answer (the parsed body); throws a 502 GatewayError on an unreadable shape. */
+  usageOf(body: unknown, context: ProviderContext): TokenUsage;
   createStreamConverter(context: ProviderContext, request: ChatCompletionRequest): StreamConverter;
 }
 
@@ -166,5 +171,7 @@ export interface ProviderAdapter {
   /** Absent when the provider has no embeddings API. */
   readonly embeddings?: EmbeddingsAdapter;
   /** Present when (some of) the provider's models speak Anthropic's Messages API natively. */
-  readonly messages?: NativeMessagesAdapter;
+  readonly messages?: NativeAdapter;
+  /** Present when (some of) the provider's models speak OpenAI's Responses API natively. */
+  readonly responses?: NativeAdapter;
 }

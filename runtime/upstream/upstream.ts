@@ -12,7 +12,7 @@ import { badUpstreamResponse, GatewayError } from "../http/errors.ts";
 import type { ChatCompletionChunk, ChatCompletionRequest, EmbeddingsRequest, TokenUsage } from "../http/openai-types.ts";
 import type { RuntimeDeployment } from "../start/plan.ts";
 import type { FetchFunction } from "../stores/ports.ts";
-import type { ConvertedEmbeddings, ConvertedResponse, NativeMessagesAdapter, ProviderContext, StreamFormat, UpstreamEvent, UpstreamRequest } from "../providers/types.ts";
+import type { ConvertedEmbeddings, ConvertedResponse, NativeAdapter, ProviderContext, StreamFormat, UpstreamEvent, UpstreamRequest } from "../providers/types.ts";
 import { decodeStream } from "./stream/decode-stream.ts";
 
 /** One attempt at one deployment: what every upstream call needs besides the request itself. */
@@ -267,14 +267,18 @@ export async function startUpstreamStream(call: UpstreamCall): Promise<UpstreamS
   return openStream(call, upstream, warnings, call.target.adapter.streamFormat, call.target.adapter.createStreamConverter(call.context, call.request), carriesOutput);
 }
 
-/** A client's Messages request to a deployment that speaks Messages itself (NativeMessagesAdapter). */
-export interface NativeMessagesCall extends UpstreamAttempt {
-  native: NativeMessagesAdapter;
-  /** The client's body, as it sent it. */
+/**
+ * A client's request in a dialect (Messages, Responses) to a deployment that speaks it itself
+ * (NativeAdapter): one mechanism for every dialect, the adapter supplying the URL, the usage
+ * reader and the stream's reading (which event is the last, which an error).
+ */
+export interface NativeCall extends UpstreamAttempt {
+  native: NativeAdapter;
+  /** The client's body, as it sent it (or as the endpoint resolved it, e.g. stored responses' items). */
   body: Readonly<Record<string, unknown>>;
-  /** Its beta flags (`anthropic-beta`), passed on. */
+  /** The client's dialect header passed on (Messages: `anthropic-beta`); null: none. */
   beta: string | null;
-  /** The chat request it means: what the usage readers and gw's own counts read. */
+  /** The chat request it means: what the stream converter and gw's own counts read. */
   request: ChatCompletionRequest;
 }
 
@@ -286,15 +290,17 @@ export interface CompletedNative {
   warnings: readonly string[];
 }
 
-/** One upstream event of a native stream, re-encoded for the client as it came, and the chat chunks it means (for gw's counts). */
+/** One upstream event of a native stream: as it came, re-encoded for the client, and the chat chunks it means (for gw's counts). */
 export interface NativeFrame {
+  /** The event relayed; the empty event for the chunks the converter adds at the end. */
+  event: UpstreamEvent;
   bytes: Uint8Array;
   chunks: ChatCompletionChunk[];
 }
 
 export type NativeStream = UpstreamStream<NativeFrame> & { readonly native: true };
 
-function buildNative(call: NativeMessagesCall, stream: boolean): UpstreamRequest {
+function buildNative(call: NativeCall, stream: boolean): UpstreamRequest {
   try {
     return call.native.buildRequest(call.body, call.target.deployment, stream, call.beta);
   } catch (error) {
@@ -303,19 +309,20 @@ function buildNative(call: NativeMessagesCall, stream: boolean): UpstreamRequest
 }
 
 /** One non-streaming native attempt: the answer passes through; its usage is read by the adapter's own reader. */
-export async function completeNative(call: NativeMessagesCall): Promise<CompletedNative> {
+export async function completeNative(call: NativeCall): Promise<CompletedNative> {
   const body = await sendForJson(call, buildNative(call, false));
   try {
-    return { native: true, payload: body, usage: call.native.convertResponse(body, call.context).usage, warnings: [] };
+    return { native: true, payload: body, usage: call.native.usageOf(body, call.context), warnings: [] };
   } catch (error) {
     throw error instanceof GatewayError ? error : badUpstreamResponse(call.target.deployment.provider, "unexpected response shape");
   }
 }
 
 const frameEncoder = new TextEncoder();
+const endEvent: UpstreamEvent = { event: undefined, data: "" };
 
 /** One streaming native attempt: every event relayed as it came (an error event fails the attempt, as in chat). */
-export async function startNativeStream(call: NativeMessagesCall): Promise<NativeStream> {
+export async function startNativeStream(call: NativeCall): Promise<NativeStream> {
   const { native } = call;
   const chat = native.createStreamConverter(call.context, call.request);
   const converter: FrameConverter<NativeFrame> = {
@@ -323,12 +330,12 @@ export async function startNativeStream(call: NativeMessagesCall): Promise<Nativ
       const relayed = native.toClientEvent === undefined ? event : native.toClientEvent(event);
       if (relayed === null) return [];
       const chunks = chat.push(relayed);
-      const name = relayed.event ?? "message";
-      return [{ bytes: frameEncoder.encode(`event: ${name}\ndata: ${relayed.data}\n\n`), chunks }];
+      const text = relayed.event === undefined ? `data: ${relayed.data}\n\n` : `event: ${relayed.event}\ndata: ${relayed.data}\n\n`;
+      return [{ event: relayed, bytes: frameEncoder.encode(text), chunks }];
     },
     end: () => {
       const chunks = chat.end();
-      return chunks.length === 0 ? [] : [{ bytes: new Uint8Array(0), chunks }];
+      return chunks.length === 0 ? [] : [{ event: endEvent, bytes: new Uint8Array(0), chunks }];
     },
     usage: () => chat.usage(),
   };

@@ -1,20 +1,24 @@
 /**
  * End to end: the Responses API (`POST /v1/responses`) through the real `gw serve`, driven by the
  * official `openai` SDK (`client.responses.create`, `.stream`, `.retrieve`, `.delete`), in front of
- * a fake OpenAI upstream and a fake Anthropic upstream that only speak their chat wire formats:
- * gw maps each request onto chat and answers Response objects and Responses stream events. The
- * Vercel AI SDK's OpenAI provider, which calls the Responses API by default, is driven too.
+ * a fake OpenAI upstream (its chat wire format and its Responses API) and a fake Anthropic one:
+ * - translated: an OpenAI-compatible deployment (vLLM) and Anthropic get the chat request gw maps
+ *   each request onto, and gw answers Response objects and Responses stream events;
+ * - native: an OpenAI deployment gets the Responses request itself, and its answer and stream
+ *   events are relayed as OpenAI sent them, priced from their usage; gw's store keeps them, so a
+ *   conversation continues across a fallback to Anthropic.
+ * The Vercel AI SDK's OpenAI provider, which calls the Responses API by default, is driven too.
  */
 import { createOpenAI } from "@ai-sdk/openai";
 import { generateText, jsonSchema, stepCountIs, streamText, tool } from "ai";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { startAnthropicUpstream } from "../fakes/anthropic-upstream.ts";
-import { readFixture, readFixtureLines, type FakeUpstream } from "../fakes/fake-server.ts";
+import { readFixture, readFixtureLines, type FakeUpstream, type RecordedRequest } from "../fakes/fake-server.ts";
 import { fixtureStreamText, fixtureText, fixtureUsage } from "../fakes/fixture-text.ts";
 import { startOpenAIUpstream } from "../fakes/openai-upstream.ts";
 import { lastRecorded } from "../support/last-request.ts";
-import { validateResponse } from "../support/openai-schema.ts";
+import { validateRelayedResponse, validateRelayedStreamEvent, validateResponse } from "../support/openai-schema.ts";
 import { serveTestConfig } from "../support/serve-test-config.ts";
 import type { GatewayProcess } from "../support/start-gw.ts";
 
@@ -44,7 +48,10 @@ beforeAll(async () => {
     masterKey,
     config: {
       models: [
-        { name: "gpt", deployments: [{ provider: "openai", model: "gpt-4.1-nano", baseUrl: openAIUpstream.baseUrl, apiKey: { $env: "OPENAI_API_KEY" }, price: gptPrice }] },
+        // An OpenAI-compatible server: translated onto its chat completions.
+        { name: "gpt", deployments: [{ provider: "vllm", model: "gpt-4.1-nano", baseUrl: openAIUpstream.baseUrl, apiKey: { $env: "OPENAI_API_KEY" }, price: gptPrice }] },
+        // OpenAI itself: passed through to its Responses API.
+        { name: "gpt-native", deployments: [{ provider: "openai", model: "gpt-4.1-nano", baseUrl: openAIUpstream.baseUrl, apiKey: { $env: "OPENAI_API_KEY" }, price: gptPrice }] },
         {
           name: "claude",
           deployments: [{ provider: "anthropic", model: "claude-sonnet-4-5", baseUrl: anthropicUpstream.baseUrl, apiKey: { $env: "ANTHROPIC_API_KEY" }, price: { inputPerMTok: 3, outputPerMTok: 15 } }],
@@ -52,6 +59,9 @@ beforeAll(async () => {
       ],
       masterKey: { $env: "GW_MASTER_KEY" },
       responses: { store: true },
+      // A failed attempt goes straight to the fallback.
+      retries: { attempts: 0, initialBackoffMs: 10, maxBackoffMs: 50 },
+      fallbacks: { "gpt-native": ["claude"] },
     },
   }));
 });
@@ -77,7 +87,7 @@ function functionCalls(response: OpenAI.Responses.Response): OpenAI.Responses.Re
   return response.output.filter((item): item is OpenAI.Responses.ResponseFunctionToolCall => item.type === "function_call");
 }
 
-describe("POST /v1/responses over an OpenAI-wire upstream", () => {
+describe("POST /v1/responses over an OpenAI-compatible upstream, translated onto chat", () => {
   test("a text response: the chat answer as a message item, usage renamed, priced like chat", async () => {
     const { data: response, response: raw } = await client.responses.create({ model: "gpt", input: "Invent a new holiday.", instructions: "Be creative." }).withResponse();
     expect(validateResponse(response)).toEqual([]);
@@ -259,6 +269,18 @@ describe("the Vercel AI SDK (its OpenAI provider calls the Responses API)", () =
     expect(claude.text).toBe(fixtureText("anthropic-text"));
   });
 
+  test("generateText and streamText passed through to the OpenAI deployment: the relayed Response and events read as OpenAI's", async () => {
+    const generated = await generateText({ model: provider()("gpt-native"), prompt: "Say OK" });
+    expect(generated.text).toBe("OK");
+    expect(generated.usage).toMatchObject({ inputTokens: 12, outputTokens: 2 });
+    const streamed = streamText({ model: provider()("gpt-native"), prompt: "Say OK" });
+    let text = "";
+    for await (const delta of streamed.textStream) text += delta;
+    expect(text).toBe("OK");
+    expect((await streamed.usage).outputTokens).toBe(2);
+    expect(responsesRequests().map((request) => (request.body as { model: string }).model)).toEqual(["gpt-4.1-nano", "gpt-4.1-nano"]);
+  });
+
   test("a tool loop: the call and the tool's result reach the upstream; the earlier reasoning (an item_reference, store on) is resolved, and kept from the OpenAI-wire upstream, which does not take it back", async () => {
     const result = await generateText({
       model: provider()("gpt"),
@@ -280,5 +302,85 @@ describe("the Vercel AI SDK (its OpenAI provider calls the Responses API)", () =
     expect(messages[1]).not.toHaveProperty("reasoning_content");
     expect(messages[1]).not.toHaveProperty("thinking_blocks");
     expect(messages[2]).toEqual({ role: "tool", tool_call_id: call, content: JSON.stringify({ location: "San Francisco", temperature: "18C" }) });
+  });
+});
+
+/** The requests the fake OpenAI upstream got at its Responses API. */
+function responsesRequests(): RecordedRequest[] {
+  return openAIUpstream.requests.filter((request) => request.path === "/v1/responses");
+}
+
+const recordedText = JSON.parse(readFixture("issue-20047-openai-responses.json")) as { usage: { input_tokens: number; output_tokens: number } };
+/** What the recorded text answer (12 tokens in, 2 out) costs at gptPrice. */
+const recordedCost = (recordedText.usage.input_tokens * gptPrice.inputPerMTok + recordedText.usage.output_tokens * gptPrice.outputPerMTok) / 1e6;
+
+describe("POST /v1/responses passed through to an OpenAI deployment", () => {
+  test("create: the request goes to OpenAI's /v1/responses as sent, the Response comes back as OpenAI sent it, priced from its usage", async () => {
+    const { data: response, response: raw } = await client.responses.create({ model: "gpt-native", input: "Say OK", truncation: "auto", store: false }).withResponse();
+    expect(validateRelayedResponse(response)).toEqual([]);
+    expect(response.id).toMatch(/^resp_sanitized_normal/);
+    expect(response.output_text).toBe("OK");
+    expect(response.usage).toEqual(expect.objectContaining({ input_tokens: 12, output_tokens: 2 }));
+    expect(lastRecorded(responsesRequests()).body).toEqual({ model: "gpt-4.1-nano", input: "Say OK", truncation: "auto", store: false });
+    expect(lastRecorded(responsesRequests()).headers.authorization).toBe(`Bearer ${openAIKey}`);
+    expect(openAIUpstream.requests.filter((request) => request.path.endsWith("/chat/completions"))).toEqual([]);
+    expect(Number(raw.headers.get("x-gw-cost-usd"))).toBeCloseTo(recordedCost, 6);
+    expect(await logLine(raw.headers.get("x-request-id") as string)).toContain(`cost=$${recordedCost.toFixed(6)}`);
+  });
+
+  test("stream: every event relayed as OpenAI sent it (valid stream events, in order), the usage priced once it completes", async () => {
+    const { data: stream, response: raw } = await client.responses.create({ model: "gpt-native", input: "Say OK", stream: true, store: false }).withResponse();
+    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const event of stream) events.push(event);
+    const recorded = readFixtureLines("issue-20047-openai-responses").map((line) => JSON.parse(line) as { type: string; sequence_number: number });
+    expect(events.map((event) => event.type)).toEqual(recorded.map((event) => event.type));
+    expect(events.map((event) => event.sequence_number)).toEqual(recorded.map((event) => event.sequence_number));
+    for (const event of events) expect(validateRelayedStreamEvent(event)).toEqual([]);
+    expect(events.flatMap((event) => (event.type === "response.output_text.delta" ? [event.delta] : [])).join("")).toBe("OK");
+    expect(lastRecorded(responsesRequests()).body).toMatchObject({ model: "gpt-4.1-nano", stream: true });
+    const line = await logLine(raw.headers.get("x-request-id") as string);
+    expect(line).toContain("POST /v1/responses 200");
+    expect(line).toContain(`cost=$${recordedCost.toFixed(6)}`);
+  });
+
+  test("a built-in tool (web_search) passes to OpenAI, and its output items come back; translated to Anthropic it is a 400", async () => {
+    const response = await client.responses.create({ model: "gpt-native", input: "What happened in San Francisco last week?", tools: [{ type: "web_search" }], include: ["web_search_call.action.sources"], store: false });
+    expect(response.output.map((item) => item.type)).toEqual(["web_search_call", "web_search_call", "message"]);
+    expect(response.output_text).toContain("Bruce Lee");
+    expect(lastRecorded(responsesRequests()).body).toMatchObject({ tools: [{ type: "web_search" }], include: ["web_search_call.action.sources"] });
+
+    const refused = await client.responses.create({ model: "claude", input: "x", tools: [{ type: "web_search" }] }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("tools[0].type");
+    expect(anthropicUpstream.requests).toEqual([]);
+  });
+
+  test("previous_response_id with gw's store: OpenAI gets the stored conversation as input items; retrieve answers the native Response", async () => {
+    const first = await client.responses.create({ model: "gpt-native", input: "Say OK" });
+    const second = await client.responses.create({ model: "gpt-native", input: "Again", previous_response_id: first.id });
+    expect(second.id).not.toBe(first.id);
+    const sent = lastRecorded(responsesRequests()).body as Record<string, unknown>;
+    expect(sent).not.toHaveProperty("previous_response_id");
+    expect(sent.input).toEqual([{ type: "message", role: "user", content: "Say OK" }, ...first.output, { type: "message", role: "user", content: "Again" }]);
+    const retrieved = await client.responses.retrieve(first.id);
+    expect(retrieved).toEqual(first);
+  });
+
+  test("a conversation across a fallback: the failing OpenAI turn goes to Anthropic with the stored turns, and OpenAI later gets Anthropic's answer as items", async () => {
+    const first = await client.responses.create({ model: "gpt-native", input: "Say OK" });
+    openAIUpstream.failNext([{ status: 500 }]);
+    const second = await client.responses.create({ model: "gpt-native", input: "Invent a new holiday.", previous_response_id: first.id });
+    expect(second.output_text).toBe(fixtureText("anthropic-text"));
+    const toAnthropic = lastRecorded(anthropicUpstream.chatRequests()).body as { messages: Array<{ role: string; content: unknown }> };
+    expect(toAnthropic.messages.map((message) => message.role)).toEqual(["user", "assistant", "user"]);
+    expect(JSON.stringify(toAnthropic.messages[1]?.content)).toContain('"OK"');
+
+    const third = await client.responses.create({ model: "gpt-native", input: "Shorter.", previous_response_id: second.id });
+    expect(third.output_text).toBe("OK");
+    const toOpenAI = (lastRecorded(responsesRequests()).body as { input: Array<Record<string, unknown>> }).input;
+    expect(toOpenAI.map((item) => item.role ?? item.type)).toEqual(["user", "assistant", "user", "assistant", "user"]);
+    // gw's own item ids name nothing at OpenAI: Anthropic's answer goes as an input message with its text.
+    expect(toOpenAI[3]).toEqual({ type: "message", role: "assistant", content: fixtureText("anthropic-text") });
+    expect(validateResponse(await client.responses.retrieve(second.id))).toEqual([]);
   });
 });

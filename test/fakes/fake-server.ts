@@ -103,8 +103,10 @@ export interface FakeDialect {
   pickFixture(body: unknown, path: string): string;
   /** The wire frames of a stream reply, terminator included: text (SSE, NDJSON) or binary (AWS event stream). */
   streamFrames(fixtureLines: string[], body: unknown): Array<string | Uint8Array>;
-  /** The provider's in-stream error frame. */
-  streamErrorFrame(): string | Uint8Array;
+  /** The provider's in-stream error frame (for the request `body`). */
+  streamErrorFrame(body: unknown): string | Uint8Array;
+  /** A non-streaming fixture's text as sent for `body` (e.g. with fresh ids); absent: as recorded. */
+  fixtureBody?(text: string, body: unknown): string;
   /** Content type of a stream reply. Default "text/event-stream; charset=utf-8". */
   streamContentType?: string;
   /** Headers of a scripted error reply for `status` (e.g. Bedrock's x-amzn-errortype). */
@@ -254,7 +256,8 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeU
 
     const fixture = scripted.fixture ?? dialect.pickFixture(body, pathname);
     if (!dialect.isStream(body, pathname)) {
-      const text = readFixture(`${fixture}.json`);
+      const recorded = readFixture(`${fixture}.json`);
+      const text = dialect.fixtureBody === undefined ? recorded : dialect.fixtureBody(recorded, body);
       if (scripted.streamCutAfter !== undefined) {
         response.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), ...dialect.responseHeaders() });
         await new Promise<void>((resolve) => response.write(text.slice(0, Math.floor(text.length / 2)), () => resolve()));
@@ -275,7 +278,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeU
       return;
     }
     if (scripted.streamErrorAfter !== undefined) {
-      const sent = await writeStream(response, [...frames.slice(0, scripted.streamErrorAfter), dialect.streamErrorFrame()], scripted.headers);
+      const sent = await writeStream(response, [...frames.slice(0, scripted.streamErrorAfter), dialect.streamErrorFrame(body)], scripted.headers);
       if (sent) response.end();
       return;
     }

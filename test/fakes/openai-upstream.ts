@@ -3,6 +3,12 @@
  * responses: `openai-text` for plain requests, an OpenAI-compatible tool-call recording
  * (`xai-tool-call` by default) for requests with `tools`.
  *
+ * Also OpenAI's Responses API, `POST <basePath>/responses`, from recorded Responses: the
+ * `openai-web-search-tool.1` answer for a request with a `web_search` tool, else
+ * `issue-20047-openai-responses` (its stream too, framed `event: TYPE\ndata: LINE\n\n`, no
+ * `[DONE]`, as OpenAI sends them). Each answer's ids (the response's and its items') get a fresh
+ * suffix, as OpenAI names every response anew; an in-stream failure is Responses' `error` event.
+ *
  * Serves `POST <basePath>/chat/completions` (basePath "/v1" by default). Streams are framed
  * `data: LINE\n\n` ... `data: [DONE]\n\n`; the final usage chunk is sent only when the request
  * asked for it with `stream_options.include_usage`, as OpenAI does.
@@ -123,13 +129,39 @@ export function answerEmbeddings(body: unknown): DialectReply {
   return { status: 200, body: JSON.stringify({ object: "list", data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } }) };
 }
 
+/** A Responses API request (`input`), not a chat one. */
+function isResponsesBody(body: unknown): boolean {
+  return isRecord(body) && body.input !== undefined && body.messages === undefined;
+}
+
+/** The ids of a recorded answer ("resp_…", "msg_…", "ws_…", "rs_…", "fc_…") with `suffix` appended: one fresh response per answer. */
+function freshIds(text: string, suffix: string): string {
+  return text.replace(/"((?:resp|msg|ws|rs|fc)_[A-Za-z0-9_]+)"/g, (_, id: string) => `"${id}${suffix}"`);
+}
+
+function freshSuffix(): string {
+  return randomUUID().replaceAll("-", "").slice(0, 12);
+}
+
+/** OpenAI's 400s for a Responses body it refuses (only what gw could get wrong). */
+function checkResponsesBody(body: Record<string, unknown>): DialectReply | null {
+  if (typeof body.model !== "string") return invalid("Missing required parameter: 'model'.", "model", "missing_required_parameter");
+  if (typeof body.input !== "string" && !Array.isArray(body.input)) return invalid("Invalid type for 'input': expected a string or an array of input items.", "input", "invalid_type");
+  for (const field of ["messages", "mock_response", "num_retries", "fallbacks"]) {
+    if (body[field] !== undefined) return invalid(`Unknown parameter: '${field}'.`, field, "unknown_parameter");
+  }
+  if (body.stream_options != null && body.stream !== true) return invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.", "stream_options", null);
+  return null;
+}
+
 export function createOpenAIDialect(options: OpenAIUpstreamOptions = {}): FakeDialect {
   const basePath = options.basePath ?? "/v1";
+  const responsesPath = `${basePath}/responses`;
   const textFixture = options.textFixture ?? "openai-text";
   const toolFixture = options.toolFixture ?? "xai-tool-call";
   const embeddingsPath = `${basePath}/embeddings`;
   const dialect: FakeDialect = {
-    isChatPath: (path) => path === `${basePath}/chat/completions`,
+    isChatPath: (path) => path === `${basePath}/chat/completions` || path === responsesPath,
     isOtherPath: (path) => path === embeddingsPath,
     respond(request) {
       if ((request.path.split("?")[0] ?? request.path) !== embeddingsPath) return null;
@@ -157,6 +189,7 @@ export function createOpenAIDialect(options: OpenAIUpstreamOptions = {}): FakeDi
       if (!isRecord(body)) {
         return invalid("We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)", null);
       }
+      if (isResponsesBody(body)) return checkResponsesBody(body as Record<string, unknown>);
       if (typeof body.model !== "string") return invalid("you must provide a model parameter", null);
       if (!Array.isArray(body.messages)) return invalid("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
       if (body.messages.length === 0) return invalid("Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.", "messages", "empty_array");
@@ -173,15 +206,29 @@ export function createOpenAIDialect(options: OpenAIUpstreamOptions = {}): FakeDi
     errorBody: openAIErrorBody,
     notFound: (path) => ({ status: 404, body: errorText({ message: `Invalid URL (POST ${path})`, type: "invalid_request_error", param: null, code: null }) }),
     isStream: (body) => isRecord(body) && body.stream === true,
-    pickFixture: (body) => (isRecord(body) && Array.isArray(body.tools) && body.tools.length > 0 ? toolFixture : textFixture),
+    pickFixture(body, path) {
+      const tools = isRecord(body) && Array.isArray(body.tools) ? body.tools : [];
+      if (path === responsesPath) {
+        const webSearch = tools.some((tool) => isRecord(tool) && tool.type === "web_search") && isRecord(body) && body.stream !== true;
+        return webSearch ? "openai-web-search-tool.1" : "issue-20047-openai-responses";
+      }
+      return tools.length > 0 ? toolFixture : textFixture;
+    },
+    fixtureBody: (text, body) => (isResponsesBody(body) ? freshIds(text, freshSuffix()) : text),
     streamFrames(lines, body) {
+      if (isResponsesBody(body)) {
+        const suffix = freshSuffix();
+        return lines.map((line) => `event: ${(JSON.parse(line) as { type: string }).type}\ndata: ${freshIds(line, suffix)}\n\n`);
+      }
       const streamOptions = isRecord(body) && isRecord(body.stream_options) ? body.stream_options : {};
       const includeUsage = streamOptions.include_usage === true;
       const kept = includeUsage ? lines : lines.filter((line) => !isUsageOnlyChunk(line));
       return [...kept.map((line) => `data: ${line}\n\n`), "data: [DONE]\n\n"];
     },
-    streamErrorFrame: () =>
-      `data: ${JSON.stringify({ error: { message: "The server had an error while processing your request. Sorry about that!", type: "server_error", param: null, code: null } })}\n\n`,
+    streamErrorFrame: (body) =>
+      isResponsesBody(body)
+        ? `event: error\ndata: ${JSON.stringify({ type: "error", code: "server_error", message: "The server had an error while processing your request. Sorry about that!", param: null, sequence_number: 99 })}\n\n`
+        : `data: ${JSON.stringify({ error: { message: "The server had an error while processing your request. Sorry about that!", type: "server_error", param: null, code: null } })}\n\n`,
   };
   return dialect;
 }

@@ -108,3 +108,25 @@ export function validateResponse(value: unknown): string[] {
 export function validateResponseStreamEvent(value: unknown): string[] {
   return run(responseStreamEvent, value);
 }
+
+/**
+ * OpenAI sends `user: null` (no user) and, until a stream's last event, `usage: null` on a
+ * Response, which its OpenAPI description types as a string and an object: in what gw relays as
+ * OpenAI sent it (native pass-through), those two nulls are read as absent, and nothing else.
+ */
+function withoutSpecGaps(response: unknown): unknown {
+  if (typeof response !== "object" || response === null) return response;
+  const { user, usage, ...rest } = response as Record<string, unknown>;
+  return { ...rest, ...(user === null ? {} : { user }), ...(usage === null ? {} : { usage }) };
+}
+
+/** Problems with `value` as a Response OpenAI sent (relayed by gw natively); empty when valid. */
+export function validateRelayedResponse(value: unknown): string[] {
+  return run(responseObject, withoutSpecGaps(value));
+}
+
+/** Problems with `value` as one Responses stream event OpenAI sent (relayed by gw natively); empty when valid. */
+export function validateRelayedStreamEvent(value: unknown): string[] {
+  if (typeof value !== "object" || value === null || !("response" in value)) return run(responseStreamEvent, value);
+  return run(responseStreamEvent, { ...value, response: withoutSpecGaps((value as { response: unknown }).response) });
+}

@@ -36,6 +36,29 @@ export function azureUrl(deployment: ResolvedDeployment, operation: AzureOperati
   return `${root}/openai/v1/${operation}`;
 }
 
+/** The first dated api-version with the Responses API (`/openai/responses?api-version=...`). */
+const firstResponsesApiVersion = "2025-03-01-preview";
+
+/** Whether a dated `apiVersion` predates the Responses API (such deployments answer it through chat). */
+export function predatesResponses(deployment: ResolvedDeployment): boolean {
+  const apiVersion = deployment.options.apiVersion;
+  return typeof apiVersion === "string" && /^\d{4}-\d{2}-\d{2}/.test(apiVersion) && apiVersion < firstResponsesApiVersion;
+}
+
+/**
+ * The Responses API's URL: the v1 API's `{endpoint}/openai/v1/responses` (a non-dated `apiVersion`,
+ * e.g. "preview", passed as `?api-version=`), or with a dated `apiVersion`
+ * `{endpoint}/openai/responses?api-version=...`. Both take the deployment name as `model` in the body.
+ * @see https://learn.microsoft.com/azure/ai-foundry/openai/how-to/responses
+ */
+export function responsesUrl(deployment: ResolvedDeployment): string {
+  const root = resourceEndpoint(deployment.baseUrl);
+  const apiVersion = deployment.options.apiVersion;
+  if (typeof apiVersion !== "string" || apiVersion.length === 0) return `${root}/openai/v1/responses`;
+  const query = `?api-version=${encodeURIComponent(apiVersion)}`;
+  return /^\d{4}-\d{2}-\d{2}/.test(apiVersion) ? `${root}/openai/responses${query}` : `${root}/openai/v1/responses${query}`;
+}
+
 export function createHeaders(deployment: ResolvedDeployment, stream: boolean): Record<string, string> {
   const headers: Record<string, string> = {
     "content-type": "application/json",

@@ -13,6 +13,11 @@ import { createStreamConverter } from "./convert-stream.ts";
 import { azureEmbeddings } from "./embeddings.ts";
 import { azureDescriptor } from "./descriptor.ts";
 import { mapError } from "./map-error.ts";
+import { createHeaders, predatesResponses, responsesUrl } from "./endpoint.ts";
+import { createNativeResponses } from "../openai/native-responses.ts";
+
+/** Azure OpenAI's Responses API, spoken natively (OpenAI's format, Azure's URL and credentials); a dated apiVersion before it: translated. */
+const nativeResponses = createNativeResponses({ provider: "azure", serves: (deployment) => !predatesResponses(deployment), url: responsesUrl, headers: createHeaders });
 
 export const azure: ProviderAdapter = {
   name: "azure",
@@ -24,4 +29,5 @@ export const azure: ProviderAdapter = {
   createStreamConverter: (context: ProviderContext, request: ChatCompletionRequest) => createStreamConverter(context, request),
   mapError,
   embeddings: azureEmbeddings,
+  responses: nativeResponses,
 };

@@ -2,7 +2,7 @@
  * Claude on Bedrock, spoken natively: a client's `/v1/messages` body goes to InvokeModel
  * (`/invoke`, `/invoke-with-response-stream`) as it came, without `model` and `stream` (the URL
  * names both), with Bedrock's `anthropic_version` and the client's beta flags as `anthropic_beta`
- * (types.ts NativeMessagesAdapter). Streamed, each event-stream `chunk` carries one Messages
+ * (types.ts NativeAdapter). Streamed, each event-stream `chunk` carries one Messages
  * event, base64-encoded: it is relayed decoded. Other Bedrock models go through Converse.
  * @see https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages.html
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModelWithResponseStream.html
@@ -11,7 +11,7 @@ import { badUpstreamResponse } from "../../http/errors.ts";
 import { convertResponse } from "../anthropic/convert-response.ts";
 import { createStreamConverter } from "../anthropic/convert-stream.ts";
 import { isRecord } from "../anthropic/anthropic-api.ts";
-import type { NativeMessagesAdapter, UpstreamEvent } from "../types.ts";
+import type { NativeAdapter, UpstreamEvent } from "../types.ts";
 import { createHeaders, invokeUrl } from "./endpoint.ts";
 import { mapStreamError } from "./map-error.ts";
 
@@ -43,7 +43,7 @@ function clientEvent(event: UpstreamEvent): UpstreamEvent | null {
   return { event: isRecord(inner) && typeof inner.type === "string" ? inner.type : undefined, data };
 }
 
-export const nativeMessages: NativeMessagesAdapter = {
+export const nativeMessages: NativeAdapter = {
   serves: (deployment) => isBedrockClaude(deployment.model),
   buildRequest(body, deployment, stream, beta) {
     const { model: _model, stream: _stream, ...rest } = body;
@@ -54,6 +54,6 @@ export const nativeMessages: NativeMessagesAdapter = {
   },
   streamFormat: "aws-eventstream",
   toClientEvent: clientEvent,
-  convertResponse,
+  usageOf: (body, context) => convertResponse(body, context).usage,
   createStreamConverter,
 };

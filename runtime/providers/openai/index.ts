@@ -10,6 +10,7 @@ import { createStreamConverter } from "./convert-stream.ts";
 import { createOpenAIEmbeddings } from "./embeddings.ts";
 import { openaiDescriptor } from "./descriptor.ts";
 import { mapError } from "./map-error.ts";
+import { nativeResponses } from "./native-responses.ts";
 
 export interface OpenAICompatibleOptions {
   name: string;
@@ -37,4 +38,8 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
   return options.transport ? { ...adapter, transport: options.transport } : adapter;
 }
 
-export const openai: ProviderAdapter = createOpenAICompatibleAdapter({ name: "openai", defaultBaseUrl: openaiDescriptor.defaultBaseUrl });
+/** OpenAI itself also speaks the Responses API natively; the OpenAI-compatible presets answer it through chat. */
+export const openai: ProviderAdapter = {
+  ...createOpenAICompatibleAdapter({ name: "openai", defaultBaseUrl: openaiDescriptor.defaultBaseUrl }),
+  responses: nativeResponses,
+};
