@@ -56,11 +56,11 @@ export interface Recording {
   kind: "whole" | "stream";
 }
 
-/** Whether a recording is a chat answer (not an embedding, an error or a refusal of a request). */
+/** Whether a recording is a chat answer (not an embedding, an error, a refusal of a request, or a Responses API answer, which the native Responses adapter reads). */
 function isAnswer(name: string, body: unknown): boolean {
   if (/embed|error|retry-info|not-found/.test(name)) return false;
-  const record = body as { error?: unknown; type?: unknown };
-  return record.error === undefined && record.type !== "error";
+  const record = body as { error?: unknown; type?: unknown; object?: unknown };
+  return record.error === undefined && record.type !== "error" && record.object !== "response" && !(typeof record.type === "string" && record.type.startsWith("response."));
 }
 
 function fixtureUrl(folder: string, file: string): URL {
@@ -74,7 +74,8 @@ export function recordings(): Recording[] {
     for (const file of readdirSync(fixtureUrl(provider.folder, "")).sort()) {
       if (file.endsWith(".chunks.txt")) {
         const name = file.slice(0, -".chunks.txt".length);
-        if (isAnswer(name, {})) out.push({ provider, name, kind: "stream" });
+        const first = readFileSync(fixtureUrl(provider.folder, file), "utf8").split("\n", 1)[0] ?? "{}";
+        if (isAnswer(name, JSON.parse(first))) out.push({ provider, name, kind: "stream" });
       } else if (file.endsWith(".json")) {
         const name = file.slice(0, -".json".length);
         if (isAnswer(name, JSON.parse(readFileSync(fixtureUrl(provider.folder, file), "utf8")))) out.push({ provider, name, kind: "whole" });
