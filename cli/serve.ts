@@ -359,7 +359,10 @@ export async function runServe(args: string[]): Promise<number> {
     const { createSqliteSpendStore } = await import("../runtime/host/bun/sqlite-spend-store.ts");
     const databasePath = join(parsed.dataDir, "gw.db");
     try {
-      store = createSqliteSpendStore({ path: databasePath, onError: (message) => logger.error(message) });
+      const sqliteStore = createSqliteSpendStore({ path: databasePath, onError: (message) => logger.error(message) });
+      store = sqliteStore;
+      // /spend/logs and /spend/report, answered by the store's worker thread (never on this one).
+      spendQueries = sqliteStore.queries;
     } catch (error) {
       process.stderr.write(`gw serve: cannot open the spend database ${databasePath} (${error instanceof Error ? error.message : String(error)}). Check --data-dir.\n`);
       return 1;
