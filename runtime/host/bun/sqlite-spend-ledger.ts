@@ -148,9 +148,9 @@ ON CONFLICT (day, tag) DO UPDATE SET
     for (const row of rows) {
       const given = row[at.tags];
       const tags = Array.isArray(given) ? [...new Set(given.map(String))] : [];
-      const values = [...row];
-      values[at.tags] = JSON.stringify(tags);
-      if (insert.run(...(values as (string | number | null)[])).changes === 0) continue;
+      // The tuple was parsed for this write alone: it may be changed in place.
+      row[at.tags] = JSON.stringify(tags);
+      if (insert.run(...(row as (string | number | null)[])).changes === 0) continue;
       const day = utcDayOf(number(row[at.timestamp]));
       const failed = number(row[at.status]) >= 400 ? 1 : 0;
       const inputTokens = number(row[at.inputTokens]);
@@ -205,7 +205,12 @@ interface LedgerSelectRow {
 
 const filterColumns = { key: "key_prefix", team: "team", user: "user_id", customer: "customer_id", model: "model" } as const;
 
-/** Ledger rows newest first, ties by request id descending, strictly after `after`; at most `limit`. */
+/**
+ * Ledger rows newest first, ties by request id descending, strictly after `after`; at most `limit`.
+ * Each filter column has an index led by it, then the timestamp (sqlite-spend-store.ts), so a page
+ * reads its rows in order and sorts only ties. A tag filter walks the time index newest first
+ * until the page is full (a rare tag reads far; Postgres has a GIN index there).
+ */
 export function selectLedgerRows(database: Database, query: SqliteLogsQuery): LedgerRow[] {
   const conditions: string[] = [];
   const parameters: (string | number)[] = [];

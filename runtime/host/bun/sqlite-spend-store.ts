@@ -198,6 +198,8 @@ export function openSpendDatabase(path: string): Database {
   return database;
 }
 
+const noTags: readonly string[] = Object.freeze([]);
+
 /** One row as a JSON array in `spendColumns` order: ~0.2 µs, and posting strings skips structured cloning. */
 function encodeRow(row: SpendRecord): string {
   return JSON.stringify([
@@ -223,7 +225,7 @@ function encodeRow(row: SpendRecord): string {
     row.usageEstimated === true ? 1 : 0,
     row.timeToFirstTokenMs ?? null,
     row.errorType ?? null,
-    row.tags ?? [],
+    row.tags ?? noTags,
   ]);
 }
 
