@@ -8,9 +8,10 @@
  * and serves the app on Bun until SIGINT/SIGTERM.
  *
  * Stores: embedded by default (SQLite spend and governance databases under --data-dir,
- * in-process limits and budgets). With a Postgres URL: migrations at start-up (under an advisory
- * lock), the Postgres spend ledger (spooled to <data-dir>/spool-<port> while Postgres is down)
- * and governance store (LISTEN/NOTIFY invalidation), and /spend/logs, /spend/report. With a
+ * in-process limits and budgets; /spend/logs and /spend/report read the SQLite ledger). With a
+ * Postgres URL: migrations at start-up (under an advisory lock), the Postgres spend ledger
+ * (spooled to <data-dir>/spool-<port> while Postgres is down, and read by /spend/logs and
+ * /spend/report) and governance store (LISTEN/NOTIFY invalidation). With a
  * Redis URL: cluster-wide rate limits and budget reservations, per process while Redis is down.
  */
 import { isValidTimeZone } from "../runtime/budgets/budget-period.ts";
@@ -50,7 +51,7 @@ const usage = `Usage: gw serve [config|bundle.json] [--port 4000] [--host 0.0.0.
   --log-format      text (default) or json: one line per request on stdout
   --data-dir        where the embedded databases and the Postgres spool live (default .gw)
   --postgres-url    store keys, teams and the spend ledger in Postgres (default: $GW_POSTGRES_URL, else $DATABASE_URL);
-                    migrations run at start-up. Enables /spend/logs and /spend/report.
+                    migrations run at start-up; /spend/logs and /spend/report then read it (else the embedded ledger).
   --postgres-schema schema of gw's tables (default: $GW_POSTGRES_SCHEMA, else the connection's search_path)
   --redis-url       cluster-wide rate limits and budgets through Redis (default: $GW_REDIS_URL)
   --redis-prefix    prefix of every Redis key (default: $GW_REDIS_PREFIX, else gw:)
@@ -376,7 +377,10 @@ export async function runServe(args: string[]): Promise<number> {
     const { createSqliteSpendStore } = await import("../runtime/host/bun/sqlite-spend-store.ts");
     const databasePath = join(parsed.dataDir, "gw.db");
     try {
-      store = createSqliteSpendStore({ path: databasePath, onError: (message) => logger.error(message) });
+      const sqliteStore = createSqliteSpendStore({ path: databasePath, onError: (message) => logger.error(message) });
+      store = sqliteStore;
+      // /spend/logs and /spend/report, answered by the store's worker thread (never on this one).
+      spendQueries = sqliteStore.queries;
     } catch (error) {
       process.stderr.write(`gw serve: cannot open the spend database ${databasePath} (${error instanceof Error ? error.message : String(error)}). Check --data-dir.\n`);
       return 1;

@@ -81,7 +81,7 @@ export interface AppDeps {
   governance?: { store: GovernanceStore; cache: GovernanceCache; configEntities: ConfigEntities };
   /**
    * Reads of the spend ledger behind /spend/logs and /spend/report (admin only; mounted with
-   * `governance`). Without it those answer 501, naming --postgres-url.
+   * `governance`): Postgres or the embedded SQLite store. Without it those answer 501.
    */
   spendQueries?: SpendQueries;
   /**

@@ -1,8 +1,9 @@
 /**
  * `/spend/logs` and `/spend/report`: the spend ledger for admins (master key or an admin key).
  *
- * Answers from SpendQueries (the Postgres ledger and its daily aggregates). Without them (the
- * embedded store) both answer 501, naming the flag that enables them.
+ * Answers from SpendQueries: the ledger and its daily aggregates, on Postgres or on the embedded
+ * SQLite store (`gw serve` always gives one). Without them (a gateway created without
+ * `spendQueries`) both answer 501, saying how to get them.
  *
  * Query parameters (LiteLLM's names accepted where it has them):
  * - filters: key | api_key (the key itself, its hash, or the hash's 12-hex prefix), team | team_id,
@@ -36,15 +37,15 @@ const notAvailable = new GatewayError({
   type: "invalid_request_error",
   code: "spend_reports_unavailable",
   message:
-    "/spend/logs and /spend/report answer from the Postgres spend ledger: start gw serve with --postgres-url (or GW_POSTGRES_URL). " +
-    "The embedded SQLite store keeps spend for budgets only.",
+    "This gateway has no spend ledger to read. /spend/logs and /spend/report answer on gw serve, from its embedded SQLite store " +
+    "or from Postgres (--postgres-url); a gateway created with createGateway needs `spendQueries`.",
 });
 
 const ledgerUnavailable = new GatewayError({
   status: 503,
   type: "api_error",
   code: "spend_ledger_unavailable",
-  message: "gw could not read the spend ledger from Postgres just now. Try again shortly.",
+  message: "gw could not read the spend ledger just now. Try again shortly.",
 });
 
 /** Unix ms of a date parameter; `endOfDay` makes a plain date mean the end of that day. */

@@ -5,7 +5,15 @@
  * SQLite runs on a worker thread (sqlite-spend-worker.ts), never on the thread that serves
  * requests. `record` only appends the row, encoded as a JSON tuple, to a queue; the queue is
  * posted to the worker as one message (one string) every `flushIntervalMs`, or at once when it
- * reaches `batchSize` rows, and the worker inserts it in one transaction.
+ * reaches `batchSize` rows, and the worker inserts it, with its daily aggregates, in one
+ * transaction (sqlite-spend-ledger.ts).
+ *
+ * Reads for /spend/logs and /spend/report (`queries`) go through the same worker, not through a
+ * read-only connection on this thread: bun:sqlite is synchronous, so any query here, even on an
+ * index, would stall every request in flight for its duration, and a tag filter scans. In the
+ * worker a slow read only delays the next batch (rows wait in the queue, in memory), and a read
+ * posted after the queue sees every row recorded before it. These are admin reads, rare next to
+ * writes; a second (read-only, WAL) worker would let them run beside writes if that ever matters.
  *
  * Invariants:
  * - Every message to the worker carries an id and stays in `outstanding` until the worker
@@ -22,8 +30,10 @@ import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { roundUsd } from "../../spend/cost.ts";
-import type { SpendRecord, SpendStore, SpendSubjectKind } from "../../stores/ports.ts";
-import type { SpendRowTuple, SpendWorkerCrashStage, SpendWorkerReply, SpendWorkerRequest } from "./sqlite-spend-worker.ts";
+import { decodeLogsCursor, encodeLogsCursor, logsPageSize } from "../../spend/spend-query-rules.ts";
+import type { LedgerRow, SpendQueries, SpendRecord, SpendReportRow, SpendStore, SpendSubjectKind } from "../../stores/ports.ts";
+import { migrateSpendAggregates, type SqliteLogsQuery, type TupleIndexes } from "./sqlite-spend-ledger.ts";
+import type { SpendRowTuple, SpendWorkerCrashStage, SpendWorkerReply, SpendWorkerRequest, SpendWorkerValue } from "./sqlite-spend-worker.ts";
 
 export interface SqliteSpendStoreOptions {
   /**
@@ -39,6 +49,12 @@ export interface SqliteSpendStoreOptions {
 
 export interface SqliteSpendStore extends SpendStore {
   subjectSpendSince(kind: SpendSubjectKind, id: string, sinceMs: number): Promise<number>;
+  /**
+   * /spend/logs and /spend/report on this database, answered by the worker thread (never a
+   * SQLite call on the caller's thread). Each read is posted after the rows queued so far, so it
+   * sees every row recorded before it was asked.
+   */
+  readonly queries: SpendQueries;
   /** Rows recorded and not yet acknowledged as written by the worker. */
   pending(): number;
   /**
@@ -70,10 +86,31 @@ export const spendColumns = [
   "user_id",
   "customer_id",
   "usage_estimated",
+  "ttft_ms",
+  "error_type",
+  "tags",
 ] as const;
 
 const timestampIndex = 1;
 const costIndex = 12;
+
+/** Where the aggregates find their inputs in a row tuple (sqlite-spend-ledger.ts). */
+export const aggregateTupleIndexes = {
+  timestamp: timestampIndex,
+  team: 2,
+  keyPrefix: 16,
+  user: 17,
+  customer: 18,
+  model: 4,
+  inputTokens: 7,
+  outputTokens: 8,
+  cacheReadTokens: 9,
+  cacheWriteTokens: 10,
+  reasoningTokens: 11,
+  costUsd: costIndex,
+  status: 14,
+  tags: 22,
+} as const satisfies TupleIndexes;
 
 /** The column (and its index in a row tuple) that names each kind of spend subject. */
 export const subjectColumns = {
@@ -92,6 +129,10 @@ const addedColumns = [
   ["user_id", "TEXT"],
   ["customer_id", "TEXT"],
   ["usage_estimated", "INTEGER NOT NULL DEFAULT 0"],
+  ["ttft_ms", "REAL"],
+  ["error_type", "TEXT"],
+  // A JSON array of strings, each once.
+  ["tags", "TEXT NOT NULL DEFAULT '[]'"],
 ] as const;
 
 const schema = `
@@ -120,6 +161,8 @@ const addedIndexes = `
 CREATE INDEX IF NOT EXISTS spend_key_prefix_timestamp ON spend (key_prefix, timestamp);
 CREATE INDEX IF NOT EXISTS spend_user_timestamp ON spend (user_id, timestamp);
 CREATE INDEX IF NOT EXISTS spend_customer_timestamp ON spend (customer_id, timestamp);
+CREATE INDEX IF NOT EXISTS spend_timestamp_request_id ON spend (timestamp, request_id);
+CREATE INDEX IF NOT EXISTS spend_model_timestamp ON spend (model, timestamp);
 `;
 
 /** Adds the columns of `addedColumns` that `spend` lacks, then their indexes. Idempotent. */
@@ -138,7 +181,7 @@ function migrateSpendTable(database: Database): void {
   database.run(addedIndexes);
 }
 
-/** Opens (creating if needed) the spend database with its pragmas and schema. Used by the worker. */
+/** Opens (creating if needed) the spend database with its pragmas, schema and daily aggregates. Used by the worker. */
 export function openSpendDatabase(path: string): Database {
   const database = new Database(path, { create: true, strict: true });
   try {
@@ -147,12 +190,15 @@ export function openSpendDatabase(path: string): Database {
     database.run("PRAGMA busy_timeout = 5000");
     database.run(schema);
     migrateSpendTable(database);
+    migrateSpendAggregates(database);
   } catch (error) {
     database.close(false);
     throw error;
   }
   return database;
 }
+
+const noTags: readonly string[] = Object.freeze([]);
 
 /** One row as a JSON array in `spendColumns` order: ~0.2 µs, and posting strings skips structured cloning. */
 function encodeRow(row: SpendRecord): string {
@@ -177,6 +223,9 @@ function encodeRow(row: SpendRecord): string {
     row.user ?? null,
     row.customer ?? null,
     row.usageEstimated === true ? 1 : 0,
+    row.timeToFirstTokenMs ?? null,
+    row.errorType ?? null,
+    row.tags ?? noTags,
   ]);
 }
 
@@ -341,14 +390,14 @@ export function createSqliteSpendStore(options: SqliteSpendStoreOptions): Sqlite
   };
 
   /** Sends a request and resolves with the worker's value; rejects with its failure. */
-  const ask = <T extends number | boolean>(request: SpendWorkerRequest & { id: number }, onValue: (value: T) => T): Promise<T> =>
+  const ask = <V extends SpendWorkerValue, T>(request: SpendWorkerRequest & { id: number }, onValue: (value: V) => T): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       send({
         request,
         rows: 0,
         settle(reply) {
           if (reply.kind === "failed") reject(new Error(`spend store: ${reply.message}`));
-          else if (reply.kind === "result") resolve(onValue(reply.value as T));
+          else if (reply.kind === "result") resolve(onValue(reply.value as V));
           else reject(new Error(`spend store: unexpected reply ${reply.kind}`));
         },
       });
@@ -377,9 +426,28 @@ export function createSqliteSpendStore(options: SqliteSpendStoreOptions): Sqlite
     }
   };
 
+  const queries: SpendQueries = {
+    async logs(filter) {
+      const limit = logsPageSize(filter.limit);
+      const { cursor, ...rest } = filter;
+      const query: SqliteLogsQuery = { ...rest, limit: limit + 1 };
+      if (cursor !== undefined && cursor !== "") query.after = decodeLogsCursor(cursor);
+      postQueue();
+      const rows = await ask<LedgerRow[], LedgerRow[]>({ kind: "logs", id: nextId++, query }, (value) => value);
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return { rows: page, nextCursor: rows.length > limit && last !== undefined ? encodeLogsCursor(last.timestamp, last.requestId) : null };
+    },
+    report(groupBy, range) {
+      postQueue();
+      return ask<SpendReportRow[], SpendReportRow[]>({ kind: "report", id: nextId++, query: { groupBy, ...range } }, (value) => value);
+    },
+  };
+
   startWorker();
 
   return {
+    queries,
     description: `sqlite ${path}`,
     record(entry) {
       if (closed) {
@@ -400,7 +468,7 @@ export function createSqliteSpendStore(options: SqliteSpendStoreOptions): Sqlite
     subjectSpendSince(kind, id, sinceMs) {
       postQueue();
       // Evaluated when the answer arrives: a row is then either in the sum or still unacknowledged.
-      return ask<number>({ kind: "sum", id: nextId++, subject: kind, value: id, sinceMs }, (total) => roundUsd(total + unwrittenSpend(kind, id, sinceMs)));
+      return ask<number, number>({ kind: "sum", id: nextId++, subject: kind, value: id, sinceMs }, (total) => roundUsd(total + unwrittenSpend(kind, id, sinceMs)));
     },
     flush,
     close() {
@@ -413,7 +481,7 @@ export function createSqliteSpendStore(options: SqliteSpendStoreOptions): Sqlite
         }
         if (worker !== undefined) {
           try {
-            await ask<boolean>({ kind: "close", id: nextId++ }, (value) => value);
+            await ask<boolean, boolean>({ kind: "close", id: nextId++ }, (value) => value);
           } catch (error) {
             onError(`spend store: closing ${path}: ${error instanceof Error ? error.message : String(error)}`);
           }
@@ -430,7 +498,7 @@ export function createSqliteSpendStore(options: SqliteSpendStoreOptions): Sqlite
     healthy() {
       if (closed || worker === undefined) return false;
       let timeout: ReturnType<typeof setTimeout> | undefined;
-      const answer = ask<boolean>({ kind: "health", id: nextId++ }, (value) => value && !lastWriteFailed);
+      const answer = ask<boolean, boolean>({ kind: "health", id: nextId++ }, (value) => value && !lastWriteFailed);
       const late = new Promise<boolean>((resolve) => {
         timeout = setTimeout(() => resolve(false), healthTimeoutMs);
         timeout.unref();

@@ -3,20 +3,26 @@
  * sqlite-spend-store.ts), so that no SQLite call ever blocks the thread that serves requests.
  * It owns the only long-lived connection. Messages are handled one at a time in arrival order,
  * and replies go back in the same order: a reply to message N means every message before N
- * has been handled (the store relies on this for flush() and subjectSpendSince()).
+ * has been handled (the store relies on this for flush(), subjectSpendSince() and the reads of
+ * /spend/logs and /spend/report, which therefore see every batch posted before them).
  */
 import type { Database } from "bun:sqlite";
-import type { SpendSubjectKind } from "../../stores/ports.ts";
-import { openSpendDatabase, spendColumns, subjectColumns } from "./sqlite-spend-store.ts";
+import type { LedgerRow, SpendReportRow, SpendSubjectKind } from "../../stores/ports.ts";
+import { createSqliteLedgerWriter, selectLedgerRows, selectSpendReport, type SqliteLogsQuery, type SqliteReportQuery, type SqliteRowTuple } from "./sqlite-spend-ledger.ts";
+import { aggregateTupleIndexes, openSpendDatabase, spendColumns, subjectColumns } from "./sqlite-spend-store.ts";
 
 /** Main thread -> worker. Every message but `open` and `crash` gets exactly one reply with its id. */
 export type SpendWorkerRequest =
   /** First message of every worker: which database to use. */
   | { kind: "open"; path: string }
-  /** Insert rows in one transaction; `rows` is a JSON array of row tuples in `spendColumns` order. */
+  /** Insert rows and add them to the daily aggregates, in one transaction; `rows` is a JSON array of row tuples in `spendColumns` order. */
   | { kind: "write"; id: number; rows: string }
   /** Total cost of the rows of one subject (`value`: the team, key hash prefix, user or customer) at or after `sinceMs`. */
   | { kind: "sum"; id: number; subject: SpendSubjectKind; value: string; sinceMs: number }
+  /** One page of /spend/logs (up to `query.limit` rows). */
+  | { kind: "logs"; id: number; query: SqliteLogsQuery }
+  /** /spend/report, from the aggregates. */
+  | { kind: "report"; id: number; query: SqliteReportQuery }
   | { kind: "health"; id: number }
   /** Close the database (checkpointing the WAL); the main thread terminates the worker after the reply. */
   | { kind: "close"; id: number }
@@ -28,12 +34,14 @@ export type SpendWorkerCrashStage = "now" | "before-commit" | "after-commit";
 /** Worker -> main thread. */
 export type SpendWorkerReply =
   | { kind: "written"; id: number }
-  /** `value`: the sum for `sum`, true for `health` and `close`. */
-  | { kind: "result"; id: number; value: number | boolean }
+  /** `value`: the sum for `sum`, true for `health` and `close`, the rows for `logs` and `report`. */
+  | { kind: "result"; id: number; value: SpendWorkerValue }
   | { kind: "failed"; id: number; message: string };
 
-/** A row as sent over the wire: the values of `spendColumns`, in order (`stream` as 0/1). */
-export type SpendRowTuple = (string | number | null)[];
+export type SpendWorkerValue = number | boolean | LedgerRow[] | SpendReportRow[];
+
+/** A row as sent over the wire: the values of `spendColumns`, in order (`stream` as 0/1, `tags` as an array). */
+export type SpendRowTuple = SqliteRowTuple;
 
 declare const self: Worker;
 
@@ -58,16 +66,12 @@ function ensureOpen(): OpenDatabase {
   if (open !== undefined) return open;
   if (path === undefined) throw new Error("the spend worker got no database path");
   const database = openSpendDatabase(path);
-  const insert = database.prepare(
-    `INSERT OR IGNORE INTO spend (${spendColumns.join(", ")}) VALUES (${spendColumns.map(() => "?").join(", ")})`,
-  );
   const sums = new Map<SpendSubjectKind, ReturnType<typeof database.prepare<{ total: number | null }, [string, number]>>>();
   for (const [subject, { column }] of Object.entries(subjectColumns) as [SpendSubjectKind, { column: string }][]) {
     sums.set(subject, database.prepare<{ total: number | null }, [string, number]>(`SELECT SUM(cost_usd) AS total FROM spend WHERE ${column} = ? AND timestamp >= ?`));
   }
   const health = database.prepare("SELECT 1");
-  const insertAll = database.transaction((rows: SpendRowTuple[]) => {
-    for (const row of rows) insert.run(...row);
+  const insertAll = createSqliteLedgerWriter(database, spendColumns, aggregateTupleIndexes, () => {
     if (crashStage === "before-commit") process.exit(crashExitCode);
   });
   open = {
@@ -114,6 +118,16 @@ function handle(message: SpendWorkerRequest): void {
     case "sum":
       try {
         reply({ kind: "result", id: message.id, value: ensureOpen().sumSince(message.subject, message.value, message.sinceMs) });
+      } catch (error) {
+        reply({ kind: "failed", id: message.id, message: errorMessage(error) });
+      }
+      return;
+    case "logs":
+    case "report":
+      try {
+        const database = ensureOpen().database;
+        const value = message.kind === "logs" ? selectLedgerRows(database, message.query) : selectSpendReport(database, message.query);
+        reply({ kind: "result", id: message.id, value });
       } catch (error) {
         reply({ kind: "failed", id: message.id, message: errorMessage(error) });
       }

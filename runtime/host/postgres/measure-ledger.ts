@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { migrate } from "./migrate.ts";
 import { createPostgresSpendStore } from "./postgres-spend-store.ts";
 import { createTestSchema } from "./test-schema.ts";
-import { testLedgerRow } from "./test-rows.ts";
+import { testLedgerRow } from "../../stores/contracts/ledger-test-rows.ts";
 
 const rows = Number(process.argv[2] ?? 100_000);
 const database = createTestSchema();

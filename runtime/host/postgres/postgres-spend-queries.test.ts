@@ -1,130 +1,28 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GatewayError } from "../../http/errors.ts";
-import type { LedgerRow, SpendLogsFilter, SpendQueries } from "../../stores/ports.ts";
+import { describeSpendQueriesContract } from "../../stores/contracts/spend-queries-contract.ts";
+import { quoteIdentifier } from "./connect.ts";
 import { migrate } from "./migrate.ts";
-import { createPostgresSpendQueries, decodeLogsCursor, encodeLogsCursor } from "./postgres-spend-queries.ts";
+import { createPostgresSpendQueries } from "./postgres-spend-queries.ts";
 import { createPostgresSpendStore } from "./postgres-spend-store.ts";
-import { createTestSchema, type TestSchema } from "./test-schema.ts";
-import { testDay, testLedgerRow } from "./test-rows.ts";
+import { createTestSchema } from "./test-schema.ts";
 
-let database: TestSchema;
-let queries: SpendQueries;
-let spoolDir: string;
-const day = 86_400_000;
-
-/** 150 rows over 3 days; rows 100..119 share one timestamp, to test ties in pagination. */
-const rows: LedgerRow[] = Array.from({ length: 150 }, (_, index) =>
-  testLedgerRow(index, index >= 100 && index < 120 ? { timestamp: testDay + day + 5_000 } : {}),
-);
-
-/** Newest first, ties by request id descending: the order /spend/logs promises. */
-const newestFirst = (a: LedgerRow, b: LedgerRow) => b.timestamp - a.timestamp || (a.requestId < b.requestId ? 1 : -1);
-
-beforeAll(async () => {
-  database = createTestSchema();
+describeSpendQueriesContract("postgres", async (rows) => {
+  const database = createTestSchema();
   await migrate(database.sql, { schema: database.schema });
-  spoolDir = mkdtempSync(join(tmpdir(), "gw-spend-queries-"));
+  const spoolDir = mkdtempSync(join(tmpdir(), "gw-spend-queries-"));
   const store = createPostgresSpendStore({ sql: database.sql, schema: database.schema, spoolDir });
   for (const row of rows) store.recordRow(row);
   await store.close();
-  queries = createPostgresSpendQueries(database.sql, database.schema);
-});
-
-afterAll(async () => {
-  rmSync(spoolDir, { recursive: true, force: true });
-  await database.drop();
-});
-
-async function allPages(filter: Omit<SpendLogsFilter, "cursor">): Promise<{ pages: LedgerRow[][] }> {
-  const pages: LedgerRow[][] = [];
-  let cursor: string | undefined;
-  for (;;) {
-    const page = await queries.logs({ ...filter, ...(cursor === undefined ? {} : { cursor }) });
-    pages.push(page.rows);
-    if (page.nextCursor === null) return { pages };
-    cursor = page.nextCursor;
-    if (pages.length > 200) throw new Error("pagination does not end");
-  }
-}
-
-describe("postgres spend logs", () => {
-  it("pages through every row once, newest first, including rows that share a timestamp", async () => {
-    const { pages } = await allPages({ limit: 7 });
-    expect(pages.slice(0, -1).every((page) => page.length === 7)).toBe(true);
-    expect(pages.flat()).toEqual([...rows].sort(newestFirst));
-  });
-
-  it.each([
-    ["key", { key: "aaaaaaaaaaaa" }, (row: LedgerRow) => row.keyHashPrefix === "aaaaaaaaaaaa"],
-    ["team", { team: "team-1" }, (row: LedgerRow) => row.team === "team-1"],
-    ["user", { user: "user-3" }, (row: LedgerRow) => row.user === "user-3"],
-    ["customer", { customer: "customer-x" }, (row: LedgerRow) => row.customer === "customer-x"],
-    ["model", { model: "claude" }, (row: LedgerRow) => row.model === "claude"],
-    ["tag", { tag: "nightly" }, (row: LedgerRow) => row.tags.includes("nightly")],
-    ["time range", { from: testDay + day, to: testDay + 2 * day }, (row: LedgerRow) => row.timestamp >= testDay + day && row.timestamp < testDay + 2 * day],
-    ["several filters", { team: "team-1", model: "gpt-4o", tag: "batch" }, (row: LedgerRow) => row.team === "team-1" && row.model === "gpt-4o" && row.tags.includes("batch")],
-  ] as const)("filters by %s", async (_, filter, keep) => {
-    const expected = rows.filter(keep).sort(newestFirst);
-    expect(expected.length).toBeGreaterThan(0);
-    const { pages } = await allPages({ ...filter, limit: 11 });
-    expect(pages.flat()).toEqual(expected);
-  });
-
-  it("returns every field of a row as recorded", async () => {
-    const { rows: [row] } = await queries.logs({ limit: 1, from: rows[0]!.timestamp, to: rows[0]!.timestamp + 1 });
-    expect(row).toEqual(rows[0]);
-  });
-
-  it("caps the page size and refuses a cursor it did not issue", async () => {
-    expect((await queries.logs({ limit: 5_000 })).rows).toHaveLength(150);
-    expect((await queries.logs({ limit: 0 })).rows).toHaveLength(1);
-    const refused = await queries.logs({ limit: 10, cursor: "not-a-cursor" }).catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(GatewayError);
-    expect(refused).toMatchObject({ status: 400, param: "cursor", code: "invalid_cursor" });
-    expect(decodeLogsCursor(encodeLogsCursor(1234, "id-1"))).toEqual({ timestamp: 1234, requestId: "id-1" });
-  });
-});
-
-describe("postgres spend report", () => {
-  it("groups by day over whole UTC days overlapping the range", async () => {
-    const report = await queries.report("day", { from: testDay + day + 1, to: testDay + 2 * day + 1 });
-    const days = (start: number) => rows.filter((row) => row.timestamp >= start && row.timestamp < start + day);
-    expect(report.map((row) => [row.group, row.requests])).toEqual([
-      [new Date(testDay + day).toISOString().slice(0, 10), days(testDay + day).length],
-      [new Date(testDay + 2 * day).toISOString().slice(0, 10), days(testDay + 2 * day).length],
-    ]);
-  });
-
-  it("groups by team, most expensive first, with requests, tokens and cost", async () => {
-    const report = await queries.report("team", {});
-    const teams = ["", "team-0", "team-1", "team-2"];
-    expect(report.map((row) => row.group).sort()).toEqual(teams);
-    for (const entry of report) {
-      const members = rows.filter((row) => (row.team ?? "") === entry.group);
-      expect(entry).toMatchObject({
-        requests: members.length,
-        inputTokens: members.reduce((sum, row) => sum + row.inputTokens, 0),
-        outputTokens: members.reduce((sum, row) => sum + row.outputTokens, 0),
-      });
-      expect(entry.costUsd).toBeCloseTo(members.reduce((sum, row) => sum + row.costUsd, 0), 9);
-    }
-    expect(report.map((row) => row.costUsd)).toEqual([...report.map((row) => row.costUsd)].sort((a, b) => b - a));
-  });
-
-  it("counts a request under each of its tags", async () => {
-    const report = await queries.report("tag", {});
-    expect(Object.fromEntries(report.map((row) => [row.group, row.requests]))).toEqual({
-      batch: rows.filter((row) => row.tags.includes("batch")).length,
-      nightly: rows.filter((row) => row.tags.includes("nightly")).length,
-    });
-  });
-
-  it("answers from the aggregates: rows deleted from the ledger still count", async () => {
-    await database.sql.unsafe(`DELETE FROM "${database.schema}".spend_ledger WHERE request_id = $1`, [rows[1]!.requestId]);
-    const report = await queries.report("model", {});
-    expect(report.find((row) => row.group === "claude")?.requests).toBe(rows.filter((row) => row.model === "claude").length);
-  });
+  return {
+    queries: createPostgresSpendQueries(database.sql, database.schema),
+    async deleteFromLedger(requestId) {
+      await database.sql.unsafe(`DELETE FROM ${quoteIdentifier(database.schema)}.spend_ledger WHERE request_id = $1`, [requestId]);
+    },
+    async close() {
+      rmSync(spoolDir, { recursive: true, force: true });
+      await database.drop();
+    },
+  };
 });

@@ -1,22 +1,15 @@
 /**
  * SpendQueries on Postgres: /spend/logs pages through the ledger with keyset pagination;
- * /spend/report sums the daily aggregate tables and never scans the ledger.
- *
- * - Logs are newest first, ordered by (timestamp, request id). The cursor is the base64url JSON
- *   of the last row's [timestamp ms, request id]; the next page holds rows strictly after it in
- *   that order, so rows written meanwhile never shift a page (no OFFSET).
- * - Reports work on whole UTC days: a range covers every UTC day that overlaps [from, to).
- *   Rows without a team, key, user or customer are grouped under "" (empty string).
+ * /spend/report sums the daily aggregate tables and never scans the ledger. Order, cursor and
+ * report days: runtime/spend/spend-query-rules.ts.
  */
 import type { LedgerRow, SpendGroupBy, SpendLogsFilter, SpendQueries, SpendReportRow } from "../../stores/ports.ts";
 import { invalidRequest } from "../../http/errors.ts";
+import { decodeLogsCursor, encodeLogsCursor, endReportDay, firstReportDay, logsPageSize } from "../../spend/spend-query-rules.ts";
 import { checkSchemaName, type Sql, tableName } from "./connect.ts";
 import { fromUnixMs, toUnixMs } from "./ledger-rows.ts";
 
-/** Largest page /spend/logs returns, whatever `limit` asks. */
-export const maxLogsPageSize = 1000;
-
-const day = 86_400_000;
+export { decodeLogsCursor, encodeLogsCursor, maxLogsPageSize } from "../../spend/spend-query-rules.ts";
 
 interface LedgerSelectRow {
   request_id: string;
@@ -44,23 +37,6 @@ interface LedgerSelectRow {
   usage_estimated: boolean;
 }
 
-export function encodeLogsCursor(timestamp: number, requestId: string): string {
-  return Buffer.from(JSON.stringify([timestamp, requestId])).toString("base64url");
-}
-
-/** Throws a 400 (param "cursor") for anything that is not a cursor from encodeLogsCursor. */
-export function decodeLogsCursor(cursor: string): { timestamp: number; requestId: string } {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(value) && value.length === 2 && Number.isFinite(value[0]) && typeof value[1] === "string") {
-      return { timestamp: value[0] as number, requestId: value[1] };
-    }
-  } catch {
-    // Reported below.
-  }
-  throw invalidRequest("The cursor is not one returned by /spend/logs; start again without a cursor.", "cursor", "invalid_cursor");
-}
-
 const groupColumns: Record<Exclude<SpendGroupBy, "tag" | "day">, string> = {
   team: "team_id",
   key: "key_prefix",
@@ -68,11 +44,6 @@ const groupColumns: Record<Exclude<SpendGroupBy, "tag" | "day">, string> = {
   user: "user_id",
   customer: "customer_id",
 };
-
-/** First UTC day (YYYY-MM-DD) overlapping [from, ...). */
-const firstDay = (from: number): string => new Date(Math.floor(from / day) * day).toISOString().slice(0, 10);
-/** First UTC day after the last one overlapping [..., to). */
-const endDay = (to: number): string => new Date(Math.ceil(to / day) * day).toISOString().slice(0, 10);
 
 export function createPostgresSpendQueries(sql: Sql, schema?: string): SpendQueries {
   checkSchemaName(schema);
@@ -82,7 +53,7 @@ export function createPostgresSpendQueries(sql: Sql, schema?: string): SpendQuer
 
   return {
     async logs(filter: SpendLogsFilter) {
-      const limit = Math.max(1, Math.min(maxLogsPageSize, Math.floor(Number.isFinite(filter.limit) ? filter.limit : 100)));
+      const limit = logsPageSize(filter.limit);
       const conditions: string[] = [];
       const parameters: (string | number)[] = [];
       const parameter = (value: string | number): string => {
@@ -123,11 +94,11 @@ export function createPostgresSpendQueries(sql: Sql, schema?: string): SpendQuer
       const conditions: string[] = [];
       const parameters: string[] = [];
       if (range.from !== undefined) {
-        parameters.push(firstDay(range.from));
+        parameters.push(firstReportDay(range.from));
         conditions.push(`day >= $${parameters.length}::date`);
       }
       if (range.to !== undefined) {
-        parameters.push(endDay(range.to));
+        parameters.push(endReportDay(range.to));
         conditions.push(`day < $${parameters.length}::date`);
       }
       const where = conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`;

@@ -10,7 +10,7 @@ import { migrate } from "./migrate.ts";
 import { createPostgresSpendQueries } from "./postgres-spend-queries.ts";
 import { createPostgresSpendStore, type PostgresSpendStore, type PostgresSpendStoreOptions } from "./postgres-spend-store.ts";
 import { createTestSchema, testPostgresUrl, type TestSchema, urlThroughPort } from "./test-schema.ts";
-import { expectedReport, testDay, testLedgerRow, testLedgerRows } from "./test-rows.ts";
+import { expectedReport, testDay, testLedgerRow, testLedgerRows } from "../../stores/contracts/ledger-test-rows.ts";
 
 let database: TestSchema;
 const directories: string[] = [];

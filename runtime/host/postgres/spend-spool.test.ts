@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openSpendSpool } from "./spend-spool.ts";
-import { testLedgerRows } from "./test-rows.ts";
+import { testLedgerRows } from "../../stores/contracts/ledger-test-rows.ts";
 
 const directories: string[] = [];
 function freshDirectory(): string {

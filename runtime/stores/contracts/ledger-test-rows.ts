@@ -1,5 +1,5 @@
-/** Ledger rows for tests. */
-import type { LedgerRow } from "../../stores/ports.ts";
+/** Ledger rows for tests (the SpendQueries contract, the Postgres spend store and spool tests). */
+import type { LedgerRow } from "../ports.ts";
 
 export const testDay = Date.UTC(2025, 0, 15);
 
