@@ -85,6 +85,8 @@ export interface AnthropicRequestBody {
   tool_choice?: AnthropicToolChoice;
   /** Extended thinking, with its token budget (at least 1024, below max_tokens). */
   thinking?: { type: "enabled"; budget_tokens: number };
+  /** Structured outputs (beta `structured-outputs-2025-11-13`): the answer's text follows the schema. */
+  output_format?: { type: "json_schema"; schema: Record<string, unknown> };
   stream?: boolean;
 }
 

@@ -271,6 +271,26 @@ describe("anthropic buildRequest", () => {
     expect(warnings).toEqual([expect.stringContaining("response_format")]);
   });
 
+  it("with tools, a JSON schema goes as Anthropic's structured output (output_format + beta) on models that have it, never as a forced tool", () => {
+    const tools: ChatCompletionRequest["tools"] = [{ type: "function", function: { name: "f" } }];
+    const schema = { type: "object", properties: { answer: { type: "string" } }, required: ["answer"], additionalProperties: false };
+    const format = { type: "json_schema" as const, json_schema: { name: "a", schema } };
+    const built = build({ messages: hello, tools, response_format: format });
+    expect(built.body.output_format).toEqual({ type: "json_schema", schema });
+    expect(built.body.tool_choice).toBeUndefined();
+    expect((built.body.tools as Array<{ name: string }>).map((tool) => tool.name)).toEqual(["f"]);
+    expect(built.upstream.headers["anthropic-beta"]).toBe("structured-outputs-2025-11-13");
+    expect(built.warnings).toEqual([]);
+    const old = build({ messages: hello, tools, response_format: format }, false, { ...deployment, model: "claude-3-7-sonnet-20250219" });
+    expect(old.body.output_format).toBeUndefined();
+    expect(old.upstream.headers["anthropic-beta"]).toBeUndefined();
+    expect(old.warnings.join("\n")).toMatch(/no structured outputs/);
+    const opus41 = build({ messages: hello, tools, response_format: format }, false, { ...deployment, model: "claude-opus-4-1-20250805" });
+    expect(opus41.body.output_format).toEqual({ type: "json_schema", schema });
+    // Without tools the forced tool stays (every Claude has it).
+    expect(build({ messages: hello, response_format: format }).body.output_format).toBeUndefined();
+  });
+
   it("rejects malformed input with clear 400s", () => {
     expect(buildError({ messages: [] })).toMatchObject({ status: 400, param: "messages" });
     expect(buildError({ messages: [{ role: "function", content: "x" } as unknown as ChatMessage] })).toMatchObject({

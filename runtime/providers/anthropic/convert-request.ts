@@ -11,7 +11,10 @@
  *   Anthropic's ten-minute guidance for non-streaming requests.
  * - `response_format` json_object / json_schema is implemented with a forced tool whose
  *   input schema is the requested schema (Anthropic has no JSON mode); the tool input comes
- *   back as the message text. With client tools present it is dropped with a warning.
+ *   back as the message text. With client tools present (a forced tool would stop the model from
+ *   calling them), a JSON schema goes as Anthropic's structured output instead (`output_format`,
+ *   beta `structured-outputs-2025-11-13`) on the models that have it (Claude Opus 4.1, and 4.5 and
+ *   later), where Anthropic itself is called; otherwise it is dropped with a warning.
  * - Anthropic refuses tool_use / tool_result blocks in a request without `tools`: when the history
  *   has tool calls but the request declares no tools, gw declares the tools the history names (open
  *   schema) with `tool_choice: none`, so the conversation goes on without new calls (as Bedrock's).
@@ -35,7 +38,7 @@ import { readReasoningRequest } from "../shared/reasoning-request.ts";
 import { convertUserContent } from "../shared/user-content-parts.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
 import { isRecord, responseFormatToolName } from "./anthropic-api.ts";
-import { defaultMaxTokens } from "./claude-models.ts";
+import { defaultMaxTokens, isClaudeAtLeast, parseClaudeModel } from "./claude-models.ts";
 import type {
   AnthropicContentBlock,
   AnthropicMessage,
@@ -262,11 +265,24 @@ function declareHistoryTools(body: AnthropicRequestBody): void {
   body.tool_choice ??= { type: "none" };
 }
 
-/** The Messages body and its warnings, without URL or headers (Vertex AI sends the same body to its own URL). */
+/** The beta flag Anthropic's structured outputs need. */
+export const structuredOutputsBeta = "structured-outputs-2025-11-13";
+
+/** Whether the model has Anthropic's structured outputs (Claude Opus 4.1, and every Claude 4.5 and later). */
+export function hasStructuredOutputs(model: string): boolean {
+  const claude = parseClaudeModel(model);
+  return isClaudeAtLeast(claude, 4, 5) || (claude?.family === "opus" && isClaudeAtLeast(claude, 4, 1));
+}
+
+/**
+ * The Messages body and its warnings, without URL or headers (Vertex AI sends the same body to its own URL).
+ * `structuredOutputs`: the platform takes Anthropic's `output_format` (Anthropic's own API).
+ */
 export function convertToAnthropicBody(
   request: ChatCompletionRequest,
   model: string,
   stream: boolean,
+  structuredOutputs = false,
 ): { body: AnthropicRequestBody; warnings: string[] } {
   const warnings: string[] = [];
   const { system, messages } = convertMessages(request.messages);
@@ -296,8 +312,16 @@ export function convertToAnthropicBody(
   }
   if (request.response_format !== undefined && request.response_format !== null) {
     if (hasTools) {
-      if (isRecord(request.response_format) && request.response_format.type !== "text") {
-        warnings.push("response_format dropped: anthropic cannot combine a JSON response format with tools");
+      const format = request.response_format;
+      const schema = isRecord(format) && format.type === "json_schema" && isRecord(format.json_schema) ? format.json_schema.schema : undefined;
+      if (structuredOutputs && isRecord(schema) && hasStructuredOutputs(model)) {
+        body.output_format = { type: "json_schema", schema };
+      } else if (isRecord(format) && format.type !== "text") {
+        warnings.push(
+          structuredOutputs && isRecord(schema)
+            ? `response_format dropped: ${model} has no structured outputs, and a forced tool would keep it from calling the request's tools`
+            : "response_format dropped: anthropic cannot combine a JSON object format (no schema) with tools",
+        );
       }
     } else {
       const tool = responseFormatTool(request.response_format, warnings);
@@ -317,9 +341,11 @@ export function convertToAnthropicBody(
 }
 
 export function convertRequest(request: ChatCompletionRequest, deployment: ResolvedDeployment, stream: boolean): ConvertedRequest {
-  const { body, warnings } = convertToAnthropicBody(request, deployment.model, stream);
+  const { body, warnings } = convertToAnthropicBody(request, deployment.model, stream, true);
+  const headers = createHeaders(deployment, stream);
+  if (body.output_format !== undefined) headers["anthropic-beta"] = headers["anthropic-beta"] === undefined ? structuredOutputsBeta : `${headers["anthropic-beta"]},${structuredOutputsBeta}`;
   return {
-    upstream: { url: messagesUrl(deployment), method: "POST", headers: createHeaders(deployment, stream), body: JSON.stringify(body) },
+    upstream: { url: messagesUrl(deployment), method: "POST", headers, body: JSON.stringify(body) },
     warnings,
   };
 }
