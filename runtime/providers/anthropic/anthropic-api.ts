@@ -95,7 +95,7 @@ export interface AnthropicRequestBody {
  * answers through the tool's input, which gw turns back into message text. Reserved:
  * a client tool may not use this name.
  */
-export const responseFormatToolName = "gw_response_format";
+export { responseFormatToolName } from "../shared/response-format-tool.ts";
 
 /** Token counts of a message (`usage`), also found in message_start and message_delta events. */
 export interface AnthropicUsage {

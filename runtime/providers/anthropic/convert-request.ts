@@ -37,7 +37,8 @@ import { readSystemTexts } from "../shared/message-text.ts";
 import { readReasoningRequest } from "../shared/reasoning-request.ts";
 import { convertUserContent } from "../shared/user-content-parts.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
-import { isRecord, responseFormatToolName } from "./anthropic-api.ts";
+import { isRecord } from "./anthropic-api.ts";
+import { responseFormatTool, responseFormatToolName } from "../shared/response-format-tool.ts";
 import { defaultMaxTokens, isClaudeAtLeast, parseClaudeModel } from "./claude-models.ts";
 import type {
   AnthropicContentBlock,
@@ -199,27 +200,10 @@ function convertToolChoice(input: unknown, parallel: unknown): AnthropicToolChoi
   return { type: "tool", name: choice.name, ...disableParallel };
 }
 
-/** The forced tool standing in for response_format; null when the format asks for plain text. */
-function responseFormatTool(format: unknown, warnings: string[]): AnthropicTool | null {
-  if (!isRecord(format) || format.type === "text") return null;
-  if (format.type === "json_object") {
-    return { name: responseFormatToolName, description: "Give your final answer as this tool's input: a JSON object.", input_schema: { type: "object" } };
-  }
-  if (format.type === "json_schema" && isRecord(format.json_schema)) {
-    const schema = format.json_schema.schema;
-    if (isRecord(schema) && (schema.type === "object" || schema.type === undefined)) {
-      const description = typeof format.json_schema.description === "string" ? ` ${format.json_schema.description}` : "";
-      return {
-        name: responseFormatToolName,
-        description: `Give your final answer as this tool's input, matching its schema.${description}`,
-        input_schema: schema.type === undefined ? { ...schema, type: "object" } : schema,
-      };
-    }
-    warnings.push("response_format dropped: anthropic can only be given a JSON schema whose root is an object");
-    return null;
-  }
-  warnings.push(`response_format dropped: type "${String(format.type)}" is not supported by anthropic`);
-  return null;
+/** The forced tool standing in for response_format (shared/response-format-tool.ts); null when the format asks for plain text. */
+function responseFormatToolOf(format: unknown, warnings: string[]): AnthropicTool | null {
+  const tool = responseFormatTool(format, "anthropic", warnings);
+  return tool === null ? null : { name: tool.name, description: tool.description, input_schema: tool.schema as AnthropicTool["input_schema"] };
 }
 
 /** Extended thinking within Claude's rules (thinking.ts); without it, thinking blocks sent back in the history are left out. */
@@ -324,7 +308,7 @@ export function convertToAnthropicBody(
         );
       }
     } else {
-      const tool = responseFormatTool(request.response_format, warnings);
+      const tool = responseFormatToolOf(request.response_format, warnings);
       if (tool) {
         body.tools = [tool];
         body.tool_choice = { type: "tool", name: responseFormatToolName };

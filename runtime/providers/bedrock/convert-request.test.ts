@@ -209,13 +209,31 @@ describe("bedrock buildRequest", () => {
     expect((await build({ messages: hello, stop: ["a", "b"] })).body.inferenceConfig).toEqual({ stopSequences: ["a", "b"] });
   });
 
-  it("asks for structured output for response_format json_schema and json_object", async () => {
+  it("asks for structured output for response_format json_schema and json_object on models AWS offers it for", async () => {
     const schema = { type: "object", properties: { answer: { type: "string" } }, required: ["answer"], additionalProperties: false };
-    const withSchema = await build({ messages: hello, response_format: { type: "json_schema", json_schema: { name: "reply", schema } } });
+    const sonnet45 = { ...deployment, model: "us.anthropic.claude-sonnet-4-5-20250929-v1:0" };
+    const withSchema = await build({ messages: hello, response_format: { type: "json_schema", json_schema: { name: "reply", schema } } }, false, sonnet45);
     expect(withSchema.body.outputConfig).toEqual({ textFormat: { type: "json_schema", structure: { jsonSchema: { schema: JSON.stringify(schema), name: "reply" } } } });
-    const object = await build({ messages: hello, response_format: { type: "json_object" } });
+    const object = await build({ messages: hello, response_format: { type: "json_object" } }, false, { ...deployment, model: "qwen.qwen3-32b-v1:0" });
     expect(object.body.outputConfig).toMatchObject({ textFormat: { structure: { jsonSchema: { schema: '{"type":"object"}' } } } });
     expect((await build({ messages: hello, response_format: { type: "text" } })).body).not.toHaveProperty("outputConfig");
+  });
+
+  it("uses a forced tool for response_format on models without structured output (older Claude, Nova, Llama), never outputConfig", async () => {
+    const schema = { type: "object", properties: { answer: { type: "string" } }, required: ["answer"] };
+    for (const model of ["anthropic.claude-3-5-sonnet-20240620-v1:0", "amazon.nova-pro-v1:0", "meta.llama3-70b-instruct-v1:0"]) {
+      const { body, warnings } = await build({ messages: hello, response_format: { type: "json_schema", json_schema: { name: "reply", schema } } }, false, { ...deployment, model });
+      expect(body, model).not.toHaveProperty("outputConfig");
+      expect(body.toolConfig, model).toEqual({
+        tools: [{ toolSpec: { name: "gw_response_format", description: expect.stringContaining("matching its schema"), inputSchema: { json: schema } } }],
+        toolChoice: { tool: { name: "gw_response_format" } },
+      });
+      expect(warnings).toEqual([]);
+    }
+    const withTools = await build({ messages: hello, tools: [{ type: "function", function: { name: "f" } }], response_format: { type: "json_object" } }, false, { ...deployment, model: "amazon.nova-pro-v1:0" });
+    expect(JSON.stringify(withTools.body)).not.toContain("gw_response_format");
+    expect(withTools.warnings.join("\n")).toMatch(/response_format dropped/);
+    await expect(build({ messages: hello, tools: [{ type: "function", function: { name: "gw_response_format" } }] })).rejects.toMatchObject({ status: 400 });
   });
 
   it("drops what Converse cannot do, with one warning each, and never sends it", async () => {

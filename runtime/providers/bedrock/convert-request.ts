@@ -14,7 +14,10 @@
  *   history names, with an open schema. Converse has no "none" tool choice: without tool history
  *   the tools are simply not sent; with it, the choice cannot be enforced and gw warns.
  * - `response_format` json_schema / json_object uses Converse structured output
- *   (`outputConfig.textFormat`); json_object asks for any JSON object.
+ *   (`outputConfig.textFormat`; json_object asks for any JSON object) on the models AWS offers it for
+ *   (hasStructuredOutput); on the others, a forced tool whose input schema is the schema
+ *   (shared/response-format-tool.ts), its input returned as the text, unless the request has tools
+ *   of its own (then it is dropped with a warning: a forced tool would keep the model from them).
  * - `max_tokens`, `temperature`, `top_p` and `stop` go to `inferenceConfig`; parameters
  *   Converse cannot honour are dropped, each with a warning.
  * - `reasoning_effort` or an Anthropic-style `thinking` object turn on Claude's extended thinking
@@ -24,8 +27,8 @@
  * @see https://docs.aws.amazon.com/bedrock/latest/userguide/conversation-inference-call.html
  */
 import { invalidRequest } from "../../http/errors.ts";
-import type { ChatCompletionRequest, ChatMessage } from "../../http/openai-types.ts";
-import { defaultMaxTokens, parseClaudeModel } from "../anthropic/claude-models.ts";
+import type { ChatCompletionRequest, ChatMessage, JsonObject } from "../../http/openai-types.ts";
+import { defaultMaxTokens, isClaudeAtLeast, parseClaudeModel } from "../anthropic/claude-models.ts";
 import { readHistoryThinking, resolveClaudeThinking } from "../anthropic/thinking.ts";
 import type { ClaudeThinking } from "../anthropic/thinking.ts";
 import { appendTurn } from "../shared/append-turn.ts";
@@ -35,6 +38,7 @@ import { warnDroppedParameters } from "../shared/dropped-parameters.ts";
 import { convertFunctionTools } from "../shared/function-tools.ts";
 import { readMessageText, readSystemTexts } from "../shared/message-text.ts";
 import { readReasoningRequest } from "../shared/reasoning-request.ts";
+import { responseFormatTool, responseFormatToolName } from "../shared/response-format-tool.ts";
 import { readStopSequences } from "../shared/stop-sequences.ts";
 import { parseToolCallArguments } from "../shared/tool-call-arguments.ts";
 import { readToolChoice } from "../shared/tool-choice.ts";
@@ -216,7 +220,8 @@ function convertMessages(input: unknown): ConvertedMessages {
 }
 
 function convertTools(tools: unknown[]): BedrockTool[] {
-  return convertFunctionTools(tools, "bedrock", (fn): BedrockTool => {
+  return convertFunctionTools(tools, "bedrock", (fn, param): BedrockTool => {
+    if (fn.name === responseFormatToolName) throw invalidRequest(`${param}: the tool name "${responseFormatToolName}" is reserved by gw.`, `${param}.function.name`);
     const spec: BedrockTool["toolSpec"] = {
       name: fn.name,
       inputSchema: { json: isRecord(fn.parameters) ? fn.parameters : { type: "object", properties: {} } },
@@ -264,6 +269,18 @@ function toolConfigOf(
   const tools = history.hasToolBlocks ? [...declared, ...historyTools(history.historyToolNames, declared)] : declared;
   if (tools.length === 0) return undefined;
   return declared.length > 0 && choice !== undefined ? { tools, toolChoice: choice } : { tools };
+}
+
+/**
+ * Whether Converse offers structured output (outputConfig.textFormat) for the model: Claude 4.5 and
+ * later, and the open-weight families AWS lists (Qwen, DeepSeek, Mistral, Gemma, Nemotron, MiniMax,
+ * Kimi, gpt-oss). Others (Nova, Llama, Titan, Cohere, AI21, older Claude) take the forced tool.
+ * @see https://docs.aws.amazon.com/bedrock/latest/userguide/structured-output.html
+ */
+export function hasStructuredOutput(model: string): boolean {
+  const claude = parseClaudeModel(model);
+  if (claude !== null) return isClaudeAtLeast(claude, 4, 5);
+  return /qwen|deepseek|mistral|magistral|pixtral|gemma|nemotron|minimax|moonshot|kimi|gpt-oss/i.test(model);
 }
 
 function outputConfigOf(format: unknown, warnings: string[]): BedrockOutputConfig | undefined {
@@ -329,8 +346,21 @@ export function convertRequest(request: ChatCompletionRequest, deployment: Resol
 
   const toolConfig = toolConfigOf(request, converted, warnings);
   if (toolConfig) body.toolConfig = toolConfig;
-  const outputConfig = outputConfigOf(request.response_format, warnings);
-  if (outputConfig) body.outputConfig = outputConfig;
+  const format = request.response_format;
+  if (hasStructuredOutput(deployment.model)) {
+    const outputConfig = outputConfigOf(format, warnings);
+    if (outputConfig) body.outputConfig = outputConfig;
+  } else if (isRecord(format) && format.type !== "text") {
+    if (Array.isArray(request.tools) && request.tools.length > 0) {
+      warnings.push(`response_format dropped: ${deployment.model} has no structured output on bedrock, and a forced tool would keep it from calling the request's tools`);
+    } else {
+      const tool = responseFormatTool(format, "bedrock", warnings);
+      if (tool !== null) {
+        const forced: BedrockTool = { toolSpec: { name: tool.name, description: tool.description, inputSchema: { json: tool.schema as JsonObject } } };
+        body.toolConfig = { tools: [...(body.toolConfig?.tools ?? []), forced], toolChoice: { tool: { name: tool.name } } };
+      }
+    }
+  }
   applyThinking(request, deployment.model, body, warnings);
 
   if (typeof request.n === "number" && request.n > 1) warnings.push(`n=${request.n} not supported by bedrock: one choice is returned`);

@@ -100,3 +100,16 @@ describe("bedrock convertResponse", () => {
     }
   });
 });
+
+describe("bedrock convertResponse: the response-format tool", () => {
+  it("returns the forced tool's input as the text, finish_reason stop, no tool call", () => {
+    const body = {
+      output: { message: { role: "assistant", content: [{ toolUse: { toolUseId: "t1", name: "gw_response_format", input: { answer: "42" } } }] } },
+      stopReason: "tool_use",
+      usage: { inputTokens: 5, outputTokens: 7, totalTokens: 12 },
+    };
+    const { completion } = bedrock.convertResponse(body, { requestId: "req_1", created: 1, publicModel: "m" });
+    expect(completion.choices[0]).toMatchObject({ message: { content: '{"answer":"42"}' }, finish_reason: "stop" });
+    expect(completion.choices[0]?.message.tool_calls).toBeUndefined();
+  });
+});

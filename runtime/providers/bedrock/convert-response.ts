@@ -13,6 +13,7 @@ import type { ChatCompletion, ToolCall } from "../../http/openai-types.ts";
 import { toOpenAIUsage, toTokenUsage } from "../shared/disjoint-usage.ts";
 import type { ConvertedResponse, ProviderContext } from "../types.ts";
 import { isRecord, readUsage } from "./bedrock-api.ts";
+import { responseFormatToolName } from "../shared/response-format-tool.ts";
 import { mapFinishReason } from "./map-finish-reason.ts";
 
 export function convertResponse(body: unknown, context: ProviderContext): ConvertedResponse {
@@ -22,6 +23,7 @@ export function convertResponse(body: unknown, context: ProviderContext): Conver
 
   let text = "";
   let hasText = false;
+  let usedResponseFormatTool = false;
   const toolCalls: ToolCall[] = [];
   let reasoning = "";
   const thinkingBlocks: Array<Record<string, string>> = [];
@@ -36,7 +38,14 @@ export function convertResponse(body: unknown, context: ProviderContext): Conver
       if (typeof toolUse.toolUseId !== "string" || typeof toolUse.name !== "string") {
         throw badUpstreamResponse("bedrock", `content[${index}] is a toolUse without toolUseId or name`);
       }
-      toolCalls.push({ id: toolUse.toolUseId, type: "function", function: { name: toolUse.name, arguments: JSON.stringify(toolUse.input ?? {}) } });
+      if (toolUse.name === responseFormatToolName) {
+        // The forced tool standing in for response_format: its input is the answer (shared/response-format-tool.ts).
+        text += JSON.stringify(toolUse.input ?? {});
+        hasText = true;
+        usedResponseFormatTool = true;
+      } else {
+        toolCalls.push({ id: toolUse.toolUseId, type: "function", function: { name: toolUse.name, arguments: JSON.stringify(toolUse.input ?? {}) } });
+      }
     } else if (isRecord(block.reasoningContent)) {
       const thought = block.reasoningContent;
       if (isRecord(thought.reasoningText) && typeof thought.reasoningText.text === "string") {
@@ -50,7 +59,7 @@ export function convertResponse(body: unknown, context: ProviderContext): Conver
   }
 
   const usage = readUsage(body.usage);
-  const finishReason = mapFinishReason(body.stopReason);
+  const finishReason = usedResponseFormatTool && toolCalls.length === 0 && body.stopReason === "tool_use" ? "stop" : mapFinishReason(body.stopReason);
   const answer: ChatCompletion["choices"][number]["message"] = {
     role: "assistant",
     content: hasText ? text : toolCalls.length > 0 ? null : "",

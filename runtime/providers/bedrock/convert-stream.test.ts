@@ -117,3 +117,21 @@ describe("bedrock stream converter", () => {
     await expect(replay(frames, bedrock.createStreamConverter(context, request))).rejects.toMatchObject({ status: 502, code: "stream_ended_early" });
   });
 });
+
+describe("bedrock stream converter: the response-format tool", () => {
+  it("streams the forced tool's input as content deltas and finishes with stop", async () => {
+    const events = [
+      { messageStart: { role: "assistant" } },
+      { contentBlockStart: { contentBlockIndex: 0, start: { toolUse: { toolUseId: "t1", name: "gw_response_format" } } } },
+      { contentBlockDelta: { contentBlockIndex: 0, delta: { toolUse: { input: '{"answer":' } } } },
+      { contentBlockDelta: { contentBlockIndex: 0, delta: { toolUse: { input: '"42"}' } } } },
+      { contentBlockStop: { contentBlockIndex: 0 } },
+      { messageStop: { stopReason: "tool_use" } },
+      { metadata: { usage: { inputTokens: 5, outputTokens: 7, totalTokens: 12 } } },
+    ];
+    const chunks = await replay(wire(events.map((event) => JSON.stringify(event))), bedrock.createStreamConverter(context, withUsage));
+    expect(content(chunks)).toBe('{"answer":"42"}');
+    expect(chunks.some((chunk) => chunk.choices[0]?.delta.tool_calls !== undefined)).toBe(false);
+    expect(chunks.flatMap((chunk) => chunk.choices.map((choice) => choice.finish_reason)).filter((reason) => reason !== null)).toEqual(["stop"]);
+  });
+});

@@ -27,12 +27,13 @@ import { streamEndedEarly } from "../shared/stream-ended-early.ts";
 import { createToolCallDeltas } from "../shared/tool-call-deltas.ts";
 import type { ProviderContext, StreamConverter, UpstreamEvent } from "../types.ts";
 import { isRecord, readUsage } from "./bedrock-api.ts";
+import { responseFormatToolName } from "../shared/response-format-tool.ts";
 import type { BedrockUsage, JsonRecord } from "./bedrock-api.ts";
 import { mapStreamError } from "./map-error.ts";
 import { mapFinishReason } from "./map-finish-reason.ts";
 
 /** What a content block index refers to (a tool use's call is kept by `tools`, under the same index). */
-type BlockKind = "tool" | "other";
+type BlockKind = "tool" | "json" | "other";
 
 /** A chunk delta with the reasoning fields OpenAI-compatible clients read (LiteLLM's names). */
 type ChunkDelta = ChatCompletionChunk["choices"][number]["delta"];
@@ -47,6 +48,8 @@ export function createStreamConverter(context: ProviderContext, request: ChatCom
   let stopped = false;
   let usageSent = false;
   const blocks = new Map<number, BlockKind>();
+  let usedResponseFormatTool = false;
+  let realToolCalls = false;
 
   function usageChunk(): ChatCompletionChunk[] {
     if (!forwardUsage || usageSent || !stopped || usage === undefined) return [];
@@ -69,7 +72,14 @@ export function createStreamConverter(context: ProviderContext, request: ChatCom
     if (typeof toolUse.toolUseId !== "string" || typeof toolUse.name !== "string") {
       throw badUpstreamResponse("bedrock", "contentBlockStart toolUse without toolUseId or name");
     }
+    if (toolUse.name === responseFormatToolName) {
+      // The forced tool standing in for response_format: its input streams as the text.
+      blocks.set(index, "json");
+      usedResponseFormatTool = true;
+      return withStart([]);
+    }
     blocks.set(index, "tool");
+    realToolCalls = true;
     return withStart([chunk({ tool_calls: [tools.start(index, toolUse.toolUseId, toolUse.name)] })]);
   }
 
@@ -85,6 +95,10 @@ export function createStreamConverter(context: ProviderContext, request: ChatCom
       if (typeof thought.signature === "string") return withStart([chunk({ thinking_blocks: [{ type: "thinking", thinking: "", signature: thought.signature }] } as ChunkDelta)]);
       if (typeof thought.redactedContent === "string") return withStart([chunk({ thinking_blocks: [{ type: "redacted_thinking", data: thought.redactedContent }] } as ChunkDelta)]);
       return [];
+    }
+    if (isRecord(delta.toolUse) && blocks.get(index) === "json") {
+      const input = delta.toolUse.input;
+      return typeof input === "string" && input.length > 0 ? [chunk({ content: input })] : [];
     }
     if (isRecord(delta.toolUse)) {
       if (blocks.get(index) !== "tool") throw badUpstreamResponse("bedrock", "a toolUse delta for a block that did not start as a tool use");
@@ -119,7 +133,8 @@ export function createStreamConverter(context: ProviderContext, request: ChatCom
       case "messageStop": {
         if (stopped) return [];
         stopped = true;
-        return [...withStart([chunk({}, mapFinishReason(payload.stopReason))]), ...usageChunk()];
+        const reason = usedResponseFormatTool && !realToolCalls && payload.stopReason === "tool_use" ? "stop" : mapFinishReason(payload.stopReason);
+        return [...withStart([chunk({}, reason)]), ...usageChunk()];
       }
       case "metadata":
         usage = readUsage(payload.usage);
