@@ -43,7 +43,7 @@ describe("anthropic buildRequest", () => {
     });
   });
 
-  it("moves system and developer messages into system, in order", () => {
+  it("moves leading system and developer messages into system; a later one keeps its place as user text", () => {
     const { body } = build({
       messages: [
         { role: "system", content: "You are terse." },
@@ -52,11 +52,29 @@ describe("anthropic buildRequest", () => {
         { role: "user", content: "Again" },
       ],
     });
-    expect(body.system).toEqual([
-      { type: "text", text: "You are terse." },
-      { type: "text", text: "Answer in French." },
+    expect(body.system).toEqual([{ type: "text", text: "You are terse." }]);
+    expect(body.messages).toEqual([
+      { role: "user", content: [{ type: "text", text: "Hi" }, { type: "text", text: "System: Answer in French." }, { type: "text", text: "Again" }] },
     ]);
-    expect(body.messages).toEqual([{ role: "user", content: [{ type: "text", text: "Hi" }, { type: "text", text: "Again" }] }]);
+  });
+
+  it("puts a system message sent between tool calls and their results after the results (Anthropic wants them first)", () => {
+    const { body } = build({
+      messages: [
+        { role: "user", content: "Weather?" },
+        { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "weather", arguments: "{}" } }] },
+        { role: "system", content: "Use Celsius." },
+        { role: "tool", tool_call_id: "call_1", content: "20" },
+      ],
+      tools: [{ type: "function", function: { name: "weather" } }],
+    });
+    expect(body.messages.at(-1)).toEqual({
+      role: "user",
+      content: [
+        { type: "tool_result", tool_use_id: "call_1", content: "20" },
+        { type: "text", text: "System: Use Celsius." },
+      ],
+    });
   });
 
   it("keeps each text part of a system message as its own block, not run together", () => {

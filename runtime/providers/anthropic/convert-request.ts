@@ -1,7 +1,8 @@
 /**
  * OpenAI chat request -> Anthropic Messages request.
  *
- * - system and developer messages, wherever they appear, become `system` text blocks, in order.
+ * - system and developer messages before the first turn become `system` text blocks, in order; one
+ *   sent later keeps its place as user text "System: ..." (shared/message-text.ts createSystemPlacement).
  * - Anthropic wants user and assistant turns to alternate: consecutive messages of the same
  *   role are merged; tool results become `tool_result` blocks of a user turn.
  * - `max_tokens` is required by Anthropic. When the client sends neither max_tokens nor
@@ -33,7 +34,7 @@ import { readStopSequences } from "../shared/stop-sequences.ts";
 import { parseToolCallArguments } from "../shared/tool-call-arguments.ts";
 import { readToolChoice } from "../shared/tool-choice.ts";
 import { toToolUseId } from "../shared/tool-use-id.ts";
-import { readSystemTexts } from "../shared/message-text.ts";
+import { createSystemPlacement, readSystemTexts } from "../shared/message-text.ts";
 import { readReasoningRequest } from "../shared/reasoning-request.ts";
 import { convertUserContent } from "../shared/user-content-parts.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
@@ -147,6 +148,12 @@ function convertMessages(input: unknown): { system: AnthropicTextBlock[]; messag
   if (!Array.isArray(input) || input.length === 0) throw invalidRequest("messages must be a non-empty array.", "messages");
   const system: AnthropicTextBlock[] = [];
   const messages: AnthropicMessage[] = [];
+  // A system message after the first turn keeps its place (shared/message-text.ts).
+  const placement = createSystemPlacement();
+  const releaseSystem = (): void => {
+    const held = placement.release();
+    if (held.length > 0) appendTurn(messages, "user", held.map((text): AnthropicTextBlock => ({ type: "text", text })));
+  };
   for (let index = 0; index < input.length; index++) {
     const message: unknown = input[index];
     const param = `messages[${index}]`;
@@ -155,13 +162,16 @@ function convertMessages(input: unknown): { system: AnthropicTextBlock[]; messag
     switch (typed.role) {
       case "system":
       case "developer": {
-        for (const text of readSystemTexts(typed.content, `${param}.content`)) system.push({ type: "text", text });
+        const texts = readSystemTexts(typed.content, `${param}.content`);
+        if (placement.isPrompt(texts, messages.length > 0)) for (const text of texts) system.push({ type: "text", text });
         break;
       }
       case "user":
+        releaseSystem();
         appendTurn(messages, "user", userBlocks(typed.content, `${param}.content`));
         break;
       case "assistant":
+        releaseSystem();
         appendTurn(messages, "assistant", assistantBlocks(typed, param));
         break;
       case "tool": {
@@ -177,6 +187,7 @@ function convertMessages(input: unknown): { system: AnthropicTextBlock[]; messag
         );
     }
   }
+  releaseSystem();
   if (messages.length === 0) throw invalidRequest("messages must contain at least one user or assistant message with content.", "messages");
   return { system, messages };
 }

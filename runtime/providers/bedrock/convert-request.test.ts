@@ -58,7 +58,7 @@ describe("bedrock buildRequest", () => {
     expect(arn.upstream.url).toContain("/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aapplication-inference-profile%2Fabc/converse");
   });
 
-  it("moves system and developer messages into system and merges same-role turns", async () => {
+  it("moves leading system messages into system (a later one keeps its place as user text) and merges same-role turns", async () => {
     const { body } = await build({
       messages: [
         { role: "system", content: "You are terse." },
@@ -70,9 +70,9 @@ describe("bedrock buildRequest", () => {
         { role: "user", content: "four" },
       ],
     });
-    expect(body.system).toEqual([{ text: "You are terse." }, { text: "Answer in French." }]);
+    expect(body.system).toEqual([{ text: "You are terse." }]);
     expect(body.messages).toEqual([
-      { role: "user", content: [{ text: "one" }, { text: "two" }] },
+      { role: "user", content: [{ text: "one" }, { text: "System: Answer in French." }, { text: "two" }] },
       { role: "assistant", content: [{ text: "three" }] },
       { role: "user", content: [{ text: "four" }] },
     ]);

@@ -36,7 +36,7 @@ import { convertAssistantToolCalls } from "../shared/assistant-tool-calls.ts";
 import { parseDataUrl } from "../shared/data-url.ts";
 import { warnDroppedParameters } from "../shared/dropped-parameters.ts";
 import { convertFunctionTools } from "../shared/function-tools.ts";
-import { readMessageText, readSystemTexts } from "../shared/message-text.ts";
+import { createSystemPlacement, readMessageText, readSystemTexts } from "../shared/message-text.ts";
 import { readReasoningRequest } from "../shared/reasoning-request.ts";
 import { responseFormatTool, responseFormatToolName } from "../shared/response-format-tool.ts";
 import { readStopSequences } from "../shared/stop-sequences.ts";
@@ -181,6 +181,12 @@ function convertMessages(input: unknown): ConvertedMessages {
   const historyToolNames = new Set<string>();
   const counter = { documents: 0 };
   let hasToolBlocks = false;
+  // A system message after the first turn keeps its place (shared/message-text.ts).
+  const placement = createSystemPlacement();
+  const releaseSystem = (): void => {
+    const held = placement.release();
+    if (held.length > 0) appendTurn(messages, "user", held.map((text): BedrockContentBlock => ({ text })));
+  };
   for (let index = 0; index < input.length; index++) {
     const message: unknown = input[index];
     const param = `messages[${index}]`;
@@ -189,13 +195,16 @@ function convertMessages(input: unknown): ConvertedMessages {
     switch (typed.role) {
       case "system":
       case "developer": {
-        for (const text of readSystemTexts(typed.content, `${param}.content`)) system.push({ text });
+        const texts = readSystemTexts(typed.content, `${param}.content`);
+        if (placement.isPrompt(texts, messages.length > 0)) for (const text of texts) system.push({ text });
         break;
       }
       case "user":
+        releaseSystem();
         appendTurn(messages, "user", userBlocks(typed.content, `${param}.content`, counter));
         break;
       case "assistant": {
+        releaseSystem();
         const blocks = assistantBlocks(typed, param, historyToolNames);
         if (blocks.some((block) => "toolUse" in block)) hasToolBlocks = true;
         appendTurn(messages, "assistant", blocks);
@@ -215,6 +224,7 @@ function convertMessages(input: unknown): ConvertedMessages {
         );
     }
   }
+  releaseSystem();
   if (messages.length === 0) throw invalidRequest("messages must contain at least one user or assistant message with content.", "messages");
   return { system, messages, historyToolNames, hasToolBlocks };
 }

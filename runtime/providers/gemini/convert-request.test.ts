@@ -50,7 +50,7 @@ describe("gemini buildRequest", () => {
     expect(upstream.url).toBe("https://generativelanguage.googleapis.com/v1beta/tunedModels/my-model:generateContent");
   });
 
-  it("moves system and developer messages into systemInstruction and merges same-role turns", () => {
+  it("moves leading system messages into systemInstruction (a later one keeps its place as user text) and merges same-role turns", () => {
     const { body } = build({
       messages: [
         { role: "system", content: "You are terse." },
@@ -62,9 +62,9 @@ describe("gemini buildRequest", () => {
         { role: "user", content: "five" },
       ],
     });
-    expect(body.systemInstruction).toEqual({ parts: [{ text: "You are terse." }, { text: "Answer in French." }] });
+    expect(body.systemInstruction).toEqual({ parts: [{ text: "You are terse." }] });
     expect(body.contents).toEqual([
-      { role: "user", parts: [{ text: "one" }, { text: "two" }] },
+      { role: "user", parts: [{ text: "one" }, { text: "System: Answer in French." }, { text: "two" }] },
       { role: "model", parts: [{ text: "three" }, { text: "four" }] },
       { role: "user", parts: [{ text: "five" }] },
     ]);

@@ -2,7 +2,8 @@
  * OpenAI chat request -> Google `generateContent` request (Gemini API; Vertex AI reuses
  * `convertToGeminiBody`).
  *
- * - system and developer messages, wherever they appear, become `systemInstruction` parts, in order.
+ * - system and developer messages before the first turn become `systemInstruction` parts, in order;
+ *   one sent later keeps its place as user text "System: ..." (shared/message-text.ts).
  * - user and tool messages become `user` turns, assistant messages `model` turns; consecutive
  *   turns of the same role are merged (Google wants them to alternate).
  * - Images: a base64 data: URL -> `inlineData`; an http(s) URL -> `fileData` with a MIME type
@@ -32,7 +33,7 @@ import { parseDataUrl } from "../shared/data-url.ts";
 import { warnDroppedParameters } from "../shared/dropped-parameters.ts";
 import { convertFunctionTools } from "../shared/function-tools.ts";
 import { toGeminiParameters, toGeminiSchema } from "../shared/json-schema-to-gemini.ts";
-import { readMessageText, readSystemTexts } from "../shared/message-text.ts";
+import { createSystemPlacement, readMessageText, readSystemTexts } from "../shared/message-text.ts";
 import { readStopSequences } from "../shared/stop-sequences.ts";
 import { parseToolCallArguments } from "../shared/tool-call-arguments.ts";
 import { readToolChoice } from "../shared/tool-choice.ts";
@@ -175,6 +176,12 @@ function convertMessages(input: unknown, model: string, provider: string): Conve
   const contents: GeminiContent[] = [];
   /** Tool call id -> function name, from the assistant messages seen so far (a later id wins). */
   const toolNames = new Map<string, string>();
+  // A system message after the first turn keeps its place (shared/message-text.ts).
+  const placement = createSystemPlacement();
+  const releaseSystem = (): void => {
+    const held = placement.release();
+    if (held.length > 0) append(contents, "user", held.map((text): GeminiPart => ({ text })));
+  };
   for (let index = 0; index < input.length; index++) {
     const message: unknown = input[index];
     const param = `messages[${index}]`;
@@ -182,13 +189,16 @@ function convertMessages(input: unknown, model: string, provider: string): Conve
     switch (message.role) {
       case "system":
       case "developer": {
-        for (const text of readSystemTexts(message.content, `${param}.content`)) system.push({ text });
+        const texts = readSystemTexts(message.content, `${param}.content`);
+        if (placement.isPrompt(texts, contents.length > 0)) for (const text of texts) system.push({ text });
         break;
       }
       case "user":
+        releaseSystem();
         append(contents, "user", userParts(message.content, `${param}.content`, provider));
         break;
       case "assistant": {
+        releaseSystem();
         const text = readMessageText(message.content, `${param}.content`);
         const signature = geminiSignatureOf(message);
         const calls = convertAssistantToolCalls(message.tool_calls, param, (call, callParam, callIndex): GeminiPart => {
@@ -222,6 +232,7 @@ function convertMessages(input: unknown, model: string, provider: string): Conve
         );
     }
   }
+  releaseSystem();
   if (contents.length === 0) throw invalidRequest("messages must contain at least one user or assistant message with content.", "messages");
   return { system, contents };
 }

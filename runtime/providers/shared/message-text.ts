@@ -35,3 +35,34 @@ export function readSystemTexts(content: unknown, param: string): string[] {
   }
   return texts;
 }
+
+/**
+ * Where a system or developer message goes for providers with one top-level system prompt
+ * (Anthropic, Bedrock, Gemini). Those before the first user or assistant turn are the system prompt.
+ * One sent later keeps its place in the conversation: its text becomes user text, "System: <text>",
+ * put before the next user or assistant message (or at the end), never between an assistant's tool
+ * calls and their results (which must come first in the next user turn).
+ */
+export interface SystemPlacement {
+  /** true: `texts` are the system prompt (no turn yet); false: they are held for the conversation. */
+  isPrompt(texts: readonly string[], conversationStarted: boolean): boolean;
+  /** The held texts, as they go into a user turn; empty when none. */
+  release(): string[];
+}
+
+export function createSystemPlacement(): SystemPlacement {
+  let held: string[] | null = null;
+  return {
+    isPrompt(texts, conversationStarted) {
+      if (!conversationStarted) return true;
+      for (const text of texts) (held ??= []).push(`System: ${text}`);
+      return false;
+    },
+    release() {
+      if (held === null) return [];
+      const out = held;
+      held = null;
+      return out;
+    },
+  };
+}
