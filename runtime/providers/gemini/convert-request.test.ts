@@ -80,6 +80,7 @@ describe("gemini buildRequest", () => {
             { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } },
             { type: "image_url", image_url: { url: "https://example.com/cat.webp?size=large", detail: "high" } },
             { type: "image_url", image_url: { url: "https://example.com/photo" } },
+            { type: "image_url", image_url: { url: "https://example.com/v1.2/render?id=7", format: "image/png" } as never },
             { type: "input_audio", input_audio: { data: "UklGRg==", format: "wav" } },
             { type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=", filename: "a.pdf" } },
           ],
@@ -90,7 +91,8 @@ describe("gemini buildRequest", () => {
       { text: "What is this?" },
       { inlineData: { mimeType: "image/png", data: "iVBORw0KGgo=" } },
       { fileData: { mimeType: "image/webp", fileUri: "https://example.com/cat.webp?size=large" } },
-      { fileData: { mimeType: "image/jpeg", fileUri: "https://example.com/photo" } },
+      { fileData: { fileUri: "https://example.com/photo" } },
+      { fileData: { mimeType: "image/png", fileUri: "https://example.com/v1.2/render?id=7" } },
       { inlineData: { mimeType: "audio/wav", data: "UklGRg==" } },
       { inlineData: { mimeType: "application/pdf", data: "JVBERi0=" } },
     ]);

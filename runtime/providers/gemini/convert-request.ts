@@ -6,9 +6,12 @@
  *   one sent later keeps its place as user text "System: ..." (shared/message-text.ts).
  * - user and tool messages become `user` turns, assistant messages `model` turns; consecutive
  *   turns of the same role are merged (Google wants them to alternate).
- * - Images: a base64 data: URL -> `inlineData`; an http(s) URL -> `fileData` with a MIME type
- *   guessed from the file extension (image/jpeg when unknown): Google fetches public and
- *   signed URLs itself. Audio (`input_audio`) and base64 files (`file.file_data`) -> `inlineData`.
+ * - Images: a base64 data: URL -> `inlineData`; an http(s) URL -> `fileData` (Google fetches public
+ *   and signed URLs itself) with a MIME type from the file extension, else from the client's
+ *   `image_url.format` hint (a MIME type, as LiteLLM accepts), else none: `fileData.mimeType` is
+ *   optional on the Gemini API and Google then takes the type of what it fetched. gw never fetches
+ *   on the request path, and a guessed type (gw used to send image/jpeg) mislabels PNGs, WebPs and
+ *   GIFs. Vertex AI requires the field: there, and only there, image/jpeg stays the fallback. Audio (`input_audio`) and base64 files (`file.file_data`) -> `inlineData`.
  * - Assistant `tool_calls` -> `functionCall` parts; tool messages -> `functionResponse` parts
  *   named after the earlier assistant tool call with that id (Google matches by name). A tool
  *   result that is a JSON object is the response itself; anything else is `{"output": ...}`.
@@ -93,10 +96,14 @@ const imageTypesByExtension: Readonly<Record<string, string>> = {
   gif: "image/gif",
 };
 
-function guessImageType(url: string): string {
+/** The MIME type of an image URL: from its file extension, else the client's hint; undefined when neither says. */
+function imageUrlType(url: string, hint: unknown): string | undefined {
   const path = url.split(/[?#]/)[0] ?? url;
-  const extension = path.slice(path.lastIndexOf(".") + 1).toLowerCase();
-  return Object.hasOwn(imageTypesByExtension, extension) ? imageTypesByExtension[extension]! : "image/jpeg";
+  const slash = path.lastIndexOf("/");
+  const dot = path.lastIndexOf(".");
+  const extension = dot > slash ? path.slice(dot + 1).toLowerCase() : "";
+  if (Object.hasOwn(imageTypesByExtension, extension)) return imageTypesByExtension[extension];
+  return typeof hint === "string" && /^image\/[a-z0-9.+-]+$/i.test(hint) ? hint.toLowerCase() : undefined;
 }
 
 /** A base64 data: URL that names its media type (Google needs a MIME type for inline data); null otherwise. */
@@ -105,10 +112,13 @@ function parseTypedDataUrl(url: string): { mediaType: string; data: string } | n
   return parsed !== null && parsed.mediaType.length > 0 ? parsed : null;
 }
 
-function imagePart(part: JsonRecord, param: string): GeminiPart {
+function imagePart(part: JsonRecord, param: string, fallbackType?: string): GeminiPart {
   const url = isRecord(part.image_url) ? part.image_url.url : undefined;
   if (typeof url !== "string") throw invalidRequest(`${param}.image_url.url must be a string.`, `${param}.image_url.url`);
-  if (url.startsWith("https://") || url.startsWith("http://")) return { fileData: { mimeType: guessImageType(url), fileUri: url } };
+  if (url.startsWith("https://") || url.startsWith("http://")) {
+    const mimeType = imageUrlType(url, isRecord(part.image_url) ? part.image_url.format : undefined) ?? fallbackType;
+    return mimeType === undefined ? { fileData: { fileUri: url } } : { fileData: { mimeType, fileUri: url } };
+  }
   const parsed = parseTypedDataUrl(url);
   if (!parsed) throw invalidRequest(`${param}.image_url.url must be an http(s) URL or a base64 data: URL.`, `${param}.image_url.url`);
   return { inlineData: { mimeType: parsed.mediaType, data: parsed.data } };
@@ -137,10 +147,13 @@ function filePart(part: JsonRecord, param: string): GeminiPart {
   return { inlineData: { mimeType: parsed.mediaType, data: parsed.data } };
 }
 
-const userPartConverters = { image_url: imagePart, input_audio: audioPart, file: filePart };
+const userPartConverters = { image_url: (part: JsonRecord, param: string) => imagePart(part, param), input_audio: audioPart, file: filePart };
+/** Vertex AI requires `fileData.mimeType` (see the top). */
+const vertexUserPartConverters = { ...userPartConverters, image_url: (part: JsonRecord, param: string) => imagePart(part, param, "image/jpeg") };
 
 function userParts(content: unknown, param: string, provider: string): GeminiPart[] {
-  return convertUserContent<GeminiPart>(content, param, provider, (text) => ({ text }), userPartConverters);
+  const converters = provider === "vertex" ? vertexUserPartConverters : userPartConverters;
+  return convertUserContent<GeminiPart>(content, param, provider, (text) => ({ text }), converters);
 }
 
 /** A tool result: a JSON object is the response itself; other JSON values and plain text go under "output". */

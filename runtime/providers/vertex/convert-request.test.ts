@@ -25,6 +25,11 @@ function build(request: Partial<ChatCompletionRequest>, deployment: Partial<Reso
 }
 
 describe("vertex buildRequest for Gemini models", () => {
+  it("sends an image URL without an extension as image/jpeg (Vertex AI requires fileData.mimeType)", async () => {
+    const { body } = await build({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/photo" } }] }] });
+    expect((body as { contents: unknown }).contents).toEqual([{ role: "user", parts: [{ fileData: { mimeType: "image/jpeg", fileUri: "https://example.com/photo" } }] }]);
+  });
+
   it("posts Google's generateContent body to the project/location URL, credentials left to the authorizer", () => {
     const { upstream, body } = build({ max_tokens: 50 });
     expect(upstream.url).toBe(
