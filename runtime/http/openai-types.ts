@@ -118,6 +118,21 @@ export interface TokenUsage {
 
 export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | "function_call";
 
+/** One output token's log probability, with the most likely alternatives at that position. */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  /** The token's UTF-8 bytes (null when it has none, e.g. part of a multi-byte character). */
+  bytes: number[] | null;
+  top_logprobs: Array<{ token: string; logprob: number; bytes: number[] | null }>;
+}
+
+/** `choices[].logprobs` when the client asked for `logprobs: true`. */
+export interface ChoiceLogprobs {
+  content: TokenLogprob[] | null;
+  refusal: TokenLogprob[] | null;
+}
+
 export interface ChatCompletion {
   id: string;
   object: "chat.completion";
@@ -132,7 +147,7 @@ export interface ChatCompletion {
       tool_calls?: ToolCall[];
     };
     finish_reason: FinishReason;
-    logprobs: null;
+    logprobs: ChoiceLogprobs | null;
   }>;
   usage?: Usage;
   system_fingerprint?: string | null;
@@ -159,7 +174,7 @@ export interface ChatCompletionChunk {
       tool_calls?: ToolCallDelta[];
     };
     finish_reason: FinishReason | null;
-    logprobs?: null;
+    logprobs?: ChoiceLogprobs | null;
   }>;
   usage?: Usage | null;
   system_fingerprint?: string | null;

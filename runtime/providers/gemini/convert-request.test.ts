@@ -274,12 +274,10 @@ describe("gemini buildRequest", () => {
   });
 
   it("drops what Gemini cannot do, with one warning each", () => {
-    const { body, warnings } = build({ messages: hello, logprobs: true, top_logprobs: 3, user: "user-42", logit_bias: { "1": 2 }, tool_choice: "required" });
+    const { body, warnings } = build({ messages: hello, user: "user-42", logit_bias: { "1": 2 }, tool_choice: "required" });
     expect(body).not.toHaveProperty("generationConfig");
     expect(warnings).toEqual([
       "tool_choice dropped: the request has no tools",
-      "logprobs dropped: not supported by gemini",
-      "top_logprobs dropped: not supported by gemini",
       "user dropped: not supported by gemini",
       "logit_bias dropped: not supported by gemini",
     ]);

@@ -23,7 +23,7 @@
  * - `reasoning_effort` / `thinking` -> `generationConfig.thinkingConfig` (thinking.ts).
  * - tools -> one `functionDeclarations` tool, parameters converted to Google's schema subset
  *   (../shared/json-schema-to-gemini.ts); tool_choice -> `toolConfig.functionCallingConfig`.
- * - Sampling and length -> `generationConfig`; `response_format` json_object -> responseMimeType
+ * - Sampling, length and logprobs (convert-logprobs.ts) -> `generationConfig`; `response_format` json_object -> responseMimeType
  *   application/json, json_schema -> also `responseSchema`.
  * - Parameters Google cannot honour are dropped, each with a warning.
  * @see https://ai.google.dev/api/generate-content#request-body
@@ -42,6 +42,7 @@ import { parseToolCallArguments } from "../shared/tool-call-arguments.ts";
 import { readToolChoice } from "../shared/tool-choice.ts";
 import { convertUserContent } from "../shared/user-content-parts.ts";
 import type { ConvertedRequest, ResolvedDeployment } from "../types.ts";
+import { applyLogprobsRequest } from "./convert-logprobs.ts";
 import { createHeaders, generateContentUrl } from "./endpoint.ts";
 import { isRecord } from "./gemini-api.ts";
 import { geminiSignatureOf, geminiThinkingConfig } from "./thinking.ts";
@@ -76,6 +77,8 @@ const handledParameters: ReadonlySet<string> = new Set([
   "response_format",
   "reasoning_effort",
   "thinking",
+  "logprobs",
+  "top_logprobs",
 ]);
 
 /** Google's documented stand-in for a thought signature the caller does not have. */
@@ -302,6 +305,7 @@ function generationConfig(request: ChatCompletionRequest, model: string, warning
   applyResponseFormat(request.response_format, config, warnings, provider);
   const thinking = geminiThinkingConfig(request, model, provider, warnings);
   if (thinking !== undefined) config.thinkingConfig = thinking;
+  applyLogprobsRequest(request, config);
   return config;
 }
 

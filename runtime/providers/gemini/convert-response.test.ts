@@ -142,3 +142,64 @@ describe("gemini convertResponse", () => {
     }
   });
 });
+
+describe("gemini logprobs", () => {
+  // Field names as documented for LogprobsResult (https://ai.google.dev/api/generate-content#LogprobsResult).
+  const logprobsResult = {
+    chosenCandidates: [
+      { token: "Hi", tokenId: 1, logProbability: -0.01 },
+      { token: " é", tokenId: 2, logProbability: -0.5 },
+    ],
+    topCandidates: [
+      { candidates: [{ token: "Hi", tokenId: 1, logProbability: -0.01 }, { token: "Hello", tokenId: 3, logProbability: -4.6 }] },
+      { candidates: [{ token: " é", tokenId: 2, logProbability: -0.5 }] },
+    ],
+    logProbabilitySum: -0.51,
+  };
+
+  it("asks for responseLogprobs and top logprobs when the client sends logprobs and top_logprobs", () => {
+    const converted = gemini.buildRequest(
+      { model: "gemini", messages: [{ role: "user", content: "Hi" }], logprobs: true, top_logprobs: 2 },
+      { provider: "gemini", model: "gemini-2.5-flash", baseUrl: "https://generativelanguage.googleapis.com/v1beta", apiKey: "k" } as never,
+      false,
+    );
+    if (converted instanceof Promise) throw new Error("synchronous");
+    expect(JSON.parse(converted.upstream.body).generationConfig).toEqual({ responseLogprobs: true, logprobs: 2 });
+    expect(converted.warnings).toEqual([]);
+  });
+
+  it("maps logprobsResult to choices[].logprobs.content with bytes and top_logprobs", () => {
+    const { completion } = convert(candidate([{ text: "Hi é" }], "STOP", { logprobsResult }));
+    expect(completion.choices[0]!.logprobs).toEqual({
+      content: [
+        {
+          token: "Hi",
+          logprob: -0.01,
+          bytes: [72, 105],
+          top_logprobs: [
+            { token: "Hi", logprob: -0.01, bytes: [72, 105] },
+            { token: "Hello", logprob: -4.6, bytes: [72, 101, 108, 108, 111] },
+          ],
+        },
+        { token: " é", logprob: -0.5, bytes: [32, 195, 169], top_logprobs: [{ token: " é", logprob: -0.5, bytes: [32, 195, 169] }] },
+      ],
+      refusal: null,
+    });
+  });
+
+  it("streams each event's logprobs with its text delta", async () => {
+    const { replaySse } = await import("../../../test/support/replay-stream.ts");
+    const events = [
+      { candidates: [{ content: { role: "model", parts: [{ text: "Hi" }] }, index: 0, logprobsResult: { chosenCandidates: [logprobsResult.chosenCandidates[0]], topCandidates: [logprobsResult.topCandidates[0]] } }] },
+      { candidates: [{ content: { role: "model", parts: [{ text: " é" }] }, finishReason: "STOP", index: 0, logprobsResult: { chosenCandidates: [logprobsResult.chosenCandidates[1]], topCandidates: [] } }] },
+    ];
+    const converter = gemini.createStreamConverter(context, { model: "gemini", messages: [{ role: "user", content: "Hi" }], stream: true, logprobs: true });
+    const chunks = await replaySse(events.map((event) => `data: ${JSON.stringify(event)}\r\n\r\n`).join(""), converter);
+    const withLogprobs = chunks.filter((chunk) => chunk.choices[0]?.logprobs);
+    expect(withLogprobs.map((chunk) => chunk.choices[0]!.delta.content)).toEqual(["Hi", " é"]);
+    expect(withLogprobs.map((chunk) => chunk.choices[0]!.logprobs!.content!.map((entry) => [entry.token, entry.logprob, entry.top_logprobs.length]))).toEqual([
+      [["Hi", -0.01, 2]],
+      [[" é", -0.5, 0]],
+    ]);
+  });
+});

@@ -5,7 +5,8 @@
  *   `functionCall` parts become `tool_calls` (Google gives no ids, so gw makes stable ones:
  *   `call_<request id>_<candidate>_<n>`, the same in a stream). The first thought signature goes in
  *   `thinking_blocks` (with the reasoning text), marked as Gemini's (thinking.ts), so that a client
- *   sending the message back returns it. Inline data, code execution and citations are left out.
+ *   sending the message back returns it. `logprobsResult` -> `logprobs` (convert-logprobs.ts).
+ *   Inline data, code execution and citations are left out.
  * - finishReason is mapped (map-finish-reason.ts). A candidate that ended MALFORMED_FUNCTION_CALL
  *   with nothing usable makes the whole answer a retryable 502.
  * - A prompt blocked before any candidate (`promptFeedback.blockReason`) is one choice with
@@ -17,6 +18,7 @@
 import { badUpstreamResponse } from "../../http/errors.ts";
 import type { ChatCompletion, ToolCall } from "../../http/openai-types.ts";
 import type { ConvertedResponse, ProviderContext } from "../types.ts";
+import { convertLogprobs } from "./convert-logprobs.ts";
 import { isRecord, readUsage, toOpenAIUsage, toTokenUsage, zeroGeminiUsage } from "./gemini-api.ts";
 import type { JsonRecord } from "./gemini-api.ts";
 import { malformedOutputError } from "./map-error.ts";
@@ -81,7 +83,7 @@ function convertCandidate(candidate: unknown, position: number, context: Provide
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   if (reasoning !== "") Object.assign(message, { reasoning_content: reasoning });
   if (signature !== null) Object.assign(message, { thinking_blocks: [{ type: "thinking", thinking: reasoning, signature: toClientSignature(signature) }] });
-  return { index, message, finish_reason: mapFinishReason(candidate.finishReason, toolCalls.length > 0), logprobs: null };
+  return { index, message, finish_reason: mapFinishReason(candidate.finishReason, toolCalls.length > 0), logprobs: convertLogprobs(candidate.logprobsResult) };
 }
 
 export function convertGeminiResponse(body: unknown, context: ProviderContext, provider: string): ConvertedResponse {

@@ -2,8 +2,9 @@
  * `streamGenerateContent?alt=sse` events -> chat.completion.chunk (Gemini API and Vertex AI).
  * Every event is a whole GenerateContentResponse holding the next piece of each candidate:
  * - the first piece of a candidate is preceded by a role chunk (role assistant, empty content);
- * - text parts (not `thought: true`) -> content deltas; thought parts -> reasoning_content deltas;
- *   the first thought signature -> a thinking_blocks delta, marked as Gemini's (thinking.ts);
+ * - text parts (not `thought: true`) -> content deltas, the event's `logprobsResult` on the first
+ *   (convert-logprobs.ts); thought parts -> reasoning_content deltas; the first thought signature ->
+ *   a thinking_blocks delta, marked as Gemini's (thinking.ts);
  * - functionCall parts arrive complete -> one tool call delta each (index counted per
  *   candidate, id as in convert-response.ts, the whole arguments at once);
  * - finishReason -> a chunk with the mapped finish_reason (tool_calls when the candidate
@@ -16,11 +17,12 @@
  * @see https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent
  */
 import { badUpstreamResponse } from "../../http/errors.ts";
-import type { ChatCompletionChunk, ChatCompletionRequest, FinishReason, TokenUsage } from "../../http/openai-types.ts";
+import type { ChatCompletionChunk, ChatCompletionRequest, ChoiceLogprobs, FinishReason, TokenUsage } from "../../http/openai-types.ts";
 import { parseStreamEvent } from "../shared/parse-stream-event.ts";
 import { streamEndedEarly } from "../shared/stream-ended-early.ts";
 import type { ProviderContext, StreamConverter, UpstreamEvent } from "../types.ts";
 import { toClientSignature } from "./thinking.ts";
+import { convertLogprobs } from "./convert-logprobs.ts";
 import { readBlockedPrompt, readFunctionCall, toCompletionId, toolCallId } from "./convert-response.ts";
 import { isRecord, readUsage, toOpenAIUsage, toTokenUsage, zeroGeminiUsage } from "./gemini-api.ts";
 import type { GeminiUsage, JsonRecord } from "./gemini-api.ts";
@@ -48,13 +50,13 @@ export function createGeminiStreamConverter(context: ProviderContext, request: C
   let blocked = false;
   const candidates = new Map<number, CandidateState>();
 
-  function chunk(index: number, delta: ChunkDelta, finishReason: FinishReason | null = null): ChatCompletionChunk {
+  function chunk(index: number, delta: ChunkDelta, finishReason: FinishReason | null = null, logprobs: ChoiceLogprobs | null = null): ChatCompletionChunk {
     return {
       id: id ?? `chatcmpl-${context.requestId}`,
       object: "chat.completion.chunk",
       created: context.created,
       model,
-      choices: [{ index, delta, finish_reason: finishReason, logprobs: null }],
+      choices: [{ index, delta, finish_reason: finishReason, logprobs }],
     };
   }
 
@@ -78,6 +80,8 @@ export function createGeminiStreamConverter(context: ProviderContext, request: C
     if (state.finished) return;
     const content = isRecord(candidate.content) ? candidate.content : {};
     const parts = Array.isArray(content.parts) ? content.parts : [];
+    // The event's log probabilities go with its first text delta (or its finish chunk).
+    let logprobs = convertLogprobs(candidate.logprobsResult);
     for (const part of parts) {
       if (!isRecord(part)) throw badUpstreamResponse(provider, "a stream part is not an object");
       // The first thought signature goes to the client as Gemini's (thinking.ts), to be sent back.
@@ -92,7 +96,8 @@ export function createGeminiStreamConverter(context: ProviderContext, request: C
       if (typeof part.text === "string") {
         if (part.text.length > 0) {
           state.hasOutput = true;
-          out.push(chunk(index, { content: part.text }));
+          out.push(chunk(index, { content: part.text }, null, logprobs));
+          logprobs = null;
         }
         continue;
       }
@@ -107,7 +112,7 @@ export function createGeminiStreamConverter(context: ProviderContext, request: C
         throw malformedOutputError(provider, candidate.finishReason as string, candidate.finishMessage);
       }
       state.finished = true;
-      out.push(chunk(index, {}, mapFinishReason(candidate.finishReason, state.toolCount > 0)));
+      out.push(chunk(index, {}, mapFinishReason(candidate.finishReason, state.toolCount > 0), logprobs));
     }
   }
 

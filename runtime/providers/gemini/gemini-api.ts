@@ -47,6 +47,8 @@ export interface GeminiGenerationConfig {
   responseMimeType?: string;
   responseSchema?: GeminiSchema;
   thinkingConfig?: { thinkingBudget?: number; thinkingLevel?: string; includeThoughts?: boolean };
+  responseLogprobs?: boolean;
+  logprobs?: number;
 }
 
 export interface GeminiRequestBody {
