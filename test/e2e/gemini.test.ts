@@ -126,6 +126,32 @@ describe("through the gemini provider", () => {
     });
   });
 
+  test("logprobs become responseLogprobs/logprobs and a later system message stays in place, accepted by Google's field checks", async () => {
+    const completion = await client.chat.completions.create({
+      model: "gemini-fake",
+      messages: [
+        { role: "system", content: "Answer briefly." },
+        { role: "user", content: "How many r's are in strawberry?" },
+        { role: "assistant", content: "Three." },
+        { role: "system", content: "Now answer in French." },
+        { role: "user", content: "Again?" },
+      ],
+      logprobs: true,
+      top_logprobs: 3,
+    });
+    expect(validateChatCompletion(completion)).toEqual([]);
+    const request = lastRequest();
+    expect(request.body).toMatchObject({
+      systemInstruction: { parts: [{ text: "Answer briefly." }] },
+      contents: [
+        { role: "user", parts: [{ text: "How many r's are in strawberry?" }] },
+        { role: "model", parts: [{ text: "Three." }] },
+        { role: "user", parts: [{ text: "System message: Now answer in French." }, { text: "Again?" }] },
+      ],
+      generationConfig: { responseLogprobs: true, logprobs: 3 },
+    });
+  });
+
   test("a streaming chat reads streamGenerateContent?alt=sse and ends with usage when asked", async () => {
     const stream = await client.chat.completions.create({
       model: "gemini-fake",
