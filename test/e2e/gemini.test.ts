@@ -146,7 +146,7 @@ describe("through the gemini provider", () => {
       contents: [
         { role: "user", parts: [{ text: "How many r's are in strawberry?" }] },
         { role: "model", parts: [{ text: "Three." }] },
-        { role: "user", parts: [{ text: "System message: Now answer in French." }, { text: "Again?" }] },
+        { role: "user", parts: [{ text: "System: Now answer in French." }, { text: "Again?" }] },
       ],
       generationConfig: { responseLogprobs: true, logprobs: 3 },
     });
