@@ -124,6 +124,21 @@ describe("chat through bedrock Converse", () => {
     });
   });
 
+  test("response_format on a model without native structured output is sent as a forced tool Converse accepts", async () => {
+    const schema = { type: "object", properties: { answer: { type: "integer" } }, required: ["answer"] };
+    const completion = await client.chat.completions.create({
+      model: "claude-bedrock",
+      messages: [{ role: "user", content: 'How many "r"s are in strawberry?' }],
+      response_format: { type: "json_schema", json_schema: { name: "count", schema } },
+    });
+    expect(validateChatCompletion(completion)).toEqual([]);
+    const sent = lastChatRequest();
+    expect(sent.body).not.toHaveProperty("outputConfig");
+    expect(sent.body).toMatchObject({
+      toolConfig: { tools: [{ toolSpec: { name: "gw_response_format", inputSchema: { json: schema } } }], toolChoice: { tool: { name: "gw_response_format" } } },
+    });
+  });
+
   test("a stream arrives in AWS event-stream framing and reaches the client as valid chunks, usage last", async () => {
     const stream = await client.chat.completions.create({
       model: "claude-bedrock",
