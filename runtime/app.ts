@@ -136,19 +136,33 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   // Every priced endpoint runs the one skeleton (priced-request.ts); each supplies parse, estimate and call.
   // A path with "{model}" (Azure-style and LiteLLM's engine routes) names the model in the URL; the
   // model may hold slashes ("openai/gpt-4o": Azure SDKs do not encode it). Logged by its pattern.
-  // `modelPattern`: what the {model} part may match (legacy completions leave "…/chat" to chat's route).
-  const mountPriced = <Body extends { model: string }, Value>(paths: readonly string[], endpoint: PricedEndpoint<Body, Value>, modelPattern = ".+"): void => {
+  const mountPriced = <Body extends { model: string }, Value>(paths: readonly string[], endpoint: PricedEndpoint<Body, Value>): void => {
     for (const path of paths) {
-      const pattern = path.replace("{model}", `:model{${modelPattern}}`);
+      const pattern = path.replace("{model}", ":model{.+}");
       if (pattern === path) app.post(path, (c) => handlePricedRequest(c.req.raw, path, c.var.requestId, requestDeps, endpoint));
       else app.post(pattern, (c) => handlePricedRequest(c.req.raw, path, c.var.requestId, requestDeps, endpoint, c.req.param("model") ?? null));
       app.all(pattern, edge.methodNotAllowed("POST"));
     }
   };
   const modelInPath = (suffix: string): string[] => [`/openai/deployments/{model}${suffix}`, `/engines/{model}${suffix}`];
-  mountPriced(["/v1/chat/completions", "/chat/completions", ...modelInPath("/chat/completions")], chatEndpoint(requestDeps));
-  // "/engines/{model}/chat/completions" is chat's: a model in a completions URL never ends in "/chat".
-  mountPriced(["/v1/completions", "/completions", ...modelInPath("/completions")], completionsEndpoint(requestDeps), ".+(?<!/chat)");
+  const chat = chatEndpoint(requestDeps);
+  const completions = completionsEndpoint(requestDeps);
+  mountPriced(["/v1/chat/completions", "/chat/completions", ...modelInPath("/chat/completions")], chat);
+  mountPriced(["/v1/completions", "/completions"], completions);
+  // Legacy completions with the model in the URL. ".../{model}/completions" also matches chat's
+  // ".../{model}/chat/completions" (Hono's fast router then gives one of the two routes): a model
+  // ending in "/chat" is chat's, answered here as chat would.
+  for (const path of modelInPath("/completions")) {
+    const chatPath = path.replace("/completions", "/chat/completions");
+    const pattern = path.replace("{model}", ":model{.+}");
+    app.post(pattern, (c) => {
+      const model = c.req.param("model") ?? "";
+      return model.endsWith("/chat")
+        ? handlePricedRequest(c.req.raw, chatPath, c.var.requestId, requestDeps, chat, model.slice(0, -"/chat".length))
+        : handlePricedRequest(c.req.raw, path, c.var.requestId, requestDeps, completions, model);
+    });
+    app.all(pattern, edge.methodNotAllowed("POST"));
+  }
   mountPriced(["/v1/messages", "/messages"], messagesEndpoint(requestDeps));
   mountPriced(["/v1/embeddings", "/embeddings", ...modelInPath("/embeddings")], embeddingsEndpoint(requestDeps));
   mountPriced(["/v1/responses", "/responses"], responsesEndpoint(requestDeps, deps.responseStore ?? null));

@@ -110,3 +110,11 @@ describe("legacy completions with the model in the URL", () => {
     expect(wrong.status).toBe(405);
   });
 });
+
+describe("routing cost", () => {
+  it("keeps Hono on its one-regex router (a route pattern it cannot compile would put every request on the slower trie)", async () => {
+    const gateway = await createTestGateway(bundle, { handlers });
+    await gateway.post("/v1/chat/completions", { model: "chat", messages }, { "api-key": "team-secret" });
+    expect((gateway.app as unknown as { router: { name: string } }).router.name).toBe("SmartRouter + RegExpRouter");
+  });
+});
