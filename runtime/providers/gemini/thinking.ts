@@ -22,7 +22,7 @@
  * @see https://ai.google.dev/gemini-api/docs/thought-signatures
  */
 import type { ChatCompletionRequest } from "../../http/openai-types.ts";
-import { readReasoningRequest } from "../shared/reasoning-request.ts";
+import { effortOfBudget, nearestEffortAtMost, readReasoningRequest } from "../shared/reasoning-request.ts";
 import { isRecord } from "./gemini-api.ts";
 
 export interface GeminiThinkingConfig {
@@ -36,7 +36,8 @@ type Family =
   | { kind: "level"; levels: readonly [string, ...string[]] };
 
 const effortBudgets: Readonly<Record<string, number>> = { minimal: 512, low: 1024, medium: 2048, high: 4096 };
-const effortOrder = ["none", "minimal", "low", "medium", "high"];
+/** The efforts gw maps onto Gemini's budgets and levels. */
+const knownEfforts = ["none", "minimal", "low", "medium", "high"];
 
 /** The thinking family of a Gemini model id ("gemini-2.5-flash", "models/gemini-3-pro-preview", "google/..."); null: it does not think. */
 export function thinkingFamilyOf(model: string): Family | null {
@@ -52,18 +53,6 @@ export function thinkingFamilyOf(model: string): Family | null {
     return { kind: "budget", min: 128, max: 32768, canStop: false };
   }
   return id.includes("flash") ? { kind: "level", levels: ["minimal", "low", "medium", "high"] } : { kind: "level", levels: ["low", "high"] };
-}
-
-/** The nearest of `levels` at most as high as `effort` (the lowest when all are higher). */
-function levelFor(effort: string, levels: readonly [string, ...string[]]): string {
-  const wanted = effortOrder.indexOf(effort);
-  let best = levels[0];
-  for (const level of levels) if (effortOrder.indexOf(level) <= wanted) best = level;
-  return best;
-}
-
-function effortOfBudget(budget: number): string {
-  return budget < 2048 ? "low" : budget < 4096 ? "medium" : "high";
 }
 
 /** The thinkingConfig a request asks for (undefined: it asks nothing of reasoning, or the model cannot think); warnings pushed. */
@@ -97,11 +86,11 @@ export function geminiThinkingConfig(request: ChatCompletionRequest, model: stri
     return { thinkingLevel: family.levels[0] };
   }
   const effort = reasoning.kind === "budget" ? effortOfBudget(reasoning.budgetTokens) : reasoning.kind === "effort" ? reasoning.effort : "high";
-  if (!effortOrder.includes(effort)) {
+  if (!knownEfforts.includes(effort)) {
     warnings.push(`${asked} is not an effort gw knows (minimal, low, medium, high); ${model} thinks as it decides`);
     return { includeThoughts: true };
   }
-  return { thinkingLevel: levelFor(effort, family.levels), includeThoughts: true };
+  return { thinkingLevel: nearestEffortAtMost(effort, family.levels), includeThoughts: true };
 }
 
 /** Marks a Gemini thought signature as Gemini's in what the client keeps. */

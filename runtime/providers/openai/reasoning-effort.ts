@@ -10,7 +10,7 @@
  * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-reasoning_effort
  */
 import type { ChatCompletionRequest } from "../../http/openai-types.ts";
-import { readReasoningRequest } from "../shared/reasoning-request.ts";
+import { effortOfBudget, nearestEffortAtMost, readReasoningRequest } from "../shared/reasoning-request.ts";
 
 interface EffortFamily {
   /** The efforts the family takes, lowest first. */
@@ -38,20 +38,6 @@ export function effortFamilyOf(model: string): EffortFamily | null {
   return minor === 1 ? gpt51 : gpt52;
 }
 
-function effortForBudget(budgetTokens: number): string {
-  return budgetTokens < 2048 ? "low" : budgetTokens < 4096 ? "medium" : "high";
-}
-
-/** The nearest effort the family takes (its order: none < minimal < low < medium < high < xhigh). */
-function clamp(effort: string, family: EffortFamily): string {
-  if (family.efforts.includes(effort)) return effort;
-  const order = ["none", "minimal", "low", "medium", "high", "xhigh"];
-  const wanted = order.indexOf(effort);
-  let best = family.efforts[0];
-  for (const candidate of family.efforts) if (order.indexOf(candidate) <= wanted) best = candidate;
-  return best;
-}
-
 /**
  * The `reasoning_effort` to send for a request's `thinking` object: the client's own
  * reasoning_effort when there is no object (undefined when neither), warnings pushed for what the
@@ -69,6 +55,6 @@ export function reasoningEffortFor(request: ChatCompletionRequest, model: string
     if (!family.canTurnOff) warnings.push(`thinking.type disabled: ${model} cannot turn reasoning off; its lowest effort (${family.efforts[0]}) is used`);
     return family.efforts[0];
   }
-  if (reasoning?.kind === "budget") return clamp(effortForBudget(reasoning.budgetTokens), family);
+  if (reasoning?.kind === "budget") return nearestEffortAtMost(effortOfBudget(reasoning.budgetTokens), family.efforts);
   return request.reasoning_effort;
 }

@@ -37,3 +37,22 @@ export function readReasoningRequest(request: ChatCompletionRequest): ReasoningR
   if (typeof effort === "string" && effort !== "") return { kind: "effort", effort };
   return null;
 }
+
+/** OpenAI's efforts, lowest first (Gemini's levels use the same names). */
+const effortOrder: readonly string[] = ["none", "minimal", "low", "medium", "high", "xhigh"];
+
+/**
+ * The effort a thinking budget means, by the inverse of the budgets gw gives Claude for an effort
+ * (anthropic/thinking.ts: low 1024, medium 2048, high 4096): under 2048 low, under 4096 medium, else high.
+ */
+export function effortOfBudget(budgetTokens: number): string {
+  return budgetTokens < 2048 ? "low" : budgetTokens < 4096 ? "medium" : "high";
+}
+
+/** The nearest of `allowed` (lowest first) at most as high as `effort`; the lowest when all are higher or `effort` is unknown. */
+export function nearestEffortAtMost(effort: string, allowed: readonly [string, ...string[]]): string {
+  const wanted = effortOrder.indexOf(effort);
+  let best = allowed[0];
+  for (const candidate of allowed) if (effortOrder.indexOf(candidate) <= wanted) best = candidate;
+  return best;
+}
