@@ -179,6 +179,8 @@ describe("gw serve on Postgres and Redis", () => {
     expect(first.status).toBe(200);
     const id = (first.json as { id: string; store: boolean }).id;
     expect((first.json as { store: boolean }).store).toBe(true);
+    // The save is written after the answer is sent (see the issue note): wait until the other replica sees it.
+    await waitUntil("the stored response on the other replica", async () => (await getRaw(replicaB, `/v1/responses/${id}`, masterKey)).status === 200, 10_000);
     const second = await postRaw(replicaB, { model: "stored", input: "Which word?", previous_response_id: id }, { apiKey: masterKey, path: "/v1/responses" });
     expect(second.status).toBe(200);
     expect((second.json as { previous_response_id: string }).previous_response_id).toBe(id);
